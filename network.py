@@ -1,0 +1,680 @@
+"""network
+~~~~~~~
+
+Michael Nielsen's feedforward network from *Neural Networks and Deep Learning*
+(chapter 1's ``network.py``, with what chapter 3's ``network2.py`` adds),
+rewritten for Python 3 with three changes that matter for experiments:
+
+* the starting weights and biases come from a named scheme in
+  :mod:`initializers` (``init="randn"`` is the book's choice);
+* every random draw comes from one ``numpy.random.Generator`` made from
+  ``seed``, so a run can be repeated bit for bit;
+* a mini-batch is trained with one matrix product per layer, instead of one
+  backpropagation per example (the book's own suggested exercise).
+
+The book's session works as printed::
+
+    >>> import mnist_loader, network
+    >>> training_data, validation_data, test_data = mnist_loader.load_data_wrapper()
+    >>> net = network.Network([784, 30, 10])
+    >>> net.SGD(training_data, 30, 10, 3.0, test_data=test_data)
+
+Layout.  As in the book, ``weights[l]`` has shape ``(sizes[l+1], sizes[l])``
+and ``biases[l]`` is a column ``(sizes[l+1], 1)``, so a single input is a
+column ``x`` of shape ``(784, 1)`` and ``a' = sigmoid(w @ a + b)``.  A
+mini-batch is held the other way round, one example per *row* (``X`` of shape
+``(m, 784)``), because that is how the data sits in memory; then
+``A' = sigmoid(A @ w.T + b.T)``, the same numbers transposed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import initializers
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+COSTS = ("quadratic", "cross_entropy")
+_FORMAT = "nndl-init network"
+
+
+# --------------------------------------------------------------------------
+# Activation functions.  Each works in place on the array it is given and its
+# derivative is written in terms of the *output* a = f(z), so that
+# backpropagation needs to keep only the activations, not the z's.
+# --------------------------------------------------------------------------
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-z))``, for any ``z`` without overflow.
+
+    ``exp(-z)`` overflows for ``z < -709``, which ``rand`` initialization
+    reaches easily.  The identity ``sigmoid(z) = (1 + tanh(z/2)) / 2`` needs no
+    exponential of a large number.
+    """
+    return _sigmoid_(np.array(z, dtype=np.result_type(z, np.float32), copy=True))
+
+
+def sigmoid_prime(z: np.ndarray) -> np.ndarray:
+    """Derivative of the sigmoid, ``sigmoid(z) * (1 - sigmoid(z))``."""
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def _sigmoid_(z: np.ndarray) -> np.ndarray:
+    z *= 0.5
+    np.tanh(z, out=z)
+    z *= 0.5
+    z += 0.5
+    return z
+
+
+def _relu_(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0, out=z)
+
+
+def _sigmoid_prime_from_output(a: np.ndarray) -> np.ndarray:
+    return a * (1 - a)
+
+
+def _tanh_prime_from_output(a: np.ndarray) -> np.ndarray:
+    return 1 - a * a
+
+
+def _relu_prime_from_output(a: np.ndarray) -> np.ndarray:
+    return (a > 0).astype(a.dtype)
+
+
+_ACTIVATION_FNS = {
+    "sigmoid": (_sigmoid_, _sigmoid_prime_from_output),
+    "tanh": (lambda z: np.tanh(z, out=z), _tanh_prime_from_output),
+    "relu": (_relu_, _relu_prime_from_output),
+}
+
+
+# --------------------------------------------------------------------------
+# Training history
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """What ``SGD`` measured, one entry per epoch (a list stays empty when the
+    quantity was not measured).  Accuracies are fractions in [0, 1]; costs
+    include the L2 term when ``lmbda > 0``; ``seconds`` is the training time of
+    the epoch, evaluation excluded."""
+
+    seconds: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+    test_cost: list[float] = field(default_factory=list)
+    evaluation_accuracy: list[float] = field(default_factory=list)
+    evaluation_cost: list[float] = field(default_factory=list)
+    training_accuracy: list[float] = field(default_factory=list)
+    training_cost: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, list[float]]:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------
+# Data: the book's lists of (x, y) columns, or arrays, into one matrix.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Data:
+    """A data set as the network uses it: inputs ``X`` (n, n_in), one row per
+    example; targets ``Y`` (n, n_out); and integer ``labels`` (n,)."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+
+def _is_array_pair(data) -> bool:
+    return (
+        isinstance(data, tuple | list)
+        and len(data) == 2
+        and isinstance(data[0], np.ndarray)
+        and isinstance(data[1], np.ndarray)
+        and data[0].ndim == 2
+    )
+
+
+def _prepare(data, n_in: int, n_out: int, dtype, what: str) -> _Data:
+    """Check ``data`` and bring it to the network's layout, before any training.
+
+    Accepts the book's format (a list or ``zip`` of ``(x, y)``, ``x`` a
+    ``(n_in, 1)`` column, ``y`` a ``(n_out, 1)`` target or an ``int`` label) or
+    a pair of arrays ``(X, y)`` with ``X`` of shape ``(n, n_in)`` and ``y``
+    integer labels ``(n,)`` or targets ``(n, n_out)``.
+    """
+    if isinstance(data, _Data):
+        return data
+    if _is_array_pair(data):
+        X, y = data
+    else:
+        X, y = _stack_examples(data, n_in, n_out, what)
+    if X.ndim != 2 or X.shape[1] != n_in:
+        raise ValueError(f"{what}: expected inputs of shape (n, {n_in}), got {X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"{what}: {len(X)} inputs but {len(y)} labels")
+    X = np.ascontiguousarray(X, dtype=dtype)  # no copy when it is already so
+    if not np.isfinite(X).all():
+        raise ValueError(f"{what}: the inputs contain NaN or infinity")
+    if y.ndim == 1:
+        labels = _check_labels(y, n_out, what)
+        Y = np.zeros((len(labels), n_out), dtype=dtype)
+        Y[np.arange(len(labels)), labels] = 1
+    elif y.ndim == 2 and y.shape[1] == n_out:
+        Y = np.ascontiguousarray(y, dtype=dtype)
+        if not np.isfinite(Y).all():
+            raise ValueError(f"{what}: the targets contain NaN or infinity")
+        labels = Y.argmax(axis=1)
+    else:
+        raise ValueError(
+            f"{what}: expected labels of shape (n,) or targets of shape (n, {n_out}), "
+            f"got {y.shape}"
+        )
+    return _Data(X, Y, labels)
+
+
+def _stack_examples(data: Iterable, n_in: int, n_out: int, what: str):
+    """The book's ``[(x, y), ...]`` (or a ``zip``) as ``(X, y)`` arrays."""
+    pairs = list(data)  # a zip object can be read only once: read it now
+    if not pairs:
+        raise ValueError(f"{what} is empty")
+    xs, ys = [], []
+    for i, pair in enumerate(pairs):
+        try:
+            x, y = pair
+        except (TypeError, ValueError):
+            raise ValueError(f"{what}[{i}]: expected an (x, y) pair, got {type(pair).__name__}") \
+                from None
+        x = np.asarray(x)
+        # (n_in,) is read as the column it stands for; anything else is refused
+        # rather than broadcast into a matrix.
+        if x.shape not in ((n_in, 1), (n_in,)):
+            raise ValueError(f"{what}[{i}]: expected x of shape ({n_in}, 1), got {x.shape}")
+        xs.append(x.reshape(n_in))
+        ys.append(y)
+    X = np.stack(xs)
+    if all(isinstance(y, int | np.integer) for y in ys):
+        return X, np.asarray(ys)
+    Y = []
+    for i, y in enumerate(ys):
+        y = np.asarray(y)
+        if y.shape not in ((n_out, 1), (n_out,)):
+            raise ValueError(
+                f"{what}[{i}]: expected y to be an int label or of shape ({n_out}, 1), "
+                f"got {y.shape}"
+            )
+        Y.append(y.reshape(n_out))
+    return X, np.stack(Y)
+
+
+def _check_labels(y: np.ndarray, n_out: int, what: str) -> np.ndarray:
+    if not np.issubdtype(y.dtype, np.integer):
+        if not (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y))):
+            raise ValueError(f"{what}: labels must be integers, got dtype {y.dtype}")
+    labels = y.astype(np.intp)
+    if len(labels) and (labels.min() < 0 or labels.max() >= n_out):
+        bad = labels[(labels < 0) | (labels >= n_out)][0]
+        raise ValueError(f"{what}: label {bad} is out of range; labels run from 0 to {n_out - 1}")
+    return labels
+
+
+# --------------------------------------------------------------------------
+# The network
+# --------------------------------------------------------------------------
+
+
+class Network:
+    """A fully connected feedforward network trained by mini-batch SGD.
+
+    Parameters
+    ----------
+    sizes : neurons per layer, input first, e.g. ``[784, 30, 10]``.
+    init : name of a scheme in :mod:`initializers` (``"randn"``, the book's,
+        ``"rand"``, ``"zeros"``, ``"xavier_uniform"``, ...) or a function
+        ``f(rng, shape, dtype)`` returning the weights of shape ``shape``.
+    seed : seed of the generator behind every random draw (initialization and
+        shuffling); ``None`` for fresh entropy, as in the book.
+    bias_init : overrides the scheme's biases: a scheme name (its bias rule),
+        a number (a constant) or a function like ``init``.  ``None`` keeps the
+        scheme's own; with a function ``init`` that means zeros.
+    activation : the hidden layers' function, ``"sigmoid"`` (the book's),
+        ``"tanh"`` or ``"relu"``.  The output layer is always a sigmoid.
+    cost : ``"quadratic"`` (chapter 1) or ``"cross_entropy"`` (chapter 3).
+    dtype : ``np.float64`` (default) or ``np.float32``.
+    """
+
+    def __init__(
+        self,
+        sizes: list[int],
+        init: str | Callable = "randn",
+        seed: int | None = None,
+        *,
+        bias_init: str | float | Callable | None = None,
+        activation: str = "sigmoid",
+        cost: str = "quadratic",
+        dtype=np.float64,
+    ) -> None:
+        self.sizes = _check_sizes(sizes)
+        self.num_layers = len(self.sizes)
+        self.activation = _check_choice("activation", activation, ACTIVATIONS)
+        self.cost = _check_choice("cost", cost, COSTS)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.init = init if isinstance(init, str) else getattr(init, "__name__", repr(init))
+        draw_w, draw_b = _draws(init, bias_init)
+        shapes = list(zip(self.sizes[1:], self.sizes[:-1]))
+        # Biases first, then weights, in the book's order.
+        self.biases = [_as_param(draw_b(self.rng, (y, 1), self.dtype), (y, 1), self.dtype)
+                       for y, _ in shapes]
+        self.weights = [_as_param(draw_w(self.rng, s, self.dtype), s, self.dtype) for s in shapes]
+
+    # ---- forward ---------------------------------------------------------
+
+    def feedforward(self, a: np.ndarray) -> np.ndarray:
+        """Return the output for input ``a``: a column ``(n_in, 1)`` (or ``(n_in,)``,
+        read as a column) gives a ``(n_out, 1)`` column; ``(n_in, k)`` holds
+        ``k`` inputs as columns, as in the book, and gives ``(n_out, k)``."""
+        a = np.asarray(a)
+        n_in = self.sizes[0]
+        if a.ndim == 1 and a.shape[0] == n_in:
+            a = a.reshape(n_in, 1)
+        if a.ndim != 2 or a.shape[0] != n_in:
+            raise ValueError(f"expected an input of shape ({n_in}, 1), got {a.shape}")
+        return self.forward(a.T)[1][-1].T
+
+    def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Feed the rows of ``X`` (n, n_in) forward; return ``(zs, activations)``.
+
+        ``zs[l]`` (n, sizes[l+1]) are the weighted inputs of layer ``l+1`` and
+        ``activations[l]`` (n, sizes[l]) the outputs of layer ``l``, starting
+        with ``activations[0] = X``.  This is what the saturation experiment
+        looks at.
+        """
+        return self._feed(self._rows(X), keep_zs=True)
+
+    def _feed(self, X: np.ndarray, keep_zs: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        zs, activations = [], [X]
+        output = self.num_layers - 2
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = activations[-1] @ w.T
+            z += b.T
+            if keep_zs:
+                zs.append(z)
+                z = z.copy()  # the activation works in place
+            activations.append(self._activate(z, l == output))
+        return zs, activations
+
+    def _activate(self, z: np.ndarray, output: bool) -> np.ndarray:
+        """Apply the layer's activation to ``z`` in place; the output layer is a sigmoid."""
+        if output:
+            return _sigmoid_(z)
+        return _ACTIVATION_FNS[self.activation][0](z)
+
+    def _rows(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=self.dtype)
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise ValueError(f"expected inputs of shape (n, {self.sizes[0]}), got {X.shape}")
+        return X
+
+    # ---- training --------------------------------------------------------
+
+    def SGD(
+        self,
+        training_data,
+        epochs: int,
+        mini_batch_size: int,
+        eta: float,
+        test_data=None,
+        *,
+        lmbda: float = 0.0,
+        evaluation_data=None,
+        monitor_evaluation_cost: bool = False,
+        monitor_evaluation_accuracy: bool = False,
+        monitor_training_cost: bool = False,
+        monitor_training_accuracy: bool = False,
+        verbose: bool = True,
+        callback: Callable | None = None,
+    ) -> History:
+        """Train by mini-batch stochastic gradient descent.
+
+        Each epoch shuffles the training data with the network's generator,
+        cuts it into mini-batches of ``mini_batch_size`` (the last may be
+        smaller) and takes one gradient step of size ``eta`` per batch.  With
+        ``lmbda > 0`` each step first shrinks the weights by
+        ``1 - eta * lmbda / n`` (L2 regularisation, ``n`` training examples).
+
+        After each epoch the accuracy and cost on ``test_data`` and on
+        ``evaluation_data`` are recorded (one matrix pass each), and on the
+        training data when a ``monitor_training_*`` flag asks for it.  With
+        ``verbose`` the book's lines are printed (``Epoch 0: 9129 / 10000``).
+        ``callback(epoch, net, history)``, if given, runs after each epoch.
+
+        Returns the :class:`History`.
+        """
+        n_in, n_out = self.sizes[0], self.sizes[-1]
+        self._check_params()
+        epochs = _check_count("epochs", epochs, minimum=0)
+        m = _check_count("mini_batch_size", mini_batch_size, minimum=1)
+        eta = _check_positive("eta", eta)
+        lmbda = _check_nonnegative("lmbda", lmbda)
+        train = _prepare(training_data, n_in, n_out, self.dtype, "training_data")
+        test = None if test_data is None else _prepare(test_data, n_in, n_out, self.dtype,
+                                                       "test_data")
+        evaluation = None if evaluation_data is None else _prepare(
+            evaluation_data, n_in, n_out, self.dtype, "evaluation_data")
+        n = len(train)
+        history = History()
+        for j in range(epochs):
+            start = time.perf_counter()
+            order = self.rng.permutation(n)
+            for k in range(0, n, m):
+                batch = order[k:k + m]
+                self._step(train.X.take(batch, axis=0), train.Y.take(batch, axis=0), eta,
+                           lmbda, n)
+            history.seconds.append(time.perf_counter() - start)
+            lines = self._record(history, j, test, evaluation, train, lmbda, n,
+                                 monitor_evaluation_cost, monitor_evaluation_accuracy,
+                                 monitor_training_cost, monitor_training_accuracy)
+            if verbose:
+                print("\n".join(lines), flush=True)
+            if callback is not None:
+                callback(j, self, history)
+        return history
+
+    def _record(self, history, j, test, evaluation, train, lmbda, n,
+                mon_eval_cost, mon_eval_acc, mon_train_cost, mon_train_acc) -> list[str]:
+        """Measure the epoch's figures into ``history``; return the lines to print."""
+        lines = []
+        if test is not None:
+            correct, cost = self._measure(test, lmbda, n)
+            history.test_accuracy.append(correct / len(test))
+            history.test_cost.append(cost)
+            lines.append(f"Epoch {j}: {correct} / {len(test)}")
+        else:
+            lines.append(f"Epoch {j} complete")
+        if mon_train_cost or mon_train_acc:
+            correct, cost = self._measure(train, lmbda, n)
+            history.training_accuracy.append(correct / n)
+            history.training_cost.append(cost)
+            if mon_train_cost:
+                lines.append(f"Cost on training data: {cost}")
+            if mon_train_acc:
+                lines.append(f"Accuracy on training data: {correct} / {n}")
+        if evaluation is not None:
+            correct, cost = self._measure(evaluation, lmbda, n)
+            history.evaluation_accuracy.append(correct / len(evaluation))
+            history.evaluation_cost.append(cost)
+            if mon_eval_cost:
+                lines.append(f"Cost on evaluation data: {cost}")
+            if mon_eval_acc:
+                lines.append(f"Accuracy on evaluation data: {correct} / {len(evaluation)}")
+        return lines
+
+    def update_mini_batch(self, mini_batch, eta: float, lmbda: float = 0.0, n: int = 1) -> None:
+        """One gradient-descent step on ``mini_batch`` (the book's list of
+        ``(x, y)``, or an ``(X, y)`` pair of arrays), the whole batch at once.
+        ``lmbda`` and ``n`` (training set size) give L2 weight decay, as in
+        ``network2.py``."""
+        eta = _check_positive("eta", eta)
+        self._check_params()
+        data = _prepare(mini_batch, self.sizes[0], self.sizes[-1], self.dtype, "mini_batch")
+        self._step(data.X, data.Y, eta, _check_nonnegative("lmbda", lmbda), n)
+
+    def _check_params(self) -> None:
+        """Weights and biases may have been assigned from elsewhere: check their
+        shapes and bring them to the network's dtype before training."""
+        if len(self.weights) != self.num_layers - 1 or len(self.biases) != self.num_layers - 1:
+            raise ValueError(f"expected {self.num_layers - 1} weight matrices and bias vectors, "
+                             f"got {len(self.weights)} and {len(self.biases)}")
+        for l, (y, x) in enumerate(zip(self.sizes[1:], self.sizes[:-1])):
+            self.weights[l] = _as_param(self.weights[l], (y, x), self.dtype, f"weights[{l}]",
+                                        copy=False)
+            self.biases[l] = _as_param(self.biases[l], (y, 1), self.dtype, f"biases[{l}]",
+                                       copy=False)
+
+    def _step(self, X: np.ndarray, Y: np.ndarray, eta: float, lmbda: float, n: int) -> None:
+        # Gradients are linear in the output error, so scaling that error by
+        # eta/m once scales every gradient, at the cost of one small multiply.
+        nabla_b, nabla_w = self._backprop(X, Y, eta / len(X))
+        decay = 1.0 - eta * lmbda / n
+        for w, b, nw, nb in zip(self.weights, self.biases, nabla_w, nabla_b):
+            if decay != 1.0:
+                w *= decay
+            w -= nw
+            b -= nb
+
+    def _backprop(self, X: np.ndarray, Y: np.ndarray, scale: float):
+        """``scale`` times the gradient of the cost summed over the rows of ``X``.
+
+        Returns ``(nabla_b, nabla_w)`` in the book's shapes: ``nabla_b[l]`` is
+        ``(sizes[l+1], 1)`` and ``nabla_w[l]`` is ``(sizes[l+1], sizes[l])``.
+        """
+        activations = self._feed(X, keep_zs=False)[1]
+        a_out = activations[-1]
+        delta = a_out - Y  # the output error, dC/dz, for cross-entropy
+        if self.cost == "quadratic":
+            delta *= _sigmoid_prime_from_output(a_out)
+        delta *= scale
+        prime = _ACTIVATION_FNS[self.activation][1]
+        L = self.num_layers - 1
+        nabla_b, nabla_w = [None] * L, [None] * L
+        for l in range(L - 1, -1, -1):
+            nabla_b[l] = delta.sum(axis=0).reshape(-1, 1)
+            nabla_w[l] = delta.T @ activations[l]
+            if l > 0:
+                delta = delta @ self.weights[l]
+                delta *= prime(activations[l])
+        return nabla_b, nabla_w
+
+    def backprop(self, x: np.ndarray, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The gradient of the cost for one example ``(x, y)``, as in the book:
+        ``(nabla_b, nabla_w)``, layer by layer, shaped like the biases and
+        weights.  ``y`` is a ``(n_out, 1)`` target or an ``int`` label."""
+        data = _prepare([(x, y)], self.sizes[0], self.sizes[-1], self.dtype, "backprop")
+        return self._backprop(data.X, data.Y, 1.0)
+
+    def gradient(self, data) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The mean gradient of the cost (without the L2 term) over ``data``,
+        in the shapes of ``backprop``.  Chapter 5 looks at its norms per layer."""
+        d = _prepare(data, self.sizes[0], self.sizes[-1], self.dtype, "data")
+        return self._backprop(d.X, d.Y, 1.0 / len(d))
+
+    # ---- evaluation ------------------------------------------------------
+
+    def _measure(self, data: _Data, lmbda: float = 0.0, n: int | None = None) -> tuple[int, float]:
+        """Correct answers and total cost on ``data``, from one forward pass.
+
+        The L2 term ``lmbda / (2 n) * sum ||w||^2`` is added once, not once per
+        example (a bug in a popular Python 3 port of ``network2.py``)."""
+        zs, activations = self._feed(data.X, keep_zs=True)
+        z = zs[-1]
+        correct = int(np.count_nonzero(z.argmax(axis=1) == data.labels))
+        if self.cost == "cross_entropy":
+            # -y ln a - (1-y) ln(1-a) with a = sigmoid(z) is softplus(z) - y z:
+            # finite for every z, where the log form gives inf - inf.
+            per_example = np.logaddexp(0, z) - data.Y * z
+        else:
+            per_example = 0.5 * (activations[-1] - data.Y) ** 2
+        cost = float(per_example.sum()) / len(data)
+        if lmbda:
+            cost += 0.5 * lmbda / (n or len(data)) * sum(float(np.sum(w * w)) for w in
+                                                           self.weights)
+        return correct, cost
+
+    def evaluate(self, test_data) -> int:
+        """How many inputs of ``test_data`` the network classifies correctly
+        (the index of the most active output neuron is its answer)."""
+        return self._measure(self._prepare(test_data, "test_data"))[0]
+
+    def accuracy(self, data) -> float:
+        """The fraction of ``data`` classified correctly."""
+        d = self._prepare(data, "data")
+        return self._measure(d)[0] / len(d)
+
+    def total_cost(self, data, lmbda: float = 0.0, n: int | None = None) -> float:
+        """The mean cost over ``data`` plus the L2 term ``lmbda/(2n) sum w^2``
+        (``n`` defaults to ``len(data)``, as in ``network2.py``)."""
+        return self._measure(self._prepare(data, "data"), lmbda, n)[1]
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The predicted label of each row of ``X`` (n, n_in)."""
+        return self._feed(self._rows(X), keep_zs=True)[0][-1].argmax(axis=1)
+
+    def _prepare(self, data, what: str) -> _Data:
+        return _prepare(data, self.sizes[0], self.sizes[-1], self.dtype, what)
+
+    def cost_derivative(self, output_activations: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The vector of partial derivatives dC_x/da of the quadratic cost."""
+        return output_activations - y
+
+    # ---- saving and loading ---------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save sizes, settings, weights and biases to ``path``: JSON when it
+        ends in ``.json``, else NumPy ``.npz``.  Never pickle.  The file is
+        written to a temporary name and renamed, so it is whole or absent."""
+        path = Path(path)
+        meta = {"format": _FORMAT, "version": 1, "sizes": self.sizes,
+                "activation": self.activation, "cost": self.cost, "dtype": self.dtype.name,
+                "init": self.init, "seed": self.seed}
+        if path.suffix == ".json":
+            meta["weights"] = [w.tolist() for w in self.weights]
+            meta["biases"] = [b.tolist() for b in self.biases]
+            _write_atomic(path, lambda f: f.write(json.dumps(meta).encode()))
+        else:
+            arrays = {f"w{l}": w for l, w in enumerate(self.weights)}
+            arrays |= {f"b{l}": b for l, b in enumerate(self.biases)}
+            arrays["meta"] = np.array(json.dumps(meta))
+            _write_atomic(path, lambda f: np.savez(f, **arrays))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Network:
+        """Load a network written by :meth:`save` (no pickle is ever read)."""
+        path = Path(path)
+        if path.suffix == ".json":
+            meta = json.loads(path.read_text())
+            weights, biases = meta.get("weights"), meta.get("biases")
+        else:
+            with np.load(path, allow_pickle=False) as f:
+                meta = json.loads(str(f["meta"]))
+                n = len(meta["sizes"]) - 1
+                weights = [f[f"w{l}"] for l in range(n)]
+                biases = [f[f"b{l}"] for l in range(n)]
+        if meta.get("format") != _FORMAT:
+            raise ValueError(f"{path}: not a saved nndl-init network")
+        net = cls(meta["sizes"], init="zeros", activation=meta["activation"],
+                  cost=meta["cost"], dtype=meta["dtype"])
+        net.init, net.seed = meta.get("init"), meta.get("seed")
+        for l, (w, b) in enumerate(zip(weights, biases)):
+            net.weights[l] = _as_param(w, net.weights[l].shape, net.dtype, f"{path}: weights[{l}]")
+            net.biases[l] = _as_param(b, net.biases[l].shape, net.dtype, f"{path}: biases[{l}]")
+        return net
+
+
+# --------------------------------------------------------------------------
+# Checks and small helpers
+# --------------------------------------------------------------------------
+
+
+def _draws(init, bias_init):
+    """The weight and bias draws for ``init`` and ``bias_init``."""
+    if isinstance(init, str):
+        scheme = initializers.get(init)
+        draw_w, draw_b = scheme.weights, scheme.biases
+    elif callable(init):
+        draw_w, draw_b = init, initializers.zeros
+    else:
+        raise TypeError(f"init must be a scheme name or a function, got {type(init).__name__}")
+    if bias_init is None:
+        return draw_w, draw_b
+    if isinstance(bias_init, str):
+        return draw_w, initializers.bias_draw(bias_init)
+    if isinstance(bias_init, int | float) and math.isfinite(bias_init):
+        return draw_w, lambda rng, shape, dtype: np.full(shape, bias_init, dtype=dtype)
+    if callable(bias_init):
+        return draw_w, bias_init
+    raise TypeError(f"bias_init must be a scheme name, a finite number or a function, "
+                    f"got {bias_init!r}")
+
+
+def _as_param(a, shape, dtype, what: str = "initializer", copy: bool = True) -> np.ndarray:
+    a = np.array(a, dtype=dtype, order="C", copy=True if copy else None)
+    if a.shape != tuple(shape):
+        raise ValueError(f"{what}: expected shape {tuple(shape)}, got {a.shape}")
+    return a
+
+
+def _check_sizes(sizes) -> list[int]:
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(f"sizes must be a list of layer sizes, got {sizes!r}") from None
+    if len(sizes) < 2:
+        raise ValueError(f"a network needs at least two layers (input and output), got {sizes}")
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1:
+            raise ValueError(f"layer sizes must be positive integers, got {sizes}")
+    return [int(s) for s in sizes]
+
+
+def _check_choice(what: str, value: str, valid: tuple[str, ...]) -> str:
+    if value not in valid:
+        raise ValueError(f"unknown {what} {value!r}; valid: {', '.join(valid)}")
+    return value
+
+
+def _check_count(what: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_positive(what: str, value) -> float:
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{what} must be a positive finite number, got {value!r}")
+    return value
+
+
+def _check_nonnegative(what: str, value) -> float:
+    value = float(value)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
+    return value
+
+
+def _write_atomic(path: Path, write: Callable) -> None:
+    """Write through ``write(file)`` to a temporary file beside ``path``, then
+    rename it over ``path``: a crash leaves the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
