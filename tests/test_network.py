@@ -1,0 +1,559 @@
+"""network.Network: gradients, the vectorised update, reproducibility, the
+book's API and its data formats, bad input, saving and loading.
+
+The reference below is the book's algorithm written plainly, one example at a
+time, with its own activation functions, independent of ``network``'s.
+"""
+
+import io
+import json
+import math
+import warnings
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+
+import initializers
+import network
+
+# ---- an independent per-example reference ---------------------------------
+
+
+def ref_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+REF_ACT = {
+    "sigmoid": (ref_sigmoid, lambda z: ref_sigmoid(z) * (1 - ref_sigmoid(z))),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
+}
+
+
+def ref_backprop(weights, biases, x, y, activation="sigmoid", cost="quadratic"):
+    """The book's backprop for one column example, with a choice of hidden
+    activation and cost; the output layer is a sigmoid."""
+    f, f_prime = REF_ACT[activation]
+    a, activations, zs = x, [x], []
+    for l, (w, b) in enumerate(zip(weights, biases)):
+        z = w @ a + b
+        zs.append(z)
+        a = ref_sigmoid(z) if l == len(weights) - 1 else f(z)
+        activations.append(a)
+    delta = activations[-1] - y
+    if cost == "quadratic":
+        delta = delta * ref_sigmoid(zs[-1]) * (1 - ref_sigmoid(zs[-1]))
+    nabla_b, nabla_w = [None] * len(weights), [None] * len(weights)
+    nabla_b[-1], nabla_w[-1] = delta, delta @ activations[-2].T
+    for l in range(2, len(weights) + 1):
+        delta = (weights[-l + 1].T @ delta) * f_prime(zs[-l])
+        nabla_b[-l], nabla_w[-l] = delta, delta @ activations[-l - 1].T
+    return nabla_b, nabla_w
+
+
+def ref_update(weights, biases, batch, eta, lmbda=0.0, n=1, **kw):
+    """network2.py's update_mini_batch, example by example."""
+    nb = [np.zeros_like(b) for b in biases]
+    nw = [np.zeros_like(w) for w in weights]
+    for x, y in batch:
+        db, dw = ref_backprop(weights, biases, x, y, **kw)
+        nb = [p + q for p, q in zip(nb, db)]
+        nw = [p + q for p, q in zip(nw, dw)]
+    m = len(batch)
+    weights = [(1 - eta * lmbda / n) * w - (eta / m) * g for w, g in zip(weights, nw)]
+    biases = [b - (eta / m) * g for b, g in zip(biases, nb)]
+    return weights, biases
+
+
+def ref_cost(weights, biases, x, y, activation, cost):
+    f = REF_ACT[activation][0]
+    a = x
+    for l, (w, b) in enumerate(zip(weights, biases)):
+        z = w @ a + b
+        a = ref_sigmoid(z) if l == len(weights) - 1 else f(z)
+    if cost == "quadratic":
+        return 0.5 * float(np.sum((a - y) ** 2))
+    return float(np.sum(-y * np.log(a) - (1 - y) * np.log(1 - a)))
+
+
+def one_hot(j, n=10):
+    e = np.zeros((n, 1))
+    e[j] = 1.0
+    return e
+
+
+def book_data(n, n_in=784, n_out=10, seed=0, labels_as_int=False):
+    rng = np.random.default_rng(seed)
+    xs = rng.random((n, n_in, 1))
+    ys = rng.integers(0, n_out, size=n)
+    if labels_as_int:
+        return [(x, int(y)) for x, y in zip(xs, ys)]
+    return [(x, one_hot(y, n_out)) for x, y in zip(xs, ys)]
+
+
+def as_arrays(data):
+    X = np.stack([x.ravel() for x, _ in data])
+    y = np.array([int(np.argmax(t)) if np.ndim(t) else int(t) for _, t in data])
+    return X, y
+
+
+# ---- gradients --------------------------------------------------------------
+
+SMALL = [6, 5, 4, 3]  # three weight layers: every kind of layer is exercised
+
+
+@pytest.mark.parametrize("cost", network.COSTS)
+@pytest.mark.parametrize("activation", network.ACTIVATIONS)
+def test_backprop_matches_finite_differences(activation, cost):
+    net = network.Network(SMALL, init="xavier_normal", seed=3, activation=activation,
+                          cost=cost, bias_init="randn")
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((SMALL[0], 1))
+    y = one_hot(1, SMALL[-1])
+    nabla_b, nabla_w = net.backprop(x, y)
+    eps = 1e-6
+    for params, grads in ((net.weights, nabla_w), (net.biases, nabla_b)):
+        for l, (p, g) in enumerate(zip(params, grads)):
+            assert g.shape == p.shape
+            numeric = np.zeros_like(p)
+            for idx in np.ndindex(p.shape):
+                old = p[idx]
+                p[idx] = old + eps
+                up = ref_cost(net.weights, net.biases, x, y, activation, cost)
+                p[idx] = old - eps
+                down = ref_cost(net.weights, net.biases, x, y, activation, cost)
+                p[idx] = old
+                numeric[idx] = (up - down) / (2 * eps)
+            np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-8,
+                                       err_msg=f"layer {l}")
+
+
+@pytest.mark.parametrize("cost", network.COSTS)
+@pytest.mark.parametrize("activation", network.ACTIVATIONS)
+def test_backprop_matches_the_per_example_reference(activation, cost):
+    net = network.Network([784, 30, 20, 10], init="randn", seed=5, activation=activation,
+                          cost=cost)
+    for x, y in book_data(5, seed=6):
+        got_b, got_w = net.backprop(x, y)
+        want_b, want_w = ref_backprop(net.weights, net.biases, x, y, activation, cost)
+        for g, w in zip(got_b + got_w, want_b + want_w):
+            np.testing.assert_allclose(g, w, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("lmbda", [0.0, 5.0])
+@pytest.mark.parametrize("cost", network.COSTS)
+@pytest.mark.parametrize("activation", network.ACTIVATIONS)
+def test_vectorised_update_matches_the_per_example_reference(activation, cost, lmbda):
+    # Fan-scaled weights keep ReLU's z small enough for the reference's plain exp.
+    net = network.Network([784, 30, 10], init="xavier_normal", bias_init="randn", seed=7,
+                          activation=activation, cost=cost)
+    weights = [w.copy() for w in net.weights]
+    biases = [b.copy() for b in net.biases]
+    batch = book_data(10, seed=8)
+    for _ in range(3):  # several steps, so that errors would compound
+        net.update_mini_batch(batch, 0.5, lmbda=lmbda, n=1000)
+        weights, biases = ref_update(weights, biases, batch, 0.5, lmbda=lmbda, n=1000,
+                                     activation=activation, cost=cost)
+    for got, want in zip(net.weights + net.biases, weights + biases):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+
+
+def test_sgd_epoch_matches_the_reference_with_the_same_shuffle():
+    data = book_data(95, seed=9)  # 95: the last mini-batch is short
+    net = network.Network([784, 16, 10], seed=10)
+    weights = [w.copy() for w in net.weights]
+    biases = [b.copy() for b in net.biases]
+    # SGD shuffles with the network's generator, after the initial draws:
+    # replay that permutation on a twin generator.
+    twin = network.Network([784, 16, 10], seed=10).rng
+    order = twin.permutation(len(data))
+    net.SGD(data, 1, 10, 0.5, verbose=False)
+    for k in range(0, len(data), 10):
+        batch = [data[i] for i in order[k:k + 10]]
+        weights, biases = ref_update(weights, biases, batch, 0.5)
+    for got, want in zip(net.weights + net.biases, weights + biases):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+
+
+def test_gradient_is_the_mean_of_per_example_gradients():
+    net = network.Network([784, 12, 10], seed=11)
+    data = book_data(7, seed=12)
+    mean_b, mean_w = net.gradient(data)
+    per_example = [ref_backprop(net.weights, net.biases, x, y) for x, y in data]
+    for l in range(2):
+        np.testing.assert_allclose(mean_b[l], np.mean([p[0][l] for p in per_example], axis=0),
+                                   atol=1e-12)
+        np.testing.assert_allclose(mean_w[l], np.mean([p[1][l] for p in per_example], axis=0),
+                                   atol=1e-12)
+
+
+# ---- the sigmoid --------------------------------------------------------------
+
+
+def test_sigmoid_is_stable_and_accurate():
+    z = np.array([-1e6, -5000.0, -710.0, -40.0, -1.0, 0.0, 1.0, 40.0, 710.0, 5000.0, 1e6])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = network.sigmoid(z)
+        sp = network.sigmoid_prime(z)
+    assert np.all(np.isfinite(s)) and np.all(np.isfinite(sp))
+    assert s[0] == 0.0 and s[-1] == 1.0
+    moderate = np.linspace(-30, 30, 601)
+    np.testing.assert_allclose(network.sigmoid(moderate), 1 / (1 + np.exp(-moderate)),
+                               rtol=1e-12, atol=1e-15)
+    assert network.sigmoid(np.float64(0.3)).shape == ()
+
+
+def test_rand_init_training_raises_no_overflow_warning():
+    # rand init gives z in the hundreds; with larger inputs, thousands.
+    net = network.Network([784, 30, 10], init="rand", seed=0)
+    data = [(x * 50, y) for x, y in book_data(20, seed=1)]
+    zs, _ = net.forward(as_arrays(data)[0])
+    assert zs[0].min() > 1000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.SGD(data, 1, 10, 3.0, test_data=book_data(10, labels_as_int=True), verbose=False)
+
+
+# ---- the book's API and data formats ---------------------------------------------
+
+
+def test_attributes_and_shapes_are_the_books():
+    net = network.Network([784, 30, 10])
+    assert net.num_layers == 3 and net.sizes == [784, 30, 10]
+    assert [w.shape for w in net.weights] == [(30, 784), (10, 30)]
+    assert [b.shape for b in net.biases] == [(30, 1), (10, 1)]
+    assert net.feedforward(np.zeros((784, 1))).shape == (10, 1)
+    assert net.cost_derivative(np.ones((10, 1)), np.zeros((10, 1))).shape == (10, 1)
+
+
+def test_the_books_session_prints_the_books_lines():
+    train, test = book_data(50, seed=2), book_data(20, seed=3, labels_as_int=True)
+    net = network.Network([784, 30, 10], seed=1)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        history = net.SGD(train, 2, 10, 3.0, test_data=test)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Epoch 0: ") and lines[0].endswith(" / 20")
+    assert int(lines[1].split()[2]) == round(history.test_accuracy[1] * 20)
+    assert len(history.seconds) == 2 and len(history.test_cost) == 2
+    out = io.StringIO()
+    with redirect_stdout(out):
+        net.SGD(train, 1, 10, 3.0)
+    assert out.getvalue() == "Epoch 0 complete\n"
+    out = io.StringIO()
+    with redirect_stdout(out):
+        net.SGD(train, 1, 10, 3.0, test_data=test, verbose=False)
+    assert out.getvalue() == ""
+
+
+def test_zip_lists_and_arrays_train_identically():
+    """Python 3's zip (the book's loader returns one), lists and arrays."""
+    train = book_data(40, seed=4)
+    test = book_data(15, seed=5, labels_as_int=True)
+    X, y = as_arrays(train)
+    results = []
+    for data, test_data in [
+        (train, test),
+        (zip([x for x, _ in train], [t for _, t in train]), zip(*zip(*test))),
+        ((X, y), as_arrays(test)),
+    ]:
+        net = network.Network([784, 20, 10], seed=6)
+        h = net.SGD(data, 2, 10, 3.0, test_data=test_data, verbose=False)
+        results.append((net.weights[0], h.test_accuracy))
+    for w, acc in results[1:]:
+        np.testing.assert_array_equal(w, results[0][0])
+        assert acc == results[0][1]
+
+
+def test_flat_inputs_are_read_as_columns_not_broadcast():
+    net = network.Network([784, 30, 10], seed=0)
+    x = np.random.default_rng(0).random((784, 1))
+    np.testing.assert_array_equal(net.feedforward(x.ravel()), net.feedforward(x))
+    flat = [(x.ravel(), y) for x, y in book_data(10)]
+    columns = book_data(10)
+    a = network.Network([784, 30, 10], seed=1)
+    b = network.Network([784, 30, 10], seed=1)
+    a.update_mini_batch(flat, 1.0)
+    b.update_mini_batch(columns, 1.0)
+    np.testing.assert_array_equal(a.weights[0], b.weights[0])
+    with pytest.raises(ValueError, match=r"expected x of shape \(784, 1\), got \(1, 784\)"):
+        net.update_mini_batch([(x.T, one_hot(0))], 1.0)
+
+
+def test_feedforward_takes_columns_of_inputs_like_the_book():
+    net = network.Network([784, 30, 10], seed=0)
+    X = np.random.default_rng(1).random((784, 5))
+    out = net.feedforward(X)
+    assert out.shape == (10, 5)
+    np.testing.assert_allclose(out[:, [2]], net.feedforward(X[:, [2]]), atol=1e-15)
+
+
+def test_assigned_weights_are_used():
+    net = network.Network([784, 30, 10], seed=0)
+    other = network.Network([784, 30, 10], seed=99)
+    net.weights = [w.copy() for w in other.weights]
+    net.biases = [b.copy() for b in other.biases]
+    x = np.full((784, 1), 0.5)
+    np.testing.assert_array_equal(net.feedforward(x), other.feedforward(x))
+    net.SGD(book_data(20), 1, 10, 1.0, verbose=False)  # trains on the assigned arrays
+    net.weights = [np.zeros((30, 783)), np.zeros((10, 30))]
+    shape_error = r"weights\[0\].*expected shape \(30, 784\), got \(30, 783\)"
+    with pytest.raises(ValueError, match=shape_error):
+        net.SGD(book_data(20), 1, 10, 1.0, verbose=False)
+
+
+def test_l2_cost_term_is_added_once_per_evaluation():
+    net = network.Network([784, 30, 10], seed=0)
+    data = book_data(25, seed=1)
+    plain = net.total_cost(data)
+    want = np.mean([ref_cost(net.weights, net.biases, x, y, "sigmoid", "quadratic")
+                    for x, y in data])
+    assert plain == pytest.approx(want, rel=1e-12)
+    l2 = sum(float(np.sum(w ** 2)) for w in net.weights)
+    assert net.total_cost(data, lmbda=2.0, n=1000) == pytest.approx(plain + 2.0 / 2000 * l2)
+
+
+def test_cross_entropy_cost_is_finite_when_saturated():
+    net = network.Network([784, 30, 10], init="rand", seed=0, cost="cross_entropy")
+    cost = net.total_cost(book_data(10))
+    assert math.isfinite(cost) and cost > 10  # saturated outputs that are wrong cost a lot
+
+
+def test_monitoring_records_every_requested_series():
+    net = network.Network([784, 20, 10], seed=0, cost="cross_entropy")
+    out = io.StringIO()
+    with redirect_stdout(out):
+        h = net.SGD(book_data(40), 3, 10, 0.5, lmbda=1.0,
+                    evaluation_data=book_data(10, seed=3, labels_as_int=True),
+                    monitor_evaluation_cost=True, monitor_evaluation_accuracy=True,
+                    monitor_training_cost=True, monitor_training_accuracy=True)
+    for series in (h.evaluation_cost, h.evaluation_accuracy, h.training_cost,
+                   h.training_accuracy, h.seconds):
+        assert len(series) == 3
+    assert h.test_accuracy == []
+    text = out.getvalue()
+    for phrase in ("Cost on training data", "Accuracy on training data",
+                   "Cost on evaluation data", "Accuracy on evaluation data: "):
+        assert text.count(phrase) == 3
+    assert json.loads(json.dumps(h.to_dict()))["training_cost"] == h.training_cost
+
+
+def test_callback_runs_after_each_epoch():
+    seen = []
+    net = network.Network([784, 10, 10], seed=0)
+    net.SGD(book_data(20), 3, 10, 1.0, verbose=False,
+            callback=lambda epoch, n, history: seen.append((epoch, n is net,
+                                                            len(history.seconds))))
+    assert seen == [(0, True, 1), (1, True, 2), (2, True, 3)]
+
+
+def test_float32_network_stays_float32():
+    net = network.Network([784, 30, 10], seed=0, dtype=np.float32)
+    net.SGD(book_data(20), 1, 10, 3.0, test_data=book_data(10, labels_as_int=True),
+            verbose=False)
+    assert all(p.dtype == np.float32 for p in net.weights + net.biases)
+
+
+@pytest.mark.parametrize("activation", network.ACTIVATIONS)
+def test_every_activation_learns_a_separable_problem(activation):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 8))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    net = network.Network([8, 16, 2], init="xavier_normal", seed=1, activation=activation)
+    before = net.accuracy((X, y))
+    net.SGD((X, y), 20, 10, 0.5, verbose=False)
+    assert net.accuracy((X, y)) > max(0.9, before)
+
+
+# ---- reproducibility ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("init", ["randn", "xavier_uniform", "rand"])
+def test_same_seed_gives_bit_identical_training(init):
+    data = book_data(60, seed=1)
+
+    def train(seed):
+        net = network.Network([784, 30, 10], init=init, seed=seed)
+        net.SGD(data, 2, 10, 3.0, verbose=False)
+        return net
+
+    a, b, c = train(42), train(42), train(43)
+    for p, q in zip(a.weights + a.biases, b.weights + b.biases):
+        np.testing.assert_array_equal(p, q)
+    assert not np.array_equal(a.weights[0], c.weights[0])
+
+
+def test_no_seed_means_fresh_entropy():
+    a, b = network.Network([784, 30, 10]), network.Network([784, 30, 10])
+    assert not np.array_equal(a.weights[0], b.weights[0])
+
+
+def test_init_and_bias_init_choices():
+    net = network.Network([784, 30, 10], init="xavier_uniform", bias_init="randn", seed=0)
+    assert np.std(net.biases[0]) > 0.5
+    net = network.Network([784, 30, 10], init="randn", bias_init=0.25, seed=0)
+    assert np.all(net.biases[0] == 0.25)
+    net = network.Network([784, 30, 10], init=lambda rng, shape, dtype: np.ones(shape), seed=0)
+    assert np.all(net.weights[0] == 1) and np.all(net.biases[0] == 0)
+    net = network.Network([784, 30, 10], init=initializers.he_normal, seed=0)
+    assert net.init == "he_normal"
+
+
+# ---- bad input --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sizes, message", [
+    ([784], "at least two layers"),
+    ([], "at least two layers"),
+    ([784, 0, 10], "positive integers"),
+    ([784, -3, 10], "positive integers"),
+    ([784, 2.5, 10], "positive integers"),
+])
+def test_bad_sizes(sizes, message):
+    with pytest.raises(ValueError, match=message):
+        network.Network(sizes)
+
+
+def test_unknown_initializer_lists_the_valid_names():
+    with pytest.raises(ValueError) as err:
+        network.Network([784, 30, 10], init="uniform")
+    assert "uniform" in str(err.value)
+    for name in initializers.names():
+        assert name in str(err.value)
+    with pytest.raises(ValueError, match="zeros"):
+        network.Network([784, 30, 10], bias_init="nope")
+
+
+def test_unknown_activation_and_cost():
+    with pytest.raises(ValueError, match="sigmoid, tanh, relu"):
+        network.Network([784, 30, 10], activation="softplus")
+    with pytest.raises(ValueError, match="quadratic, cross_entropy"):
+        network.Network([784, 30, 10], cost="log")
+
+
+def test_initializer_returning_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"expected shape \(30, 784\), got \(784, 30\)"):
+        network.Network([784, 30, 10], init=lambda rng, shape, dtype: np.zeros(shape[::-1]))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"mini_batch_size": 0}, "mini_batch_size must be an integer >= 1"),
+    ({"mini_batch_size": 2.5}, "mini_batch_size must be an integer >= 1"),
+    ({"eta": 0.0}, "eta must be a positive finite number"),
+    ({"eta": -1.0}, "eta must be a positive finite number"),
+    ({"eta": float("nan")}, "eta must be a positive finite number"),
+    ({"eta": float("inf")}, "eta must be a positive finite number"),
+    ({"epochs": -1}, "epochs must be an integer >= 0"),
+])
+def test_bad_training_settings_fail_before_training(kwargs, message):
+    net = network.Network([784, 30, 10], seed=0)
+    before = net.weights[0].copy()
+    args = {"epochs": 1, "mini_batch_size": 10, "eta": 3.0} | kwargs
+    with pytest.raises(ValueError, match=message):
+        net.SGD(book_data(20), args["epochs"], args["mini_batch_size"], args["eta"])
+    np.testing.assert_array_equal(net.weights[0], before)
+
+
+def poisoned(data, index, x=None, y=None):
+    data = list(data)
+    old_x, old_y = data[index]
+    data[index] = (old_x if x is None else x, old_y if y is None else y)
+    return data
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: poisoned(d, 3, x=np.zeros((783, 1))),
+     r"training_data\[3\]: expected x of shape \(784, 1\), got \(783, 1\)"),
+    (lambda d: poisoned(d, 0, x=np.zeros((784, 2))), r"expected x of shape \(784, 1\)"),
+    (lambda d: poisoned(d, 2, y=np.zeros((9, 1))),
+     r"training_data\[2\]: expected y to be an int label or of shape \(10, 1\), got \(9, 1\)"),
+    (lambda d: poisoned(d, 1, x=np.full((784, 1), np.nan)), "NaN or infinity"),
+    (lambda d: poisoned(d, 1, x=np.full((784, 1), np.inf)), "NaN or infinity"),
+    (lambda d: [(x, 10) for x, _ in d], "label 10 is out of range; labels run from 0 to 9"),
+    (lambda d: [(x, -1) for x, _ in d], "label -1 is out of range"),
+    (lambda d: [], "training_data is empty"),
+    (lambda d: [d[0][0]] + d[1:], r"training_data\[0\]: expected an \(x, y\) pair"),
+    (lambda d: (np.zeros((5, 783)), np.zeros(5, dtype=int)),
+     r"expected inputs of shape \(n, 784\), got \(5, 783\)"),
+    (lambda d: (np.zeros((5, 784)), np.zeros(4, dtype=int)), "5 inputs but 4 labels"),
+    (lambda d: (np.zeros((5, 784)), np.full(5, 0.5)), "labels must be integers"),
+    (lambda d: (np.zeros((5, 784)), np.zeros((5, 3))),
+     r"expected labels of shape \(n,\) or targets of shape \(n, 10\), got \(5, 3\)"),
+])
+def test_bad_data_fails_with_a_message_that_names_the_problem(make, message):
+    net = network.Network([784, 30, 10], seed=0)
+    before = net.weights[0].copy()
+    with pytest.raises(ValueError, match=message):
+        net.SGD(make(book_data(6)), 1, 2, 3.0, verbose=False)
+    np.testing.assert_array_equal(net.weights[0], before)
+
+
+def test_bad_test_data_fails_before_training():
+    net = network.Network([784, 30, 10], seed=0)
+    before = net.weights[0].copy()
+    with pytest.raises(ValueError, match=r"test_data: label 12 is out of range"):
+        net.SGD(book_data(6), 1, 2, 3.0, test_data=[(np.zeros((784, 1)), 12)])
+    np.testing.assert_array_equal(net.weights[0], before)
+
+
+def test_feedforward_of_the_wrong_length():
+    net = network.Network([784, 30, 10], seed=0)
+    with pytest.raises(ValueError, match=r"expected an input of shape \(784, 1\), got \(10, 1\)"):
+        net.feedforward(np.zeros((10, 1)))
+
+
+# ---- saving and loading -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_save_and_load_round_trip(tmp_path, suffix):
+    net = network.Network([784, 20, 10], init="xavier_normal", seed=0, activation="tanh",
+                          cost="cross_entropy")
+    net.SGD(book_data(20), 1, 10, 1.0, verbose=False)
+    path = tmp_path / f"net{suffix}"
+    net.save(path)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+    loaded = network.Network.load(path)
+    assert (loaded.sizes, loaded.activation, loaded.cost) == ([784, 20, 10], "tanh",
+                                                              "cross_entropy")
+    for p, q in zip(net.weights + net.biases, loaded.weights + loaded.biases):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_save_replaces_atomically_and_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
+    path = tmp_path / "net.npz"
+    network.Network([784, 5, 10], seed=0).save(path)
+    old = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(OSError, match="disk full"):
+        network.Network([784, 5, 10], seed=1).save(path)
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]
+
+
+def test_load_refuses_pickles_and_foreign_files(tmp_path):
+    evil = tmp_path / "evil.npz"
+    np.savez(evil, meta=np.array([{"format": "nndl-init network"}], dtype=object))
+    with pytest.raises(ValueError, match="pickle"):
+        network.Network.load(evil)
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"format": "something else"}))
+    with pytest.raises(ValueError, match="not a saved nndl-init network"):
+        network.Network.load(other)
+
+
+def test_load_checks_shapes(tmp_path):
+    path = tmp_path / "net.json"
+    network.Network([784, 5, 10], seed=0).save(path)
+    meta = json.loads(path.read_text())
+    meta["weights"][0] = [[0.0] * 784] * 4
+    path.write_text(json.dumps(meta))
+    shape_error = r"weights\[0\]: expected shape \(5, 784\), got \(4, 784\)"
+    with pytest.raises(ValueError, match=shape_error):
+        network.Network.load(path)
