@@ -1,0 +1,381 @@
+"""experiments.common
+~~~~~~~~~~~~~~~~~~~~
+
+What every experiment script shares, so that no script copies another:
+
+* finding and loading the data (MNIST or Fashion-MNIST, real files only);
+* command-line argument types that reject bad input before any training;
+* records: a JSON file per run, keyed by a hash of its full configuration,
+  written atomically (temporary file, then rename) so that a killed sweep
+  leaves whole records or none, and resumes where it stopped;
+* a process pool whose workers use one BLAS thread each;
+* small plotting and table helpers.
+
+Nothing here is ever unpickled: records are JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import math
+import os
+import platform
+import shlex
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import initializers
+import mnist_loader
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ("mnist", "fashion-mnist")
+ENV_VARS = {"mnist": "MNIST_DATA_DIR", "fashion-mnist": "FASHION_MNIST_DATA_DIR"}
+# Environment variables that cap the threads of the BLAS numpy may be linked to.
+_BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+             "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+
+# --------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------
+
+
+def shared_data_dir(dataset: str) -> Path:
+    """Where the project's machines keep the data: ``../shared/data/<dataset>``
+    beside the repository."""
+    return REPO_ROOT.parent / "shared" / "data" / dataset
+
+
+def resolve_data_dir(dataset: str, data_dir: str | os.PathLike | None = None) -> Path | None:
+    """The folder to read ``dataset`` from: ``data_dir`` if given, else the
+    environment variable (``MNIST_DATA_DIR`` / ``FASHION_MNIST_DATA_DIR``),
+    else ``../shared/data/<dataset>`` if it exists.  ``None`` leaves the choice
+    to :mod:`mnist_loader` (its cache, then a download)."""
+    if data_dir is not None:
+        return Path(data_dir)
+    env = os.environ.get(ENV_VARS[dataset])
+    if env:
+        return Path(env)
+    shared = shared_data_dir(dataset)
+    return shared if shared.is_dir() else None
+
+
+Pair = tuple[np.ndarray, np.ndarray]
+_CACHE: dict[tuple, tuple[Pair, Pair, Pair]] = {}
+
+
+def load(
+    dataset: str = "mnist",
+    data_dir: str | os.PathLike | None = None,
+    n_train: int | None = None,
+    *,
+    download: bool = True,
+) -> tuple[Pair, Pair, Pair]:
+    """``(training, validation, test)`` as ``(X, labels)`` arrays, the book's
+    split (50,000 / 10,000 / 10,000).  ``n_train`` keeps only the first
+    ``n_train`` training images (for quick runs; validation and test stay whole).
+
+    Loaded once per process: a pool worker that runs several trainings reads
+    the files once.  ``download=False`` raises
+    ``mnist_loader.DataNotFoundError`` rather than fetch missing files."""
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; valid: {', '.join(DATASETS)}")
+    folder = resolve_data_dir(dataset, data_dir)
+    key = (dataset, str(folder), n_train)
+    if key not in _CACHE:
+        training, validation, test = mnist_loader.load_data(dataset, folder, download=download,
+                                                              verbose=False)
+        if n_train is not None:
+            training = (training[0][:n_train], training[1][:n_train])
+        _CACHE[key] = (training, validation, test)
+    return _CACHE[key]
+
+
+# --------------------------------------------------------------------------
+# Command-line argument types: bad input fails before any training starts.
+# --------------------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return value
+
+
+def unit_interval(text: str) -> float:
+    value = positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}")
+    return value
+
+
+def layer_sizes(text: str) -> list[int]:
+    """``"784,30,10"`` -> ``[784, 30, 10]``."""
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes such as 784,30,10, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected at least two positive layer sizes such as 784,30,10, got {text!r}")
+    return sizes
+
+
+def init_names(text: str) -> list[str]:
+    """``"rand,randn"`` -> ``["rand", "randn"]``, each checked against the registry."""
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected at least one initializer name")
+    for name in names:
+        if name not in initializers.names():
+            raise argparse.ArgumentTypeError(
+                f"unknown initializer {name!r}; valid names: {', '.join(initializers.names())}")
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"an initializer is named twice in {text!r}")
+    return names
+
+
+def seed_list(text: str) -> list[int]:
+    """``"3"`` -> seeds ``[0, 1, 2]``; ``"4,7"`` or ``"5,"`` -> exactly those seeds."""
+    try:
+        if "," not in text:
+            count = int(text)
+            if count < 1:
+                raise ValueError
+            return list(range(count))
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seeds (3 means seeds 0,1,2) or a list such as 4,7 "
+            f"(a single seed as 5,), got {text!r}") from None
+    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"expected distinct seeds >= 0, got {text!r}")
+    return seeds
+
+
+def add_data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dataset", choices=DATASETS, default="mnist",
+        help="which data to use: the book's MNIST digits or Fashion-MNIST (same format, "
+             "harder). Default: %(default)s.")
+    parser.add_argument(
+        "--data-dir", default=None, metavar="DIR",
+        help="folder holding the four IDX files. Default: $MNIST_DATA_DIR "
+             "($FASHION_MNIST_DATA_DIR), else ../shared/data/<dataset>, else the loader's "
+             "cache data/<dataset>/.")
+
+
+def add_output_args(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument(
+        "--out", type=Path, default=Path("results") / name, metavar="DIR",
+        help="output folder for records, figures and tables (created if needed). "
+             "Default: %(default)s.")
+    parser.add_argument(
+        "--docs", default=None, metavar="PREFIX",
+        help="also write the figure and table as PREFIX.png and PREFIX.md "
+             "(for the README, e.g. docs/" + name + "). Default: not written.")
+
+
+# --------------------------------------------------------------------------
+# Records and atomic files
+# --------------------------------------------------------------------------
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def versions() -> dict[str, str]:
+    """The versions a result depends on, stored in every record."""
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "platform": platform.platform()}
+
+
+def config_key(config: dict) -> str:
+    """A short hash naming a configuration: equal configurations, equal keys."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def finite_or_none(values: Iterable[float]) -> list[float | None]:
+    """JSON has no NaN or infinity: a diverged run's numbers are stored as null."""
+    return [float(v) if math.isfinite(v) else None for v in values]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over
+    ``path``: readers (and a resumed sweep) see the old file or the new one,
+    never a half-written one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; give it the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj: Any) -> None:
+    write_atomic(path, (json.dumps(obj, indent=1, allow_nan=False) + "\n").encode())
+
+
+def write_text(path: Path, text: str) -> None:
+    write_atomic(path, text.encode())
+
+
+def read_record(path: Path, config: dict, fmt: str | None = None,
+                version: int | None = None) -> dict | None:
+    """The record at ``path`` if it is whole, of format ``fmt`` and ``version``
+    (when given) and was made by ``config`` exactly; ``None`` otherwise (then
+    the run is done again)."""
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("config") != config:
+        return None
+    if fmt is not None and (record.get("format"), record.get("version")) != (fmt, version):
+        return None
+    return record
+
+
+def save_figure(fig, paths: Sequence[Path | str | None], dpi: int = 90) -> None:
+    """Save a matplotlib figure as PNG to each path (skipping ``None``), atomically."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    for path in paths:
+        if path is not None:
+            write_atomic(Path(path), buf.getvalue())
+
+
+def write_outputs(out_png: Path, out_md: Path, docs: str | None, fig, table: str,
+                  dpi: int = 90) -> None:
+    """Write the figure and table to the output folder, and to ``docs`` if asked."""
+    extra_png = extra_md = None
+    if docs:
+        extra_png, extra_md = Path(docs + ".png"), Path(docs + ".md")
+    save_figure(fig, [out_png, extra_png], dpi=dpi)
+    for path in (out_md, extra_md):
+        if path is not None:
+            write_text(path, table)
+    for path in (out_png, out_md, extra_png, extra_md):
+        if path is not None:
+            progress(f"wrote {path}")
+
+
+def progress(message: str) -> None:
+    """One line of progress, shown at once even from a pool worker."""
+    print(message, flush=True)
+
+
+# --------------------------------------------------------------------------
+# Parallel runs
+# --------------------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def run_all(fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int) -> Iterator[Any]:
+    """Yield ``fn(task)`` for every task, in order of completion.
+
+    With ``jobs == 1`` the tasks run here, one after another.  Otherwise they go
+    to ``jobs`` fresh (spawned) processes.  Each worker is limited to one BLAS
+    thread: ``jobs`` workers each spawning as many BLAS threads as there are
+    cores would fight over them.  The limit must be in the environment before
+    numpy loads, so it is set here, in the parent, just before the workers are
+    spawned (they inherit it), and restored afterwards.  ``fn`` must seed all its
+    randomness from its task, so results do not depend on ``jobs``.
+    """
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield fn(task)
+        return
+    saved = {name: os.environ.get(name) for name in _BLAS_ENV}
+    os.environ.update({name: "1" for name in _BLAS_ENV})
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
+                                 mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(fn, task) for task in tasks]
+            try:
+                for future in as_completed(futures):
+                    yield future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# --------------------------------------------------------------------------
+# Summaries and plots
+# --------------------------------------------------------------------------
+
+
+def mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    a = np.asarray(values, dtype=float)
+    return float(a.mean()), float(a.std(ddof=1)) if len(a) > 1 else 0.0
+
+
+def pct(mean: float, sd: float | None = None) -> str:
+    """Accuracy fractions as percentages: ``95.12 ± 0.20``."""
+    if sd is None:
+        return f"{100 * mean:.2f}"
+    return f"{100 * mean:.2f} ± {100 * sd:.2f}"
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def pyplot():
+    """matplotlib's pyplot with a file-only backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def command_line(module: str, argv: Sequence[str]) -> str:
+    """How a script was called, for the outputs' captions."""
+    return shlex.join(["python", "-m", module, *argv])

@@ -1,0 +1,287 @@
+"""experiments.compare_initializers
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+
+The main experiment: train the book's network once per initializer and seed,
+and compare how (and whether) each learns.
+
+    python -m experiments.compare_initializers            # the full sweep
+    python -m experiments.compare_initializers --quick    # a one-minute look
+
+By default this is chapter 1's setting, ``[784, 30, 10]``, sigmoid neurons,
+quadratic cost, mini-batches of 10, ``eta = 3.0``, 30 epochs, for the five
+initializers of the question (``rand``, ``randn``, ``zeros``,
+``xavier_uniform``, ``xavier_normal``) plus the book's chapter 3 scheme
+(``chapter3``: weights ``N(0, 1/n_in)``), with seeds 0, 1 and 2.
+
+Into ``--out`` go:
+
+* ``runs/<init>-seed<k>-<hash>.json``: one record per run, its full
+  configuration, seed, Python and numpy versions, and per epoch the test and
+  validation accuracy and cost and the training seconds.  The hash names the
+  configuration: a record already there for the same configuration is reused,
+  so a killed sweep resumes where it stopped.  Records are written whole or
+  not at all (temporary file, then rename).
+* ``accuracy.png``: test accuracy against epoch, one line per initializer,
+  the mean over seeds, shaded from the worst seed to the best.
+* ``table.md``: final and best test accuracy per initializer, mean ± sample
+  standard deviation over seeds.
+
+Runs are independent, so they go to a pool of ``--jobs`` processes; each run
+draws every random number from its own seed, so the numbers do not depend on
+``--jobs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+import initializers
+import network
+from experiments import common
+
+NAME = "compare_initializers"
+DEFAULT_INITS = (*initializers.QUESTION_SCHEMES, "chapter3")
+QUICK_EPOCHS = 5
+QUICK_TRAIN = 10_000
+_FORMAT = "nndl-init compare_initializers run"
+_VERSION = 2
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog=f"python -m experiments.{NAME}",
+        description="Train the book's network once per initializer and seed on real data; "
+                    "write a JSON record per run, a plot of test accuracy per epoch and a "
+                    "table of final and best accuracy.",
+    )
+    p.add_argument("--inits", type=common.init_names, default=list(DEFAULT_INITS),
+                   metavar="A,B,...",
+                   help="comma-separated initializers to compare. Valid: "
+                        f"{', '.join(initializers.names())}. "
+                        f"Default: {','.join(DEFAULT_INITS)}.")
+    p.add_argument("--seeds", type=common.seed_list, default=[0, 1, 2], metavar="N|S,..",
+                   help="seeds per initializer: a count (3 means seeds 0,1,2) or a list "
+                        "(4,7; one seed as 5,). Each seed fixes the initial weights and the "
+                        "shuffling. Default: 3.")
+    p.add_argument("--epochs", type=common.positive_int, default=None,
+                   help=f"passes over the training data. Default: 30 ({QUICK_EPOCHS} with "
+                        "--quick).")
+    p.add_argument("--sizes", type=common.layer_sizes, default=[784, 30, 10],
+                   metavar="784,30,10",
+                   help="neurons per layer, input first; the input must be 784 and the "
+                        "output 10. Default: 784,30,10.")
+    p.add_argument("--batch", type=common.positive_int, default=10,
+                   help="mini-batch size. Default: %(default)s.")
+    p.add_argument("--eta", type=common.positive_float, default=3.0,
+                   help="learning rate. Default: %(default)s (the book's for the quadratic "
+                        "cost; chapter 3 uses 0.5 with cross-entropy).")
+    p.add_argument("--cost", choices=network.COSTS, default="quadratic",
+                   help="cost function. Default: %(default)s.")
+    p.add_argument("--activation", choices=network.ACTIVATIONS, default="sigmoid",
+                   help="hidden-layer activation (the output layer is always a sigmoid). "
+                        "Default: %(default)s.")
+    p.add_argument("--train-size", type=common.positive_int, default=None, metavar="N",
+                   help="train on the first N of the 50,000 training images. Default: all "
+                        f"({QUICK_TRAIN} with --quick). Validation and test stay whole.")
+    p.add_argument("--quick", action="store_true",
+                   help=f"a first look in about a minute: {QUICK_EPOCHS} epochs on "
+                        f"{QUICK_TRAIN} training images (still real data), unless --epochs "
+                        "or --train-size say otherwise.")
+    p.add_argument("--jobs", type=common.positive_int, default=common.default_jobs(),
+                   help="runs trained at once, one process each. The results do not "
+                        "depend on it. Default: the number of cores (%(default)s).")
+    common.add_data_args(p)
+    common.add_output_args(p, NAME)
+    args = p.parse_args(argv)
+    if args.sizes[0] != 784 or args.sizes[-1] != 10:
+        p.error(f"--sizes must start with 784 (pixels) and end with 10 (digits), "
+                f"got {args.sizes}")
+    if args.epochs is None:
+        args.epochs = QUICK_EPOCHS if args.quick else 30
+    if args.train_size is None and args.quick:
+        args.train_size = QUICK_TRAIN
+    if args.train_size is not None and args.train_size > 50_000:
+        p.error(f"--train-size must be at most 50000, got {args.train_size}")
+    return args
+
+
+def run_config(args: argparse.Namespace, init: str, seed: int) -> dict:
+    """Everything that determines a run's numbers (and nothing that does not:
+    not the data folder, not ``--jobs``)."""
+    return {"dataset": args.dataset, "sizes": args.sizes, "init": init, "seed": seed,
+            "epochs": args.epochs, "mini_batch_size": args.batch, "eta": args.eta,
+            "lmbda": 0.0, "cost": args.cost, "activation": args.activation,
+            "train_size": args.train_size or 50_000, "dtype": "float64"}
+
+
+def record_path(out: Path, config: dict) -> Path:
+    return out / "runs" / f"{config['init']}-seed{config['seed']}-{common.config_key(config)}.json"
+
+
+def train(task: dict) -> dict:
+    """Train one network as ``task["config"]`` says; write and return its record.
+
+    Module-level so that a pool worker can run it."""
+    config, label = task["config"], task["label"]
+    training, validation, test = common.load(config["dataset"], task["data_dir"],
+                                             config["train_size"])
+    net = network.Network(config["sizes"], config["init"], seed=config["seed"],
+                          activation=config["activation"], cost=config["cost"])
+    epochs = config["epochs"]
+
+    def report(epoch, net, history):
+        common.progress(
+            f"{label} epoch {epoch + 1}/{epochs}: test {100 * history.test_accuracy[-1]:.2f}%"
+            f"  validation {100 * history.evaluation_accuracy[-1]:.2f}%"
+            f"  ({history.seconds[-1]:.2f} s)")
+
+    start = time.perf_counter()
+    history = net.SGD(training, epochs, config["mini_batch_size"], config["eta"],
+                      test_data=test, lmbda=config["lmbda"], evaluation_data=validation,
+                      verbose=False, callback=report)
+    # "It repeats one answer": how often the trained network gives each label.
+    answers = np.bincount(net.predict(test[0]), minlength=config["sizes"][-1])
+    record = {
+        "format": _FORMAT, "version": _VERSION, "key": common.config_key(config),
+        "config": config, "versions": common.versions(),
+        "history": {
+            "test_accuracy": history.test_accuracy,
+            "test_cost": common.finite_or_none(history.test_cost),
+            "validation_accuracy": history.evaluation_accuracy,
+            "validation_cost": common.finite_or_none(history.evaluation_cost),
+            "seconds": history.seconds,
+        },
+        "final_test_answers": answers.tolist(),
+        "wall_seconds": time.perf_counter() - start,
+    }
+    common.write_json(Path(task["path"]), record)
+    return record
+
+
+def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
+    """Run (or reuse) every initializer x seed; return the records by initializer."""
+    configs = [run_config(args, init, seed) for init in args.inits for seed in args.seeds]
+    records: dict[tuple[str, int], dict] = {}
+    todo = []
+    for config in configs:
+        path = record_path(args.out, config)
+        record = common.read_record(path, config, _FORMAT, _VERSION)
+        if record is not None:
+            records[config["init"], config["seed"]] = record
+        else:
+            todo.append({"config": config, "path": str(path), "data_dir": args.data_dir})
+    common.progress(f"{len(configs)} runs: {len(records)} reused from {args.out / 'runs'}, "
+                    f"{len(todo)} to train with {min(args.jobs, max(len(todo), 1))} process(es)")
+    for i, task in enumerate(todo, 1):
+        c = task["config"]
+        task["label"] = f"[run {i}/{len(todo)} {c['init']} seed {c['seed']}]"
+    if todo:
+        # Fail now, with the loader's message, if the data cannot be found;
+        # a worker would only fail later, once per run.
+        common.load(args.dataset, args.data_dir, args.train_size)
+    start = time.perf_counter()
+    for record in common.run_all(train, todo, args.jobs):
+        c = record["config"]
+        records[c["init"], c["seed"]] = record
+        common.progress(f"done {c['init']} seed {c['seed']}: final test "
+                        f"{100 * record['history']['test_accuracy'][-1]:.2f}%")
+    if todo:
+        common.progress(f"trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
+    return {init: [records[init, seed] for seed in args.seeds] for init in args.inits}
+
+
+def summarize(by_init: dict[str, list[dict]]) -> list[dict]:
+    """Per initializer: final and best test accuracy, mean and sd over seeds."""
+    rows = []
+    for init, records in by_init.items():
+        finals = [r["history"]["test_accuracy"][-1] for r in records]
+        bests = [max(r["history"]["test_accuracy"]) for r in records]
+        seconds = [s for r in records for s in r["history"]["seconds"]]
+        # Per seed, the trained network's most frequent answer on the test set
+        # and its share: about 11% when it learned, 100% when it "repeats one answer".
+        counts = [np.array(r["final_test_answers"]) for r in records]
+        rows.append({"init": init, "final": common.mean_sd(finals),
+                     "best": common.mean_sd(bests), "finals": finals,
+                     "top_answer": [(int(c.argmax()), c.max() / c.sum()) for c in counts],
+                     "seconds_per_epoch": sum(seconds) / len(seconds)})
+    return rows
+
+
+def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
+    n = len(args.seeds)
+    text = common.markdown_table(
+        ["initializer", f"final test accuracy % (mean ± sd, {n} seeds)",
+         "best test accuracy % (mean ± sd)", "final, per seed %",
+         "most frequent final answer, per seed (share of test images)"],
+        [[f"`{r['init']}`", common.pct(*r["final"]), common.pct(*r["best"]),
+          ", ".join(common.pct(f) for f in r["finals"]),
+          ", ".join(f"{label} ({100 * share:.0f}%)" for label, share in r["top_answer"])]
+         for r in rows])
+    return (text + f"\n{describe(args)}. sd is the sample standard deviation over seeds. "
+            f"Made by `{command}`.\n")
+
+
+def describe(args: argparse.Namespace) -> str:
+    seeds = ",".join(str(s) for s in args.seeds)
+    return (f"{args.dataset}, {args.sizes}, {args.activation} hidden layer(s), {args.cost} "
+            f"cost, {args.epochs} epochs on {args.train_size or 50_000} training images, "
+            f"mini-batch {args.batch}, eta {args.eta}, seeds {seeds}; accuracy on the 10,000 "
+            f"test images")
+
+
+def plot(args: argparse.Namespace, by_init: dict[str, list[dict]]):
+    """Test accuracy per epoch: mean over seeds, band from min to max; the
+    right panel zooms in on the initializers that learn."""
+    plt = common.pyplot()
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    epochs = np.arange(1, args.epochs + 1)
+    top = 0.0
+    for init, records in by_init.items():
+        acc = 100 * np.array([r["history"]["test_accuracy"] for r in records])
+        for ax in axes:
+            (line,) = ax.plot(epochs, acc.mean(axis=0), label=init, lw=1.6)
+            ax.fill_between(epochs, acc.min(axis=0), acc.max(axis=0),
+                            color=line.get_color(), alpha=0.2, lw=0)
+        top = max(top, acc.max())
+    axes[0].set_ylim(0, 100)
+    axes[0].set_title("test accuracy (all)")
+    axes[1].set_ylim(max(0.0, top - 8), min(100.0, top + 0.5))
+    axes[1].set_title("zoom on the best")
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("test accuracy (%)")
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0].legend(loc="center right", fontsize=8)
+    fig.suptitle(describe(args).replace("; ", "\n", 1) + f"\nline: mean of {len(args.seeds)} "
+                 "seeds; band: min to max", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    start = time.perf_counter()
+    by_init = sweep(args)
+    rows = summarize(by_init)
+    command = common.command_line(f"experiments.{NAME}", argv)
+    text = table(args, rows, command)
+    fig = plot(args, by_init)
+    common.write_outputs(args.out / "accuracy.png", args.out / "table.md", args.docs, fig, text)
+    print(text, flush=True)
+    common.progress(f"total {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

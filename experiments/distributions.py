@@ -1,0 +1,96 @@
+"""experiments.distributions
+~~~~~~~~~~~~~~~~~~~~~~~~~~
+
+What the initializers draw, for one 784-to-30 layer (the book's hidden layer).
+
+``numpy.random.rand`` draws from U[0, 1): every weight positive, mean 1/2.
+``numpy.random.randn`` draws from N(0, 1): mean 0, but a spread that does not
+shrink with the number of inputs.  The Xavier (Glorot) schemes are centred on
+0 with variance ``2 / (fan_in + fan_out)``, here about 0.0024, and the book's
+chapter 3 scheme ``N(0, 1/fan_in)``.  Each histogram of the 23,520 drawn
+weights has the theoretical density drawn over it.
+
+    python -m experiments.distributions
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+import initializers
+from experiments import common
+
+NAME = "distributions"
+SCHEMES = ("rand", "randn", "xavier_uniform", "xavier_normal", "chapter3")
+
+
+def density(init: str, fan_in: int, fan_out: int, x: np.ndarray) -> np.ndarray:
+    """The theoretical density of one weight of scheme ``init`` at ``x``."""
+    mean, var = initializers.get(init).weight_moments(fan_in, fan_out)
+    if init in ("rand", "xavier_uniform"):
+        # Uniform: mean +- sqrt(3 var) has the variance var.
+        half = math.sqrt(3 * var)
+        return np.where(np.abs(x - mean) <= half, 1 / (2 * half), 0.0)
+    if init in ("randn", "xavier_normal", "chapter3"):
+        return np.exp(-((x - mean) ** 2) / (2 * var)) / math.sqrt(2 * math.pi * var)
+    raise ValueError(f"no density for {init!r}; valid: {', '.join(SCHEMES)}")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog=f"python -m experiments.{NAME}",
+        description="Histograms of the weights each scheme draws for one layer, with the "
+                    "theoretical densities over them.")
+    p.add_argument("--fan-in", type=common.positive_int, default=784,
+                   help="inputs of the layer. Default: %(default)s.")
+    p.add_argument("--fan-out", type=common.positive_int, default=30,
+                   help="neurons of the layer. Default: %(default)s.")
+    p.add_argument("--seed", type=int, default=0, help="seed of the draws. Default: %(default)s.")
+    common.add_output_args(p, NAME)
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    command = common.command_line(f"experiments.{NAME}", argv)
+    plt = common.pyplot()
+    fig, axes = plt.subplots(1, len(SCHEMES), figsize=(3 * len(SCHEMES), 3.1))
+    rows = []
+    for ax, init in zip(axes, SCHEMES):
+        rng = np.random.default_rng(args.seed)
+        w = initializers.get(init).weights(rng, (args.fan_out, args.fan_in), np.float64)
+        mean, var = initializers.get(init).weight_moments(args.fan_in, args.fan_out)
+        ax.hist(w.ravel(), bins=60, density=True, alpha=0.6, label="drawn")
+        lo, hi = w.min(), w.max()
+        pad = 0.1 * (hi - lo)
+        grid = np.linspace(lo - pad, hi + pad, 800)
+        ax.plot(grid, density(init, args.fan_in, args.fan_out, grid), "k", lw=1.2,
+                label="density")
+        ax.set_title(f"{init}\nmean {mean:.3g}, var {var:.3g}", fontsize=9)
+        ax.set_xlabel("weight")
+        ax.set_yticks([])
+        rows.append([f"`{init}`", initializers.get(init).summary.split("  ")[0],
+                     f"{mean:.4g} / {w.mean():.4g}", f"{var:.4g} / {w.var():.4g}",
+                     f"{100 * np.mean(w > 0):.1f}"])
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"{args.fan_out} x {args.fan_in} weights of one layer "
+                 f"({args.fan_in * args.fan_out} draws, seed {args.seed})", fontsize=9)
+    fig.tight_layout()
+    text = common.markdown_table(
+        ["scheme", "rule", "mean: formula / drawn", "variance: formula / drawn", "% positive"],
+        rows) + f"\nMade by `{command}`.\n"
+    common.write_outputs(args.out / "distributions.png", args.out / "distributions.md",
+                         args.docs, fig, text)
+    print(text, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

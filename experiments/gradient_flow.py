@@ -1,0 +1,173 @@
+"""experiments.gradient_flow
+~~~~~~~~~~~~~~~~~~~~~~~~~~
+
+How fast each layer learns, for each initializer, in a deeper network.
+
+Chapter 5 of the book measures the speed of learning of a layer by the norm of
+``dC/db`` over its neurons (the gradient of the cost with respect to its
+biases), on ``[784, 30, 30, 30, 10]``, and finds the early layers learning
+far slower than the late ones: the vanishing gradient.  Each layer backwards
+multiplies the error by ``w * sigma'(z)``; saturated neurons (``sigma' ~ 0``)
+and a bad scale of ``w`` shrink it further.
+
+This script trains that network once per initializer and measures, at
+initialization and after every epoch, the norm of the mean ``dC/db`` of each
+layer over the first ``--images`` training images (1,000 by default).
+
+    python -m experiments.gradient_flow
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+import initializers
+import network
+from experiments import common
+from experiments.compare_initializers import DEFAULT_INITS
+
+NAME = "gradient_flow"
+
+
+def bias_gradient_norms(net: network.Network, data) -> list[float]:
+    """``||dC/db||`` of each layer (hidden layers first, output last), the
+    gradient averaged over ``data``."""
+    nabla_b, _ = net.gradient(data)
+    return [float(np.linalg.norm(nb)) for nb in nabla_b]
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog=f"python -m experiments.{NAME}",
+        description="Per initializer, train a deeper network and record the norm of dC/db "
+                    "of each layer at initialization and after every epoch.")
+    p.add_argument("--inits", type=common.init_names, default=list(DEFAULT_INITS),
+                   metavar="A,B,...",
+                   help=f"initializers. Valid: {', '.join(initializers.names())}. "
+                        f"Default: {','.join(DEFAULT_INITS)}.")
+    p.add_argument("--sizes", type=common.layer_sizes, default=[784, 30, 30, 30, 10],
+                   metavar="784,30,30,30,10",
+                   help="neurons per layer (chapter 5's). Default: 784,30,30,30,10.")
+    p.add_argument("--epochs", type=common.positive_int, default=10,
+                   help="passes over the training data. Default: %(default)s.")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the initialization and the shuffling. Default: %(default)s.")
+    p.add_argument("--images", type=common.positive_int, default=1000,
+                   help="the gradient is averaged over the first IMAGES training images. "
+                        "Default: %(default)s.")
+    p.add_argument("--batch", type=common.positive_int, default=10,
+                   help="mini-batch size. Default: %(default)s.")
+    p.add_argument("--eta", type=common.positive_float, default=3.0,
+                   help="learning rate. Default: %(default)s.")
+    p.add_argument("--cost", choices=network.COSTS, default="quadratic",
+                   help="cost function. Default: %(default)s.")
+    p.add_argument("--activation", choices=network.ACTIVATIONS, default="sigmoid",
+                   help="hidden-layer activation. Default: %(default)s.")
+    p.add_argument("--train-size", type=common.positive_int, default=None, metavar="N",
+                   help="train on the first N training images. Default: all 50,000.")
+    p.add_argument("--jobs", type=common.positive_int, default=common.default_jobs(),
+                   help="initializers trained at once, one process each. Default: the number "
+                        "of cores (%(default)s).")
+    common.add_data_args(p)
+    common.add_output_args(p, NAME)
+    args = p.parse_args(argv)
+    if args.sizes[0] != 784 or args.sizes[-1] != 10:
+        p.error(f"--sizes must start with 784 and end with 10, got {args.sizes}")
+    return args
+
+
+def train(task: dict) -> dict:
+    """One initializer: norms per layer at init and after each epoch (pool worker)."""
+    a = task["args"]
+    training, _, test = common.load(a["dataset"], a["data_dir"], a["train_size"])
+    probe = (training[0][:a["images"]], training[1][:a["images"]])
+    net = network.Network(a["sizes"], task["init"], seed=a["seed"], cost=a["cost"],
+                          activation=a["activation"])
+    norms = [bias_gradient_norms(net, probe)]
+
+    def record(epoch, net, history):
+        norms.append(bias_gradient_norms(net, probe))
+        common.progress(f"[{task['init']}] epoch {epoch + 1}/{a['epochs']}: ||dC/db|| "
+                        + " ".join(f"{n:.2e}" for n in norms[-1])
+                        + f"; test {100 * history.test_accuracy[-1]:.2f}%")
+
+    start = time.perf_counter()
+    history = net.SGD(training, a["epochs"], a["batch"], a["eta"], test_data=test,
+                      verbose=False, callback=record)
+    return {"init": task["init"], "norms": norms, "test_accuracy": history.test_accuracy,
+            "seconds": time.perf_counter() - start}
+
+
+def plot(args: argparse.Namespace, results: list[dict]):
+    plt = common.pyplot()
+    n = len(results)
+    cols = min(3, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.9 * rows + 0.5),
+                             squeeze=False, sharey=True)
+    for ax, r in zip(axes.flat, results):
+        norms = np.array(r["norms"])
+        epochs = np.arange(len(norms))
+        for l in range(norms.shape[1]):
+            kind = "output" if l == norms.shape[1] - 1 else "hidden"
+            y = np.where(norms[:, l] > 0, norms[:, l], np.nan)  # log axis: 0 is not drawn
+            ax.plot(epochs, y, marker=".", label=f"layer {l + 1} ({kind})")
+        ax.set_yscale("log")
+        ax.set_title(f"{r['init']} (test {100 * r['test_accuracy'][-1]:.1f}%)", fontsize=9)
+        ax.set_xlabel("epoch (0 = at initialization)")
+        ax.grid(alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("||dC/db||")
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
+                 f"mini-batch {args.batch}, eta {args.eta}, seed {args.seed}; gradient over the "
+                 f"first {args.images} training images (a zero norm is not drawn)", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
+    def norms(values):
+        return ", ".join(f"{v:.2g}" for v in values)
+
+    rows = [[f"`{r['init']}`", norms(r["norms"][0]), norms(r["norms"][1]),
+             norms(r["norms"][-1]), common.pct(r["test_accuracy"][-1])] for r in results]
+    text = common.markdown_table(
+        ["initializer", "||dC/db|| per layer at init (first to last)", "after epoch 1",
+         f"after epoch {args.epochs}", f"test % after epoch {args.epochs}"], rows)
+    return (text + f"\n{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
+            f"{args.epochs} epochs, mini-batch {args.batch}, eta {args.eta}, seed {args.seed}. "
+            f"Made by `{command}`.\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    common.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
+    shared = {k: getattr(args, k) for k in ("dataset", "data_dir", "train_size", "images",
+                                            "sizes", "seed", "cost", "activation", "epochs",
+                                            "batch", "eta")}
+    tasks = [{"init": init, "args": shared} for init in args.inits]
+    done = {r["init"]: r for r in common.run_all(train, tasks, args.jobs)}
+    results = [done[init] for init in args.inits]
+    command = common.command_line(f"experiments.{NAME}", argv)
+    text = table(args, results, command)
+    common.write_json(args.out / "gradient_flow.json",
+                      {"command": command, "versions": common.versions(),
+                       "results": [{**r, "norms": r["norms"]} for r in results]})
+    common.write_outputs(args.out / "gradient_flow.png", args.out / "gradient_flow.md",
+                         args.docs, plot(args, results), text)
+    print(text, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,252 @@
+"""experiments.saturation
+~~~~~~~~~~~~~~~~~~~~~~~
+
+Why ``rand`` does not learn: look at the weighted inputs ``z`` themselves.
+
+For each initializer, at initialization and after one epoch of training, the
+network is fed real images and every neuron's ``z = w . x + b`` is collected,
+layer by layer.  We report
+
+* the histogram of ``z``, drawn over the sigmoid and its derivative: where
+  ``z`` falls on the flat part of the curve, ``sigma'(z)`` is nearly zero and
+  backpropagation multiplies the neuron's error by that nearly-zero number;
+* the fraction of saturated (neuron, image) pairs, saturated meaning
+  ``sigma'(z) < threshold`` (default 0.01, i.e. ``|z| > 4.6``; the largest
+  value of ``sigma'`` is 0.25, at ``z = 0``);
+* the mean and variance of ``z`` that the initializer's formula predicts,
+  beside the ones measured.  If each weight has mean ``m`` and variance ``v``
+  and the bias mean ``m_b`` and variance ``v_b``, then for one input ``x``
+  ``E[z] = m sum_k x_k + m_b`` and ``Var[z] = v sum_k x_k^2 + v_b``; over the
+  images as well, ``Var[z] = v E[sum x_k^2] + v_b + m^2 Var[sum x_k]``.  For
+  ``rand`` (``m = 1/2``) and MNIST (``sum_k x_k`` about 100) ``E[z]`` is about
+  +50: every hidden neuron starts deep in the flat part.
+
+    python -m experiments.saturation
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+import initializers
+import network
+from experiments import common
+from experiments.compare_initializers import DEFAULT_INITS
+
+NAME = "saturation"
+
+
+# --------------------------------------------------------------------------
+# The measures (also used by the tests)
+# --------------------------------------------------------------------------
+
+
+def saturation_z(threshold: float) -> float:
+    """The ``|z|`` beyond which ``sigma'(z) < threshold`` (for ``0 < threshold < 1/4``).
+
+    ``sigma' = s (1 - s)`` with ``s = sigma(z)``; solving ``s (1 - s) = t`` gives
+    ``s = (1 - sqrt(1 - 4 t)) / 2`` and ``z = ln(s / (1 - s))``."""
+    if not 0 < threshold < 0.25:
+        raise ValueError(f"threshold must be in (0, 0.25), the range of sigma', got {threshold}")
+    s = (1 - math.sqrt(1 - 4 * threshold)) / 2
+    return -math.log(s / (1 - s))
+
+
+def saturated_fraction(z: np.ndarray, threshold: float = 0.01) -> float:
+    """The fraction of entries of ``z`` where ``sigma'(z) < threshold``."""
+    return float(np.mean(np.abs(z) > saturation_z(threshold)))
+
+
+def saturated_units(z: np.ndarray, threshold: float = 0.01, share: float = 0.9) -> float:
+    """The fraction of neurons (columns of ``z``, one row per image) that are
+    saturated on at least ``share`` of the images."""
+    return float(np.mean(np.mean(np.abs(z) > saturation_z(threshold), axis=0) >= share))
+
+
+def predicted_moments(init: str, inputs: np.ndarray, fan_out: int) -> tuple[float, float]:
+    """Mean and variance of ``z`` over neurons and images that the scheme's
+    formula predicts for a layer of ``fan_out`` neurons fed ``inputs`` (one
+    row per image).  This is the expectation over the random draw of the
+    weights: one draw of a few dozen neurons scatters around it."""
+    scheme = initializers.get(init)
+    m, v = scheme.weight_moments(inputs.shape[1], fan_out)
+    mb, vb = scheme.bias_moments
+    s1 = inputs.sum(axis=1)
+    s2 = (inputs * inputs).sum(axis=1)
+    return float(m * s1.mean() + mb), float(v * s2.mean() + vb + m * m * s1.var())
+
+
+def measure(net: network.Network, X: np.ndarray, threshold: float) -> list[dict]:
+    """Per layer: the weighted inputs ``z`` fed ``X``, their mean and variance,
+    the saturated fraction, and the scheme's prediction from the layer's inputs."""
+    zs, activations = net.forward(X)
+    layers = []
+    for l, z in enumerate(zs):
+        pred_mean, pred_var = predicted_moments(net.init, activations[l], z.shape[1])
+        layers.append({"layer": l + 1, "neurons": z.shape[1], "z": z,
+                       "mean": float(z.mean()), "var": float(z.var()),
+                       "predicted_mean": pred_mean, "predicted_var": pred_var,
+                       "saturated": saturated_fraction(z, threshold),
+                       "saturated_units": saturated_units(z, threshold)})
+    return layers
+
+
+# --------------------------------------------------------------------------
+# The script
+# --------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog=f"python -m experiments.{NAME}",
+        description="For each initializer, measure the weighted inputs z of every layer on "
+                    "real images, at initialization and after one epoch: their distribution "
+                    "over the sigmoid curve, the fraction saturated, and the variance the "
+                    "initializer predicts beside the variance measured.")
+    p.add_argument("--inits", type=common.init_names, default=list(DEFAULT_INITS),
+                   metavar="A,B,...",
+                   help=f"comma-separated initializers. Valid: {', '.join(initializers.names())}."
+                        f" Default: {','.join(DEFAULT_INITS)}.")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the initial weights and the shuffling. Default: %(default)s.")
+    p.add_argument("--sizes", type=common.layer_sizes, default=[784, 30, 10],
+                   metavar="784,30,10", help="neurons per layer. Default: 784,30,10.")
+    p.add_argument("--images", type=common.positive_int, default=10_000,
+                   help="how many training images z is measured on (the first ones). "
+                        "Default: %(default)s.")
+    p.add_argument("--threshold", type=common.unit_interval, default=0.01,
+                   help="a neuron is saturated on an image when sigma'(z) < THRESHOLD "
+                        "(sigma' is at most 0.25). Default: %(default)s, i.e. |z| > 4.6.")
+    p.add_argument("--batch", type=common.positive_int, default=10,
+                   help="mini-batch size of the training epoch. Default: %(default)s.")
+    p.add_argument("--eta", type=common.positive_float, default=3.0,
+                   help="learning rate of the training epoch. Default: %(default)s.")
+    p.add_argument("--cost", choices=network.COSTS, default="quadratic",
+                   help="cost function. Default: %(default)s.")
+    common.add_data_args(p)
+    common.add_output_args(p, NAME)
+    args = p.parse_args(argv)
+    if args.threshold >= 0.25:
+        p.error(f"--threshold must be below 0.25, the largest value of sigma', "
+                f"got {args.threshold}")
+    if args.sizes[0] != 784 or args.sizes[-1] != 10:
+        p.error(f"--sizes must start with 784 and end with 10, got {args.sizes}")
+    return args
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    training, _, test = common.load(args.dataset, args.data_dir)
+    X = training[0][:args.images]
+    results = []
+    for init in args.inits:
+        net = network.Network(args.sizes, init, seed=args.seed, cost=args.cost)
+        before = measure(net, X, args.threshold)
+        start = time.perf_counter()
+        history = net.SGD(training, 1, args.batch, args.eta, test_data=test, verbose=False)
+        after = measure(net, X, args.threshold)
+        common.progress(
+            f"{init}: hidden layer saturated {100 * before[0]['saturated']:.1f}% at init, "
+            f"{100 * after[0]['saturated']:.1f}% after one epoch; test accuracy "
+            f"{100 * history.test_accuracy[0]:.2f}% ({time.perf_counter() - start:.1f} s)")
+        results.append({"init": init, "before": before, "after": after,
+                        "test_accuracy": history.test_accuracy[0]})
+    return results
+
+
+def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
+    rows = []
+    for r in results:
+        for b, a in zip(r["before"], r["after"]):
+            last = b["layer"] == len(r["before"])
+            rows.append([
+                f"`{r['init']}`", f"{b['layer']} ({'output' if last else 'hidden'})",
+                f"{b['predicted_mean']:.3g} / {b['mean']:.3g}",
+                f"{b['predicted_var']:.3g} / {b['var']:.3g}",
+                f"{100 * b['saturated']:.1f}", f"{100 * a['saturated']:.1f}",
+                f"{a['var']:.3g}",
+                common.pct(r["test_accuracy"]) if b["layer"] == 1 else "",
+            ])
+    text = common.markdown_table(
+        ["initializer", "layer", "mean z at init: predicted / measured",
+         "Var z at init: predicted / measured", "% saturated at init",
+         "% saturated after 1 epoch", "Var z after 1 epoch", "test accuracy % after 1 epoch"],
+        rows)
+    z_t = saturation_z(args.threshold)
+    return (text + f"\nSaturated: sigma'(z) < {args.threshold} (|z| > {z_t:.2f}), counted over "
+            f"(neuron, image) pairs on the first {args.images} {args.dataset} training images. "
+            f"Predicted: the scheme's formula given the layer's measured inputs. "
+            f"{args.sizes}, seed {args.seed}, one epoch of 50,000 images, mini-batch "
+            f"{args.batch}, eta {args.eta}, {args.cost} cost. Made by `{command}`.\n")
+
+
+def plot(args: argparse.Namespace, results: list[dict]):
+    """One row per initializer; left at initialization, right after one epoch.
+    Histograms of z per layer (density) over sigma(z) and 4 sigma'(z)."""
+    plt = common.pyplot()
+    n = len(results)
+    fig, axes = plt.subplots(n, 2, figsize=(10, 1.9 * n + 0.6), squeeze=False)
+    z_t = saturation_z(args.threshold)
+    for row, r in zip(axes, results):
+        for ax, stage, title in ((row[0], "before", "at initialization"),
+                                 (row[1], "after", "after one epoch")):
+            layers = r[stage]
+            every = np.concatenate([m["z"].ravel() for m in layers])
+            lo, hi = np.percentile(every, [0.5, 99.5])
+            lo, hi = min(lo, -8.0), max(hi, 8.0)
+            bins = np.linspace(lo, hi, 90)
+            for m in layers:
+                kind = "output" if m["layer"] == len(layers) else "hidden"
+                ax.hist(np.clip(m["z"].ravel(), lo, hi), bins=bins, density=True,
+                        alpha=0.55 if kind == "hidden" else 0.9,
+                        histtype="stepfilled" if kind == "hidden" else "step",
+                        label=f"z, layer {m['layer']} ({kind}): "
+                              f"{100 * m['saturated']:.0f}% saturated")
+            ax.set_yticks([])
+            ax.axvspan(lo, -z_t, color="grey", alpha=0.12, lw=0)
+            ax.axvspan(z_t, hi, color="grey", alpha=0.12, lw=0)
+            curve = ax.twinx()
+            grid = np.linspace(lo, hi, 600)
+            s = network.sigmoid(grid)
+            curve.plot(grid, s, color="k", lw=1, label="sigma(z)")
+            curve.plot(grid, 4 * s * (1 - s), color="k", lw=1, ls="--", label="4 sigma'(z)")
+            curve.set_ylim(0, 1.05)
+            curve.set_yticks([0, 1])
+            ax.set_xlim(lo, hi)
+            ax.set_title(f"{r['init']}, {title}", fontsize=9)
+            ax.legend(loc="upper left", fontsize=7, frameon=False)
+    axes[-1][0].set_xlabel("weighted input z (clipped to the 0.5-99.5 percentile range)")
+    axes[-1][1].set_xlabel("weighted input z")
+    fig.suptitle(f"Grey: saturated, sigma'(z) < {args.threshold} (|z| > {z_t:.1f}). Black: "
+                 f"sigma(z) and 4 sigma'(z). {args.dataset}, {args.sizes}, seed {args.seed}, "
+                 f"first {args.images} training images", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    results = run(args)
+    command = common.command_line(f"experiments.{NAME}", argv)
+    text = table(args, results, command)
+    summary = [{"init": r["init"], "test_accuracy": r["test_accuracy"],
+                **{stage: [{k: v for k, v in m.items() if k != "z"} for m in r[stage]]
+                   for stage in ("before", "after")}} for r in results]
+    common.write_json(args.out / "saturation.json",
+                      {"threshold": args.threshold, "command": command,
+                       "versions": common.versions(), "results": summary})
+    common.write_outputs(args.out / "saturation.png", args.out / "saturation.md", args.docs,
+                         plot(args, results), text, dpi=72)
+    print(text, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""experiments.symmetry
+~~~~~~~~~~~~~~~~~~~~~
+
+Why ``zeros`` learns only a little: symmetry is never broken.
+
+With every weight and bias 0, all hidden neurons compute the same function of
+the input.  Backpropagation then hands each of them the same error, so the same
+update, and they stay equal forever: the hidden layer of 30 neurons is really
+one neuron copied 30 times.  (Only the output layer's neurons differ, through
+their targets.)  A random start breaks the tie on the first step.
+
+This script trains the book's network from ``zeros`` (and, for contrast, from
+``randn``) and counts, after each epoch, how many *distinct* hidden neurons
+there are: neurons whose incoming weights and bias are not all bit-for-bit equal
+to another's.  It also records what the network still learns.
+
+    python -m experiments.symmetry
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+import initializers
+import network
+from experiments import common
+
+NAME = "symmetry"
+
+
+def distinct_units(net: network.Network, layer: int = 0) -> int:
+    """How many different neurons layer ``layer + 1`` holds: distinct rows of
+    ``[weights | bias]``, compared exactly (equal neurons stay *exactly*
+    equal, because they go through the same arithmetic)."""
+    params = np.hstack([net.weights[layer], net.biases[layer]])
+    return len(np.unique(params, axis=0))
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog=f"python -m experiments.{NAME}",
+        description="Train from zeros (and randn for contrast) and count, after each epoch, "
+                    "how many hidden neurons are distinct, beside the test accuracy.")
+    p.add_argument("--inits", type=common.init_names, default=["zeros", "randn"],
+                   metavar="A,B,...",
+                   help=f"initializers. Valid: {', '.join(initializers.names())}. "
+                        "Default: zeros,randn.")
+    p.add_argument("--epochs", type=common.positive_int, default=30,
+                   help="passes over the training data. Default: %(default)s.")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the initialization and the shuffling. Default: %(default)s.")
+    p.add_argument("--sizes", type=common.layer_sizes, default=[784, 30, 10],
+                   metavar="784,30,10", help="neurons per layer. Default: 784,30,10.")
+    p.add_argument("--batch", type=common.positive_int, default=10,
+                   help="mini-batch size. Default: %(default)s.")
+    p.add_argument("--eta", type=common.positive_float, default=3.0,
+                   help="learning rate. Default: %(default)s.")
+    p.add_argument("--cost", choices=network.COSTS, default="quadratic",
+                   help="cost function. Default: %(default)s.")
+    p.add_argument("--train-size", type=common.positive_int, default=None, metavar="N",
+                   help="train on the first N training images. Default: all 50,000.")
+    common.add_data_args(p)
+    common.add_output_args(p, NAME)
+    args = p.parse_args(argv)
+    if args.sizes[0] != 784 or args.sizes[-1] != 10:
+        p.error(f"--sizes must start with 784 and end with 10, got {args.sizes}")
+    return args
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    training, _, test = common.load(args.dataset, args.data_dir, args.train_size)
+    hidden = len(args.sizes) - 2
+    results = []
+    for init in args.inits:
+        net = network.Network(args.sizes, init, seed=args.seed, cost=args.cost)
+        distinct = [[distinct_units(net, l) for l in range(hidden)]]
+
+        def count(epoch, net, history, init=init, distinct=distinct):
+            distinct.append([distinct_units(net, l) for l in range(hidden)])
+            common.progress(f"{init} epoch {epoch + 1}/{args.epochs}: distinct hidden neurons "
+                            f"{distinct[-1]}, test {100 * history.test_accuracy[-1]:.2f}%")
+
+        start = time.perf_counter()
+        history = net.SGD(training, args.epochs, args.batch, args.eta, test_data=test,
+                          verbose=False, callback=count)
+        results.append({"init": init, "distinct": distinct,
+                        "test_accuracy": history.test_accuracy,
+                        "seconds": time.perf_counter() - start})
+    return results
+
+
+def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
+    rows = []
+    for r in results:
+        acc = r["test_accuracy"]
+        rows.append([f"`{r['init']}`", ", ".join(map(str, r["distinct"][0])),
+                     ", ".join(map(str, r["distinct"][-1])),
+                     ", ".join(map(str, sorted({d for e in r["distinct"] for d in e}))),
+                     common.pct(acc[0]), common.pct(acc[-1]), common.pct(max(acc))])
+    text = common.markdown_table(
+        ["initializer", "distinct hidden neurons at init", f"after {args.epochs} epochs",
+         "values seen in any epoch", "test % after epoch 1", f"after epoch {args.epochs}",
+         "best"], rows)
+    return (text + f"\n{args.dataset}, {args.sizes}, {args.epochs} epochs, mini-batch "
+            f"{args.batch}, eta {args.eta}, {args.cost} cost, seed {args.seed}; hidden layer "
+            f"sizes {args.sizes[1:-1]}. Made by `{command}`.\n")
+
+
+def plot(args: argparse.Namespace, results: list[dict]):
+    plt = common.pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for r in results:
+        epochs = np.arange(len(r["distinct"]))
+        (line,) = left.plot(epochs, [d[0] for d in r["distinct"]], marker=".", label=r["init"])
+        right.plot(epochs[1:], 100 * np.array(r["test_accuracy"]), marker=".",
+                   color=line.get_color(), label=r["init"])
+    left.set_ylabel("distinct neurons in hidden layer 1")
+    left.set_ylim(0, args.sizes[1] + 2)
+    right.set_ylabel("test accuracy (%)")
+    right.set_ylim(0, 100)
+    for ax in (left, right):
+        ax.set_xlabel("epoch (0 = at initialization)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"{args.dataset}, {args.sizes}, mini-batch {args.batch}, eta {args.eta}, "
+                 f"seed {args.seed}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    results = run(args)
+    command = common.command_line(f"experiments.{NAME}", argv)
+    text = table(args, results, command)
+    common.write_json(args.out / "symmetry.json", {"command": command,
+                                                   "versions": common.versions(),
+                                                   "results": results})
+    common.write_outputs(args.out / "symmetry.png", args.out / "symmetry.md", args.docs,
+                         plot(args, results), text)
+    print(text, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""Convergence regression tests, on the real data.
+
+Each trains the book's network ``[784, 30, 10]`` (mini-batch 10, eta 3.0,
+quadratic cost) for one epoch over the 50,000 training images, about a second,
+and checks that each initializer lands where it should: the fan-scaled Xavier
+schemes learn fast, the book's ``randn`` well, ``rand`` not at all (and the
+saturation measure says why), ``zeros`` keeps its hidden neurons identical.
+
+Data: ``$MNIST_DATA_DIR`` / ``$FASHION_MNIST_DATA_DIR``, else
+``../shared/data/<dataset>`` beside the repository; the tests of a data set
+are skipped, with the reason, when its files are absent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mnist_loader
+import network
+from experiments import common, saturation, symmetry
+
+SEED = 0
+
+
+def _data(dataset: str):
+    try:
+        return common.load(dataset, download=False)
+    except mnist_loader.DataNotFoundError as e:
+        pytest.skip(f"{dataset} data not found in "
+                    f"{common.resolve_data_dir(dataset) or 'the loader default folders'} (set "
+                    f"{common.ENV_VARS[dataset]} or provide {common.shared_data_dir(dataset)}):"
+                    f" {str(e).splitlines()[0]}")
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return _data("mnist")
+
+
+@pytest.fixture(scope="module")
+def fashion():
+    return _data("fashion-mnist")
+
+
+def _one_epoch(data, init: str, seed: int = SEED) -> tuple[network.Network, float]:
+    training, _, test = data
+    net = network.Network([784, 30, 10], init, seed=seed)
+    history = net.SGD(training, 1, 10, 3.0, test_data=test, verbose=False)
+    return net, history.test_accuracy[0]
+
+
+@pytest.mark.parametrize(("init", "minimum"), [
+    ("xavier_uniform", 0.92),
+    ("xavier_normal", 0.92),
+    ("randn", 0.80),  # varies with the seed: about 82% to 91% after one epoch
+])
+def test_one_epoch_mnist(mnist, init, minimum):
+    _, accuracy = _one_epoch(mnist, init)
+    assert accuracy >= minimum, f"{init}: {accuracy:.2%} after one epoch"
+
+
+@pytest.mark.parametrize("init", ["xavier_uniform", "xavier_normal", "randn"])
+def test_one_epoch_fashion_mnist(fashion, init):
+    # One epoch on Fashion-MNIST depends more on the seed than on MNIST: over
+    # seeds 0-5, randn gave 72.2% (seed 0), then 78.5-80.1%; xavier 77-83%.  So
+    # the claim tested is about the typical run: the median of seeds 0, 1, 2.
+    accuracies = [_one_epoch(fashion, init, seed)[1] for seed in (0, 1, 2)]
+    assert np.median(accuracies) >= 0.75, \
+        f"{init}: {[f'{a:.2%}' for a in accuracies]} after one epoch on Fashion-MNIST"
+
+
+def test_rand_stays_near_chance_because_hidden_units_saturate(mnist):
+    training, _, _ = mnist
+    X = training[0][:1000]
+    net = network.Network([784, 30, 10], "rand", seed=SEED)
+    hidden_z = net.forward(X)[0][0]
+    # Why: at initialization nearly every hidden neuron sits where sigma' < 0.01,
+    # on (almost) every image.
+    assert saturation.saturated_fraction(hidden_z, 0.01) > 0.95
+    assert saturation.saturated_units(hidden_z, 0.01) > 0.9
+    # ... while a fan-scaled scheme starts on the slope.
+    xavier_z = network.Network([784, 30, 10], "xavier_normal", seed=SEED).forward(X)[0][0]
+    assert saturation.saturated_fraction(xavier_z, 0.01) < 0.05
+    _, accuracy = _one_epoch(mnist, "rand")
+    assert accuracy <= 0.20, f"rand learned: {accuracy:.2%} after one epoch"
+
+
+def test_zeros_keeps_every_hidden_unit_identical(mnist):
+    net, accuracy = _one_epoch(mnist, "zeros")
+    assert symmetry.distinct_units(net, 0) == 1
+    assert np.ptp(net.weights[0], axis=0).max() == 0
+    # The weights did move: one neuron copied 30 times still learns a little.
+    assert np.abs(net.weights[0]).max() > 0
+    assert 0.11 < accuracy < 0.6, f"zeros: {accuracy:.2%}"
+
+
+@pytest.mark.slow
+def test_book_reproduction(mnist):
+    """Chapter 1: [784, 30, 10], 30 epochs, mini-batch 10, eta 3.0: about 95%."""
+    training, _, test = mnist
+    net = network.Network([784, 30, 10], "randn", seed=SEED)
+    history = net.SGD(training, 30, 10, 3.0, test_data=test, verbose=False)
+    assert max(history.test_accuracy) >= 0.945, history.test_accuracy

@@ -1,0 +1,239 @@
+"""Quick tests of the experiment scripts' machinery: argument checking,
+records, resuming, atomic writes, the process pool, the saturation formulas.
+
+The end-to-end runs use a few hundred real MNIST images and one or two epochs
+(skipped, with the reason, when the data is absent)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mnist_loader
+import network
+from experiments import (
+    common,
+    compare_initializers,
+    distributions,
+    gradient_flow,
+    saturation,
+    symmetry,
+)
+
+TINY = ["--epochs", "2", "--train-size", "300", "--inits", "randn,zeros", "--seeds", "2"]
+
+
+@pytest.fixture(scope="module")
+def mnist_dir():
+    try:
+        common.load("mnist", download=False)
+    except mnist_loader.DataNotFoundError as e:
+        pytest.skip(f"MNIST data not found: {str(e).splitlines()[0]}")
+    return str(common.resolve_data_dir("mnist"))
+
+
+def _records(out: Path) -> dict[str, dict]:
+    return {p.name: json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))}
+
+
+def _numbers(record: dict) -> dict:
+    """A record's results, without the timings (which differ from run to run)."""
+    return {k: v for k, v in record["history"].items() if k != "seconds"}
+
+
+# ---- arguments -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--inits", "rand,gaussian"], "unknown initializer 'gaussian'; valid names: rand, randn"),
+    (["--sizes", "784,30"], "--sizes must start with 784"),
+    (["--sizes", "784,x,10"], "expected comma-separated layer sizes"),
+    (["--epochs", "0"], "expected a positive integer"),
+    (["--eta", "-1"], "expected a positive finite number"),
+    (["--seeds", "0"], "expected a number of seeds"),
+    (["--cost", "hinge"], "invalid choice: 'hinge'"),
+    (["--dataset", "cifar"], "invalid choice: 'cifar'"),
+    (["--train-size", "60000"], "--train-size must be at most 50000"),
+])
+def test_bad_arguments_fail_before_training(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        compare_initializers.parse_args(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_defaults_are_the_books_setting():
+    args = compare_initializers.parse_args([])
+    assert (args.sizes, args.batch, args.eta, args.epochs, args.cost, args.activation) == \
+        ([784, 30, 10], 10, 3.0, 30, "quadratic", "sigmoid")
+    assert args.inits == ["rand", "randn", "zeros", "xavier_uniform", "xavier_normal",
+                          "chapter3"]
+    assert args.seeds == [0, 1, 2]
+    quick = compare_initializers.parse_args(["--quick"])
+    assert quick.epochs < 30 and quick.train_size < 50_000
+
+
+def test_seed_lists():
+    assert common.seed_list("3") == [0, 1, 2]
+    assert common.seed_list("4,7") == [4, 7]
+    assert common.seed_list("5,") == [5]
+
+
+def test_help_explains_every_flag(capsys):
+    with pytest.raises(SystemExit):
+        compare_initializers.parse_args(["--help"])
+    text = capsys.readouterr().out
+    for flag in ("--epochs", "--seeds", "--sizes", "--eta", "--batch", "--inits", "--cost",
+                 "--activation", "--dataset", "--out", "--data-dir", "--quick", "--jobs"):
+        assert flag in text
+
+
+# ---- files ---------------------------------------------------------------
+
+
+def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
+    path = tmp_path / "r.json"
+    common.write_json(path, {"a": 1})
+
+    def crash(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        common.write_json(path, {"a": 2})
+    assert json.loads(path.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_read_record_checks_the_configuration(tmp_path):
+    path = tmp_path / "r.json"
+    common.write_json(path, {"config": {"seed": 1}})
+    assert common.read_record(path, {"seed": 1}) is not None
+    assert common.read_record(path, {"seed": 2}) is None
+    path.write_text('{"config": {"se')  # a torn file (never written by us) is ignored
+    assert common.read_record(path, {"seed": 1}) is None
+
+
+def test_nan_is_stored_as_null():
+    assert common.finite_or_none([1.0, float("nan"), float("inf")]) == [1.0, None, None]
+
+
+# ---- end to end on a little real data -------------------------------------
+
+
+def test_sweep_writes_records_plot_table_and_resumes(tmp_path, mnist_dir, capsys):
+    out = tmp_path / "out"
+    argv = [*TINY, "--jobs", "1", "--data-dir", mnist_dir, "--out", str(out),
+            "--docs", str(tmp_path / "docs" / "cmp")]
+    assert compare_initializers.main(argv) == 0
+    first = capsys.readouterr().out
+    assert "epoch 2/2" in first  # progress lines
+    records = _records(out)
+    assert len(records) == 4
+    record = next(iter(records.values()))
+    assert {"config", "versions", "history", "key"} <= record.keys()
+    assert record["versions"]["numpy"] == np.__version__
+    assert len(record["history"]["test_accuracy"]) == 2
+    assert len(record["history"]["validation_cost"]) == 2
+    for name in ("accuracy.png", "table.md"):
+        assert (out / name).stat().st_size > 0
+    assert (tmp_path / "docs" / "cmp.png").stat().st_size < 200_000
+    table = (out / "table.md").read_text()
+    assert "`zeros`" in table and "±" in table
+
+    # A second run reuses every record and trains nothing.
+    mtimes = {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    assert compare_initializers.main(argv) == 0
+    second = capsys.readouterr().out
+    assert "4 reused" in second and "epoch 1/2" not in second
+    assert {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()} == mtimes
+
+    # A record of another configuration (or a damaged one) is trained again;
+    # stray temporary files of a killed run are ignored.
+    victim = sorted((out / "runs").glob("zeros-seed1-*.json"))[0]
+    stale = json.loads(victim.read_text())
+    stale["config"]["eta"] = 0.5
+    victim.write_text(json.dumps(stale))
+    (out / "runs" / ".randn-seed0.json.abc.tmp").write_text("{")
+    assert compare_initializers.main(argv) == 0
+    third = capsys.readouterr().out
+    assert "3 reused" in third and "1 to train" in third
+    assert _numbers(_records(out)[victim.name]) == _numbers(records[victim.name])
+
+
+def test_results_do_not_depend_on_jobs(tmp_path, mnist_dir):
+    for jobs in ("1", "2"):
+        compare_initializers.main([*TINY, "--jobs", jobs, "--data-dir", mnist_dir,
+                                   "--out", str(tmp_path / jobs)])
+    one, two = _records(tmp_path / "1"), _records(tmp_path / "2")
+    assert one.keys() == two.keys() and len(one) == 4
+    for name in one:
+        assert _numbers(one[name]) == _numbers(two[name]), name  # bit for bit
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(tmp_path, mnist_dir):
+    training, _, test = common.load("mnist", mnist_dir, 300)
+    runs = [network.Network([784, 30, 10], "randn", seed=s).SGD(
+        training, 1, 10, 3.0, test_data=test, verbose=False).test_cost for s in (3, 3, 4)]
+    assert runs[0] == runs[1] != runs[2]
+
+
+# ---- saturation ----------------------------------------------------------
+
+
+def test_saturation_threshold():
+    z = saturation.saturation_z(0.01)
+    assert network.sigmoid_prime(np.array([z]))[0] == pytest.approx(0.01)
+    assert saturation.saturated_fraction(np.array([0.0, 4.0, -5.0, 50.0]), 0.01) == 0.5
+    with pytest.raises(ValueError, match="range of sigma'"):
+        saturation.saturation_z(0.3)
+
+
+@pytest.mark.parametrize("init", ["rand", "randn", "xavier_uniform", "chapter3"])
+def test_predicted_moments_match_a_wide_layer(init):
+    # With many neurons, the spread of z over neurons and inputs is what the
+    # scheme's formula says.
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 784)) * (rng.random((200, 784)) < 0.2)  # sparse, like digits
+    net = network.Network([784, 3000, 10], init, seed=1)
+    layer = saturation.measure(net, X, 0.01)[0]
+    assert layer["mean"] == pytest.approx(layer["predicted_mean"], abs=0.1 + 0.02 *
+                                          abs(layer["predicted_mean"]))
+    assert layer["var"] == pytest.approx(layer["predicted_var"], rel=0.1)
+
+
+# ---- distributions --------------------------------------------------------
+
+
+@pytest.mark.parametrize("init", distributions.SCHEMES)
+def test_theoretical_density_integrates_to_one(init):
+    grid = np.linspace(-4, 4, 200_001)
+    density = distributions.density(init, 784, 30, grid)
+    assert np.trapezoid(density, grid) == pytest.approx(1.0, abs=1e-3)
+
+
+# ---- the other scripts, end to end on a little real data --------------------
+
+
+@pytest.mark.parametrize(("module", "argv", "outputs"), [
+    (saturation, ["--inits", "rand,xavier_normal", "--images", "200"],
+     ["saturation.png", "saturation.md", "saturation.json"]),
+    (symmetry, ["--inits", "zeros,randn", "--epochs", "2", "--train-size", "300"],
+     ["symmetry.png", "symmetry.md", "symmetry.json"]),
+    (gradient_flow, ["--inits", "rand,zeros", "--epochs", "1", "--train-size", "300",
+                     "--images", "100", "--jobs", "1"],
+     ["gradient_flow.png", "gradient_flow.md", "gradient_flow.json"]),
+    (distributions, [], ["distributions.png", "distributions.md"]),
+])
+def test_scripts_write_their_outputs(module, argv, outputs, tmp_path, mnist_dir, capsys):
+    docs = tmp_path / "docs" / module.NAME
+    data = [] if module is distributions else ["--data-dir", mnist_dir]
+    assert module.main([*argv, *data, "--out", str(tmp_path / "out"), "--docs", str(docs)]) == 0
+    for name in outputs:
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    assert docs.with_suffix(".png").stat().st_size < 200_000
+    assert "Made by `python -m experiments." in docs.with_suffix(".md").read_text()
