@@ -1,0 +1,689 @@
+"""Tests for mnist_loader: IDX files, checksums, downloads, the book's
+pickle, and the real data when it is present.
+
+Everything but the real-data tests runs on small files generated here,
+and downloads are served from 127.0.0.1: no test touches the network.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.server
+import os
+import pickle
+import socket
+import struct
+import threading
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mnist_loader
+from mnist_loader import DataError, DataNotFoundError
+
+ROOT = Path(__file__).resolve().parent.parent
+N_TRAIN, N_TEST = 30, 10
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep every test off the network and out of the project's data/:
+    the default mirrors point at a closed local port, the cache at a
+    temporary folder, and the environment names no data folder."""
+    dead = f"http://127.0.0.1:{closed_port()}/"
+    monkeypatch.setattr(mnist_loader, "MIRRORS", {d: (dead,) for d in mnist_loader.DATASETS})
+    monkeypatch.setattr(mnist_loader, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(mnist_loader, "SYSTEM_DIRS", {d: () for d in mnist_loader.DATASETS})
+    for var in mnist_loader.ENV_VARS.values():
+        monkeypatch.delenv(var, raising=False)
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+#### Small generated datasets
+
+
+def make_dataset(folder: Path, gz: bool = True, seed: int = 0) -> dict[str, str]:
+    """Write the four files of a tiny MNIST-shaped dataset into ``folder``;
+    return the SHA-256 of each file's uncompressed content."""
+    rng = np.random.default_rng(seed)
+    content = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (N_TRAIN, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte": rng.integers(0, 10, N_TRAIN, dtype=np.uint8),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (N_TEST, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte": rng.integers(0, 10, N_TEST, dtype=np.uint8),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    checksums = {}
+    for name, array in content.items():
+        path = mnist_loader.write_idx(folder / (name + (".gz" if gz else "")), array)
+        checksums[name] = hashlib.sha256(mnist_loader._read(path)).hexdigest()
+    return checksums
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    return header(0x08, array.shape) + array.astype(np.uint8).tobytes()
+
+
+def header(code: int, shape: tuple[int, ...]) -> bytes:
+    return bytes([0, 0, code, len(shape)]) + b"".join(n.to_bytes(4, "big") for n in shape)
+
+
+#### IDX round trip and header checks
+
+
+@pytest.mark.parametrize("gz", [True, False])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, ">i2", np.int32, np.float32, np.float64])
+def test_idx_round_trip(tmp_path: Path, gz: bool, dtype: str) -> None:
+    array = np.arange(2 * 3 * 4).reshape(2, 3, 4).astype(dtype)
+    path = mnist_loader.write_idx(tmp_path / ("a.idx" + (".gz" if gz else "")), array)
+    back = mnist_loader.read_idx(path)
+    assert back.shape == array.shape
+    np.testing.assert_array_equal(back, array)
+    assert (path.read_bytes()[:2] == b"\x1f\x8b") == gz
+
+
+def test_idx_header_is_canonical(tmp_path: Path) -> None:
+    path = mnist_loader.write_idx(tmp_path / "x", np.zeros((3, 28, 28), np.uint8))
+    assert path.read_bytes()[:16] == bytes.fromhex("00000803" "00000003" "0000001c" "0000001c")
+
+
+def test_read_idx_checks_sha256(tmp_path: Path) -> None:
+    path = mnist_loader.write_idx(tmp_path / "x.gz", np.arange(5, dtype=np.uint8))
+    good = hashlib.sha256(idx_bytes(np.arange(5))).hexdigest()
+    assert mnist_loader.read_idx(path, sha256=good).tolist() == [0, 1, 2, 3, 4]
+    with pytest.raises(DataError, match=f"x.gz: checksum mismatch.*{good[:8]}"):
+        mnist_loader.read_idx(path, sha256="0" * 64)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\0\0", "too short"),
+        (b"\x12\x34\x08\x01" + b"\0\0\0\1" + b"\0", "bad IDX magic number 0x12340801"),
+        (b"\0\0\x07\x01" + b"\0\0\0\1" + b"\0", "bad IDX magic number 0x00000701"),
+        (b"\0\0\x08\x03" + b"\0\0\0\1", "truncated IDX header"),
+        (header(0x08, (10, 28, 28)) + bytes(9 * 784), r"truncated: .*\(10, 28, 28\).*7840.*7056"),
+        (header(0x08, (3,)) + bytes(4), "has extra bytes"),
+        (header(0x0C, (3,)) + bytes(11), "needs 12 bytes"),
+    ],
+)
+def test_parse_idx_refuses_bad_files(data: bytes, message: str) -> None:
+    with pytest.raises(DataError, match=message) as info:
+        mnist_loader.parse_idx(data, "some-file")
+    assert str(info.value).startswith("some-file: ")
+
+
+def test_truncated_gzip_is_refused(tmp_path: Path) -> None:
+    path = mnist_loader.write_idx(tmp_path / "x.gz", np.zeros((50, 28, 28), np.uint8))
+    path.write_bytes(path.read_bytes()[:-20])
+    with pytest.raises(DataError, match="x.gz: gzip data ends early"):
+        mnist_loader.read_idx(path)
+
+
+def test_corrupt_gzip_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.gz"
+    data = bytearray(gzip.compress(idx_bytes(np.arange(100)), mtime=0))
+    data[-8] ^= 0xFF  # the CRC
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="x.gz: corrupt gzip data"):
+        mnist_loader.read_idx(path)
+
+
+def test_multi_member_gzip(tmp_path: Path) -> None:
+    data = idx_bytes(np.arange(100))
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(data[:50]) + gzip.compress(data[50:]) + b"\0\0")
+    assert mnist_loader.read_idx(path).tolist() == list(range(100))
+
+
+#### Loading a generated dataset
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_load_arrays_generated(tmp_path: Path, gz: bool) -> None:
+    checksums = make_dataset(tmp_path, gz=gz)
+    raw = mnist_loader.load_arrays(data_dir=tmp_path, dtype=np.uint8, checksums=checksums)
+    images = mnist_loader.read_idx(tmp_path / ("train-images-idx3-ubyte" + ".gz" * gz))
+    np.testing.assert_array_equal(raw.train_images, images.reshape(N_TRAIN, 784))
+    a = mnist_loader.load_arrays(data_dir=tmp_path, checksums=checksums)
+    assert a.train_images.shape == (N_TRAIN, 784) and a.test_images.shape == (N_TEST, 784)
+    assert a.train_images.dtype == np.float64 and a.train_images.flags.c_contiguous
+    assert a.train_labels.dtype == np.int64 and a.train_labels.shape == (N_TRAIN,)
+    np.testing.assert_array_equal(a.train_images, raw.train_images / 255)
+    assert 0.0 <= a.train_images.min() and a.train_images.max() <= 1.0
+    a32 = mnist_loader.load_arrays(data_dir=tmp_path, dtype=np.float32, verify=False)
+    assert a32.test_images.dtype == np.float32
+    np.testing.assert_allclose(a32.test_images, a.test_images, rtol=1e-7)
+
+
+def test_canonical_checksums_refuse_other_data(tmp_path: Path) -> None:
+    make_dataset(tmp_path)
+    with pytest.raises(DataError, match="checksum mismatch") as info:
+        mnist_loader.load_arrays(data_dir=tmp_path)
+    message = str(info.value)
+    assert "-ubyte.gz: checksum mismatch" in message
+    assert "verify=False" in message
+    assert any(sha in message for sha in mnist_loader.SHA256["mnist"].values())
+
+
+def test_load_data_generated(tmp_path: Path) -> None:
+    make_dataset(tmp_path)
+    training, validation, test = mnist_loader.load_data(
+        data_dir=tmp_path, verify=False, validation_size=10
+    )
+    arrays = mnist_loader.load_arrays(data_dir=tmp_path, verify=False)
+    assert training[0].shape == (20, 784) and validation[0].shape == (10, 784)
+    np.testing.assert_array_equal(training[1], arrays.train_labels[:20])
+    np.testing.assert_array_equal(validation[0], arrays.train_images[20:])
+    np.testing.assert_array_equal(test[0], arrays.test_images)
+    # The split is made of views of one array, not copies.
+    assert training[0].base is not None and training[0].base is validation[0].base
+    with pytest.raises(DataError, match="cannot hold out 30"):
+        mnist_loader.load_data(data_dir=tmp_path, verify=False, validation_size=30)
+
+
+def test_load_data_wrapper_generated(tmp_path: Path) -> None:
+    make_dataset(tmp_path)
+    training, validation, test = mnist_loader.load_data_wrapper(
+        data_dir=tmp_path, verify=False, validation_size=10
+    )
+    (tr_x, tr_y), _, (te_x, te_y) = mnist_loader.load_data(
+        data_dir=tmp_path, verify=False, validation_size=10
+    )
+    assert all(isinstance(d, list) for d in (training, validation, test))
+    assert (len(training), len(validation), len(test)) == (20, 10, 10)
+    x, y = training[3]
+    assert x.shape == (784, 1) and y.shape == (10, 1)
+    np.testing.assert_array_equal(x[:, 0], tr_x[3])
+    np.testing.assert_array_equal(y, mnist_loader.vectorized_result(int(tr_y[3])))
+    x, y = test[4]
+    assert x.shape == (784, 1) and type(y) is int and y == te_y[4]
+    np.testing.assert_array_equal(x[:, 0], te_x[4])
+    assert type(validation[0][1]) is int
+    # No copy per image: every column is a view of one block.
+    assert training[0][0].base is not None and training[0][0].base is training[1][0].base
+    f32 = mnist_loader.load_data_wrapper(
+        data_dir=tmp_path, verify=False, validation_size=10, dtype=np.float32
+    )
+    assert f32[0][0][0].dtype == np.float32 and f32[0][0][1].dtype == np.float32
+
+
+def gzipped_images(tmp_path: Path, data: bytes) -> Path:
+    """Replace the generated training images by ``data``, gzipped."""
+    make_dataset(tmp_path)
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(data, mtime=0))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("pixels", "message"),
+    [
+        (N_TRAIN * 784 - 1, "train-images-idx3-ubyte.gz: truncated: its header says shape"),
+        (N_TRAIN * 784 + 1, "train-images-idx3-ubyte.gz: has extra bytes"),
+    ],
+)
+def test_gzipped_images_with_wrong_length(tmp_path: Path, pixels: int, message: str) -> None:
+    gzipped_images(tmp_path, header(0x08, (N_TRAIN, 28, 28)) + bytes(pixels))
+    with pytest.raises(DataError, match=message):
+        mnist_loader.load_arrays(data_dir=tmp_path, verify=False)
+
+
+def test_gzipped_images_with_huge_header(tmp_path: Path) -> None:
+    # A damaged count must not make the loader allocate terabytes.
+    gzipped_images(tmp_path, header(0x08, (2**32 - 1, 28, 28)) + bytes(N_TRAIN * 784))
+    with pytest.raises(DataError, match=r"truncated: its header says shape \(4294967295, 28, 28"):
+        mnist_loader.load_arrays(data_dir=tmp_path, verify=False)
+
+
+def test_truncated_gzipped_images(tmp_path: Path) -> None:
+    path = gzipped_images(tmp_path, header(0x08, (N_TRAIN, 28, 28)) + bytes(N_TRAIN * 784))
+    path.write_bytes(path.read_bytes()[:-9])
+    with pytest.raises(DataError, match="train-images-idx3-ubyte.gz: gzip data ends early"):
+        mnist_loader.load_arrays(data_dir=tmp_path, verify=False)
+
+
+def test_multi_member_gzipped_images(tmp_path: Path) -> None:
+    make_dataset(tmp_path)
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    data = mnist_loader._read(path)
+    path.write_bytes(gzip.compress(data[:1000]) + gzip.compress(data[1000:]))
+    images = mnist_loader.load_arrays(data_dir=tmp_path, verify=False).train_images
+    np.testing.assert_array_equal(images.ravel(), np.frombuffer(data, np.uint8)[16:] / 255)
+
+
+def test_wrong_counts_are_refused(tmp_path: Path) -> None:
+    make_dataset(tmp_path)
+    mnist_loader.write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(N_TEST - 1, np.uint8))
+    with pytest.raises(DataError, match=f"holds {N_TEST} images but .*holds {N_TEST - 1} labels"):
+        mnist_loader.load_arrays(data_dir=tmp_path, verify=False)
+
+
+def test_mislabelled_file_is_refused(tmp_path: Path) -> None:
+    make_dataset(tmp_path)
+    mnist_loader.write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros(N_TEST, np.uint8))
+    with pytest.raises(DataError, match="t10k-images-idx3-ubyte.gz: expected images.*0x00000803"):
+        mnist_loader.load_arrays(data_dir=tmp_path, verify=False)
+
+
+def test_float_images_are_refused(tmp_path: Path) -> None:
+    make_dataset(tmp_path)
+    mnist_loader.write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((N_TEST, 28, 28)))
+    with pytest.raises(DataError, match="expected images, .*unsigned bytes.*holds >f8"):
+        mnist_loader.load_arrays(data_dir=tmp_path, verify=False)
+
+
+def test_labels_must_be_digits(tmp_path: Path) -> None:
+    make_dataset(tmp_path)
+    mnist_loader.write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.full(N_TEST, 10, np.uint8))
+    with pytest.raises(DataError, match="labels must be digits 0-9"):
+        mnist_loader.load_arrays(data_dir=tmp_path, verify=False)
+
+
+def test_truncated_file_in_dataset(tmp_path: Path) -> None:
+    make_dataset(tmp_path, gz=False)
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(path.read_bytes()[:-784])
+    with pytest.raises(DataError, match="train-images-idx3-ubyte: truncated"):
+        mnist_loader.load_data(data_dir=tmp_path, verify=False, validation_size=10)
+
+
+def test_bad_arguments(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        mnist_loader.load_arrays("cifar")
+    with pytest.raises(ValueError, match="pass data_dir=folder"):
+        mnist_loader.load_data(tmp_path)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="dtype must be"):
+        mnist_loader.load_arrays(data_dir=tmp_path, dtype=np.int32)
+
+
+#### Where the files are looked for
+
+
+def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """data_dir, else the environment variable, else the project's cache."""
+
+    def loaded_from(folder: Path, *args: object) -> bool:
+        labels = mnist_loader.load_arrays(*args, verify=False).test_labels
+        return np.array_equal(labels, mnist_loader.read_idx(folder / "t10k-labels-idx1-ubyte.gz"))
+
+    cache, env, explicit = (mnist_loader.CACHE_DIR / "fashion-mnist", tmp_path / "env",
+                            tmp_path / "explicit")
+    for seed, folder in enumerate((cache, env, explicit)):
+        make_dataset(folder, seed=seed)
+    assert loaded_from(cache, "fashion-mnist")
+    monkeypatch.setenv("FASHION_MNIST_DATA_DIR", str(env))
+    assert loaded_from(env, "fashion-mnist")
+    assert loaded_from(explicit, "fashion_mnist", explicit)
+    # Fashion-MNIST's variable and cache are not MNIST's.
+    with pytest.raises(DataNotFoundError):
+        mnist_loader.load_arrays("mnist", verify=False, download=False)
+
+
+def test_not_found_says_what_where_and_how(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    mnist_loader.write_idx(folder / "train-labels-idx1-ubyte.gz", np.zeros(3, np.uint8))
+    with pytest.raises(DataNotFoundError) as info:
+        mnist_loader.load_data(data_dir=folder, download=False)
+    message = str(info.value)
+    assert "missing train-images-idx3-ubyte.gz, t10k-images-idx3-ubyte.gz" in message
+    assert f"{folder}  (the data_dir argument; has 1 of the 4 files)" in message
+    assert "MNIST_DATA_DIR=" in message and "data_dir=" in message and "copy them into" in message
+
+
+def test_no_network_error(tmp_path: Path) -> None:
+    with pytest.raises(DataNotFoundError) as info:
+        mnist_loader.load_data_wrapper(verbose=False)
+    message = str(info.value)
+    assert "missing train-images-idx3-ubyte.gz" in message
+    assert str(mnist_loader.CACHE_DIR / "mnist") in message
+    assert "Download failed:" in message and "127.0.0.1" in message
+    assert "$MNIST_DATA_DIR is not set" in message
+    assert not list((mnist_loader.CACHE_DIR / "mnist").iterdir())  # nothing half-written
+
+
+#### Downloads, from a server on 127.0.0.1
+
+
+class Server:
+    """A tiny HTTP server in a thread.  ``files`` maps a URL path to the
+    bytes served; paths in ``drop`` get their headers and half their
+    bytes, then the connection is closed."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.drop: set[str] = set()
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                data = server.files.get(self.path)
+                if data is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.path in server.drop:
+                    self.wfile.write(data[: len(data) // 2])
+                    self.close_connection = True
+                else:
+                    self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    s = Server()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def published(tmp_path: Path, server: Server) -> dict[str, str]:
+    """A generated dataset served under /good/; returns its checksums."""
+    source = tmp_path / "source"
+    checksums = make_dataset(source)
+    for path in source.iterdir():
+        server.files[f"/good/{path.name}"] = path.read_bytes()
+    return checksums
+
+
+def no_partial_files(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if p.name.startswith(".") or "part" in p.name]
+
+
+def test_download_success(tmp_path: Path, server: Server, published: dict[str, str],
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "downloaded"
+    got = mnist_loader.download(data_dir=target, mirrors=[server.url + "/good/"],
+                                checksums=published)
+    assert got == target
+    assert sorted(p.name for p in target.iterdir()) == sorted(f + ".gz" for f in mnist_loader.FILES)
+    assert "100%" in capsys.readouterr().err
+    a = mnist_loader.load_arrays(data_dir=target, checksums=published)
+    assert a.train_images.shape == (N_TRAIN, 784)
+    # Files already there are not fetched again.
+    server.requests.clear()
+    mnist_loader.download(data_dir=target, mirrors=[server.url + "/good/"], checksums=published)
+    assert server.requests == []
+
+
+def test_load_downloads_into_cache(server: Server, published: dict[str, str],
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    training, _, _ = mnist_loader.load_data_wrapper(
+        mirrors=[server.url + "/good/"], checksums=published, validation_size=10, verbose=False
+    )
+    assert len(training) == N_TRAIN - 10
+    assert len(list((mnist_loader.CACHE_DIR / "mnist").glob("*-ubyte.gz"))) == 4
+    assert capsys.readouterr().err == ""  # verbose=False is quiet
+
+
+def test_download_falls_back_to_next_mirror(tmp_path: Path, server: Server,
+                                            published: dict[str, str]) -> None:
+    mirrors = [f"http://127.0.0.1:{closed_port()}/", server.url + "/missing/",
+               server.url + "/good/"]
+    target = mnist_loader.download(data_dir=tmp_path / "d", mirrors=mirrors, checksums=published,
+                                   verbose=False)
+    assert len(list(target.glob("*.gz"))) == 4
+    assert "/missing/train-images-idx3-ubyte.gz" in server.requests
+
+
+def test_download_dropped_connection(tmp_path: Path, server: Server,
+                                     published: dict[str, str]) -> None:
+    server.drop.add("/good/t10k-images-idx3-ubyte.gz")
+    target = tmp_path / "d"
+    with pytest.raises(DataNotFoundError) as info:
+        mnist_loader.download(data_dir=target, mirrors=[server.url + "/good/"],
+                              checksums=published, verbose=False, timeout=5)
+    message = str(info.value)
+    assert "missing t10k-images-idx3-ubyte.gz" in message
+    assert "/good/t10k-images-idx3-ubyte.gz: " in message
+    assert not (target / "t10k-images-idx3-ubyte.gz").exists()
+    assert no_partial_files(target)
+
+
+def test_download_dropped_then_next_mirror(tmp_path: Path, server: Server,
+                                           published: dict[str, str]) -> None:
+    server.files["/flaky/train-images-idx3-ubyte.gz"] = server.files[
+        "/good/train-images-idx3-ubyte.gz"]
+    server.drop.add("/flaky/train-images-idx3-ubyte.gz")
+    target = mnist_loader.download(data_dir=tmp_path / "d", verbose=False, checksums=published,
+                                   mirrors=[server.url + "/flaky/", server.url + "/good/"])
+    assert len(list(target.glob("*.gz"))) == 4 and no_partial_files(target)
+
+
+def test_download_checksum_mismatch(tmp_path: Path, server: Server,
+                                    published: dict[str, str]) -> None:
+    # The mirror serves the test labels under the training labels' name.
+    server.files["/good/train-labels-idx1-ubyte.gz"] = server.files[
+        "/good/t10k-labels-idx1-ubyte.gz"]
+    target = tmp_path / "d"
+    with pytest.raises(DataNotFoundError) as info:
+        mnist_loader.download(data_dir=target, mirrors=[server.url + "/good/"],
+                              checksums=published, verbose=False)
+    message = str(info.value)
+    assert "train-labels-idx1-ubyte.gz: checksum mismatch" in message
+    assert published["train-labels-idx1-ubyte"] in message
+    assert not (target / "train-labels-idx1-ubyte.gz").exists()  # refused and removed
+    assert (target / "train-images-idx3-ubyte.gz").exists()  # the good one stays
+    assert no_partial_files(target)
+
+
+#### The book's pickle
+
+
+def book_arrays(seed: int = 0) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    rng = np.random.default_rng(seed)
+
+    def pair(n: int) -> tuple[np.ndarray, np.ndarray]:
+        return (rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n, dtype=np.int64))
+
+    return (pair(30), pair(10), pair(10))
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_book_pickle_loads(tmp_path: Path, protocol: int) -> None:
+    book = book_arrays()
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(gzip.compress(pickle.dumps(book, protocol=protocol)))
+    loaded = mnist_loader.load_pickle(path)
+    for (x, y), (bx, by) in zip(loaded, book, strict=True):
+        np.testing.assert_array_equal(x, bx)
+        np.testing.assert_array_equal(y, by)
+        assert x.dtype == np.float32 and y.dtype == np.int64 and x.flags.writeable
+    # And through the book's calls, when it is the only file in the folder.
+    training, validation, test = mnist_loader.load_data(data_dir=tmp_path, validation_size=10)
+    np.testing.assert_array_equal(training[0], book[0][0])
+    np.testing.assert_array_equal(validation[1], book[1][1])
+    assert test[0].dtype == np.float64
+    wrapped = mnist_loader.load_data_wrapper(data_dir=tmp_path, validation_size=10)
+    assert [len(d) for d in wrapped] == [30, 10, 10]
+
+
+def test_book_pickle_in_data_folder() -> None:
+    """The book keeps mnist.pkl.gz in data/ itself."""
+    mnist_loader.CACHE_DIR.mkdir()
+    path = mnist_loader.CACHE_DIR / "mnist.pkl.gz"
+    path.write_bytes(gzip.compress(pickle.dumps(book_arrays(), protocol=2)))
+    assert len(mnist_loader.load_data(validation_size=10)[0][0]) == 30
+
+
+def py2_pickle(obj: object) -> bytes:
+    """Pickle nested tuples of arrays exactly as Python 2's cPickle wrote
+    the book's file (protocol 2): numpy.core names, and the raw data as a
+    Python 2 byte string (BINSTRING), which Python 3 decodes as latin1."""
+
+    def body(o: object) -> bytes:
+        if isinstance(o, tuple):
+            return b"(" + b"".join(body(item) for item in o) + b"t"
+        assert isinstance(o, np.ndarray)
+        code = {np.float32: b"f4", np.int64: b"i8"}[o.dtype.type]
+        data = o.astype(o.dtype.newbyteorder("<")).tobytes()
+        shape = b"(" + b"".join(b"J" + struct.pack("<i", n) for n in o.shape) + b"t"
+        dtype = (b"cnumpy\ndtype\nU\x02" + code + b"K\x00K\x01\x87R"
+                 b"(K\x03U\x01<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb")
+        return (b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85U\x01b\x87R"
+                b"(K\x01" + shape + dtype + b"\x89T" + struct.pack("<I", len(data)) + data + b"tb")
+
+    return b"\x80\x02" + body(obj) + b"."
+
+
+def test_python2_book_pickle(tmp_path: Path) -> None:
+    book = book_arrays(1)
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(gzip.compress(py2_pickle(book)))
+    for (x, y), (bx, by) in zip(mnist_loader.load_pickle(path), book, strict=True):
+        np.testing.assert_array_equal(x, bx)
+        np.testing.assert_array_equal(y, by)
+
+
+class WritesFile:
+    """Unpickling this creates a file: proof that the payload ran."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple:
+        return (open, (str(self.path), "w"))
+
+
+class RunsCommand:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple:
+        return (os.system, (f"touch {self.path}",))
+
+
+@pytest.mark.parametrize("payload", [WritesFile, RunsCommand])
+def test_crafted_pickle_never_runs(tmp_path: Path, payload: type) -> None:
+    victim = tmp_path / "pwned"
+    crafted = pickle.dumps((book_arrays()[0], payload(victim), book_arrays()[2]), protocol=2)
+    (tmp_path / "mnist.pkl.gz").write_bytes(gzip.compress(crafted))
+    with pytest.raises(DataError, match="refusing to unpickle"):
+        mnist_loader.load_pickle(tmp_path / "mnist.pkl.gz")
+    with pytest.raises(DataError, match="refusing to unpickle"):
+        mnist_loader.load_data_wrapper(data_dir=tmp_path)
+    assert not victim.exists()
+    if payload is WritesFile:  # the payload is real: plain pickle does run it
+        pickle.loads(crafted)
+        assert victim.exists()
+
+
+def test_pickle_of_objects_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "mnist.pkl.gz"
+    objects = np.array([1, "a"], dtype=object)
+    path.write_bytes(gzip.compress(pickle.dumps(((objects, objects),) * 3, protocol=2)))
+    with pytest.raises(DataError):
+        mnist_loader.load_pickle(path)
+    path.write_bytes(gzip.compress(pickle.dumps({"not": "the book"}, protocol=2)))
+    with pytest.raises(DataError, match="expected the book's structure"):
+        mnist_loader.load_pickle(path)
+
+
+#### The real data, when present
+
+MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+
+
+# Read at import, before the autouse fixture clears the variables.
+REAL_ENV = {var: os.environ.get(var, "") for var in mnist_loader.ENV_VARS.values()}
+
+
+def real_dir(dataset: str) -> Path:
+    """The folder of the real files: the environment variable, else
+    ../shared/data/<dataset> beside the checkout; skip if absent."""
+    env = REAL_ENV[mnist_loader.ENV_VARS[dataset]]
+    folder = Path(env) if env else ROOT.parent / "shared" / "data" / dataset
+    if mnist_loader._idx_paths(folder) is None:
+        pytest.skip(f"real {dataset} files not found in {folder} "
+                    f"(set {mnist_loader.ENV_VARS[dataset]})")
+    return folder
+
+
+@pytest.fixture
+def mnist_dir() -> Path:
+    return real_dir("mnist")
+
+
+@pytest.fixture
+def fashion_dir() -> Path:
+    return real_dir("fashion-mnist")
+
+
+def test_real_mnist_load_data(mnist_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MNIST_DATA_DIR", str(mnist_dir))
+    training, validation, test = mnist_loader.load_data(download=False)  # via the variable
+    assert [len(d[0]) for d in (training, validation, test)] == [50_000, 10_000, 10_000]
+    assert training[0].shape == (50_000, 784) and training[0].dtype == np.float64
+    assert training[1][0] == 5 and test[1][0] == 7
+    train_labels = np.concatenate([training[1], validation[1]])
+    assert np.bincount(train_labels).tolist() == MNIST_TRAIN_COUNTS
+    assert training[0].min() == 0.0 and training[0].max() == 1.0
+    train_mean = (training[0].mean() * 5 + validation[0].mean()) / 6
+    assert train_mean == pytest.approx(0.1307, abs=5e-5)
+    assert test[0].mean() == pytest.approx(0.1325, abs=5e-5)
+
+
+def test_real_mnist_wrapper(mnist_dir: Path) -> None:
+    training, validation, test = mnist_loader.load_data_wrapper(
+        data_dir=mnist_dir, dtype=np.float32
+    )
+    assert (len(training), len(validation), len(test)) == (50_000, 10_000, 10_000)
+    x, y = training[0]
+    assert x.shape == (784, 1) and y.shape == (10, 1) and int(np.argmax(y)) == 5
+    assert test[0][1] == 7 and type(test[0][1]) is int
+    assert validation[0][1] == mnist_loader.read_idx(
+        mnist_loader._idx_paths(mnist_dir)["train-labels-idx1-ubyte"])[50_000]
+
+
+def test_real_mnist_memory(mnist_dir: Path) -> None:
+    """At the peak, the data is held at most twice: as the decompressed
+    bytes of the files and as the result."""
+    decompressed = sum(len(mnist_loader._read(p))
+                       for p in mnist_loader._idx_paths(mnist_dir).values())
+    tracemalloc.start()
+    try:
+        arrays = mnist_loader.load_arrays(data_dir=mnist_dir, dtype=np.float32)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    result = sum(a.nbytes for a in arrays)
+    assert peak < 1.1 * (result + decompressed)
+
+
+def test_real_fashion_mnist(fashion_dir: Path) -> None:
+    a = mnist_loader.load_arrays("fashion-mnist", fashion_dir, dtype=np.float32)
+    assert a.train_images.shape == (60_000, 784) and a.test_images.shape == (10_000, 784)
+    assert np.bincount(a.train_labels).tolist() == [6000] * 10
+    assert np.bincount(a.test_labels).tolist() == [1000] * 10
+    assert a.train_labels[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]
+    assert a.train_images.mean(dtype=np.float64) == pytest.approx(0.2860, abs=5e-5)
+    assert a.test_images.mean(dtype=np.float64) == pytest.approx(0.2868, abs=5e-5)
