@@ -1,0 +1,264 @@
+"""benchmarks.common
+~~~~~~~~~~~~~~~~~~~
+
+What the benchmark scripts share: the machine's description, timing of
+several contenders *interleaved* in one run (the machines are shared and
+noisy, so every target is a ratio of times taken side by side), MNIST-shaped
+data, and the table printed at the end.
+
+Timing protocol (:func:`race`): each round runs every contender once, in
+turn; a contender's figure is its best time over the rounds (the least
+disturbed run), and its median is printed beside it.  Ratios are ratios of
+best times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # so that `python benchmarks/<name>.py` works too
+    sys.path.insert(0, str(ROOT))
+
+N_IN, N_OUT = 784, 10
+
+
+# --------------------------------------------------------------------------
+# The machine
+# --------------------------------------------------------------------------
+
+
+def blas_info() -> str:
+    """The BLAS numpy is built against, e.g. ``scipy-openblas 0.3.31``."""
+    try:
+        config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{config.get('name', '?')} {config.get('version', '')}".strip()
+    except Exception:  # older numpy, or a build without the information
+        return "unknown"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def machine() -> str:
+    """One line: cores, CPU, Python, numpy, BLAS and its threads."""
+    threads = blas_threads()
+    return (f"{cores()} cores ({cpu_model()}), Python {platform.python_version()}, "
+            f"numpy {np.__version__}, BLAS {blas_info()}, "
+            f"{'?' if threads is None else threads} BLAS thread(s)")
+
+
+# OpenBLAS's thread count, set and read through ctypes on the library numpy has
+# loaded (what threadpoolctl does, without the dependency).  Other BLAS: None.
+_OPENBLAS_FUNCTIONS = (("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
+                       ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
+                       ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
+                       ("openblas_set_num_threads", "openblas_get_num_threads"))
+
+
+def _openblas():
+    import ctypes
+    import re
+
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return None
+    for path in sorted(set(re.findall(r"(/\S*openblas\S*\.so\S*)", maps))):
+        lib = ctypes.CDLL(path)
+        for set_name, get_name in _OPENBLAS_FUNCTIONS:
+            if hasattr(lib, set_name) and hasattr(lib, get_name):
+                return getattr(lib, set_name), getattr(lib, get_name)
+    return None
+
+
+def blas_threads() -> int | None:
+    functions = _openblas()
+    return None if functions is None else int(functions[1]())
+
+
+DEFAULT_BLAS_THREADS = blas_threads()  # the library's own choice, before any script's
+
+
+def set_blas_threads(n: int | None) -> int | None:
+    """Set OpenBLAS's thread count (``None`` leaves it); return the count in force."""
+    functions = _openblas()
+    if functions is None:
+        return None
+    if n is not None:
+        functions[0](int(n))
+    return int(functions[1]())
+
+
+# --------------------------------------------------------------------------
+# Timing
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    name: str
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+    @property
+    def median(self) -> float:
+        return float(np.median(self.times))
+
+
+def race(contenders: dict[str, Callable[[], object]], rounds: int,
+         setup: Callable[[], object] | None = None) -> dict[str, Timing]:
+    """Time each contender ``rounds`` times, interleaved (round-robin), so that
+    a burst of load on the machine hits all of them alike.  ``setup()`` runs
+    before each call, untimed.  Garbage collection is off while timing."""
+    timings = {name: Timing(name) for name in contenders}
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            if setup is not None:
+                setup()
+            timings[name].times.append(timed(fn))
+    return timings
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Wall time of one call of ``fn``, with the garbage collector off."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (VmHWM), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+# --------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------
+
+
+def synthetic(n: int, dtype=np.float64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` MNIST-shaped examples: pixels in [0, 1), about 80 % of them 0 as
+    in MNIST, and labels 0..9.  Speed does not depend on the values."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, N_IN))
+    X[rng.random((n, N_IN)) < 0.8] = 0.0
+    return X.astype(dtype, copy=False), rng.integers(0, N_OUT, n)
+
+
+def mnist_dir() -> Path | None:
+    """The real MNIST files: ``$MNIST_DATA_DIR``, else ``../shared/data/mnist``."""
+    env = os.environ.get("MNIST_DATA_DIR")
+    folder = Path(env) if env else ROOT.parent / "shared" / "data" / "mnist"
+    return folder if (folder / "train-images-idx3-ubyte.gz").exists() else None
+
+
+def real_mnist(dtype=np.float64):
+    """``mnist_loader.load_data`` on the real files, or None when they are absent."""
+    folder = mnist_dir()
+    if folder is None:
+        return None
+    import mnist_loader
+
+    return mnist_loader.load_data(data_dir=folder, dtype=dtype, download=False, verbose=False)
+
+
+# --------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------
+
+
+def verdict(ok: bool | None) -> str:
+    return "skip" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:,.1f} ms"
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    """A plain-text table, columns padded to their widest cell."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def timing_rows(timings: dict[str, Timing], per: str = "") -> list[list[str]]:
+    return [[t.name, ms(t.best) + per, ms(t.median) + per, len(t.times)]
+            for t in timings.values()]
+
+
+TIMING_HEADER = ("contender", "best", "median", "runs")
+
+
+def header(title: str, command: str) -> str:
+    return f"== {title} ==\n$ {command}\nmachine: {machine()}"
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--quick", action="store_true",
+                   help="a tiny run (seconds) that checks the script works; its figures "
+                        "are not meant to meet the targets")
+    p.add_argument("--rounds", type=int, default=None,
+                   help="interleaved rounds per contender (default: the script's own)")
+    p.add_argument("--blas-threads", type=int, default=1, metavar="N",
+                   help="OpenBLAS threads (default 1, for figures that hold still: on a "
+                        "shared machine whose other core is busy, a second BLAS thread can "
+                        "make mid-sized products 10-100x slower; see benchmarks.threads); "
+                        "0 leaves the library's default")
+    return p
+
+
+def parse(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the arguments and apply ``--blas-threads``."""
+    args = p.parse_args(argv)
+    set_blas_threads(args.blas_threads or DEFAULT_BLAS_THREADS)
+    return args
+
+
+def command(module: str, argv: Sequence[str] | None) -> str:
+    """The command line that produced the figures, for the README."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return " ".join([f"python -m benchmarks.{module}", *args])

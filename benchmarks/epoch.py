@@ -1,0 +1,247 @@
+"""How long does one epoch take, against the book's loop and against the floor?
+
+One epoch of ``[784, 30, 10]``, mini-batch 10, eta 3.0, quadratic cost,
+float64, on 10,000 MNIST-shaped examples, timed side by side in one run:
+
+* **book, per example**: the book's ``network.py`` algorithm written plainly
+  below (a list of ``(x, y)`` columns, one backpropagation per example, the
+  gradients summed with list comprehensions);
+* **nndl-init, arrays**: ``Network.SGD((X, y), ...)``;
+* **nndl-init, list of tuples**: ``Network.SGD(training_data, ...)`` with the
+  book's list of ``(x, y)`` columns; its conversion to arrays is included;
+* **floor**: the same matrix products alone, in the same Python loop over
+  the same mini-batches: gather the batch's rows of X (``take``), the forward
+  products ``a @ w.T`` of each layer, the weight-gradient products
+  ``delta.T @ a`` of each layer and the back-propagation products
+  ``delta @ w`` -- the same calls, shapes and memory layouts as
+  ``network.py``, and nothing else (no bias, no activation, no update);
+* for the profile line, two more loops: **rows only** (the gathers alone)
+  and **inline** (everything ``network.py`` computes, written flat in one
+  loop, without its methods).
+
+Targets: issue 2, the book's loop at least 6x slower than ours; issue 5,
+target 1: at least 8x, and ours within 1.5x of the floor through the array
+API and within 2x through the list-of-tuples API.
+
+    python -m benchmarks.epoch [--quick] [--rounds 7] [--n 10000]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+import network
+from benchmarks import common
+
+SIZES = [784, 30, 10]
+BATCH, ETA = 10, 3.0
+BOOK_RATIO, TARGET_RATIO = 6.0, 8.0  # issue 2, issue 5 target 1
+FLOOR_ARRAYS, FLOOR_LIST = 1.5, 2.0
+
+
+# --------------------------------------------------------------------------
+# The book's network.py, plainly (Python 3, numpy, one example at a time)
+# --------------------------------------------------------------------------
+
+
+def book_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def book_sigmoid_prime(z):
+    return book_sigmoid(z) * (1 - book_sigmoid(z))
+
+
+class BookNetwork:
+    def __init__(self, sizes, seed=0):
+        self.rng = np.random.default_rng(seed)
+        self.num_layers = len(sizes)
+        self.sizes = sizes
+        self.biases = [self.rng.standard_normal((y, 1)) for y in sizes[1:]]
+        self.weights = [self.rng.standard_normal((y, x)) for x, y in zip(sizes[:-1], sizes[1:])]
+
+    def SGD(self, training_data, epochs, mini_batch_size, eta):
+        n = len(training_data)
+        for _ in range(epochs):
+            self.rng.shuffle(training_data)
+            mini_batches = [training_data[k:k + mini_batch_size]
+                            for k in range(0, n, mini_batch_size)]
+            for mini_batch in mini_batches:
+                self.update_mini_batch(mini_batch, eta)
+
+    def update_mini_batch(self, mini_batch, eta):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        for x, y in mini_batch:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        self.weights = [w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w)]
+        self.biases = [b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b)]
+
+    def backprop(self, x, y):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activation = x
+        activations = [x]
+        zs = []
+        for b, w in zip(self.biases, self.weights):
+            z = np.dot(w, activation) + b
+            zs.append(z)
+            activation = book_sigmoid(z)
+            activations.append(activation)
+        delta = (activations[-1] - y) * book_sigmoid_prime(zs[-1])
+        nabla_b[-1] = delta
+        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
+        for l in range(2, self.num_layers):
+            z = zs[-l]
+            sp = book_sigmoid_prime(z)
+            delta = np.dot(self.weights[-l + 1].transpose(), delta) * sp
+            nabla_b[-l] = delta
+            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+        return (nabla_b, nabla_w)
+
+
+def book_data(X: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The book's training data: a list of ``(x, y)``, ``x`` a (784, 1) column
+    and ``y`` a one-hot (10, 1) column."""
+    data = []
+    for x, label in zip(X, y):
+        target = np.zeros((common.N_OUT, 1))
+        target[label] = 1.0
+        data.append((x.reshape(-1, 1).copy(), target))
+    return data
+
+
+# --------------------------------------------------------------------------
+# The floor, and the two loops of the profile
+# --------------------------------------------------------------------------
+
+
+def rows_only(X, order, m):
+    """Gather each mini-batch's rows of X: what every loop below starts with."""
+    for k in range(0, len(order), m):
+        X.take(order[k:k + m], axis=0)
+
+
+def floor(X, weights, order, m, grads):
+    """The matrix products of a training epoch, alone, in the same loop as
+    ``Network.SGD``: the values are meaningless (no bias, no activation, no
+    update), the calls, shapes and layouts are network.py's."""
+    L = len(weights)
+    for k in range(0, len(order), m):
+        a = X.take(order[k:k + m], axis=0)
+        activations = [a]
+        for w in weights:
+            a = a @ w.T
+            activations.append(a)
+        delta = a
+        for l in range(L - 1, -1, -1):
+            np.matmul(delta.T, activations[l], out=grads[l])
+            if l > 0:
+                delta = delta @ weights[l]
+
+
+def inline(X, Y, weights, biases, order, m, eta, grads):
+    """Everything one epoch of ``Network.SGD`` computes (sigmoid, quadratic
+    cost), written flat: the same numpy calls without the network's methods."""
+    L = len(weights)
+    for k in range(0, len(order), m):
+        batch = order[k:k + m]
+        a, t = X.take(batch, axis=0), Y.take(batch, axis=0)
+        activations = [a]
+        for w, b in zip(weights, biases):
+            a = a @ w.T
+            a += b.T
+            network._sigmoid_(a)
+            activations.append(a)
+        delta = a - t
+        delta *= network._sigmoid_prime_from_output(a)
+        delta *= eta / len(batch)
+        for l in range(L - 1, -1, -1):
+            a = activations[l]
+            nb = delta.sum(axis=0).reshape(-1, 1)
+            np.matmul(delta.T, a, out=grads[l])
+            if l > 0:
+                back = delta @ weights[l]
+                back *= network._sigmoid_prime_from_output(a)
+            weights[l] -= grads[l]
+            biases[l] -= nb
+            if l > 0:
+                delta = back
+
+
+# --------------------------------------------------------------------------
+
+
+def run(argv: Sequence[str] | None = None) -> bool:
+    p = common.parser(__doc__.split("\n")[0])
+    p.add_argument("--n", type=int, default=None, help="examples per epoch (default 10000)")
+    args = common.parse(p, argv)
+    n = args.n or (1000 if args.quick else 10_000)
+    rounds = args.rounds or (1 if args.quick else 7)
+
+    X, y = common.synthetic(n)
+    Y = np.zeros((n, common.N_OUT))
+    Y[np.arange(n), y] = 1.0
+    tuples = book_data(X, y)
+    state: dict[str, object] = {}
+
+    def setup():  # fresh starting weights for every run, untimed
+        state["book"] = BookNetwork(SIZES, seed=0)
+        state["net"] = network.Network(SIZES, seed=0)
+        ref = network.Network(SIZES, seed=0)
+        state["w"], state["b"] = ref.weights, ref.biases
+        state["grads"] = [np.empty_like(w) for w in ref.weights]
+        state["order"] = ref.rng.permutation(n)
+
+    def sgd(data):
+        return lambda: state["net"].SGD(data, 1, BATCH, ETA, verbose=False)
+
+    contenders = {
+        "book, per example": lambda: state["book"].SGD(tuples, 1, BATCH, ETA),
+        "nndl-init, arrays": sgd((X, y)),
+        "nndl-init, list of tuples": sgd(tuples),
+        "floor: products only": lambda: floor(X, state["w"], state["order"], BATCH,
+                                              state["grads"]),
+        "rows only (profile)": lambda: rows_only(X, state["order"], BATCH),
+        "inline (profile)": lambda: inline(X, Y, state["w"], state["b"], state["order"],
+                                           BATCH, ETA, state["grads"]),
+    }
+    with np.errstate(over="ignore"):  # the book's 1/(1+exp(-z)) may overflow; harmless
+        t = common.race(contenders, rounds, setup)
+
+    best = {name: timing.best for name, timing in t.items()}
+    book, arrays, lists = (best["book, per example"], best["nndl-init, arrays"],
+                           best["nndl-init, list of tuples"])
+    fl, rows, flat = best["floor: products only"], best["rows only (profile)"], \
+        best["inline (profile)"]
+    checks = [
+        ("issue 2: book loop / nndl-init (arrays)", book / arrays, f">= {BOOK_RATIO:g}",
+         book / arrays >= BOOK_RATIO),
+        ("target 1: book loop / nndl-init (arrays)", book / arrays, f">= {TARGET_RATIO:g}",
+         book / arrays >= TARGET_RATIO),
+        ("target 1: nndl-init (arrays) / floor", arrays / fl, f"<= {FLOOR_ARRAYS:g}",
+         arrays / fl <= FLOOR_ARRAYS),
+        ("target 1: nndl-init (list of tuples) / floor", lists / fl, f"<= {FLOOR_LIST:g}",
+         lists / fl <= FLOOR_LIST),
+    ]
+    parts = {"gathering rows": rows, "matrix products": fl - rows,
+             "elementwise + updates": flat - fl, "network's Python layers": arrays - flat}
+    profile = ", ".join(f"{name} {max(v, 0) / arrays:.0%}" for name, v in parts.items())
+
+    print(common.header(f"one epoch of {SIZES}, mini-batch {BATCH}, float64, {n:,} examples",
+                        common.command("epoch", argv)))
+    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
+    print()
+    print(common.table([(what, f"{r:.2f}x", want, common.verdict(ok))
+                        for what, r, want, ok in checks], ("ratio", "measured", "target", "")))
+    print(f"\nprofile of an nndl-init epoch ({common.ms(arrays)}): {profile}")
+    return all(ok for *_, ok in checks)
+
+
+if __name__ == "__main__":
+    sys.exit(0 if run() else 3)

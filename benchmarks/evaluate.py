@@ -1,0 +1,89 @@
+"""Is evaluating 10,000 test images one matrix pass?
+
+Issue 5, target 4.  ``Network.evaluate`` on the 10,000 test images of
+``[784, 30, 10]``, timed beside
+
+* **floor**: the forward products alone, ``X @ w.T`` per layer on all 10,000
+  rows at once (one matrix pass and nothing else);
+* **book, per example**: the book's ``evaluate``, one ``feedforward`` per
+  image (``sum(int(x == y) for ...)``).
+
+"One matrix pass" is met when ``evaluate`` costs at most 2x the floor (the
+rest is the sigmoid, the cost and the arg-max over the same matrices); a loop
+over images would cost tens of times more, as the book's does.
+
+    python -m benchmarks.evaluate [--quick] [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+import network
+from benchmarks import common
+from benchmarks.epoch import BookNetwork, book_data, book_sigmoid
+
+SIZES = [784, 30, 10]
+ONE_PASS = 2.0
+
+
+def book_evaluate(net: BookNetwork, test_data) -> int:
+    """The book's ``evaluate``: one ``feedforward`` per image."""
+    def feedforward(a):
+        for b, w in zip(net.biases, net.weights):
+            a = book_sigmoid(np.dot(w, a) + b)
+        return a
+    test_results = [(np.argmax(feedforward(x)), y) for (x, y) in test_data]
+    return sum(int(x == y) for (x, y) in test_results)
+
+
+def floor(X: np.ndarray, weights: list[np.ndarray]) -> None:
+    a = X
+    for w in weights:
+        a = a @ w.T
+
+
+def run(argv: Sequence[str] | None = None) -> bool:
+    p = common.parser(__doc__.split("\n")[0])
+    args = common.parse(p, argv)
+    rounds = args.rounds or (1 if args.quick else 7)
+    real = common.real_mnist()
+    Xt, yt = real[2] if real is not None else common.synthetic(10_000, seed=1)
+    if args.quick:
+        Xt, yt = Xt[:1000], yt[:1000]
+    source = "real MNIST test images" if real is not None else "synthetic images"
+    net = network.Network(SIZES, seed=0)
+    book = BookNetwork(SIZES, seed=0)
+    book.weights, book.biases = net.weights, net.biases
+    tuples = [(x, int(label)) for (x, _), label in zip(book_data(Xt, yt), yt)]
+
+    with np.errstate(over="ignore"):  # the book's sigmoid may overflow; harmless
+        t = common.race({
+            "nndl-init evaluate, arrays": lambda: net.evaluate((Xt, yt)),
+            "nndl-init evaluate, list of tuples": lambda: net.evaluate(tuples),
+            "floor: forward products alone": lambda: floor(Xt, net.weights),
+            "book, per example": lambda: book_evaluate(book, tuples),
+        }, rounds)
+        same = net.evaluate((Xt, yt)) == book_evaluate(book, tuples)
+
+    arrays = t["nndl-init evaluate, arrays"].best
+    one_pass = arrays / t["floor: forward products alone"].best
+    speedup = t["book, per example"].best / arrays
+    rows = [("evaluate (arrays) / floor", f"{one_pass:.2f}x", f"<= {ONE_PASS:g}",
+             common.verdict(one_pass <= ONE_PASS)),
+            ("book per-example evaluate / evaluate (arrays)", f"{speedup:.1f}x", "(info)", ""),
+            ("same count of correct answers as the book's", str(same), "True",
+             common.verdict(same))]
+    print(common.header(f"evaluation of {len(Xt):,} {source}, {SIZES}",
+                        common.command("evaluate", argv)))
+    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
+    print()
+    print(common.table(rows, ("target 4", "measured", "target", "")))
+    return one_pass <= ONE_PASS and same
+
+
+if __name__ == "__main__":
+    sys.exit(0 if run() else 3)

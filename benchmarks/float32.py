@@ -1,0 +1,105 @@
+"""Is ``dtype=np.float32`` faster than float64, and as accurate?
+
+Issue 5, target 3, on ``[784, 100, 10]``, mini-batch 100, eta 3.0, quadratic
+cost, real MNIST loaded by ``mnist_loader.load_data(dtype=...)`` in each dtype:
+
+* speed: one training epoch in each dtype, interleaved; float32 at least
+  1.5x faster;
+* accuracy: both trained ``--epochs`` epochs from the same seed, the float32
+  network starting from the float64 network's weights rounded to float32 and
+  shuffling in the same order (its generator is a copy), so that the only
+  difference is the precision; final test accuracy within 0.3 points.
+
+Without the real files it falls back to synthetic data and skips the accuracy.
+
+    python -m benchmarks.float32 [--quick] [--epochs 10] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+import network
+from benchmarks import common
+
+SIZES = [784, 100, 10]
+BATCH, ETA, SEED = 100, 3.0, 0
+SPEEDUP, ACCURACY_POINTS = 1.5, 0.3
+
+
+def twin_networks() -> dict[str, network.Network]:
+    """float64 and float32 networks from one seed, the float32 one a rounded
+    copy of the float64 one (weights, biases and shuffling generator)."""
+    net64 = network.Network(SIZES, seed=SEED)
+    net32 = network.Network(SIZES, seed=SEED, dtype=np.float32)
+    net32.weights = [w.astype(np.float32) for w in net64.weights]
+    net32.biases = [b.astype(np.float32) for b in net64.biases]
+    net32.rng = copy.deepcopy(net64.rng)
+    return {"float64": net64, "float32": net32}
+
+
+def run(argv: Sequence[str] | None = None) -> bool:
+    p = common.parser(__doc__.split("\n")[0])
+    p.add_argument("--epochs", type=int, default=None,
+                   help="epochs for the accuracy comparison (default 10; 1 with --quick)")
+    args = common.parse(p, argv)
+    rounds = args.rounds or (1 if args.quick else 5)
+    epochs = args.epochs or (1 if args.quick else 10)
+
+    data = {}
+    for name, dtype in (("float64", np.float64), ("float32", np.float32)):
+        real = common.real_mnist(dtype)
+        if real is None:
+            X, y = common.synthetic(50_000, dtype)
+            data[name] = ((X, y), None)
+        else:
+            data[name] = (real[0], real[2])
+    if args.quick:  # a few seconds: 1,000 training images
+        data = {k: ((tr[0][:1000], tr[1][:1000]), te) for k, (tr, te) in data.items()}
+    source = "synthetic (real MNIST not found)" if data["float64"][1] is None else "real MNIST"
+    n = len(data["float64"][0][0])
+
+    nets: dict[str, network.Network] = {}
+
+    def setup():
+        nets.update(twin_networks())
+
+    contenders = {
+        f"epoch, {name}": (lambda name=name: nets[name].SGD(data[name][0], 1, BATCH, ETA,
+                                                              verbose=False))
+        for name in data
+    }
+    t = common.race(contenders, rounds, setup)
+    speedup = t["epoch, float64"].best / t["epoch, float32"].best
+
+    rows = [("speed: float64 epoch / float32 epoch", f"{speedup:.2f}x", f">= {SPEEDUP:g}",
+             common.verdict(speedup >= SPEEDUP))]
+    ok = speedup >= SPEEDUP
+    if data["float64"][1] is not None:
+        accuracy = {}
+        for name, net in twin_networks().items():
+            train, test = data[name]
+            history = net.SGD(train, epochs, BATCH, ETA, test_data=test, verbose=False)
+            accuracy[name] = 100 * history.test_accuracy[-1]
+        gap = abs(accuracy["float64"] - accuracy["float32"])
+        rows.append((f"accuracy after {epochs} epoch(s): float64 {accuracy['float64']:.2f} %, "
+                     f"float32 {accuracy['float32']:.2f} %", f"{gap:.2f} points",
+                     f"<= {ACCURACY_POINTS:g}", common.verdict(gap <= ACCURACY_POINTS)))
+        ok = ok and gap <= ACCURACY_POINTS
+    else:
+        rows.append(("accuracy", "-", f"<= {ACCURACY_POINTS:g}", common.verdict(None)))
+
+    print(common.header(f"float32 vs float64, {SIZES}, mini-batch {BATCH}, {n:,} {source}",
+                        common.command("float32", argv)))
+    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
+    print()
+    print(common.table(rows, ("target 3", "measured", "target", "")))
+    return ok
+
+
+if __name__ == "__main__":
+    sys.exit(0 if run() else 3)

@@ -1,0 +1,28 @@
+"""Every benchmark script runs to the end in its tiny mode (seconds).
+
+No timing is checked here: the figures of a tiny run on a shared machine mean
+nothing.  The targets are checked by ``python -m benchmarks`` itself.  Each
+script runs in its own process, as ``python -m benchmarks`` runs it; exit
+status 0 (targets met) and 3 (a target missed; 1 for ``load``) both mean it
+ran to the end.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.__main__ import MISSED, QUICK_LOAD, SCRIPTS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("name", list(SCRIPTS))
+def test_benchmark_runs_in_quick_mode(name):
+    quick = QUICK_LOAD if name == "load" else ["--quick"]
+    done = subprocess.run([sys.executable, "-m", f"benchmarks.{name}", *quick], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    ran = (0, 1) if name == "load" else (0, MISSED)
+    assert done.returncode in ran, done.stderr[-3000:]
+    assert done.stdout.strip(), done.stderr[-3000:]
