@@ -186,10 +186,11 @@ def synthetic(n: int, dtype=np.float64, seed: int = 0) -> tuple[np.ndarray, np.n
 
 
 def mnist_dir() -> Path | None:
-    """The real MNIST files: ``$MNIST_DATA_DIR``, else ``../shared/data/mnist``."""
-    env = os.environ.get("MNIST_DATA_DIR")
-    folder = Path(env) if env else ROOT.parent / "shared" / "data" / "mnist"
-    return folder if (folder / "train-images-idx3-ubyte.gz").exists() else None
+    """The real MNIST files: ``$MNIST_DATA_DIR``, else ``../shared/data/mnist``
+    (None when absent), as the experiments find them."""
+    from experiments.common import real_data_dir
+
+    return real_data_dir("mnist")
 
 
 def real_mnist(dtype=np.float64):

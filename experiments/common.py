@@ -4,7 +4,8 @@
 What every experiment script shares, so that no script copies another:
 
 * finding and loading the data (MNIST or Fashion-MNIST, real files only);
-* command-line argument types that reject bad input before any training;
+* command-line argument types that reject bad input before any training, and
+  the flags several scripts share;
 * records: a JSON file per run, keyed by a hash of its full configuration,
   written atomically (temporary file, then rename) so that a killed sweep
   leaves whole records or none, and resumes where it stopped;
@@ -35,6 +36,7 @@ import numpy as np
 
 import initializers
 import mnist_loader
+import network
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ("mnist", "fashion-mnist")
@@ -67,6 +69,17 @@ def resolve_data_dir(dataset: str, data_dir: str | os.PathLike | None = None) ->
         return Path(env)
     shared = shared_data_dir(dataset)
     return shared if shared.is_dir() else None
+
+
+def real_data_dir(dataset: str) -> Path | None:
+    """The folder holding ``dataset``'s four IDX files, found as
+    :func:`resolve_data_dir` finds it (the environment variable, else
+    ``../shared/data/<dataset>``), or ``None`` when they are not there.  For
+    what must never download: the benchmarks and the tests."""
+    folder = resolve_data_dir(dataset)
+    if folder is None or mnist_loader._idx_paths(folder) is None:
+        return None
+    return folder
 
 
 Pair = tuple[np.ndarray, np.ndarray]
@@ -189,6 +202,48 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
              "cache data/<dataset>/.")
 
 
+# The training flags several scripts share, by keyword of add_training_args:
+# argparse's keywords and the usual help.  In a help, "{default}" is filled in
+# here (a list comma-separated), "{valid}" by the initializers' names, and
+# "%(default)s" by argparse.
+_TRAINING_FLAGS: dict[str, dict[str, Any]] = {
+    "inits": {"type": init_names, "metavar": "A,B,...",
+              "help": "comma-separated initializers. Valid: {valid}. Default: {default}."},
+    "epochs": {"type": positive_int,
+               "help": "passes over the training data. Default: %(default)s."},
+    "seed": {"type": int,
+             "help": "seed of the initialization and the shuffling. Default: %(default)s."},
+    "sizes": {"type": layer_sizes, "help": "neurons per layer. Default: {default}."},
+    "batch": {"type": positive_int, "help": "mini-batch size. Default: %(default)s."},
+    "eta": {"type": positive_float, "help": "learning rate. Default: %(default)s."},
+    "cost": {"choices": network.COSTS, "help": "cost function. Default: %(default)s."},
+    "activation": {"choices": network.ACTIVATIONS,
+                   "help": "hidden-layer activation. Default: %(default)s."},
+    "train_size": {"type": positive_int, "metavar": "N",
+                   "help": "train on the first N training images. Default: all 50,000."},
+    "jobs": {"type": positive_int,
+             "help": "initializers trained at once, one process each. Default: the number "
+                     "of cores (%(default)s)."},
+}
+
+
+def add_training_args(parser: argparse.ArgumentParser, helps: dict[str, str] | None = None,
+                      **defaults: Any) -> None:
+    """Add the training flags named by keyword (``train_size`` is
+    ``--train-size``), in the order given, each with the script's default:
+    ``add_training_args(p, epochs=30, seed=0)``.  ``helps`` replaces the usual
+    help of a flag where a script says more."""
+    helps = helps or {}
+    for name, default in defaults.items():
+        spec = dict(_TRAINING_FLAGS[name])
+        shown = ",".join(map(str, default)) if isinstance(default, (list, tuple)) else default
+        if name == "sizes":
+            spec["metavar"] = shown
+        spec["help"] = (helps.get(name, spec["help"]).replace("{default}", str(shown))
+                        .replace("{valid}", ", ".join(initializers.names())))
+        parser.add_argument("--" + name.replace("_", "-"), default=default, **spec)
+
+
 def add_output_args(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("results") / name, metavar="DIR",
@@ -290,6 +345,18 @@ def write_outputs(out_png: Path, out_md: Path, docs: str | None, fig, table: str
     for path in (out_png, out_md, extra_png, extra_md):
         if path is not None:
             progress(f"wrote {path}")
+
+
+def publish(args: argparse.Namespace, name: str, fig, text: str, record: Any = None,
+            dpi: int = 90) -> None:
+    """The end of an experiment script: ``record`` (if any) as ``<name>.json``, the figure
+    and the table as ``<name>.png`` and ``<name>.md`` in ``--out`` (and at
+    ``--docs``), and the table on the standard output."""
+    if record is not None:
+        write_json(args.out / f"{name}.json", record)
+    write_outputs(args.out / f"{name}.png", args.out / f"{name}.md", args.docs, fig, text,
+                  dpi=dpi)
+    print(text, flush=True)
 
 
 def progress(message: str) -> None:

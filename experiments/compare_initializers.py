@@ -34,6 +34,7 @@ draws every random number from its own seed, so the numbers do not depend on
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,42 +60,33 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     "write a JSON record per run, a plot of test accuracy per epoch and a "
                     "table of final and best accuracy.",
     )
-    p.add_argument("--inits", type=common.init_names, default=list(DEFAULT_INITS),
-                   metavar="A,B,...",
-                   help="comma-separated initializers to compare. Valid: "
-                        f"{', '.join(initializers.names())}. "
-                        f"Default: {','.join(DEFAULT_INITS)}.")
+    common.add_training_args(p, inits=list(DEFAULT_INITS))
     p.add_argument("--seeds", type=common.seed_list, default=[0, 1, 2], metavar="N|S,..",
                    help="seeds per initializer: a count (3 means seeds 0,1,2) or a list "
                         "(4,7; one seed as 5,). Each seed fixes the initial weights and the "
                         "shuffling. Default: 3.")
-    p.add_argument("--epochs", type=common.positive_int, default=None,
-                   help=f"passes over the training data. Default: 30 ({QUICK_EPOCHS} with "
-                        "--quick).")
-    p.add_argument("--sizes", type=common.layer_sizes, default=[784, 30, 10],
-                   metavar="784,30,10",
-                   help="neurons per layer, input first; the input must be 784 and the "
-                        "output 10. Default: 784,30,10.")
-    p.add_argument("--batch", type=common.positive_int, default=10,
-                   help="mini-batch size. Default: %(default)s.")
-    p.add_argument("--eta", type=common.positive_float, default=3.0,
-                   help="learning rate. Default: %(default)s (the book's for the quadratic "
-                        "cost; chapter 3 uses 0.5 with cross-entropy).")
-    p.add_argument("--cost", choices=network.COSTS, default="quadratic",
-                   help="cost function. Default: %(default)s.")
-    p.add_argument("--activation", choices=network.ACTIVATIONS, default="sigmoid",
-                   help="hidden-layer activation (the output layer is always a sigmoid). "
-                        "Default: %(default)s.")
-    p.add_argument("--train-size", type=common.positive_int, default=None, metavar="N",
-                   help="train on the first N of the 50,000 training images. Default: all "
-                        f"({QUICK_TRAIN} with --quick). Validation and test stay whole.")
+    common.add_training_args(
+        p, epochs=None, sizes=[784, 30, 10], batch=10, eta=3.0, cost="quadratic",
+        activation="sigmoid", train_size=None,
+        helps={"epochs": f"passes over the training data. Default: 30 ({QUICK_EPOCHS} with "
+                         "--quick).",
+               "sizes": "neurons per layer, input first; the input must be 784 and the "
+                        "output 10. Default: {default}.",
+               "eta": "learning rate. Default: %(default)s (the book's for the quadratic "
+                      "cost; chapter 3 uses 0.5 with cross-entropy).",
+               "activation": "hidden-layer activation (the output layer is always a "
+                             "sigmoid). Default: %(default)s.",
+               "train_size": "train on the first N of the 50,000 training images. Default: "
+                             f"all ({QUICK_TRAIN} with --quick). Validation and test stay "
+                             "whole."})
     p.add_argument("--quick", action="store_true",
                    help=f"a first look in about a minute: {QUICK_EPOCHS} epochs on "
                         f"{QUICK_TRAIN} training images (still real data), unless --epochs "
                         "or --train-size say otherwise.")
-    p.add_argument("--jobs", type=common.positive_int, default=common.default_jobs(),
-                   help="runs trained at once, one process each. The results do not "
-                        "depend on it. Default: the number of cores (%(default)s).")
+    common.add_training_args(
+        p, jobs=common.default_jobs(),
+        helps={"jobs": "runs trained at once, one process each. The results do not depend "
+                       "on it. Default: the number of cores (%(default)s)."})
     common.add_data_args(p)
     common.add_output_args(p, NAME)
     args = p.parse_args(argv)
@@ -267,8 +259,6 @@ def plot(args: argparse.Namespace, by_init: dict[str, list[dict]]):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import sys
-
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     start = time.perf_counter()

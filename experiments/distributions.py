@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -55,8 +56,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import sys
-
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     command = common.command_line(f"experiments.{NAME}", argv)
@@ -86,9 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = common.markdown_table(
         ["scheme", "rule", "mean: formula / drawn", "variance: formula / drawn", "% positive"],
         rows) + f"\nMade by `{command}`.\n"
-    common.write_outputs(args.out / "distributions.png", args.out / "distributions.md",
-                         args.docs, fig, text)
-    print(text, flush=True)
+    common.publish(args, NAME, fig, text)
     return 0
 
 

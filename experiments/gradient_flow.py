@@ -20,12 +20,12 @@ layer over the first ``--images`` training images (1,000 by default).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Sequence
 
 import numpy as np
 
-import initializers
 import network
 from experiments import common
 from experiments.compare_initializers import DEFAULT_INITS
@@ -45,33 +45,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog=f"python -m experiments.{NAME}",
         description="Per initializer, train a deeper network and record the norm of dC/db "
                     "of each layer at initialization and after every epoch.")
-    p.add_argument("--inits", type=common.init_names, default=list(DEFAULT_INITS),
-                   metavar="A,B,...",
-                   help=f"initializers. Valid: {', '.join(initializers.names())}. "
-                        f"Default: {','.join(DEFAULT_INITS)}.")
-    p.add_argument("--sizes", type=common.layer_sizes, default=[784, 30, 30, 30, 10],
-                   metavar="784,30,30,30,10",
-                   help="neurons per layer (chapter 5's). Default: 784,30,30,30,10.")
-    p.add_argument("--epochs", type=common.positive_int, default=10,
-                   help="passes over the training data. Default: %(default)s.")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed of the initialization and the shuffling. Default: %(default)s.")
+    common.add_training_args(
+        p, inits=list(DEFAULT_INITS), sizes=[784, 30, 30, 30, 10], epochs=10, seed=0,
+        helps={"sizes": "neurons per layer (chapter 5's). Default: {default}."})
     p.add_argument("--images", type=common.positive_int, default=1000,
                    help="the gradient is averaged over the first IMAGES training images. "
                         "Default: %(default)s.")
-    p.add_argument("--batch", type=common.positive_int, default=10,
-                   help="mini-batch size. Default: %(default)s.")
-    p.add_argument("--eta", type=common.positive_float, default=3.0,
-                   help="learning rate. Default: %(default)s.")
-    p.add_argument("--cost", choices=network.COSTS, default="quadratic",
-                   help="cost function. Default: %(default)s.")
-    p.add_argument("--activation", choices=network.ACTIVATIONS, default="sigmoid",
-                   help="hidden-layer activation. Default: %(default)s.")
-    p.add_argument("--train-size", type=common.positive_int, default=None, metavar="N",
-                   help="train on the first N training images. Default: all 50,000.")
-    p.add_argument("--jobs", type=common.positive_int, default=common.default_jobs(),
-                   help="initializers trained at once, one process each. Default: the number "
-                        "of cores (%(default)s).")
+    common.add_training_args(p, batch=10, eta=3.0, cost="quadratic", activation="sigmoid",
+                             train_size=None, jobs=common.default_jobs())
     common.add_data_args(p)
     common.add_output_args(p, NAME)
     args = p.parse_args(argv)
@@ -147,8 +128,6 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import sys
-
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     common.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
@@ -159,13 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     done = {r["init"]: r for r in common.run_all(train, tasks, args.jobs)}
     results = [done[init] for init in args.inits]
     command = common.command_line(f"experiments.{NAME}", argv)
-    text = table(args, results, command)
-    common.write_json(args.out / "gradient_flow.json",
-                      {"command": command, "versions": common.versions(),
-                       "results": [{**r, "norms": r["norms"]} for r in results]})
-    common.write_outputs(args.out / "gradient_flow.png", args.out / "gradient_flow.md",
-                         args.docs, plot(args, results), text)
-    print(text, flush=True)
+    record = {"command": command, "versions": common.versions(),
+              "results": [{**r, "norms": r["norms"]} for r in results]}
+    common.publish(args, NAME, plot(args, results), table(args, results, command), record)
     return 0
 
 

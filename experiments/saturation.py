@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from collections.abc import Sequence
 
@@ -108,26 +109,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     "real images, at initialization and after one epoch: their distribution "
                     "over the sigmoid curve, the fraction saturated, and the variance the "
                     "initializer predicts beside the variance measured.")
-    p.add_argument("--inits", type=common.init_names, default=list(DEFAULT_INITS),
-                   metavar="A,B,...",
-                   help=f"comma-separated initializers. Valid: {', '.join(initializers.names())}."
-                        f" Default: {','.join(DEFAULT_INITS)}.")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed of the initial weights and the shuffling. Default: %(default)s.")
-    p.add_argument("--sizes", type=common.layer_sizes, default=[784, 30, 10],
-                   metavar="784,30,10", help="neurons per layer. Default: 784,30,10.")
+    common.add_training_args(p, inits=list(DEFAULT_INITS), seed=0, sizes=[784, 30, 10])
     p.add_argument("--images", type=common.positive_int, default=10_000,
                    help="how many training images z is measured on (the first ones). "
                         "Default: %(default)s.")
     p.add_argument("--threshold", type=common.unit_interval, default=0.01,
                    help="a neuron is saturated on an image when sigma'(z) < THRESHOLD "
                         "(sigma' is at most 0.25). Default: %(default)s, i.e. |z| > 4.6.")
-    p.add_argument("--batch", type=common.positive_int, default=10,
-                   help="mini-batch size of the training epoch. Default: %(default)s.")
-    p.add_argument("--eta", type=common.positive_float, default=3.0,
-                   help="learning rate of the training epoch. Default: %(default)s.")
-    p.add_argument("--cost", choices=network.COSTS, default="quadratic",
-                   help="cost function. Default: %(default)s.")
+    common.add_training_args(
+        p, batch=10, eta=3.0, cost="quadratic",
+        helps={"batch": "mini-batch size of the training epoch. Default: %(default)s.",
+               "eta": "learning rate of the training epoch. Default: %(default)s."})
     common.add_data_args(p)
     common.add_output_args(p, NAME)
     args = p.parse_args(argv)
@@ -229,22 +221,17 @@ def plot(args: argparse.Namespace, results: list[dict]):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import sys
-
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     results = run(args)
     command = common.command_line(f"experiments.{NAME}", argv)
-    text = table(args, results, command)
     summary = [{"init": r["init"], "test_accuracy": r["test_accuracy"],
                 **{stage: [{k: v for k, v in m.items() if k != "z"} for m in r[stage]]
                    for stage in ("before", "after")}} for r in results]
-    common.write_json(args.out / "saturation.json",
-                      {"threshold": args.threshold, "command": command,
-                       "versions": common.versions(), "results": summary})
-    common.write_outputs(args.out / "saturation.png", args.out / "saturation.md", args.docs,
-                         plot(args, results), text, dpi=72)
-    print(text, flush=True)
+    record = {"threshold": args.threshold, "command": command,
+              "versions": common.versions(), "results": summary}
+    common.publish(args, NAME, plot(args, results), table(args, results, command), record,
+                   dpi=72)
     return 0
 
 

@@ -20,12 +20,12 @@ to another's.  It also records what the network still learns.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Sequence
 
 import numpy as np
 
-import initializers
 import network
 from experiments import common
 
@@ -45,24 +45,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog=f"python -m experiments.{NAME}",
         description="Train from zeros (and randn for contrast) and count, after each epoch, "
                     "how many hidden neurons are distinct, beside the test accuracy.")
-    p.add_argument("--inits", type=common.init_names, default=["zeros", "randn"],
-                   metavar="A,B,...",
-                   help=f"initializers. Valid: {', '.join(initializers.names())}. "
-                        "Default: zeros,randn.")
-    p.add_argument("--epochs", type=common.positive_int, default=30,
-                   help="passes over the training data. Default: %(default)s.")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed of the initialization and the shuffling. Default: %(default)s.")
-    p.add_argument("--sizes", type=common.layer_sizes, default=[784, 30, 10],
-                   metavar="784,30,10", help="neurons per layer. Default: 784,30,10.")
-    p.add_argument("--batch", type=common.positive_int, default=10,
-                   help="mini-batch size. Default: %(default)s.")
-    p.add_argument("--eta", type=common.positive_float, default=3.0,
-                   help="learning rate. Default: %(default)s.")
-    p.add_argument("--cost", choices=network.COSTS, default="quadratic",
-                   help="cost function. Default: %(default)s.")
-    p.add_argument("--train-size", type=common.positive_int, default=None, metavar="N",
-                   help="train on the first N training images. Default: all 50,000.")
+    common.add_training_args(p, inits=["zeros", "randn"], epochs=30, seed=0,
+                             sizes=[784, 30, 10], batch=10, eta=3.0, cost="quadratic",
+                             train_size=None)
     common.add_data_args(p)
     common.add_output_args(p, NAME)
     args = p.parse_args(argv)
@@ -133,19 +118,12 @@ def plot(args: argparse.Namespace, results: list[dict]):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import sys
-
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     results = run(args)
     command = common.command_line(f"experiments.{NAME}", argv)
-    text = table(args, results, command)
-    common.write_json(args.out / "symmetry.json", {"command": command,
-                                                   "versions": common.versions(),
-                                                   "results": results})
-    common.write_outputs(args.out / "symmetry.png", args.out / "symmetry.md", args.docs,
-                         plot(args, results), text)
-    print(text, flush=True)
+    record = {"command": command, "versions": common.versions(), "results": results}
+    common.publish(args, NAME, plot(args, results), table(args, results, command), record)
     return 0
 
 

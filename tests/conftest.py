@@ -5,29 +5,24 @@ runs plain ``pytest`` gets the verified copies in ``../shared/data/`` beside the
 checkout, when they are there.  Tests that need real data ask for the
 ``mnist_dir`` or ``fashion_mnist_dir`` fixture and are skipped, with the
 reason, when it is absent: nothing is downloaded during the tests.
+
+The fixtures are session-scoped, so pytest sets them up before any
+function-scoped fixture: they read the environment before a test module's
+autouse fixture (tests/test_mnist_loader.py's ``offline``) clears it.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
-ENV = {"mnist": "MNIST_DATA_DIR", "fashion-mnist": "FASHION_MNIST_DATA_DIR"}
-
-
-def real_data_dir(dataset: str) -> Path | None:
-    """The folder holding ``dataset``'s four IDX files, or None."""
-    env = os.environ.get(ENV[dataset])
-    folder = Path(env) if env else SHARED / dataset
-    return folder if (folder / "train-images-idx3-ubyte.gz").exists() else None
+from experiments.common import ENV_VARS, real_data_dir, shared_data_dir
 
 
 def _dir_or_skip(dataset: str) -> Path:
     folder = real_data_dir(dataset)
     if folder is None:
-        pytest.skip(f"real {dataset} not found: set {ENV[dataset]} or put it in {SHARED / dataset}")
+        pytest.skip(f"real {dataset} not found: set {ENV_VARS[dataset]} or put it in "
+                    f"{shared_data_dir(dataset)}")
     return folder
 
 

@@ -16,31 +16,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import mnist_loader
 import network
 from experiments import common, saturation, symmetry
 
 SEED = 0
 
 
-def _data(dataset: str):
-    try:
-        return common.load(dataset, download=False)
-    except mnist_loader.DataNotFoundError as e:
-        pytest.skip(f"{dataset} data not found in "
-                    f"{common.resolve_data_dir(dataset) or 'the loader default folders'} (set "
-                    f"{common.ENV_VARS[dataset]} or provide {common.shared_data_dir(dataset)}):"
-                    f" {str(e).splitlines()[0]}")
+@pytest.fixture(scope="module")
+def mnist(mnist_dir):
+    return common.load("mnist", mnist_dir, download=False)
 
 
 @pytest.fixture(scope="module")
-def mnist():
-    return _data("mnist")
-
-
-@pytest.fixture(scope="module")
-def fashion():
-    return _data("fashion-mnist")
+def fashion(fashion_mnist_dir):
+    return common.load("fashion-mnist", fashion_mnist_dir, download=False)
 
 
 def _one_epoch(data, init: str, seed: int = SEED) -> tuple[network.Network, float]:

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import mnist_loader
 import network
 from experiments import (
     common,
@@ -25,15 +24,6 @@ from experiments import (
 )
 
 TINY = ["--epochs", "2", "--train-size", "300", "--inits", "randn,zeros", "--seeds", "2"]
-
-
-@pytest.fixture(scope="module")
-def mnist_dir():
-    try:
-        common.load("mnist", download=False)
-    except mnist_loader.DataNotFoundError as e:
-        pytest.skip(f"MNIST data not found: {str(e).splitlines()[0]}")
-    return str(common.resolve_data_dir("mnist"))
 
 
 def _records(out: Path) -> dict[str, dict]:
@@ -127,7 +117,7 @@ def test_nan_is_stored_as_null():
 
 def test_sweep_writes_records_plot_table_and_resumes(tmp_path, mnist_dir, capsys):
     out = tmp_path / "out"
-    argv = [*TINY, "--jobs", "1", "--data-dir", mnist_dir, "--out", str(out),
+    argv = [*TINY, "--jobs", "1", "--data-dir", str(mnist_dir), "--out", str(out),
             "--docs", str(tmp_path / "docs" / "cmp")]
     assert compare_initializers.main(argv) == 0
     first = capsys.readouterr().out
@@ -167,7 +157,7 @@ def test_sweep_writes_records_plot_table_and_resumes(tmp_path, mnist_dir, capsys
 
 def test_results_do_not_depend_on_jobs(tmp_path, mnist_dir):
     for jobs in ("1", "2"):
-        compare_initializers.main([*TINY, "--jobs", jobs, "--data-dir", mnist_dir,
+        compare_initializers.main([*TINY, "--jobs", jobs, "--data-dir", str(mnist_dir),
                                    "--out", str(tmp_path / jobs)])
     one, two = _records(tmp_path / "1"), _records(tmp_path / "2")
     assert one.keys() == two.keys() and len(one) == 4
@@ -231,7 +221,7 @@ def test_theoretical_density_integrates_to_one(init):
 ])
 def test_scripts_write_their_outputs(module, argv, outputs, tmp_path, mnist_dir, capsys):
     docs = tmp_path / "docs" / module.NAME
-    data = [] if module is distributions else ["--data-dir", mnist_dir]
+    data = [] if module is distributions else ["--data-dir", str(mnist_dir)]
     assert module.main([*argv, *data, "--out", str(tmp_path / "out"), "--docs", str(docs)]) == 0
     for name in outputs:
         assert (tmp_path / "out" / name).stat().st_size > 0

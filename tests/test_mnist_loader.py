@@ -25,7 +25,6 @@ import pytest
 import mnist_loader
 from mnist_loader import DataError, DataNotFoundError
 
-ROOT = Path(__file__).resolve().parent.parent
 N_TRAIN, N_TEST = 30, 10
 
 
@@ -612,30 +611,9 @@ def test_pickle_of_objects_is_refused(tmp_path: Path) -> None:
 
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 
-
-# Read at import, before the autouse fixture clears the variables.
-REAL_ENV = {var: os.environ.get(var, "") for var in mnist_loader.ENV_VARS.values()}
-
-
-def real_dir(dataset: str) -> Path:
-    """The folder of the real files: the environment variable, else
-    ../shared/data/<dataset> beside the checkout; skip if absent."""
-    env = REAL_ENV[mnist_loader.ENV_VARS[dataset]]
-    folder = Path(env) if env else ROOT.parent / "shared" / "data" / dataset
-    if mnist_loader._idx_paths(folder) is None:
-        pytest.skip(f"real {dataset} files not found in {folder} "
-                    f"(set {mnist_loader.ENV_VARS[dataset]})")
-    return folder
-
-
-@pytest.fixture
-def mnist_dir() -> Path:
-    return real_dir("mnist")
-
-
-@pytest.fixture
-def fashion_dir() -> Path:
-    return real_dir("fashion-mnist")
+# The folders come from conftest.py's session-scoped fixtures mnist_dir and
+# fashion_mnist_dir: pytest sets those up before the autouse fixture above
+# clears the environment variables they read.
 
 
 def test_real_mnist_load_data(mnist_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -679,8 +657,8 @@ def test_real_mnist_memory(mnist_dir: Path) -> None:
     assert peak < 1.1 * (result + decompressed)
 
 
-def test_real_fashion_mnist(fashion_dir: Path) -> None:
-    a = mnist_loader.load_arrays("fashion-mnist", fashion_dir, dtype=np.float32)
+def test_real_fashion_mnist(fashion_mnist_dir: Path) -> None:
+    a = mnist_loader.load_arrays("fashion-mnist", fashion_mnist_dir, dtype=np.float32)
     assert a.train_images.shape == (60_000, 784) and a.test_images.shape == (10_000, 784)
     assert np.bincount(a.train_labels).tolist() == [6000] * 10
     assert np.bincount(a.test_labels).tolist() == [1000] * 10
