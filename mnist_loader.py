@@ -619,6 +619,11 @@ def _check_sha256(data: bytes, expected: str, path: Path | str) -> None:
         )
 
 
+# The process's umask, read once at import (reading it means setting it).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     # Write a temporary file in the same folder, then rename it: os.replace
     # is atomic, so the destination is either absent or complete.
@@ -626,6 +631,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; give it the usual mode
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -712,6 +712,11 @@ def _check_nonnegative(what: str, value) -> float:
     return value
 
 
+# The process's umask, read once at import (reading it means setting it).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def _write_atomic(path: Path, write: Callable) -> None:
     """Write through ``write(file)`` to a temporary file beside ``path``, then
     rename it over ``path``: a crash leaves the old file or the new, never half."""
@@ -722,6 +727,7 @@ def _write_atomic(path: Path, write: Callable) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; give it the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -557,3 +557,10 @@ def test_load_checks_shapes(tmp_path):
     shape_error = r"weights\[0\]: expected shape \(5, 784\), got \(4, 784\)"
     with pytest.raises(ValueError, match=shape_error):
         network.Network.load(path)
+
+
+def test_saved_file_has_the_usual_permissions(tmp_path):
+    # mkstemp creates 0600 files; a saved network should be readable like any file.
+    path = tmp_path / "net.npz"
+    network.Network([784, 5, 10], seed=0).save(path)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~network._UMASK
