@@ -609,12 +609,12 @@ class Network:
         if path.suffix == ".json":
             meta["weights"] = [w.tolist() for w in self.weights]
             meta["biases"] = [b.tolist() for b in self.biases]
-            _write_atomic(path, lambda f: f.write(json.dumps(meta).encode()))
+            write_atomic(path, lambda f: f.write(json.dumps(meta).encode()))
         else:
             arrays = {f"w{l}": w for l, w in enumerate(self.weights)}
             arrays |= {f"b{l}": b for l, b in enumerate(self.biases)}
             arrays["meta"] = np.array(json.dumps(meta))
-            _write_atomic(path, lambda f: np.savez(f, **arrays))
+            write_atomic(path, lambda f: np.savez(f, **arrays))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Network:
@@ -717,9 +717,11 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def _write_atomic(path: Path, write: Callable) -> None:
+def write_atomic(path: str | os.PathLike, write: Callable) -> None:
     """Write through ``write(file)`` to a temporary file beside ``path``, then
-    rename it over ``path``: a crash leaves the old file or the new, never half."""
+    rename it over ``path``: a crash leaves the old file or the new, never half.
+    ``save`` uses it, and so do the experiments for their records."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

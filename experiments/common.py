@@ -25,7 +25,6 @@ import math
 import os
 import platform
 import shlex
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -259,10 +258,6 @@ def add_output_args(parser: argparse.ArgumentParser, name: str) -> None:
 # Records and atomic files
 # --------------------------------------------------------------------------
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
 def versions() -> dict[str, str]:
     """The versions a result depends on, stored in every record."""
     return {"python": platform.python_version(), "numpy": np.__version__,
@@ -284,19 +279,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path`` and rename it over
     ``path``: readers (and a resumed sweep) see the old file or the new one,
     never a half-written one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; give it the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    network.write_atomic(path, lambda f: f.write(data))
 
 
 def write_json(path: Path, obj: Any) -> None:
