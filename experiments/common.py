@@ -243,6 +243,17 @@ def add_training_args(parser: argparse.ArgumentParser, helps: dict[str, str] | N
         parser.add_argument("--" + name.replace("_", "-"), default=default, **spec)
 
 
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; a network for MNIST-shaped data (either data set) must
+    take the 784 pixels in and give the 10 classes out."""
+    args = parser.parse_args(argv)
+    sizes = getattr(args, "sizes", None)
+    if sizes is not None and (sizes[0] != 784 or sizes[-1] != 10):
+        parser.error(f"--sizes must start with 784 (pixels) and end with 10 (classes), "
+                     f"got {sizes}")
+    return args
+
+
 def add_output_args(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("results") / name, metavar="DIR",

@@ -89,10 +89,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                        "on it. Default: the number of cores (%(default)s)."})
     common.add_data_args(p)
     common.add_output_args(p, NAME)
-    args = p.parse_args(argv)
-    if args.sizes[0] != 784 or args.sizes[-1] != 10:
-        p.error(f"--sizes must start with 784 (pixels) and end with 10 (digits), "
-                f"got {args.sizes}")
+    args = common.parse_args(p, argv)
     if args.epochs is None:
         args.epochs = QUICK_EPOCHS if args.quick else 30
     if args.train_size is None and args.quick:

@@ -55,9 +55,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              train_size=None, jobs=common.default_jobs())
     common.add_data_args(p)
     common.add_output_args(p, NAME)
-    args = p.parse_args(argv)
-    if args.sizes[0] != 784 or args.sizes[-1] != 10:
-        p.error(f"--sizes must start with 784 and end with 10, got {args.sizes}")
+    args = common.parse_args(p, argv)
     return args
 
 

@@ -122,12 +122,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                "eta": "learning rate of the training epoch. Default: %(default)s."})
     common.add_data_args(p)
     common.add_output_args(p, NAME)
-    args = p.parse_args(argv)
+    args = common.parse_args(p, argv)
     if args.threshold >= 0.25:
         p.error(f"--threshold must be below 0.25, the largest value of sigma', "
                 f"got {args.threshold}")
-    if args.sizes[0] != 784 or args.sizes[-1] != 10:
-        p.error(f"--sizes must start with 784 and end with 10, got {args.sizes}")
     return args
 
 
