@@ -261,5 +261,6 @@ def parse(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Na
 
 def command(module: str, argv: Sequence[str] | None) -> str:
     """The command line that produced the figures, for the README."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    return " ".join([f"python -m benchmarks.{module}", *args])
+    from experiments.common import command_line
+
+    return command_line(f"benchmarks.{module}", sys.argv[1:] if argv is None else list(argv))
