@@ -149,27 +149,29 @@ def inline(X, Y, weights, biases, order, m, eta, grads):
     """Everything one epoch of ``Network.SGD`` computes (sigmoid, quadratic
     cost), written flat: the same numpy calls without the network's methods."""
     L = len(weights)
+    weights_t, biases_t = [w.T for w in weights], [b.T for b in biases]
+    scale = np.array(eta / m)
+    Y = Y.take(order, axis=0)
     for k in range(0, len(order), m):
-        batch = order[k:k + m]
-        a, t = X.take(batch, axis=0), Y.take(batch, axis=0)
+        a = X.take(order[k:k + m], axis=0)
         activations = [a]
-        for w, b in zip(weights, biases):
-            a = a @ w.T
-            a += b.T
+        for w_t, b_t in zip(weights_t, biases_t):
+            a = a @ w_t
+            a += b_t
             network._sigmoid_(a)
             activations.append(a)
-        delta = a - t
+        delta = a - Y[k:k + m]
         delta *= network._sigmoid_prime_from_output(a)
-        delta *= eta / len(batch)
+        delta *= scale
         for l in range(L - 1, -1, -1):
             a = activations[l]
-            nb = delta.sum(axis=0).reshape(-1, 1)
+            nb = np.add.reduce(delta, axis=0)
             np.matmul(delta.T, a, out=grads[l])
             if l > 0:
                 back = delta @ weights[l]
                 back *= network._sigmoid_prime_from_output(a)
             weights[l] -= grads[l]
-            biases[l] -= nb
+            biases_t[l] -= nb
             if l > 0:
                 delta = back
 

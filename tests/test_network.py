@@ -198,10 +198,16 @@ def test_sigmoid_is_stable_and_accurate():
         s = network.sigmoid(z)
         sp = network.sigmoid_prime(z)
     assert np.all(np.isfinite(s)) and np.all(np.isfinite(sp))
-    assert s[0] == 0.0 and s[-1] == 1.0
+    assert 0.0 <= s[0] < 1e-307 and s[-1] == 1.0  # 0 in all but the last bits
     moderate = np.linspace(-30, 30, 601)
     np.testing.assert_allclose(network.sigmoid(moderate), 1 / (1 + np.exp(-moderate)),
                                rtol=1e-12, atol=1e-15)
+    # Full relative precision in the negative tail, where (1 + tanh(z/2)) / 2 gives 0.
+    tail = np.array([-40.0, -100.0, -700.0])
+    np.testing.assert_allclose(network.sigmoid(tail), np.exp(tail) / (1 + np.exp(tail)),
+                               rtol=1e-13)
+    s32 = network.sigmoid(np.array([-1e6, -100.0, 0.0, 100.0], dtype=np.float32))
+    assert s32.dtype == np.float32 and s32[0] < 1e-38 and s32[2] == 0.5 and s32[3] == 1.0
     assert network.sigmoid(np.float64(0.3)).shape == ()
 
 
@@ -488,6 +494,31 @@ def test_bad_data_fails_with_a_message_that_names_the_problem(make, message):
     with pytest.raises(ValueError, match=message):
         net.SGD(make(book_data(6)), 1, 2, 3.0, verbose=False)
     np.testing.assert_array_equal(net.weights[0], before)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_non_finite_number_anywhere_is_refused(bad, dtype):
+    X = np.random.default_rng(0).random((50, 784)).astype(dtype)
+    X[37, 500] = bad
+    net = network.Network([784, 30, 10], seed=0, dtype=dtype)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        net.SGD((X, np.zeros(50, dtype=int)), 1, 10, 3.0, verbose=False)
+    Y = np.zeros((50, 10), dtype=dtype)
+    Y[3, 4] = bad
+    with pytest.raises(ValueError, match="targets contain NaN or infinity"):
+        net.SGD((np.zeros((50, 784)), Y), 1, 10, 3.0, verbose=False)
+
+
+def test_huge_finite_inputs_whose_sum_overflows_are_accepted():
+    # The fast check sums each row; an overflowing sum must not be taken for
+    # an infinity in the data.
+    X = np.full((4, 784), np.finfo(np.float64).max / 2)
+    with np.errstate(over="ignore"):
+        assert np.isinf(X.sum(axis=1)).all()
+    assert network._all_finite(X)
+    X[2, 100] = np.nan
+    assert not network._all_finite(X)
 
 
 def test_bad_test_data_fails_before_training():
