@@ -272,7 +272,18 @@ def add_output_args(parser: argparse.ArgumentParser, name: str) -> None:
 def versions() -> dict[str, str]:
     """The versions a result depends on, stored in every record."""
     return {"python": platform.python_version(), "numpy": np.__version__,
-            "platform": platform.platform()}
+            "platform": platform.platform(), "code": code_version()}
+
+
+def code_version() -> str:
+    """A short hash of the modules whose code makes a result's numbers
+    (network, initializers, mnist_loader): a change to any of them, say a
+    more exact sigmoid, changes the numbers, so a sweep must not reuse runs
+    recorded before it."""
+    digest = hashlib.sha256()
+    for module in (network, initializers, mnist_loader):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def config_key(config: dict) -> str:
@@ -302,10 +313,10 @@ def write_text(path: Path, text: str) -> None:
 
 
 def read_record(path: Path, config: dict, fmt: str | None = None,
-                version: int | None = None) -> dict | None:
+                version: int | None = None, code: str | None = None) -> dict | None:
     """The record at ``path`` if it is whole, of format ``fmt`` and ``version``
-    (when given) and was made by ``config`` exactly; ``None`` otherwise (then
-    the run is done again)."""
+    and made by the code of :func:`code_version` ``code`` (each when given),
+    from ``config`` exactly; ``None`` otherwise (then the run is done again)."""
     try:
         record = json.loads(Path(path).read_text())
     except (OSError, ValueError):
@@ -313,6 +324,9 @@ def read_record(path: Path, config: dict, fmt: str | None = None,
     if not isinstance(record, dict) or record.get("config") != config:
         return None
     if fmt is not None and (record.get("format"), record.get("version")) != (fmt, version):
+        return None
+    made_by = record.get("versions")
+    if code is not None and (not isinstance(made_by, dict) or made_by.get("code") != code):
         return None
     return record
 

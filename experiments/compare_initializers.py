@@ -18,9 +18,10 @@ Into ``--out`` go:
 * ``runs/<init>-seed<k>-<hash>.json``: one record per run, its full
   configuration, seed, Python and numpy versions, and per epoch the test and
   validation accuracy and cost and the training seconds.  The hash names the
-  configuration: a record already there for the same configuration is reused,
-  so a killed sweep resumes where it stopped.  Records are written whole or
-  not at all (temporary file, then rename).
+  configuration: a record already there for the same configuration, made
+  by the same code (:func:`experiments.common.code_version`), is reused, so a
+  killed sweep resumes where it stopped.  Records are written whole or not at
+  all (temporary file, then rename).
 * ``accuracy.png``: test accuracy against epoch, one line per initializer,
   the mean over seeds, shaded from the worst seed to the best.
 * ``table.md``: final and best test accuracy per initializer, mean ± sample
@@ -157,9 +158,10 @@ def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
     configs = [run_config(args, init, seed) for init in args.inits for seed in args.seeds]
     records: dict[tuple[str, int], dict] = {}
     todo = []
+    code = common.code_version()
     for config in configs:
         path = record_path(args.out, config)
-        record = common.read_record(path, config, _FORMAT, _VERSION)
+        record = common.read_record(path, config, _FORMAT, _VERSION, code)
         if record is not None:
             records[config["init"], config["seed"]] = record
         else:

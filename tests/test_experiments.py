@@ -108,6 +108,16 @@ def test_read_record_checks_the_configuration(tmp_path):
     assert common.read_record(path, {"seed": 1}) is None
 
 
+def test_read_record_refuses_a_run_made_by_other_code(tmp_path):
+    path = tmp_path / "r.json"
+    common.write_json(path, {"config": {"seed": 1}, "versions": common.versions()})
+    code = common.code_version()
+    assert common.read_record(path, {"seed": 1}, code=code) is not None
+    assert common.read_record(path, {"seed": 1}, code="0123456789ab") is None
+    common.write_json(path, {"config": {"seed": 1}})  # made before records named their code
+    assert common.read_record(path, {"seed": 1}, code=code) is None
+
+
 def test_nan_is_stored_as_null():
     assert common.finite_or_none([1.0, float("nan"), float("inf")]) == [1.0, None, None]
 
