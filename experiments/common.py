@@ -435,6 +435,11 @@ def pct(mean: float, sd: float | None = None) -> str:
     return f"{100 * mean:.2f} ± {100 * sd:.2f}"
 
 
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "epoch")`` is "1 epoch", ``plural(30, "epoch")`` "30 epochs"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]

@@ -206,7 +206,7 @@ def summarize(by_init: dict[str, list[dict]]) -> list[dict]:
 def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
     n = len(args.seeds)
     text = common.markdown_table(
-        ["initializer", f"final test accuracy % (mean ± sd, {n} seeds)",
+        ["initializer", f"final test accuracy % (mean ± sd, {common.plural(n, 'seed')})",
          "best test accuracy % (mean ± sd)", "final, per seed %",
          "most frequent final answer, per seed (share of test images)"],
         [[f"`{r['init']}`", common.pct(*r["final"]), common.pct(*r["best"]),
@@ -220,8 +220,9 @@ def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
 def describe(args: argparse.Namespace) -> str:
     seeds = ",".join(str(s) for s in args.seeds)
     return (f"{args.dataset}, {args.sizes}, {args.activation} hidden layer(s), {args.cost} "
-            f"cost, {args.epochs} epochs on {args.train_size or 50_000} training images, "
-            f"mini-batch {args.batch}, eta {args.eta}, seeds {seeds}; accuracy on the 10,000 "
+            f"cost, {common.plural(args.epochs, 'epoch')} on {args.train_size or 50_000} "
+            f"training images, mini-batch {args.batch}, eta {args.eta}, "
+            f"{'seed' if len(args.seeds) == 1 else 'seeds'} {seeds}; accuracy on the 10,000 "
             f"test images")
 
 

@@ -121,7 +121,8 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
         ["initializer", "||dC/db|| per layer at init (first to last)", "after epoch 1",
          f"after epoch {args.epochs}", f"test % after epoch {args.epochs}"], rows)
     return (text + f"\n{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
-            f"{args.epochs} epochs, mini-batch {args.batch}, eta {args.eta}, seed {args.seed}. "
+            f"{common.plural(args.epochs, 'epoch')}, mini-batch {args.batch}, eta {args.eta}, "
+            f"seed {args.seed}. "
             f"Made by `{command}`.\n")
 
 

@@ -84,11 +84,12 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
                      ", ".join(map(str, r["distinct"][-1])),
                      ", ".join(map(str, sorted({d for e in r["distinct"] for d in e}))),
                      common.pct(acc[0]), common.pct(acc[-1]), common.pct(max(acc))])
+    epochs = common.plural(args.epochs, "epoch")
     text = common.markdown_table(
-        ["initializer", "distinct hidden neurons at init", f"after {args.epochs} epochs",
+        ["initializer", "distinct hidden neurons at init", f"after {epochs}",
          "values seen in any epoch", "test % after epoch 1", f"after epoch {args.epochs}",
          "best"], rows)
-    return (text + f"\n{args.dataset}, {args.sizes}, {args.epochs} epochs, mini-batch "
+    return (text + f"\n{args.dataset}, {args.sizes}, {epochs}, mini-batch "
             f"{args.batch}, eta {args.eta}, {args.cost} cost, seed {args.seed}; hidden layer "
             f"sizes {args.sizes[1:-1]}. Made by `{command}`.\n")
 

@@ -159,6 +159,25 @@ def test_vectorised_update_matches_the_per_example_reference(activation, cost, l
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
 
 
+@pytest.mark.parametrize("activation", network.ACTIVATIONS)
+def test_the_in_place_step_is_gradient_then_update_bit_for_bit(activation):
+    # The training step subtracts each layer's gradient as soon as it is known;
+    # it must give exactly what computing every gradient first, then updating, gives.
+    fused = network.Network([784, 20, 15, 10], init="xavier_normal", seed=3,
+                            activation=activation)
+    plain = network.Network([784, 20, 15, 10], init="xavier_normal", seed=3,
+                            activation=activation)
+    X, y = as_arrays(book_data(10, seed=4))
+    Y = np.eye(10)[y]
+    for _ in range(3):
+        fused.update_mini_batch((X, y), 0.5)
+        nabla_b, nabla_w = network._backprop(plain._plan(), X, Y, 0.5 / len(X))
+        plain.weights = [w - nw for w, nw in zip(plain.weights, nabla_w)]
+        plain.biases = [b - nb for b, nb in zip(plain.biases, nabla_b)]
+    for got, want in zip(fused.weights + fused.biases, plain.weights + plain.biases):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_sgd_epoch_matches_the_reference_with_the_same_shuffle():
     data = book_data(95, seed=9)  # 95: the last mini-batch is short
     net = network.Network([784, 16, 10], seed=10)
