@@ -137,11 +137,17 @@ class Timing:
 def race(contenders: dict[str, Callable[[], object]], rounds: int,
          setup: Callable[[], object] | None = None) -> dict[str, Timing]:
     """Time each contender ``rounds`` times, interleaved (round-robin), so that
-    a burst of load on the machine hits all of them alike.  ``setup()`` runs
-    before each call, untimed.  Garbage collection is off while timing."""
+    a burst of load on the machine hits all of them alike.  The order within
+    a round is shuffled (with a fixed seed), so that no contender always runs
+    right after the same neighbour: a run that churns memory, like the book's
+    loop, can slow the next one down.  ``setup()`` runs before each call,
+    untimed.  Garbage collection is off while timing."""
     timings = {name: Timing(name) for name in contenders}
+    names = list(contenders)
+    order = np.random.default_rng(0)
     for _ in range(rounds):
-        for name, fn in contenders.items():
+        for i in order.permutation(len(names)):
+            name, fn = names[i], contenders[names[i]]
             if setup is not None:
                 setup()
             timings[name].times.append(timed(fn))
