@@ -536,6 +536,9 @@ class Network:
                 print("\n".join(lines), flush=True)
             if callback is not None:
                 callback(j, self, history)
+                # The callback may have assigned new weights or biases: train those.
+                self._check_params()
+                plan = self._plan()
         return history
 
     def _record(self, history, j, test, evaluation, train, lmbda, n,

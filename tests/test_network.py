@@ -178,6 +178,26 @@ def test_the_in_place_step_is_gradient_then_update_bit_for_bit(activation):
         np.testing.assert_array_equal(got, want)
 
 
+def test_weights_assigned_by_a_callback_are_the_ones_trained():
+    # As in the book, weights are plain attributes: a callback may replace them,
+    # and the next epoch must train the new ones.
+    def restart(net):
+        net.weights = [np.zeros_like(w) for w in net.weights]
+        net.biases[0] = np.full((16, 1), 0.5, dtype=np.float32)  # another dtype: converted
+
+    data = book_data(40, seed=2)
+    net = network.Network([784, 16, 10], seed=1)
+    net.SGD(data, 2, 10, 0.5, verbose=False,
+            callback=lambda epoch, net, history: restart(net) if epoch == 0 else None)
+    twin = network.Network([784, 16, 10], seed=1)  # the same, one epoch at a time
+    twin.SGD(data, 1, 10, 0.5, verbose=False)
+    restart(twin)
+    twin.SGD(data, 1, 10, 0.5, verbose=False)
+    assert np.any(net.weights[0] != 0)
+    for got, want in zip(net.weights + net.biases, twin.weights + twin.biases):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_sgd_epoch_matches_the_reference_with_the_same_shuffle():
     data = book_data(95, seed=9)  # 95: the last mini-batch is short
     net = network.Network([784, 16, 10], seed=10)
