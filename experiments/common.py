@@ -25,6 +25,8 @@ import math
 import os
 import platform
 import shlex
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -381,6 +383,21 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Make this worker exit once the sweep that started it is gone.
+
+    Ctrl-C reaches the workers too, but a ``kill`` of the sweep alone would
+    leave them to finish their runs for nobody (and to compete with the
+    rerun that resumes the sweep).  A finished run's record is written
+    whole or not at all, so exiting at any moment loses nothing else."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def run_all(fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int) -> Iterator[Any]:
     """Yield ``fn(task)`` for every task, in order of completion.
 
@@ -400,7 +417,9 @@ def run_all(fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int) -> Iterat
     os.environ.update({name: "1" for name in _BLAS_ENV})
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
-                                 mp_context=get_context("spawn")) as pool:
+                                 mp_context=get_context("spawn"),
+                                 initializer=_exit_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(fn, task) for task in tasks]
             try:
                 for future in as_completed(futures):

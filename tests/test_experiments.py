@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -237,3 +241,54 @@ def test_scripts_write_their_outputs(module, argv, outputs, tmp_path, mnist_dir,
         assert (tmp_path / "out" / name).stat().st_size > 0
     assert docs.with_suffix(".png").stat().st_size < 200_000
     assert "Made by `python -m experiments." in docs.with_suffix(".md").read_text()
+
+
+SWEEP = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+from experiments import common
+
+def work(path):
+    with open(path + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(path + ".tmp", path)
+    time.sleep(120)
+
+if __name__ == "__main__":
+    for _ in common.run_all(work, [sys.argv[1] + "/a", sys.argv[1] + "/b"], 2):
+        pass
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's reaping is left
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_workers_exit_when_the_sweep_is_killed(tmp_path):
+    script = tmp_path / "sweep.py"
+    script.write_text(SWEEP.format(root=str(Path(__file__).resolve().parent.parent)))
+    sweep = subprocess.Popen([sys.executable, str(script), str(tmp_path)])
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not ((tmp_path / "a").exists() and (tmp_path / "b").exists()):
+            assert time.monotonic() < deadline, "the workers never started"
+            assert sweep.poll() is None, "the sweep ended early"
+            time.sleep(0.1)
+        workers += [int((tmp_path / name).read_text()) for name in "ab"]
+        assert all(_running(pid) for pid in workers)
+        sweep.send_signal(signal.SIGTERM)  # the sweep alone, as `kill` does
+        sweep.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid in workers):
+            assert time.monotonic() < deadline, "orphaned workers kept running"
+            time.sleep(0.1)
+    finally:
+        for pid in [sweep.pid, *workers]:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
