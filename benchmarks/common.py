@@ -194,7 +194,7 @@ def synthetic(n: int, dtype=np.float64, seed: int = 0) -> tuple[np.ndarray, np.n
 def mnist_dir() -> Path | None:
     """The real MNIST files: ``$MNIST_DATA_DIR``, else ``../shared/data/mnist``
     (None when absent), as the experiments find them."""
-    from experiments.common import real_data_dir
+    from experiments.datasets import real_data_dir
 
     return real_data_dir("mnist")
 
@@ -267,6 +267,6 @@ def parse(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Na
 
 def command(module: str, argv: Sequence[str] | None) -> str:
     """The command line that produced the figures, for the README."""
-    from experiments.common import command_line
+    from experiments.cli import command_line
 
     return command_line(f"benchmarks.{module}", sys.argv[1:] if argv is None else list(argv))

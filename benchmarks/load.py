@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:  # so that `python benchmarks/load.py` works too
     sys.path.insert(0, str(ROOT))
 
 import mnist_loader  # noqa: E402
-from experiments.common import real_data_dir  # noqa: E402
+from experiments.datasets import real_data_dir  # noqa: E402
 
 TARGET = 1.5
 

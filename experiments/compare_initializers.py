@@ -19,7 +19,7 @@ Into ``--out`` go:
   configuration, seed, Python and numpy versions, and per epoch the test and
   validation accuracy and cost and the training seconds.  The hash names the
   configuration: a record already there for the same configuration, made
-  by the same code (:func:`experiments.common.code_version`), is reused, so a
+  by the same code (:func:`experiments.records.code_version`), is reused, so a
   killed sweep resumes where it stopped.  Records are written whole or not at
   all (temporary file, then rename).
 * ``accuracy.png``: test accuracy against epoch, one line per initializer,
@@ -44,7 +44,7 @@ import numpy as np
 
 import initializers
 import network
-from experiments import common
+from experiments import cli, datasets, records, report, runner
 
 NAME = "compare_initializers"
 DEFAULT_INITS = (*initializers.QUESTION_SCHEMES, "chapter3")
@@ -61,12 +61,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     "write a JSON record per run, a plot of test accuracy per epoch and a "
                     "table of final and best accuracy.",
     )
-    common.add_training_args(p, inits=list(DEFAULT_INITS))
-    p.add_argument("--seeds", type=common.seed_list, default=[0, 1, 2], metavar="N|S,..",
+    cli.add_training_args(p, inits=list(DEFAULT_INITS))
+    p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2], metavar="N|S,..",
                    help="seeds per initializer: a count (3 means seeds 0,1,2) or a list "
                         "(4,7; one seed as 5,). Each seed fixes the initial weights and the "
                         "shuffling. Default: 3.")
-    common.add_training_args(
+    cli.add_training_args(
         p, epochs=None, sizes=[784, 30, 10], batch=10, eta=3.0, cost="quadratic",
         activation="sigmoid", train_size=None,
         helps={"epochs": f"passes over the training data. Default: 30 ({QUICK_EPOCHS} with "
@@ -84,13 +84,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help=f"a first look in about a minute: {QUICK_EPOCHS} epochs on "
                         f"{QUICK_TRAIN} training images (still real data), unless --epochs "
                         "or --train-size say otherwise.")
-    common.add_training_args(
-        p, jobs=common.default_jobs(),
+    cli.add_training_args(
+        p, jobs=runner.default_jobs(),
         helps={"jobs": "runs trained at once, one process each. The results do not depend "
                        "on it. Default: the number of cores (%(default)s)."})
-    common.add_data_args(p)
-    common.add_output_args(p, NAME)
-    args = common.parse_args(p, argv)
+    cli.add_data_args(p)
+    cli.add_output_args(p, NAME)
+    args = cli.parse_args(p, argv)
     if args.epochs is None:
         args.epochs = QUICK_EPOCHS if args.quick else 30
     if args.train_size is None and args.quick:
@@ -110,7 +110,7 @@ def run_config(args: argparse.Namespace, init: str, seed: int) -> dict:
 
 
 def record_path(out: Path, config: dict) -> Path:
-    return out / "runs" / f"{config['init']}-seed{config['seed']}-{common.config_key(config)}.json"
+    return out / "runs" / f"{config['init']}-seed{config['seed']}-{records.config_key(config)}.json"
 
 
 def train(task: dict) -> dict:
@@ -118,14 +118,14 @@ def train(task: dict) -> dict:
 
     Module-level so that a pool worker can run it."""
     config, label = task["config"], task["label"]
-    training, validation, test = common.load(config["dataset"], task["data_dir"],
+    training, validation, test = datasets.load(config["dataset"], task["data_dir"],
                                              config["train_size"])
     net = network.Network(config["sizes"], config["init"], seed=config["seed"],
                           activation=config["activation"], cost=config["cost"])
     epochs = config["epochs"]
 
-    def report(epoch, net, history):
-        common.progress(
+    def show_epoch(epoch, net, history):
+        report.progress(
             f"{label} epoch {epoch + 1}/{epochs}: test {100 * history.test_accuracy[-1]:.2f}%"
             f"  validation {100 * history.evaluation_accuracy[-1]:.2f}%"
             f"  ({history.seconds[-1]:.2f} s)")
@@ -133,40 +133,40 @@ def train(task: dict) -> dict:
     start = time.perf_counter()
     history = net.SGD(training, epochs, config["mini_batch_size"], config["eta"],
                       test_data=test, lmbda=config["lmbda"], evaluation_data=validation,
-                      verbose=False, callback=report)
+                      verbose=False, callback=show_epoch)
     # "It repeats one answer": how often the trained network gives each label.
     answers = np.bincount(net.predict(test[0]), minlength=config["sizes"][-1])
     record = {
-        "format": _FORMAT, "version": _VERSION, "key": common.config_key(config),
-        "config": config, "versions": common.versions(),
+        "format": _FORMAT, "version": _VERSION, "key": records.config_key(config),
+        "config": config, "versions": records.versions(),
         "history": {
             "test_accuracy": history.test_accuracy,
-            "test_cost": common.finite_or_none(history.test_cost),
+            "test_cost": records.finite_or_none(history.test_cost),
             "validation_accuracy": history.evaluation_accuracy,
-            "validation_cost": common.finite_or_none(history.evaluation_cost),
+            "validation_cost": records.finite_or_none(history.evaluation_cost),
             "seconds": history.seconds,
         },
         "final_test_answers": answers.tolist(),
         "wall_seconds": time.perf_counter() - start,
     }
-    common.write_json(Path(task["path"]), record)
+    records.write_json(Path(task["path"]), record)
     return record
 
 
 def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
     """Run (or reuse) every initializer x seed; return the records by initializer."""
     configs = [run_config(args, init, seed) for init in args.inits for seed in args.seeds]
-    records: dict[tuple[str, int], dict] = {}
+    done: dict[tuple[str, int], dict] = {}
     todo = []
-    code = common.code_version()
+    code = records.code_version()
     for config in configs:
         path = record_path(args.out, config)
-        record = common.read_record(path, config, _FORMAT, _VERSION, code)
+        record = records.read_record(path, config, _FORMAT, _VERSION, code)
         if record is not None:
-            records[config["init"], config["seed"]] = record
+            done[config["init"], config["seed"]] = record
         else:
             todo.append({"config": config, "path": str(path), "data_dir": args.data_dir})
-    common.progress(f"{len(configs)} runs: {len(records)} reused from {args.out / 'runs'}, "
+    report.progress(f"{len(configs)} runs: {len(done)} reused from {args.out / 'runs'}, "
                     f"{len(todo)} to train with {min(args.jobs, max(len(todo), 1))} process(es)")
     for i, task in enumerate(todo, 1):
         c = task["config"]
@@ -174,30 +174,30 @@ def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
     if todo:
         # Fail now, with the loader's message, if the data cannot be found;
         # a worker would only fail later, once per run.
-        common.load(args.dataset, args.data_dir, args.train_size)
+        datasets.load(args.dataset, args.data_dir, args.train_size)
     start = time.perf_counter()
-    for record in common.run_all(train, todo, args.jobs):
+    for record in runner.run_all(train, todo, args.jobs):
         c = record["config"]
-        records[c["init"], c["seed"]] = record
-        common.progress(f"done {c['init']} seed {c['seed']}: final test "
+        done[c["init"], c["seed"]] = record
+        report.progress(f"done {c['init']} seed {c['seed']}: final test "
                         f"{100 * record['history']['test_accuracy'][-1]:.2f}%")
     if todo:
-        common.progress(f"trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
-    return {init: [records[init, seed] for seed in args.seeds] for init in args.inits}
+        report.progress(f"trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
+    return {init: [done[init, seed] for seed in args.seeds] for init in args.inits}
 
 
 def summarize(by_init: dict[str, list[dict]]) -> list[dict]:
     """Per initializer: final and best test accuracy, mean and sd over seeds."""
     rows = []
-    for init, records in by_init.items():
-        finals = [r["history"]["test_accuracy"][-1] for r in records]
-        bests = [max(r["history"]["test_accuracy"]) for r in records]
-        seconds = [s for r in records for s in r["history"]["seconds"]]
+    for init, runs in by_init.items():
+        finals = [r["history"]["test_accuracy"][-1] for r in runs]
+        bests = [max(r["history"]["test_accuracy"]) for r in runs]
+        seconds = [s for r in runs for s in r["history"]["seconds"]]
         # Per seed, the trained network's most frequent answer on the test set
         # and its share: about 11% when it learned, 100% when it "repeats one answer".
-        counts = [np.array(r["final_test_answers"]) for r in records]
-        rows.append({"init": init, "final": common.mean_sd(finals),
-                     "best": common.mean_sd(bests), "finals": finals,
+        counts = [np.array(r["final_test_answers"]) for r in runs]
+        rows.append({"init": init, "final": report.mean_sd(finals),
+                     "best": report.mean_sd(bests), "finals": finals,
                      "top_answer": [(int(c.argmax()), c.max() / c.sum()) for c in counts],
                      "seconds_per_epoch": sum(seconds) / len(seconds)})
     return rows
@@ -205,12 +205,12 @@ def summarize(by_init: dict[str, list[dict]]) -> list[dict]:
 
 def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
     n = len(args.seeds)
-    text = common.markdown_table(
-        ["initializer", f"final test accuracy % (mean ± sd, {common.plural(n, 'seed')})",
+    text = report.markdown_table(
+        ["initializer", f"final test accuracy % (mean ± sd, {report.plural(n, 'seed')})",
          "best test accuracy % (mean ± sd)", "final, per seed %",
          "most frequent final answer, per seed (share of test images)"],
-        [[f"`{r['init']}`", common.pct(*r["final"]), common.pct(*r["best"]),
-          ", ".join(common.pct(f) for f in r["finals"]),
+        [[f"`{r['init']}`", report.pct(*r["final"]), report.pct(*r["best"]),
+          ", ".join(report.pct(f) for f in r["finals"]),
           ", ".join(f"{label} ({100 * share:.0f}%)" for label, share in r["top_answer"])]
          for r in rows])
     return (text + f"\n{describe(args)}. sd is the sample standard deviation over seeds. "
@@ -220,7 +220,7 @@ def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
 def describe(args: argparse.Namespace) -> str:
     seeds = ",".join(str(s) for s in args.seeds)
     return (f"{args.dataset}, {args.sizes}, {args.activation} hidden layer(s), {args.cost} "
-            f"cost, {common.plural(args.epochs, 'epoch')} on {args.train_size or 50_000} "
+            f"cost, {report.plural(args.epochs, 'epoch')} on {args.train_size or 50_000} "
             f"training images, mini-batch {args.batch}, eta {args.eta}, "
             f"{'seed' if len(args.seeds) == 1 else 'seeds'} {seeds}; accuracy on the 10,000 "
             f"test images")
@@ -229,14 +229,14 @@ def describe(args: argparse.Namespace) -> str:
 def plot(args: argparse.Namespace, by_init: dict[str, list[dict]]):
     """Test accuracy per epoch: mean over seeds, band from min to max; the
     right panel zooms in on the initializers that learn."""
-    plt = common.pyplot()
+    plt = report.pyplot()
     from matplotlib.ticker import MaxNLocator
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     epochs = np.arange(1, args.epochs + 1)
     top = 0.0
-    for init, records in by_init.items():
-        acc = 100 * np.array([r["history"]["test_accuracy"] for r in records])
+    for init, runs in by_init.items():
+        acc = 100 * np.array([r["history"]["test_accuracy"] for r in runs])
         for ax in axes:
             (line,) = ax.plot(epochs, acc.mean(axis=0), label=init, lw=1.6)
             ax.fill_between(epochs, acc.min(axis=0), acc.max(axis=0),
@@ -264,12 +264,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     by_init = sweep(args)
     rows = summarize(by_init)
-    command = common.command_line(f"experiments.{NAME}", argv)
+    command = cli.command_line(f"experiments.{NAME}", argv)
     text = table(args, rows, command)
     fig = plot(args, by_init)
-    common.write_outputs(args.out / "accuracy.png", args.out / "table.md", args.docs, fig, text)
+    report.write_outputs(args.out / "accuracy.png", args.out / "table.md", args.docs, fig, text)
     print(text, flush=True)
-    common.progress(f"total {time.perf_counter() - start:.1f} s")
+    report.progress(f"total {time.perf_counter() - start:.1f} s")
     return 0
 
 

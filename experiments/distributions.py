@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import initializers
-from experiments import common
+from experiments import cli, report
 
 NAME = "distributions"
 SCHEMES = ("rand", "randn", "xavier_uniform", "xavier_normal", "chapter3")
@@ -46,20 +46,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog=f"python -m experiments.{NAME}",
         description="Histograms of the weights each scheme draws for one layer, with the "
                     "theoretical densities over them.")
-    p.add_argument("--fan-in", type=common.positive_int, default=784,
+    p.add_argument("--fan-in", type=cli.positive_int, default=784,
                    help="inputs of the layer. Default: %(default)s.")
-    p.add_argument("--fan-out", type=common.positive_int, default=30,
+    p.add_argument("--fan-out", type=cli.positive_int, default=30,
                    help="neurons of the layer. Default: %(default)s.")
     p.add_argument("--seed", type=int, default=0, help="seed of the draws. Default: %(default)s.")
-    common.add_output_args(p, NAME)
+    cli.add_output_args(p, NAME)
     return p.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    command = common.command_line(f"experiments.{NAME}", argv)
-    plt = common.pyplot()
+    command = cli.command_line(f"experiments.{NAME}", argv)
+    plt = report.pyplot()
     fig, axes = plt.subplots(1, len(SCHEMES), figsize=(3 * len(SCHEMES), 3.1))
     rows = []
     for ax, init in zip(axes, SCHEMES):
@@ -82,10 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     fig.suptitle(f"{args.fan_out} x {args.fan_in} weights of one layer "
                  f"({args.fan_in * args.fan_out} draws, seed {args.seed})", fontsize=9)
     fig.tight_layout()
-    text = common.markdown_table(
+    text = report.markdown_table(
         ["scheme", "rule", "mean: formula / drawn", "variance: formula / drawn", "% positive"],
         rows) + f"\nMade by `{command}`.\n"
-    common.publish(args, NAME, fig, text)
+    report.publish(args, NAME, fig, text)
     return 0
 
 

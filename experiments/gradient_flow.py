@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import network
-from experiments import common
+from experiments import cli, datasets, records, report, runner
 from experiments.compare_initializers import DEFAULT_INITS
 
 NAME = "gradient_flow"
@@ -45,24 +45,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog=f"python -m experiments.{NAME}",
         description="Per initializer, train a deeper network and record the norm of dC/db "
                     "of each layer at initialization and after every epoch.")
-    common.add_training_args(
+    cli.add_training_args(
         p, inits=list(DEFAULT_INITS), sizes=[784, 30, 30, 30, 10], epochs=10, seed=0,
         helps={"sizes": "neurons per layer (chapter 5's). Default: {default}."})
-    p.add_argument("--images", type=common.positive_int, default=1000,
+    p.add_argument("--images", type=cli.positive_int, default=1000,
                    help="the gradient is averaged over the first IMAGES training images. "
                         "Default: %(default)s.")
-    common.add_training_args(p, batch=10, eta=3.0, cost="quadratic", activation="sigmoid",
-                             train_size=None, jobs=common.default_jobs())
-    common.add_data_args(p)
-    common.add_output_args(p, NAME)
-    args = common.parse_args(p, argv)
+    cli.add_training_args(p, batch=10, eta=3.0, cost="quadratic", activation="sigmoid",
+                             train_size=None, jobs=runner.default_jobs())
+    cli.add_data_args(p)
+    cli.add_output_args(p, NAME)
+    args = cli.parse_args(p, argv)
     return args
 
 
 def train(task: dict) -> dict:
     """One initializer: norms per layer at init and after each epoch (pool worker)."""
     a = task["args"]
-    training, _, test = common.load(a["dataset"], a["data_dir"], a["train_size"])
+    training, _, test = datasets.load(a["dataset"], a["data_dir"], a["train_size"])
     probe = (training[0][:a["images"]], training[1][:a["images"]])
     net = network.Network(a["sizes"], task["init"], seed=a["seed"], cost=a["cost"],
                           activation=a["activation"])
@@ -70,7 +70,7 @@ def train(task: dict) -> dict:
 
     def record(epoch, net, history):
         norms.append(bias_gradient_norms(net, probe))
-        common.progress(f"[{task['init']}] epoch {epoch + 1}/{a['epochs']}: ||dC/db|| "
+        report.progress(f"[{task['init']}] epoch {epoch + 1}/{a['epochs']}: ||dC/db|| "
                         + " ".join(f"{n:.2e}" for n in norms[-1])
                         + f"; test {100 * history.test_accuracy[-1]:.2f}%")
 
@@ -82,7 +82,7 @@ def train(task: dict) -> dict:
 
 
 def plot(args: argparse.Namespace, results: list[dict]):
-    plt = common.pyplot()
+    plt = report.pyplot()
     n = len(results)
     cols = min(3, n)
     rows = -(-n // cols)
@@ -116,12 +116,12 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
         return ", ".join(f"{v:.2g}" for v in values)
 
     rows = [[f"`{r['init']}`", norms(r["norms"][0]), norms(r["norms"][1]),
-             norms(r["norms"][-1]), common.pct(r["test_accuracy"][-1])] for r in results]
-    text = common.markdown_table(
+             norms(r["norms"][-1]), report.pct(r["test_accuracy"][-1])] for r in results]
+    text = report.markdown_table(
         ["initializer", "||dC/db|| per layer at init (first to last)", "after epoch 1",
          f"after epoch {args.epochs}", f"test % after epoch {args.epochs}"], rows)
     return (text + f"\n{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
-            f"{common.plural(args.epochs, 'epoch')}, mini-batch {args.batch}, eta {args.eta}, "
+            f"{report.plural(args.epochs, 'epoch')}, mini-batch {args.batch}, eta {args.eta}, "
             f"seed {args.seed}. "
             f"Made by `{command}`.\n")
 
@@ -129,17 +129,17 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    common.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
+    datasets.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
     shared = {k: getattr(args, k) for k in ("dataset", "data_dir", "train_size", "images",
                                             "sizes", "seed", "cost", "activation", "epochs",
                                             "batch", "eta")}
     tasks = [{"init": init, "args": shared} for init in args.inits]
-    done = {r["init"]: r for r in common.run_all(train, tasks, args.jobs)}
+    done = {r["init"]: r for r in runner.run_all(train, tasks, args.jobs)}
     results = [done[init] for init in args.inits]
-    command = common.command_line(f"experiments.{NAME}", argv)
-    record = {"command": command, "versions": common.versions(),
+    command = cli.command_line(f"experiments.{NAME}", argv)
+    record = {"command": command, "versions": records.versions(),
               "results": [{**r, "norms": r["norms"]} for r in results]}
-    common.publish(args, NAME, plot(args, results), table(args, results, command), record)
+    report.publish(args, NAME, plot(args, results), table(args, results, command), record)
     return 0
 
 

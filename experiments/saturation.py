@@ -36,7 +36,7 @@ import numpy as np
 
 import initializers
 import network
-from experiments import common
+from experiments import cli, datasets, records, report
 from experiments.compare_initializers import DEFAULT_INITS
 
 NAME = "saturation"
@@ -109,20 +109,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     "real images, at initialization and after one epoch: their distribution "
                     "over the sigmoid curve, the fraction saturated, and the variance the "
                     "initializer predicts beside the variance measured.")
-    common.add_training_args(p, inits=list(DEFAULT_INITS), seed=0, sizes=[784, 30, 10])
-    p.add_argument("--images", type=common.positive_int, default=10_000,
+    cli.add_training_args(p, inits=list(DEFAULT_INITS), seed=0, sizes=[784, 30, 10])
+    p.add_argument("--images", type=cli.positive_int, default=10_000,
                    help="how many training images z is measured on (the first ones). "
                         "Default: %(default)s.")
-    p.add_argument("--threshold", type=common.unit_interval, default=0.01,
+    p.add_argument("--threshold", type=cli.unit_interval, default=0.01,
                    help="a neuron is saturated on an image when sigma'(z) < THRESHOLD "
                         "(sigma' is at most 0.25). Default: %(default)s, i.e. |z| > 4.6.")
-    common.add_training_args(
+    cli.add_training_args(
         p, batch=10, eta=3.0, cost="quadratic",
         helps={"batch": "mini-batch size of the training epoch. Default: %(default)s.",
                "eta": "learning rate of the training epoch. Default: %(default)s."})
-    common.add_data_args(p)
-    common.add_output_args(p, NAME)
-    args = common.parse_args(p, argv)
+    cli.add_data_args(p)
+    cli.add_output_args(p, NAME)
+    args = cli.parse_args(p, argv)
     if args.threshold >= 0.25:
         p.error(f"--threshold must be below 0.25, the largest value of sigma', "
                 f"got {args.threshold}")
@@ -130,7 +130,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> list[dict]:
-    training, _, test = common.load(args.dataset, args.data_dir)
+    training, _, test = datasets.load(args.dataset, args.data_dir)
     X = training[0][:args.images]
     results = []
     for init in args.inits:
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         start = time.perf_counter()
         history = net.SGD(training, 1, args.batch, args.eta, test_data=test, verbose=False)
         after = measure(net, X, args.threshold)
-        common.progress(
+        report.progress(
             f"{init}: hidden layer saturated {100 * before[0]['saturated']:.1f}% at init, "
             f"{100 * after[0]['saturated']:.1f}% after one epoch; test accuracy "
             f"{100 * history.test_accuracy[0]:.2f}% ({time.perf_counter() - start:.1f} s)")
@@ -159,9 +159,9 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
                 f"{b['predicted_var']:.3g} / {b['var']:.3g}",
                 f"{100 * b['saturated']:.1f}", f"{100 * a['saturated']:.1f}",
                 f"{a['var']:.3g}",
-                common.pct(r["test_accuracy"]) if b["layer"] == 1 else "",
+                report.pct(r["test_accuracy"]) if b["layer"] == 1 else "",
             ])
-    text = common.markdown_table(
+    text = report.markdown_table(
         ["initializer", "layer", "mean z at init: predicted / measured",
          "Var z at init: predicted / measured", "% saturated at init",
          "% saturated after 1 epoch", "Var z after 1 epoch", "test accuracy % after 1 epoch"],
@@ -177,7 +177,7 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 def plot(args: argparse.Namespace, results: list[dict]):
     """One row per initializer; left at initialization, right after one epoch.
     Histograms of z per layer (density) over sigma(z) and 4 sigma'(z)."""
-    plt = common.pyplot()
+    plt = report.pyplot()
     n = len(results)
     fig, axes = plt.subplots(n, 2, figsize=(10, 1.9 * n + 0.6), squeeze=False)
     z_t = saturation_z(args.threshold)
@@ -222,13 +222,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     results = run(args)
-    command = common.command_line(f"experiments.{NAME}", argv)
+    command = cli.command_line(f"experiments.{NAME}", argv)
     summary = [{"init": r["init"], "test_accuracy": r["test_accuracy"],
                 **{stage: [{k: v for k, v in m.items() if k != "z"} for m in r[stage]]
                    for stage in ("before", "after")}} for r in results]
     record = {"threshold": args.threshold, "command": command,
-              "versions": common.versions(), "results": summary}
-    common.publish(args, NAME, plot(args, results), table(args, results, command), record,
+              "versions": records.versions(), "results": summary}
+    report.publish(args, NAME, plot(args, results), table(args, results, command), record,
                    dpi=72)
     return 0
 

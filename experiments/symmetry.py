@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import network
-from experiments import common
+from experiments import cli, datasets, records, report
 
 NAME = "symmetry"
 
@@ -45,17 +45,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog=f"python -m experiments.{NAME}",
         description="Train from zeros (and randn for contrast) and count, after each epoch, "
                     "how many hidden neurons are distinct, beside the test accuracy.")
-    common.add_training_args(p, inits=["zeros", "randn"], epochs=30, seed=0,
+    cli.add_training_args(p, inits=["zeros", "randn"], epochs=30, seed=0,
                              sizes=[784, 30, 10], batch=10, eta=3.0, cost="quadratic",
                              train_size=None)
-    common.add_data_args(p)
-    common.add_output_args(p, NAME)
-    args = common.parse_args(p, argv)
+    cli.add_data_args(p)
+    cli.add_output_args(p, NAME)
+    args = cli.parse_args(p, argv)
     return args
 
 
 def run(args: argparse.Namespace) -> list[dict]:
-    training, _, test = common.load(args.dataset, args.data_dir, args.train_size)
+    training, _, test = datasets.load(args.dataset, args.data_dir, args.train_size)
     hidden = len(args.sizes) - 2
     results = []
     for init in args.inits:
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> list[dict]:
 
         def count(epoch, net, history, init=init, distinct=distinct):
             distinct.append([distinct_units(net, l) for l in range(hidden)])
-            common.progress(f"{init} epoch {epoch + 1}/{args.epochs}: distinct hidden neurons "
+            report.progress(f"{init} epoch {epoch + 1}/{args.epochs}: distinct hidden neurons "
                             f"{distinct[-1]}, test {100 * history.test_accuracy[-1]:.2f}%")
 
         start = time.perf_counter()
@@ -83,9 +83,9 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
         rows.append([f"`{r['init']}`", ", ".join(map(str, r["distinct"][0])),
                      ", ".join(map(str, r["distinct"][-1])),
                      ", ".join(map(str, sorted({d for e in r["distinct"] for d in e}))),
-                     common.pct(acc[0]), common.pct(acc[-1]), common.pct(max(acc))])
-    epochs = common.plural(args.epochs, "epoch")
-    text = common.markdown_table(
+                     report.pct(acc[0]), report.pct(acc[-1]), report.pct(max(acc))])
+    epochs = report.plural(args.epochs, "epoch")
+    text = report.markdown_table(
         ["initializer", "distinct hidden neurons at init", f"after {epochs}",
          "values seen in any epoch", "test % after epoch 1", f"after epoch {args.epochs}",
          "best"], rows)
@@ -95,7 +95,7 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 
 
 def plot(args: argparse.Namespace, results: list[dict]):
-    plt = common.pyplot()
+    plt = report.pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
     for r in results:
         epochs = np.arange(len(r["distinct"]))
@@ -120,9 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     results = run(args)
-    command = common.command_line(f"experiments.{NAME}", argv)
-    record = {"command": command, "versions": common.versions(), "results": results}
-    common.publish(args, NAME, plot(args, results), table(args, results, command), record)
+    command = cli.command_line(f"experiments.{NAME}", argv)
+    record = {"command": command, "versions": records.versions(), "results": results}
+    report.publish(args, NAME, plot(args, results), table(args, results, command), record)
     return 0
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.common import ENV_VARS, real_data_dir, shared_data_dir
+from experiments.datasets import ENV_VARS, real_data_dir, shared_data_dir
 
 
 def _dir_or_skip(dataset: str) -> Path:

@@ -17,19 +17,19 @@ import numpy as np
 import pytest
 
 import network
-from experiments import common, saturation, symmetry
+from experiments import datasets, saturation, symmetry
 
 SEED = 0
 
 
 @pytest.fixture(scope="module")
 def mnist(mnist_dir):
-    return common.load("mnist", mnist_dir, download=False)
+    return datasets.load("mnist", mnist_dir, download=False)
 
 
 @pytest.fixture(scope="module")
 def fashion(fashion_mnist_dir):
-    return common.load("fashion-mnist", fashion_mnist_dir, download=False)
+    return datasets.load("fashion-mnist", fashion_mnist_dir, download=False)
 
 
 def _one_epoch(data, init: str, seed: int = SEED) -> tuple[network.Network, float]:

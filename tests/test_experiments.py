@@ -19,10 +19,12 @@ import pytest
 
 import network
 from experiments import (
-    common,
+    cli,
     compare_initializers,
+    datasets,
     distributions,
     gradient_flow,
+    records,
     saturation,
     symmetry,
 )
@@ -72,9 +74,9 @@ def test_defaults_are_the_books_setting():
 
 
 def test_seed_lists():
-    assert common.seed_list("3") == [0, 1, 2]
-    assert common.seed_list("4,7") == [4, 7]
-    assert common.seed_list("5,") == [5]
+    assert cli.seed_list("3") == [0, 1, 2]
+    assert cli.seed_list("4,7") == [4, 7]
+    assert cli.seed_list("5,") == [5]
 
 
 def test_help_explains_every_flag(capsys):
@@ -91,39 +93,39 @@ def test_help_explains_every_flag(capsys):
 
 def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
     path = tmp_path / "r.json"
-    common.write_json(path, {"a": 1})
+    records.write_json(path, {"a": 1})
 
     def crash(fd):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(OSError, match="disk full"):
-        common.write_json(path, {"a": 2})
+        records.write_json(path, {"a": 2})
     assert json.loads(path.read_text()) == {"a": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
 
 def test_read_record_checks_the_configuration(tmp_path):
     path = tmp_path / "r.json"
-    common.write_json(path, {"config": {"seed": 1}})
-    assert common.read_record(path, {"seed": 1}) is not None
-    assert common.read_record(path, {"seed": 2}) is None
+    records.write_json(path, {"config": {"seed": 1}})
+    assert records.read_record(path, {"seed": 1}) is not None
+    assert records.read_record(path, {"seed": 2}) is None
     path.write_text('{"config": {"se')  # a torn file (never written by us) is ignored
-    assert common.read_record(path, {"seed": 1}) is None
+    assert records.read_record(path, {"seed": 1}) is None
 
 
 def test_read_record_refuses_a_run_made_by_other_code(tmp_path):
     path = tmp_path / "r.json"
-    common.write_json(path, {"config": {"seed": 1}, "versions": common.versions()})
-    code = common.code_version()
-    assert common.read_record(path, {"seed": 1}, code=code) is not None
-    assert common.read_record(path, {"seed": 1}, code="0123456789ab") is None
-    common.write_json(path, {"config": {"seed": 1}})  # made before records named their code
-    assert common.read_record(path, {"seed": 1}, code=code) is None
+    records.write_json(path, {"config": {"seed": 1}, "versions": records.versions()})
+    code = records.code_version()
+    assert records.read_record(path, {"seed": 1}, code=code) is not None
+    assert records.read_record(path, {"seed": 1}, code="0123456789ab") is None
+    records.write_json(path, {"config": {"seed": 1}})  # made before records named their code
+    assert records.read_record(path, {"seed": 1}, code=code) is None
 
 
 def test_nan_is_stored_as_null():
-    assert common.finite_or_none([1.0, float("nan"), float("inf")]) == [1.0, None, None]
+    assert records.finite_or_none([1.0, float("nan"), float("inf")]) == [1.0, None, None]
 
 
 # ---- end to end on a little real data -------------------------------------
@@ -180,7 +182,7 @@ def test_results_do_not_depend_on_jobs(tmp_path, mnist_dir):
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers(tmp_path, mnist_dir):
-    training, _, test = common.load("mnist", mnist_dir, 300)
+    training, _, test = datasets.load("mnist", mnist_dir, 300)
     runs = [network.Network([784, 30, 10], "randn", seed=s).SGD(
         training, 1, 10, 3.0, test_data=test, verbose=False).test_cost for s in (3, 3, 4)]
     assert runs[0] == runs[1] != runs[2]
@@ -246,7 +248,7 @@ def test_scripts_write_their_outputs(module, argv, outputs, tmp_path, mnist_dir,
 SWEEP = """
 import os, sys, time
 sys.path.insert(0, {root!r})
-from experiments import common
+from experiments import runner
 
 def work(path):
     with open(path + ".tmp", "w") as f:
@@ -255,7 +257,7 @@ def work(path):
     time.sleep(120)
 
 if __name__ == "__main__":
-    for _ in common.run_all(work, [sys.argv[1] + "/a", sys.argv[1] + "/b"], 2):
+    for _ in runner.run_all(work, [sys.argv[1] + "/a", sys.argv[1] + "/b"], 2):
         pass
 """
 

@@ -1,0 +1,174 @@
+"""experiments.cli
+~~~~~~~~~~~~~~~~~
+
+The command line every experiment script shares: argument types that reject
+bad input before any training starts, and the flags several scripts share
+(data, training settings, outputs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import initializers
+import network
+from experiments.datasets import DATASETS
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return value
+
+
+def unit_interval(text: str) -> float:
+    value = positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}")
+    return value
+
+
+def layer_sizes(text: str) -> list[int]:
+    """``"784,30,10"`` -> ``[784, 30, 10]``."""
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes such as 784,30,10, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected at least two positive layer sizes such as 784,30,10, got {text!r}")
+    return sizes
+
+
+def init_names(text: str) -> list[str]:
+    """``"rand,randn"`` -> ``["rand", "randn"]``, each checked against the registry."""
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected at least one initializer name")
+    for name in names:
+        if name not in initializers.names():
+            raise argparse.ArgumentTypeError(
+                f"unknown initializer {name!r}; valid names: {', '.join(initializers.names())}")
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"an initializer is named twice in {text!r}")
+    return names
+
+
+def seed_list(text: str) -> list[int]:
+    """``"3"`` -> seeds ``[0, 1, 2]``; ``"4,7"`` or ``"5,"`` -> exactly those seeds."""
+    try:
+        if "," not in text:
+            count = int(text)
+            if count < 1:
+                raise ValueError
+            return list(range(count))
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seeds (3 means seeds 0,1,2) or a list such as 4,7 "
+            f"(a single seed as 5,), got {text!r}") from None
+    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"expected distinct seeds >= 0, got {text!r}")
+    return seeds
+
+
+def add_data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dataset", choices=DATASETS, default="mnist",
+        help="which data to use: the book's MNIST digits or Fashion-MNIST (same format, "
+             "harder). Default: %(default)s.")
+    parser.add_argument(
+        "--data-dir", default=None, metavar="DIR",
+        help="folder holding the four IDX files. Default: $MNIST_DATA_DIR "
+             "($FASHION_MNIST_DATA_DIR), else ../shared/data/<dataset>, else the loader's "
+             "cache data/<dataset>/.")
+
+
+# The training flags several scripts share, by keyword of add_training_args:
+# argparse's keywords and the usual help.  In a help, "{default}" is filled in
+# here (a list comma-separated), "{valid}" by the initializers' names, and
+# "%(default)s" by argparse.
+_TRAINING_FLAGS: dict[str, dict[str, Any]] = {
+    "inits": {"type": init_names, "metavar": "A,B,...",
+              "help": "comma-separated initializers. Valid: {valid}. Default: {default}."},
+    "epochs": {"type": positive_int,
+               "help": "passes over the training data. Default: %(default)s."},
+    "seed": {"type": int,
+             "help": "seed of the initialization and the shuffling. Default: %(default)s."},
+    "sizes": {"type": layer_sizes, "help": "neurons per layer. Default: {default}."},
+    "batch": {"type": positive_int, "help": "mini-batch size. Default: %(default)s."},
+    "eta": {"type": positive_float, "help": "learning rate. Default: %(default)s."},
+    "cost": {"choices": network.COSTS, "help": "cost function. Default: %(default)s."},
+    "activation": {"choices": network.ACTIVATIONS,
+                   "help": "hidden-layer activation. Default: %(default)s."},
+    "train_size": {"type": positive_int, "metavar": "N",
+                   "help": "train on the first N training images. Default: all 50,000."},
+    "jobs": {"type": positive_int,
+             "help": "initializers trained at once, one process each. Default: the number "
+                     "of cores (%(default)s)."},
+}
+
+
+def add_training_args(parser: argparse.ArgumentParser, helps: dict[str, str] | None = None,
+                      **defaults: Any) -> None:
+    """Add the training flags named by keyword (``train_size`` is
+    ``--train-size``), in the order given, each with the script's default:
+    ``add_training_args(p, epochs=30, seed=0)``.  ``helps`` replaces the usual
+    help of a flag where a script says more."""
+    helps = helps or {}
+    for name, default in defaults.items():
+        spec = dict(_TRAINING_FLAGS[name])
+        shown = ",".join(map(str, default)) if isinstance(default, (list, tuple)) else default
+        if name == "sizes":
+            spec["metavar"] = shown
+        spec["help"] = (helps.get(name, spec["help"]).replace("{default}", str(shown))
+                        .replace("{valid}", ", ".join(initializers.names())))
+        parser.add_argument("--" + name.replace("_", "-"), default=default, **spec)
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; a network for MNIST-shaped data (either data set) must
+    take the 784 pixels in and give the 10 classes out."""
+    args = parser.parse_args(argv)
+    sizes = getattr(args, "sizes", None)
+    if sizes is not None and (sizes[0] != 784 or sizes[-1] != 10):
+        parser.error(f"--sizes must start with 784 (pixels) and end with 10 (classes), "
+                     f"got {sizes}")
+    return args
+
+
+def add_output_args(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument(
+        "--out", type=Path, default=Path("results") / name, metavar="DIR",
+        help="output folder for records, figures and tables (created if needed). "
+             "Default: %(default)s.")
+    parser.add_argument(
+        "--docs", default=None, metavar="PREFIX",
+        help="also write the figure and table as PREFIX.png and PREFIX.md "
+             "(for the README, e.g. docs/" + name + "). Default: not written.")
+
+
+def command_line(module: str, argv: Sequence[str]) -> str:
+    """How a script was called, for the outputs' captions."""
+    return shlex.join(["python", "-m", module, *argv])
+

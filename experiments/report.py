@@ -1,0 +1,95 @@
+"""experiments.report
+~~~~~~~~~~~~~~~~~~~~
+
+What a finished experiment shows: summaries (mean ± sd, percentages),
+markdown tables, matplotlib figures, and writing them to the output folder
+and ``docs/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from experiments.records import write_atomic, write_json, write_text
+
+
+def save_figure(fig, paths: Sequence[Path | str | None], dpi: int = 90) -> None:
+    """Save a matplotlib figure as PNG to each path (skipping ``None``), atomically."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    for path in paths:
+        if path is not None:
+            write_atomic(Path(path), buf.getvalue())
+
+
+def write_outputs(out_png: Path, out_md: Path, docs: str | None, fig, table: str,
+                  dpi: int = 90) -> None:
+    """Write the figure and table to the output folder, and to ``docs`` if asked."""
+    extra_png = extra_md = None
+    if docs:
+        extra_png, extra_md = Path(docs + ".png"), Path(docs + ".md")
+    save_figure(fig, [out_png, extra_png], dpi=dpi)
+    for path in (out_md, extra_md):
+        if path is not None:
+            write_text(path, table)
+    for path in (out_png, out_md, extra_png, extra_md):
+        if path is not None:
+            progress(f"wrote {path}")
+
+
+def publish(args: argparse.Namespace, name: str, fig, text: str, record: Any = None,
+            dpi: int = 90) -> None:
+    """The end of an experiment script: ``record`` (if any) as ``<name>.json``, the figure
+    and the table as ``<name>.png`` and ``<name>.md`` in ``--out`` (and at
+    ``--docs``), and the table on the standard output."""
+    if record is not None:
+        write_json(args.out / f"{name}.json", record)
+    write_outputs(args.out / f"{name}.png", args.out / f"{name}.md", args.docs, fig, text,
+                  dpi=dpi)
+    print(text, flush=True)
+
+
+def progress(message: str) -> None:
+    """One line of progress, shown at once even from a pool worker."""
+    print(message, flush=True)
+
+
+def mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    a = np.asarray(values, dtype=float)
+    return float(a.mean()), float(a.std(ddof=1)) if len(a) > 1 else 0.0
+
+
+def pct(mean: float, sd: float | None = None) -> str:
+    """Accuracy fractions as percentages: ``95.12 ± 0.20``."""
+    if sd is None:
+        return f"{100 * mean:.2f}"
+    return f"{100 * mean:.2f} ± {100 * sd:.2f}"
+
+
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "epoch")`` is "1 epoch", ``plural(30, "epoch")`` "30 epochs"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def pyplot():
+    """matplotlib's pyplot with a file-only backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
