@@ -102,6 +102,20 @@ def xavier_uniform(
     return _uniform(rng, shape, dtype, bound)
 
 
+def glorot_standard(rng: np.random.Generator, shape: Shape, dtype=np.float64) -> np.ndarray:
+    """``U[-b, b]`` with ``b = 1 / sqrt(fan_in)``: variance ``1 / (3 fan_in)``.
+
+    Glorot & Bengio (2010), the "commonly used heuristic" of their
+    experimental setting, which they call *standard* initialization and
+    compare with their *normalized* one (``xavier_uniform``).  Its variance
+    is a third of what keeps ``Var[z]`` steady, so with ``tanh`` the
+    activations and gradients shrink from layer to layer (the paper's
+    Figures 6 and 7).
+    """
+    fan_in, _ = fans(shape)
+    return _uniform(rng, shape, dtype, 1.0 / math.sqrt(fan_in))
+
+
 def xavier_normal(
     rng: np.random.Generator, shape: Shape, dtype=np.float64, gain: float = 1.0
 ) -> np.ndarray:
@@ -213,6 +227,9 @@ _SCHEMES = [
     Scheme("xavier_uniform", xavier_uniform, zeros,
            lambda fi, fo: (0.0, 2.0 / (fi + fo)), (0.0, 0.0),
            "w ~ U[-b, b], b = sqrt(6/(fan_in+fan_out)); b = 0  (Glorot & Bengio 2010)"),
+    Scheme("glorot_standard", glorot_standard, zeros,
+           lambda fi, fo: (0.0, 1.0 / (3.0 * fi)), (0.0, 0.0),
+           "w ~ U[-1/sqrt(fan_in), +]; b = 0  (Glorot & Bengio 2010's 'standard')"),
     Scheme("xavier_normal", xavier_normal, zeros,
            lambda fi, fo: (0.0, 2.0 / (fi + fo)), (0.0, 0.0),
            "w ~ N(0, 2/(fan_in+fan_out)); b = 0  (Glorot & Bengio 2010)"),

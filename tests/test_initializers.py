@@ -24,6 +24,8 @@ def expected_weight_moments(name, fan_in, fan_out):
         "zeros": (0.0, 0.0, 0.0, 0.0),
         "xavier_uniform": (0.0, 2 / s, -math.sqrt(6 / s), math.sqrt(6 / s)),
         "xavier_normal": (0.0, 2 / s, -math.inf, math.inf),
+        "glorot_standard": (0.0, 1 / (3 * fan_in), -1 / math.sqrt(fan_in),
+                            1 / math.sqrt(fan_in)),
         "chapter3": (0.0, 1 / fan_in, -math.inf, math.inf),
         "lecun_normal": (0.0, 1 / fan_in, -math.inf, math.inf),
         "lecun_uniform": (0.0, 1 / fan_in, -math.sqrt(3 / fan_in), math.sqrt(3 / fan_in)),
@@ -36,6 +38,7 @@ def expected_weight_moments(name, fan_in, fan_out):
 EXPECTED_BIASES = {  # (mean, variance) of one bias
     "rand": (0.5, 1 / 12), "randn": (0.0, 1.0), "chapter3": (0.0, 1.0),
     "zeros": (0.0, 0.0), "xavier_uniform": (0.0, 0.0), "xavier_normal": (0.0, 0.0),
+    "glorot_standard": (0.0, 0.0),
     "lecun_normal": (0.0, 0.0), "lecun_uniform": (0.0, 0.0),
     "he_normal": (0.0, 0.0), "he_uniform": (0.0, 0.0),
 }
