@@ -39,13 +39,15 @@ Where this module differs from the book on purpose:
   starts where ``network.Network(sizes, init="randn", seed=s)`` does, in its
   weights and in every later shuffle, and trains to the same numbers bit for
   bit.  Calling an initializer twice gives the same weights twice.
-* Wrong input fails before training, with a message: ``convert`` that does
-  not match the form of the targets ``y``, ``monitor_evaluation_*`` without
-  ``evaluation_data``, data of the wrong shape.  The book gives garbage or
-  fails after the first epoch.
+* Wrong input fails with a message that names the fix: a ``convert`` that
+  does not match the form of the targets ``y`` (the book gives a wrong number
+  or a cryptic error), and, before the first epoch, ``monitor_evaluation_*``
+  without ``evaluation_data`` or data of the wrong shape (the book fails after
+  an epoch of training).
 * The cross-entropy in ``total_cost`` is computed from the output weighted
   inputs ``z`` (``softplus(z) - y z``), finite for every ``z``; the book's
-  ``np.nan_to_num`` of the log form gives 1.8e308 per saturated output.
+  ``np.nan_to_num`` of the log form gives 1.8e308 per output saturated at the
+  wrong value.
 * The cost and the printed costs are Python 3 floats (``repr``: all the
   digits); Python 2 printed 12 significant digits.
 
