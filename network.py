@@ -586,6 +586,9 @@ class Network:
         eta = _check_positive("eta", eta)
         lmbda = _check_nonnegative("lmbda", lmbda)
         train = _prepare(training_data, n_in, n_out, self.dtype, "training_data")
+        if isinstance(test_data, int | float):  # the book's network2 takes lmbda fifth
+            raise TypeError(f"test_data is the number {test_data!r}: give lmbda by keyword, "
+                            f"lmbda={test_data!r} (network2.Network.SGD takes it fifth)")
         test = None if test_data is None else _prepare(test_data, n_in, n_out, self.dtype,
                                                        "test_data")
         evaluation = None if evaluation_data is None else _prepare(

@@ -239,6 +239,14 @@ def test_lmbda_is_the_fifth_positional_argument(data, capsys):
     capsys.readouterr()
 
 
+def test_network_network_explains_a_positional_lmbda(data):
+    net = network.Network(SIZES, seed=0)
+    with pytest.raises(TypeError, match=r"give lmbda by keyword, lmbda=5\.0"):
+        net.SGD(data[0], 1, 10, 0.5, 5.0)
+    with pytest.raises(TypeError, match=r"lmbda=0"):
+        net.SGD(data[0], 1, 10, 0.5, 0)
+
+
 def test_sgd_returns_the_books_four_lists(data, capsys):
     training, test = data
     net = network2.Network(SIZES, seed=5)
