@@ -19,6 +19,11 @@ The book's session works as printed::
     >>> net = network.Network([784, 30, 10])
     >>> net.SGD(training_data, 30, 10, 3.0, test_data=test_data)
 
+Chapter 3's session is the module :mod:`network2`, the book's interface
+(accuracies as counts, ``convert``, four lists returned, its JSON files) over
+this class.  ``Network(cost=network2.CrossEntropyCost)`` and
+``Network.load`` of a ``network2.save()`` file work here too.
+
 Layout.  As in the book, ``weights[l]`` has shape ``(sizes[l+1], sizes[l])``
 and ``biases[l]`` is a column ``(sizes[l+1], 1)``, so a single input is a
 column ``x`` of shape ``(784, 1)`` and ``a' = sigmoid(w @ a + b)``.  A
@@ -34,6 +39,7 @@ import math
 import os
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -119,6 +125,72 @@ _ACTIVATION_FNS = {
     "tanh": (lambda z: np.tanh(z, out=z), _tanh_prime_from_output),
     "relu": (_relu_, _relu_prime_from_output),
 }
+
+
+# --------------------------------------------------------------------------
+# The costs as the book's network2.py spells them (chapter 3): classes whose
+# static methods give one example's cost and output error.  Training never
+# calls them (it works on whole mini-batches, below); they are for readers of
+# the book, and Network(cost=CrossEntropyCost) accepts them by class name, so
+# the classes of the book's own network2.py work too.
+# --------------------------------------------------------------------------
+
+
+class QuadraticCost:
+    """The quadratic cost ``C = ||a - y||^2 / 2`` of one example (the book,
+    chapters 1 and 3).  ``cost=QuadraticCost`` means ``cost="quadratic"``."""
+
+    @staticmethod
+    def fn(a: np.ndarray, y: np.ndarray) -> float:
+        """The cost of output ``a`` for target ``y`` (both ``(n_out, 1)``)."""
+        return 0.5 * float(np.sum((np.asarray(a) - y) ** 2))
+
+    @staticmethod
+    def delta(z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The output error ``dC/dz = (a - y) * sigmoid'(z)`` (the book's eq. BP1)."""
+        return (a - y) * sigmoid_prime(z)
+
+
+class CrossEntropyCost:
+    """The cross-entropy cost ``C = -sum_j [y_j ln a_j + (1 - y_j) ln(1 - a_j)]``
+    of one example (the book, chapter 3, "The cross-entropy cost function").
+    ``cost=CrossEntropyCost`` means ``cost="cross_entropy"``."""
+
+    @staticmethod
+    def fn(a: np.ndarray, y: np.ndarray) -> float:
+        """The cost of output ``a`` for target ``y`` (both ``(n_out, 1)``).
+
+        A term whose factor ``y_j`` or ``1 - y_j`` is 0 counts 0, even where
+        its log is infinite (the book's ``np.nan_to_num`` does this).  An output
+        of exactly 0 or 1 on the wrong side costs ``inf``, the true limit (the
+        book's ``nan_to_num`` turns it into 1.8e308).  ``Network.total_cost``
+        computes the same cost from ``z``, finite for every ``z``."""
+        a, y = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(y, dtype=float))
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 * log(0), dropped below
+            on = np.where(y != 0, y * np.log(a), 0.0)
+            off = np.where(y != 1, (1 - y) * np.log1p(-a), 0.0)
+        return -float(np.sum(on + off))
+
+    @staticmethod
+    def delta(z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The output error ``dC/dz = a - y``: sigmoid' cancels (chapter 3).
+        ``z`` is unused; it keeps the signature of ``QuadraticCost.delta``."""
+        return a - y
+
+
+# The book's network2.py passes a cost class and saves its name; "cross-entropy"
+# is how the book's prose spells it.
+_COST_CLASS_NAMES = {"QuadraticCost": "quadratic", "CrossEntropyCost": "cross_entropy"}
+
+
+def _cost_name(cost) -> str:
+    """``"quadratic"`` or ``"cross_entropy"`` for any spelling ``cost=`` accepts."""
+    name = cost if isinstance(cost, str) else getattr(cost, "__name__", None)
+    name = _COST_CLASS_NAMES.get(name, name)
+    if isinstance(name, str) and name.replace("-", "_") in COSTS:
+        return name.replace("-", "_")
+    raise ValueError(f"unknown cost {cost!r}; valid: {', '.join(COSTS)} (or the book's "
+                     f"classes QuadraticCost, CrossEntropyCost)")
 
 
 # --------------------------------------------------------------------------
@@ -393,7 +465,9 @@ class Network:
         scheme's own; with a function ``init`` that means zeros.
     activation : the hidden layers' function, ``"sigmoid"`` (the book's),
         ``"tanh"`` or ``"relu"``.  The output layer is always a sigmoid.
-    cost : ``"quadratic"`` (chapter 1) or ``"cross_entropy"`` (chapter 3).
+    cost : ``"quadratic"`` (chapter 1) or ``"cross_entropy"`` (chapter 3);
+        the book's ``network2`` spellings ``QuadraticCost``, ``CrossEntropyCost``
+        and ``"cross-entropy"`` are accepted too.  ``net.cost`` is the name.
     dtype : ``np.float64`` (default) or ``np.float32``.
     """
 
@@ -405,13 +479,13 @@ class Network:
         *,
         bias_init: str | float | Callable | None = None,
         activation: str = "sigmoid",
-        cost: str = "quadratic",
+        cost: str | type = "quadratic",
         dtype=np.float64,
     ) -> None:
         self.sizes = _check_sizes(sizes)
         self.num_layers = len(self.sizes)
         self.activation = _check_choice("activation", activation, ACTIVATIONS)
-        self.cost = _check_choice("cost", cost, COSTS)
+        self.cost = _cost_name(cost)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
@@ -496,7 +570,10 @@ class Network:
 
         After each epoch the accuracy and cost on ``test_data`` and on
         ``evaluation_data`` are recorded (one matrix pass each), and on the
-        training data when a ``monitor_training_*`` flag asks for it.  With
+        training data when a ``monitor_training_*`` flag asks for it.  Every
+        cost's L2 term is ``lmbda / (2 n) * sum w^2`` with ``n`` the training-set
+        size, the term being minimised (``network2``'s ``SGD``, like the book's,
+        divides the evaluation cost's by the evaluation set's size).  With
         ``verbose`` the book's lines are printed (``Epoch 0: 9129 / 10000``).
         ``callback(epoch, net, history)``, if given, runs after each epoch.
 
@@ -509,6 +586,9 @@ class Network:
         eta = _check_positive("eta", eta)
         lmbda = _check_nonnegative("lmbda", lmbda)
         train = _prepare(training_data, n_in, n_out, self.dtype, "training_data")
+        if isinstance(test_data, int | float):  # the book's network2 takes lmbda fifth
+            raise TypeError(f"test_data is the number {test_data!r}: give lmbda by keyword, "
+                            f"lmbda={test_data!r} (network2.Network.SGD takes it fifth)")
         test = None if test_data is None else _prepare(test_data, n_in, n_out, self.dtype,
                                                        "test_data")
         evaluation = None if evaluation_data is None else _prepare(
@@ -677,22 +757,33 @@ class Network:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Network:
-        """Load a network written by :meth:`save` (no pickle is ever read)."""
+        """Load a network written by :meth:`save`, or by the book's
+        ``network2.save()`` (JSON with ``sizes``, ``weights``, ``biases`` and
+        ``cost``, the cost's class name), whatever the file is called.  The
+        content decides: a zip is ``.npz``, anything else must be JSON.  No
+        pickle is ever read."""
         path = Path(path)
-        if path.suffix == ".json":
-            meta = json.loads(path.read_text())
-            weights, biases = meta.get("weights"), meta.get("biases")
-        else:
+        if zipfile.is_zipfile(path):
             with np.load(path, allow_pickle=False) as f:
                 meta = json.loads(str(f["meta"]))
                 n = len(meta["sizes"]) - 1
                 weights = [f[f"w{l}"] for l in range(n)]
                 biases = [f[f"b{l}"] for l in range(n)]
+        else:
+            meta = _read_json(path)
+            weights, biases = meta.get("weights"), meta.get("biases")
+            if "format" not in meta:
+                meta = _network2_meta(meta, path)
         if meta.get("format") != _FORMAT:
             raise ValueError(f"{path}: not a saved nndl-init network")
         net = cls(meta["sizes"], init="zeros", activation=meta["activation"],
                   cost=meta["cost"], dtype=meta["dtype"])
         net.init, net.seed = meta.get("init"), meta.get("seed")
+        n = net.num_layers - 1
+        if not (isinstance(weights, list) and isinstance(biases, list)
+                and len(weights) == len(biases) == n):
+            raise ValueError(f"{path}: expected lists of {n} weight matrices and {n} bias "
+                             f"vectors for sizes {net.sizes}")
         for l, (w, b) in enumerate(zip(weights, biases)):
             net.weights[l] = _as_param(w, net.weights[l].shape, net.dtype, f"{path}: weights[{l}]")
             net.biases[l] = _as_param(b, net.biases[l].shape, net.dtype, f"{path}: biases[{l}]")
@@ -702,6 +793,28 @@ class Network:
 # --------------------------------------------------------------------------
 # Checks and small helpers
 # --------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        meta = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError(f"{path}: not a saved network (neither .npz nor JSON)") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: not a saved nndl-init network")
+    return meta
+
+
+def _network2_meta(meta: dict, path: Path) -> dict:
+    """The settings of a file written by the book's ``network2.save()``: its
+    network is sigmoid throughout, its arrays float64 (unless our ``network2``
+    recorded another ``dtype``), and its ``cost`` is a class name."""
+    if not {"sizes", "weights", "biases", "cost"} <= meta.keys():
+        raise ValueError(f"{path}: not a saved nndl-init network, nor a network2.save() file "
+                         f"(which holds sizes, weights, biases and cost)")
+    return {"format": _FORMAT, "sizes": meta["sizes"], "activation": "sigmoid",
+            "cost": meta["cost"], "dtype": meta.get("dtype", "float64"), "init": None,
+            "seed": None}
 
 
 def _draws(init, bias_init):
