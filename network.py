@@ -65,13 +65,32 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     form keeps full relative precision for very negative ``z``:
     ``sigmoid(-40)`` is 4.25e-18, where ``(1 + tanh(z/2)) / 2`` rounds to 0.
     """
-    return _sigmoid_(np.array(z, dtype=np.result_type(z, np.float32), copy=True))
+    return _scalar_or_array(_sigmoid_(_float_copy(z, "sigmoid")))
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     """Derivative of the sigmoid, ``sigmoid(z) * (1 - sigmoid(z))``."""
-    s = sigmoid(z)
-    return s * (1 - s)
+    s = _sigmoid_(_float_copy(z, "sigmoid_prime"))
+    return _scalar_or_array(s * (1 - s))
+
+
+def _float_copy(z, what: str) -> np.ndarray:
+    """A new float array holding ``z``, for the public numeric functions.
+
+    float32 and float64 arrays keep their type (float16 computes in float32);
+    Python numbers, lists and integer arrays become float64.  numpy 2 treats a
+    Python float as "weak" (``np.result_type(0.5, np.float32)`` is float32),
+    so the type is chosen from ``np.asarray(z)``, never from ``z`` itself."""
+    a = np.asarray(z)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{what} takes real numbers, got an array of dtype {a.dtype}")
+    dtype = np.result_type(a.dtype, np.float32) if a.dtype.kind == "f" else np.float64
+    return np.array(a, dtype=dtype, copy=True)
+
+
+def _scalar_or_array(a: np.ndarray):
+    """A number for a 0-d result (as numpy's own functions give), else the array."""
+    return a[()] if a.ndim == 0 else a
 
 
 # Constants as 0-d arrays of each float type: numpy 2 combines an array with a
@@ -652,8 +671,10 @@ class Network:
         return _prepare(data, self.sizes[0], self.sizes[-1], self.dtype, what)
 
     def cost_derivative(self, output_activations: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """The vector of partial derivatives dC_x/da of the quadratic cost."""
-        return output_activations - y
+        """The vector of partial derivatives dC_x/da of the quadratic cost
+        (arrays, lists or numbers; float64 unless both are float32)."""
+        a = _float_copy(output_activations, "cost_derivative")
+        return _scalar_or_array(a - _float_copy(y, "cost_derivative"))
 
     # ---- saving and loading ---------------------------------------------
 
