@@ -244,6 +244,20 @@ class History:
     def to_dict(self) -> dict[str, list[float]]:
         return asdict(self)
 
+    def __repr__(self) -> str:
+        """Short, for the REPL's echo after ``net.SGD(...)``: the number of epochs
+        and each recorded accuracy's best (epochs numbered from 0, as printed)
+        and final value.  The lists themselves are the attributes."""
+        n = len(self.seconds)
+        parts = [f"{n} epoch{'' if n == 1 else 's'}"]
+        for name in ("test", "evaluation", "training"):
+            accuracy = getattr(self, f"{name}_accuracy")
+            if accuracy:
+                best = int(np.argmax(accuracy))
+                parts.append(f"best {name} accuracy {100 * accuracy[best]:.2f} % at epoch "
+                             f"{best}, final {100 * accuracy[-1]:.2f} %")
+        return f"History({', '.join(parts)})"
+
 
 # --------------------------------------------------------------------------
 # Data: the book's lists of (x, y) columns, or arrays, into one matrix.
