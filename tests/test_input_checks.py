@@ -245,6 +245,20 @@ def test_raw_uint8_pixels_warn_before_training():
     assert issubclass(network.UnscaledInputWarning, UserWarning)
 
 
+def test_the_real_uint8_mnist_pixels_warn_and_the_scaled_ones_do_not(mnist_dir):
+    import mnist_loader
+
+    raw = mnist_loader.load_arrays(data_dir=mnist_dir, dtype=np.uint8, download=False,
+                                   verbose=False)
+    net = network.Network(SIZES, seed=0)
+    with pytest.warns(network.UnscaledInputWarning, match="integers up to 255"):
+        net.SGD((raw.train_images, raw.train_labels), 0, 10, 3.0, verbose=False)
+    scaled = mnist_loader.load_arrays(data_dir=mnist_dir, download=False, verbose=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.SGD((scaled.train_images, scaled.train_labels), 0, 10, 3.0, verbose=False)
+
+
 def test_variant_unscaled_floats_warn_in_every_data_argument_and_evaluation():
     X, y = arrays()
     net = network.Network(SIZES, seed=0)
