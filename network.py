@@ -614,7 +614,7 @@ class Network:
         return _Plan(self.weights, [w.T for w in self.weights], [b.T for b in self.biases],
                      functions, prime, self.cost == "quadratic")
 
-    def _rows(self, X, what: str) -> np.ndarray:
+    def _rows(self, X, what: str = "X") -> np.ndarray:
         """Inputs ``X`` (n, n_in), checked as ``_prepare`` checks a data set's."""
         X = np.asarray(X)
         _check_real(X, f"{what}: the inputs")
