@@ -309,8 +309,9 @@ def load(filename: str | os.PathLike) -> Network:
 def _form(data) -> str | None:
     """``"labels"`` or ``"vectors"``: how ``data`` holds its targets ``y``.
     ``None`` when ``data`` is malformed, which the engine then reports."""
-    if network._is_array_pair(data):
-        return "labels" if data[1].ndim == 1 else "vectors"
+    pair = network._array_pair(data)
+    if pair is not None:
+        return "labels" if pair[1].ndim == 1 else "vectors"
     try:
         _, y = data[0]
     except (IndexError, TypeError, ValueError):
