@@ -303,11 +303,13 @@ def test_the_books_lists_and_arrays_give_the_same_report(sample):
     X, y = sample
     net = network.Network(BOOK, "rand", seed=0)
     arrays = diagnostics.diagnose(net, (X[:200], y[:200])).to_dict()
-    pairs = [(x.reshape(784, 1), network.np.eye(10)[t].reshape(10, 1))
+    pairs = [(x.reshape(784, 1), np.eye(10)[t].reshape(10, 1))
              for x, t in zip(X[:200], y[:200])]
     assert diagnostics.diagnose(net, pairs).to_dict() == arrays
     images = (X[:200].reshape(200, 28, 28), np.eye(10)[y[:200]])
     assert diagnostics.diagnose(net, images).to_dict() == arrays
+    nested = (X[:200].tolist(), y[:200].tolist())
+    assert diagnostics.diagnose(net, nested).to_dict() == arrays
 
 
 def test_the_default_data_is_the_first_1000_mnist_images(mnist_dir, sample, monkeypatch):
@@ -381,6 +383,22 @@ def test_a_file_saved_by_the_books_network2_is_diagnosed(sample, tmp_path):
     assert report.cost == "cross_entropy"
     assert [layer.to_dict() for layer in report.layers] == \
         [layer.to_dict() for layer in lists.layers]
+
+
+def test_the_readme_case_end_to_end(mnist_dir, tmp_path, capsys):
+    from experiments import my_network
+
+    docs = tmp_path / "docs" / "my_network"
+    assert my_network.main(["--train-size", "2000", "--data-dir", str(mnist_dir),
+                            "--out", str(tmp_path / "out"), "--docs", str(docs)]) == 0
+    text = docs.with_suffix(".md").read_text()
+    before, after = text.split("After the fix")
+    assert "[error] saturation, layer 1" in before and "rand: w, b ~ U[0, 1)" in before
+    assert "Healthy" in after and "[error]" not in after
+    assert docs.with_suffix(".png").stat().st_size > 0
+    record = json.loads((tmp_path / "out" / "my_network.json").read_text())
+    low, high = record["test_accuracy_after_one_epoch"]
+    assert low < 0.2 < 0.6 < high
 
 
 # ---- what the report shows ---------------------------------------------------
