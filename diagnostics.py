@@ -660,9 +660,9 @@ def load_sample(dataset: str = "mnist", data_dir: str | os.PathLike | None = Non
     return _SAMPLES[key]
 
 
-def _sample(data: Any, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """``(X, labels)`` from ``(X, y)`` arrays or the book's list of ``(x, y)``
-    pairs; ``X`` keeps its dtype (integer pixels are evidence)."""
+def _sample(data: Any, sizes: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, labels, targets)`` from ``(X, y)`` arrays or the book's list of
+    ``(x, y)`` pairs; ``X`` keeps its dtype (integer pixels are evidence)."""
     n_in, n_out = sizes[0], sizes[-1]
     if isinstance(data, tuple | list) and len(data) == 2 and not isinstance(data[0], np.ndarray):
         first = np.asarray(data[0]) if isinstance(data[0], list) else None
@@ -690,6 +690,7 @@ def _sample(data: Any, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
                          f"{sizes}, got {X.shape}")
     if y.ndim == 2 and y.shape[1] == n_out:
         labels = y.argmax(axis=1)
+        targets = y.astype(np.float64)
     elif y.ndim == 1 and (np.issubdtype(y.dtype, np.integer) or np.all(y == np.round(y))):
         labels = y.astype(np.intp)
         if len(labels) and (labels.min() < 0 or labels.max() >= n_out):
@@ -700,7 +701,7 @@ def _sample(data: Any, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
                          f"got shape {y.shape} of {y.dtype}")
     if len(labels) != len(X) or len(X) == 0:
         raise ValueError(f"data: {len(X)} inputs but {len(labels)} labels")
-    return X, labels
+    return X, labels, targets if y.ndim == 2 else _targets(labels, n_out)
 
 
 # --------------------------------------------------------------------------
@@ -737,14 +738,12 @@ def diagnose(net: Any, data: Any = None, *, activation: str | None = None, cost:
             raise ValueError(f"the default data is MNIST (784 pixels in, 10 classes out); for "
                              f"a network of sizes {model.sizes} pass data=(X, y)")
         data = load_sample(dataset, data_dir, images)
-    X_raw, labels = _sample(data, model.sizes)
-    return _measure(model, X_raw, labels)
+    return _measure(model, *_sample(data, model.sizes))
 
 
-def _measure(model: _Model, X_raw: np.ndarray, labels: np.ndarray) -> Report:
+def _measure(model: _Model, X_raw: np.ndarray, labels: np.ndarray, Y: np.ndarray) -> Report:
     with np.errstate(all="ignore"):  # non-finite values are findings, not warnings
         X = np.ascontiguousarray(X_raw, dtype=np.float64)
-        Y = _targets(labels, model.sizes[-1])
         zs, acts = forward(model.weights, model.biases, X, model.activation, model.output)
         nabla_b, nabla_w = backward(model.weights, acts, Y, model.activation, model.output,
                                     model.cost)

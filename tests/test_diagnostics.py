@@ -310,6 +310,8 @@ def test_the_books_lists_and_arrays_give_the_same_report(sample):
     assert diagnostics.diagnose(net, images).to_dict() == arrays
     nested = (X[:200].tolist(), y[:200].tolist())
     assert diagnostics.diagnose(net, nested).to_dict() == arrays
+    # Targets other than one-hot are the cost's targets as given.
+    assert diagnostics.diagnose(net, (X[:200], np.full((200, 10), 0.5))).cost_half == 0
 
 
 def test_the_default_data_is_the_first_1000_mnist_images(mnist_dir, sample, monkeypatch):
@@ -410,6 +412,18 @@ def test_the_report_prints_a_table_and_the_findings(sample):
                    "answers 8 for 100.0%", "[error] saturation, layer 1",
                    "a net answering 0.5 everywhere", "    fix: "):
         assert phrase in text, phrase
+
+
+def test_showing_a_report_computes_nothing_again(sample, tmp_path, monkeypatch):
+    report = diagnose_fresh(sample, BOOK, "rand")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a report recomputed a pass")
+
+    for name in ("forward", "backward", "gradient", "diagnose"):
+        monkeypatch.setattr(diagnostics, name, refuse)
+    monkeypatch.setattr(network.Network, "SGD", refuse)
+    str(report), report.to_dict(), report.plot(tmp_path / "r.png")
 
 
 def test_the_report_is_json_safe(sample):
