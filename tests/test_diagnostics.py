@@ -131,15 +131,23 @@ def test_gradient_matches_finite_differences(activation, cost):
 
 
 @pytest.mark.parametrize("name", initializers.names())
-def test_every_scheme_is_recognised_first_in_the_books_shapes(name):
+def test_every_scheme_is_recognised_in_the_books_shapes(name):
+    def moments(scheme_name):
+        scheme = initializers.get(scheme_name)
+        return scheme.weight_moments(784, 30), scheme.bias_moments
+
     for seed in (0, 1):
         net = network.Network(BOOK, name, seed=seed)
-        assert diagnostics.identify_scheme(net.weights[0], net.biases[0])[0] == name
+        found = diagnostics.identify_scheme(net.weights[0], net.biases[0])
+        assert name in found
+        # First, unless another scheme draws with the very same moments
+        # (each of the ten schemes of the README's table comes first today).
+        assert found[0] == name or moments(found[0]) == moments(name), found
 
 
 def test_weights_of_no_known_scheme_are_not_matched():
     rng = np.random.default_rng(0)
-    assert diagnostics.identify_scheme(0.01 * rng.standard_normal((30, 784))) == []
+    assert diagnostics.identify_scheme(0.003 * rng.standard_normal((30, 784))) == []
     assert diagnostics.identify_scheme(np.full((30, 784), 0.5)) == []  # constant, not U[0, 1)
     w = rng.random((30, 784))
     assert diagnostics.identify_scheme(w) == ["rand"]
