@@ -736,7 +736,9 @@ class Network:
         size, the term being minimised (``network2``'s ``SGD``, like the book's,
         divides the evaluation cost's by the evaluation set's size).  With
         ``verbose`` the book's lines are printed (``Epoch 0: 9129 / 10000``).
-        ``callback(epoch, net, history)``, if given, runs after each epoch.
+        ``callback(epoch, net, history)``, if given, runs after each epoch; when
+        it returns ``False`` training stops there (``diagnostics.Monitor`` does so
+        on a fatal finding).
 
         Returns the :class:`History`.
         """
@@ -781,7 +783,8 @@ class Network:
             if verbose:
                 print("\n".join(lines), flush=True)
             if callback is not None:
-                callback(j, self, history)
+                if callback(j, self, history) is False:  # the callback asks to stop
+                    break
                 # The callback may have assigned new weights or biases: train those.
                 self._check_params()
                 plan = self._plan()

@@ -31,6 +31,7 @@ SCRIPTS = {
     "scale": "target 5: a big network against the matrix-multiply rate",
     "memory": "target 6: peak memory",
     "chapter1": "target 7: chapter 1 and the main job, end to end",
+    "diagnose": "issue 11: diagnose costs a small fraction of an epoch",
     "threads": "(why one BLAS thread)",
     "load": "(mnist_loader's speed)",
 }

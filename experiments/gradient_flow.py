@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+import diagnostics
 import network
 from experiments import cli, datasets, records, report, runner
 from experiments.compare_initializers import DEFAULT_INITS
@@ -35,8 +36,9 @@ NAME = "gradient_flow"
 
 def bias_gradient_norms(net: network.Network, data) -> list[float]:
     """``||dC/db||`` of each layer (hidden layers first, output last), the
-    gradient averaged over ``data``."""
-    nabla_b, _ = net.gradient(data)
+    gradient averaged over ``data``: the measure of ``python -m diagnostics``."""
+    nabla_b, _ = diagnostics.gradient(net.weights, net.biases, *data, hidden=net.activation,
+                                      cost=net.cost)
     return [float(np.linalg.norm(nb)) for nb in nabla_b]
 
 

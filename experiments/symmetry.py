@@ -12,7 +12,8 @@ their targets.)  A random start breaks the tie on the first step.
 This script trains the book's network from ``zeros`` (and, for contrast, from
 ``randn``) and counts, after each epoch, how many *distinct* hidden neurons
 there are: neurons whose incoming weights and bias are not all bit-for-bit equal
-to another's.  It also records what the network still learns.
+to another's (``diagnostics.distinct_units``, which ``python -m diagnostics``
+reports too).  It also records what the network still learns.
 
     python -m experiments.symmetry
 """
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+import diagnostics
 import network
 from experiments import cli, datasets, records, report
 
@@ -33,11 +35,8 @@ NAME = "symmetry"
 
 
 def distinct_units(net: network.Network, layer: int = 0) -> int:
-    """How many different neurons layer ``layer + 1`` holds: distinct rows of
-    ``[weights | bias]``, compared exactly (equal neurons stay *exactly*
-    equal, because they go through the same arithmetic)."""
-    params = np.hstack([net.weights[layer], net.biases[layer]])
-    return len(np.unique(params, axis=0))
+    """How many different neurons layer ``layer + 1`` holds (diagnostics' measure)."""
+    return diagnostics.distinct_units(net.weights[layer], net.biases[layer])
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
