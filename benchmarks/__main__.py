@@ -31,7 +31,7 @@ SCRIPTS = {
     "scale": "target 5: a big network against the matrix-multiply rate",
     "memory": "target 6: peak memory",
     "chapter1": "target 7: chapter 1 and the main job, end to end",
-    "threads": "(why one BLAS thread)",
+    "threads": "issue 16: training's own choice of BLAS threads against one thread",
     "load": "(mnist_loader's speed)",
 }
 
