@@ -8,9 +8,10 @@ numpy's BLAS (OpenBLAS in the wheels) starts one thread per core and splits a
 matrix product between them.  On the book's small products the hand-over
 costs more than the second thread saves, and on a machine whose other core
 is busy it costs far more: an epoch of ``[784, 100, 10]`` at mini-batch 10
-can take several times as long as with one thread, some of its products
-100x as long.  Large products, such as those of ``[784, 1000, 1000, 1000,
-10]`` at mini-batch 100, do run faster on every core of an idle machine.
+can take tens of times as long as with one thread (``python -m
+benchmarks.threads`` measures it).  Large products, such as those of
+``[784, 1000, 1000, 1000, 10]`` at mini-batch 100, do run faster on every
+core of an idle machine.
 
 So ``Network.SGD`` and the evaluation methods run inside :func:`threads`,
 which sets the thread count for the call with ``threadpoolctl`` (what

@@ -32,7 +32,7 @@ def two_threads():
     """Two BLAS threads in force, as a user's default on two cores; the
     tests below skip where a BLAS cannot be given two."""
     with threadpool_limits(2, user_api="blas"):
-        if blas_counts() == [] or min(blas_counts()) != 2:
+        if set(blas_counts()) != {2}:
             pytest.skip("the BLAS here cannot be set to 2 threads")
         yield
 
@@ -101,7 +101,7 @@ def test_small_network_trains_on_one_thread_and_restores_the_users_two(two_threa
     net = network.Network([784, 30, 10], seed=1)
     net.SGD(data(50, net.sizes), 2, 10, 3.0, test_data=data(20, net.sizes, 1), verbose=False)
     assert seen and set(seen) == {1}
-    assert blas_counts() == [2]
+    assert set(blas_counts()) == {2}
 
 
 def test_large_network_trains_on_every_thread_in_force(two_threads, monkeypatch):
@@ -109,7 +109,7 @@ def test_large_network_trains_on_every_thread_in_force(two_threads, monkeypatch)
     net = network.Network(LARGE, init="xavier_normal", seed=1)
     net.SGD(data(100, LARGE), 1, 100, 0.1, verbose=False)
     assert set(seen) == {2}
-    assert blas_counts() == [2]
+    assert set(blas_counts()) == {2}
 
 
 def test_the_users_one_thread_is_never_raised(monkeypatch):
@@ -117,7 +117,7 @@ def test_the_users_one_thread_is_never_raised(monkeypatch):
     net = network.Network(LARGE, init="xavier_normal", seed=1)
     with threadpool_limits(1, user_api="blas"):
         assert net.predict(data(100, LARGE)[0]).shape == (100,)
-        assert blas_counts() == [1]
+        assert set(blas_counts()) == {1}
     assert set(seen) == {1}
 
 
@@ -144,7 +144,7 @@ def test_blas_threads_overrides_the_choice_and_is_undone(method, override, two_t
     else:
         calls[method]()
     assert seen and set(seen) == {override}
-    assert blas_counts() == [2]
+    assert set(blas_counts()) == {2}
 
 
 def test_the_users_setting_is_back_after_an_error(two_threads):
@@ -155,7 +155,7 @@ def test_the_users_setting_is_back_after_an_error(two_threads):
     net = network.Network([784, 30, 10], seed=3)
     with pytest.raises(KeyboardInterrupt):
         net.SGD(data(20, net.sizes), 3, 10, 3.0, verbose=False, callback=stop)
-    assert blas_counts() == [2]
+    assert set(blas_counts()) == {2}
 
 
 def test_results_are_the_same_bit_for_bit_chosen_or_one_thread(two_threads):
