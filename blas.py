@@ -35,10 +35,15 @@ from threadpoolctl import ThreadpoolController
 # The size, in multiply-adds (m * n * k for an (m, n) @ (n, k) product), from
 # which a product runs faster on every core than on one, on an idle machine.
 # Below it a single thread is as fast or faster, and on a busy machine far
-# faster.  Measured on 2 cores (AMD EPYC, OpenBLAS 0.3.31, float64) with
+# faster.  Measured with
 #     python -m benchmarks.threads --threshold
 # which times the products of one layer at growing sizes with one thread and
 # with all, and prints the smallest size from which all threads win.
+# Provisional: on 2 cores (AMD EPYC, OpenBLAS 0.3.31, float64) the machine was
+# never idle while this was written (load average 2 to 20, where all threads
+# lost at every size); 2e7 is where two threads began to win in a timing at
+# load average 0.6 (a 784 x 300 layer at batch 100, 2.4e7, 1.8x faster; 784 x
+# 100 at batch 100, 7.8e6, even; every size at batch 10 slower).
 THRESHOLD = 20_000_000
 
 
