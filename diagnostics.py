@@ -51,6 +51,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+import blas
 import initializers
 import network
 
@@ -711,7 +712,7 @@ def _sample(data: Any, sizes: list[int]) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def diagnose(net: Any, data: Any = None, *, activation: str | None = None, cost: Any = None,
              dataset: str = "mnist", data_dir: str | os.PathLike | None = None,
-             images: int = DEFAULT_IMAGES) -> Report:
+             images: int = DEFAULT_IMAGES, blas_threads: int | None = None) -> Report:
     """Measure ``net`` on a sample of inputs and name what stops it learning.
 
     ``net``: a ``network.Network``, a ``network2.Network`` (any object with
@@ -728,6 +729,9 @@ def diagnose(net: Any, data: Any = None, *, activation: str | None = None, cost:
     is used.  Default: the first ``images`` (1,000) training images of
     ``dataset`` through ``mnist_loader`` (``data_dir`` as there).
 
+    ``blas_threads``: numpy's BLAS threads during the call; None chooses them
+    from the sizes of the products, as training does (:mod:`blas`).
+
     Returns a :class:`Report`.  Nothing is trained and ``net`` is not changed;
     NaN or infinite values are reported (``non_finite``), never raised.
     Raises ``ValueError`` for input that cannot be a network or its data.
@@ -738,7 +742,9 @@ def diagnose(net: Any, data: Any = None, *, activation: str | None = None, cost:
             raise ValueError(f"the default data is MNIST (784 pixels in, 10 classes out); for "
                              f"a network of sizes {model.sizes} pass data=(X, y)")
         data = load_sample(dataset, data_dir, images)
-    return _measure(model, *_sample(data, model.sizes))
+    X, labels, Y = _sample(data, model.sizes)
+    with blas.threads(model.sizes, len(X), blas_threads):
+        return _measure(model, X, labels, Y)
 
 
 def _measure(model: _Model, X_raw: np.ndarray, labels: np.ndarray, Y: np.ndarray) -> Report:

@@ -50,6 +50,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+import blas
 import initializers
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -490,17 +491,19 @@ def _all_finite(A: np.ndarray) -> bool:
     """No NaN and no infinity in the matrix ``A``.
 
     A NaN or an infinity anywhere in a row makes that row's sum NaN or
-    infinite, and one matrix-vector product sums the rows at memory speed,
-    about 4x faster than ``np.isfinite(A).all()``.  Finite numbers whose sum
-    overflows fall through to that exact check."""
+    infinite, and numpy sums the rows at memory speed, about twice as fast
+    as ``np.isfinite(A).all()``.  Not with a matrix-vector product: that
+    would run on the BLAS threads of the user's setting, before the call
+    chooses them (:mod:`blas`).  Finite numbers whose sum overflows fall
+    through to the exact check."""
     return bool(np.isfinite(_row_sums(A)).all() or np.isfinite(A).all())
 
 
 def _row_sums(A: np.ndarray) -> np.ndarray:
-    """``A @ 1``: each row's sum, NaN or infinite for a row holding NaN or
-    infinity (or whose finite sum overflows), without a warning."""
+    """Each row's sum, NaN or infinite for a row holding NaN or infinity (or
+    whose finite sum overflows), without a warning."""
     with np.errstate(all="ignore"):
-        return A @ np.ones(A.shape[1], dtype=A.dtype)
+        return np.add.reduce(A, axis=1)
 
 
 def _stack_examples(data: Iterable, n_in: int, n_out: int, what: str):
@@ -615,6 +618,11 @@ class Network:
     first checks ``weights`` and ``biases`` (number, shapes, no NaN or
     infinity).  Inputs that look like raw 0-255 pixels give an
     :class:`UnscaledInputWarning`.
+
+    The methods that multiply whole data sets (``SGD``, ``evaluate``,
+    ``accuracy``, ``total_cost``, ``gradient``, ``predict``, ``forward``) set
+    numpy's BLAS threads for the call from the sizes of their products (see
+    :mod:`blas`); their ``blas_threads=`` keyword sets a count instead.
     """
 
     def __init__(
@@ -663,9 +671,12 @@ class Network:
             else:
                 fix = _column_fix(a.shape, n_in, "a")
             raise ValueError(f"expected an input of shape ({n_in}, 1), got {a.shape}{fix}")
+        # Not through forward: the book's loops call this once per example, and
+        # choosing the BLAS threads (blas.threads) would double its cost.
         return self._feed(self._rows(a.T, "feedforward"), keep_zs=False)[1][-1].T
 
-    def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def forward(self, X: np.ndarray, *, blas_threads: int | None = None
+                ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Feed the rows of ``X`` (n, n_in) forward; return ``(zs, activations)``.
 
         ``zs[l]`` (n, sizes[l+1]) are the weighted inputs of layer ``l+1`` and
@@ -674,7 +685,9 @@ class Network:
         looks at.
         """
         self._check_params()
-        return self._feed(self._rows(X, "forward"), keep_zs=True)
+        X = self._rows(X, "forward")
+        with blas.threads(self.sizes, len(X), blas_threads):
+            return self._feed(X, keep_zs=True)
 
     def _feed(self, X: np.ndarray, keep_zs: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
         zs = [] if keep_zs else None
@@ -720,6 +733,7 @@ class Network:
         monitor_training_accuracy: bool = False,
         verbose: bool = True,
         callback: Callable | None = None,
+        blas_threads: int | None = None,
     ) -> History:
         """Train by mini-batch stochastic gradient descent.
 
@@ -738,7 +752,9 @@ class Network:
         ``verbose`` the book's lines are printed (``Epoch 0: 9129 / 10000``).
         ``callback(epoch, net, history)``, if given, runs after each epoch; when
         it returns ``False`` training stops there (``diagnostics.Monitor`` does so
-        on a fatal finding).
+        on a fatal finding).  ``blas_threads``: numpy's BLAS threads during the
+        call (the callback included); None chooses from the mini-batch's
+        products (:mod:`blas`).
 
         Returns the :class:`History`.
         """
@@ -767,27 +783,28 @@ class Network:
         update = _Update(1.0 - eta * lmbda / n, [np.empty_like(w) for w in self.weights])
         # eta/m for a full batch and for the last, smaller one (as 0-d arrays: see _ONE)
         scale = {size: np.array(eta / size, dtype=self.dtype) for size in {m, n % m or m}}
-        for j in range(epochs):
-            start = time.perf_counter()
-            order = self.rng.permutation(n)
-            # Shuffled targets are small (n x 10): one gather per epoch.  The
-            # inputs are gathered a batch at a time, so that X is never copied.
-            Y = train.Y.take(order, axis=0)
-            for k in range(0, n, m):
-                batch = X.take(order[k:k + m], axis=0)
-                backprop(plan, batch, Y[k:k + m], scale[len(batch)], update)
-            history.seconds.append(time.perf_counter() - start)
-            lines = self._record(history, j, test, evaluation, train, lmbda, n,
-                                 monitor_evaluation_cost, monitor_evaluation_accuracy,
-                                 monitor_training_cost, monitor_training_accuracy)
-            if verbose:
-                print("\n".join(lines), flush=True)
-            if callback is not None:
-                if callback(j, self, history) is False:  # the callback asks to stop
-                    break
-                # The callback may have assigned new weights or biases: train those.
-                self._check_params()
-                plan = self._plan()
+        with blas.threads(self.sizes, m, blas_threads):
+            for j in range(epochs):
+                start = time.perf_counter()
+                order = self.rng.permutation(n)
+                # Shuffled targets are small (n x 10): one gather per epoch.  The
+                # inputs are gathered a batch at a time, so that X is never copied.
+                Y = train.Y.take(order, axis=0)
+                for k in range(0, n, m):
+                    batch = X.take(order[k:k + m], axis=0)
+                    backprop(plan, batch, Y[k:k + m], scale[len(batch)], update)
+                history.seconds.append(time.perf_counter() - start)
+                lines = self._record(history, j, test, evaluation, train, lmbda, n,
+                                     monitor_evaluation_cost, monitor_evaluation_accuracy,
+                                     monitor_training_cost, monitor_training_accuracy)
+                if verbose:
+                    print("\n".join(lines), flush=True)
+                if callback is not None:
+                    if callback(j, self, history) is False:  # the callback asks to stop
+                        break
+                    # The callback may have assigned new weights or biases: train those.
+                    self._check_params()
+                    plan = self._plan()
         return history
 
     def _record(self, history, j, test, evaluation, train, lmbda, n,
@@ -860,12 +877,14 @@ class Network:
         data = _prepare([(x, y)], self.sizes[0], self.sizes[-1], self.dtype, "backprop")
         return _backprop(self._plan(), data.X, data.Y, 1.0)
 
-    def gradient(self, data) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def gradient(self, data, *, blas_threads: int | None = None
+                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The mean gradient of the cost (without the L2 term) over ``data``,
         in the shapes of ``backprop``.  Chapter 5 looks at its norms per layer."""
         self._check_params()
         d = _prepare(data, self.sizes[0], self.sizes[-1], self.dtype, "data")
-        return _backprop(self._plan(), d.X, d.Y, 1.0 / len(d))
+        with blas.threads(self.sizes, len(d), blas_threads):
+            return _backprop(self._plan(), d.X, d.Y, 1.0 / len(d))
 
     # ---- evaluation ------------------------------------------------------
 
@@ -889,27 +908,35 @@ class Network:
                                                            self.weights)
         return correct, cost
 
-    def evaluate(self, test_data) -> int:
+    def evaluate(self, test_data, *, blas_threads: int | None = None) -> int:
         """How many inputs of ``test_data`` the network classifies correctly
         (the index of the most active output neuron is its answer)."""
-        return self._measure(self._prepare(test_data, "test_data"))[0]
+        d = self._prepare(test_data, "test_data")
+        with blas.threads(self.sizes, len(d), blas_threads):
+            return self._measure(d)[0]
 
-    def accuracy(self, data) -> float:
+    def accuracy(self, data, *, blas_threads: int | None = None) -> float:
         """The fraction of ``data`` classified correctly."""
         d = self._prepare(data, "data")
-        return self._measure(d)[0] / len(d)
+        with blas.threads(self.sizes, len(d), blas_threads):
+            return self._measure(d)[0] / len(d)
 
-    def total_cost(self, data, lmbda: float = 0.0, n: int | None = None) -> float:
+    def total_cost(self, data, lmbda: float = 0.0, n: int | None = None, *,
+                   blas_threads: int | None = None) -> float:
         """The mean cost over ``data`` plus the L2 term ``lmbda/(2n) sum w^2``
         (``n`` defaults to ``len(data)``, as in ``network2.py``)."""
         lmbda = _check_nonnegative("lmbda", lmbda)
         n = None if n is None else _check_count("n", n, minimum=1)
-        return self._measure(self._prepare(data, "data"), lmbda, n)[1]
+        d = self._prepare(data, "data")
+        with blas.threads(self.sizes, len(d), blas_threads):
+            return self._measure(d, lmbda, n)[1]
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
+    def predict(self, X: np.ndarray, *, blas_threads: int | None = None) -> np.ndarray:
         """The predicted label of each row of ``X`` (n, n_in)."""
         self._check_params()
-        return self._feed(self._rows(X, "predict"), keep_zs=True)[0][-1].argmax(axis=1)
+        X = self._rows(X, "predict")
+        with blas.threads(self.sizes, len(X), blas_threads):
+            return self._feed(X, keep_zs=True)[0][-1].argmax(axis=1)
 
     def _prepare(self, data, what: str) -> _Data:
         """``data`` checked and laid out, after the parameters are checked:

@@ -32,7 +32,7 @@ SCRIPTS = {
     "memory": "target 6: peak memory",
     "chapter1": "target 7: chapter 1 and the main job, end to end",
     "diagnose": "issue 11: diagnose costs a small fraction of an epoch",
-    "threads": "(why one BLAS thread)",
+    "threads": "issue 16: training's own choice of BLAS threads against one thread",
     "load": "(mnist_loader's speed)",
 }
 
