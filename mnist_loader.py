@@ -584,11 +584,11 @@ def _not_found_text(dataset: str, searched: list[tuple[Path, str]], missing: lis
         lines += [f"  {failure}" for failure in failures]
     accepted = "the four canonical IDX files (*-ubyte.gz, gzipped or not)"
     if dataset == "mnist":
-        accepted += f", or the book's {book}"
+        accepted = f"either {accepted} or the book's {book}"
     where = ("pass --data-dir /path/to/folder" if command_line
              else "pass data_dir='/path/to/folder' to the load function")
     lines += [
-        f"To provide the data ({accepted}):",
+        f"To provide the data, {accepted}:",
         f"  - {where}, or",
         f"  - set {ENV_VARS[dataset]}=/path/to/folder, or",
         f"  - copy them into {CACHE_DIR / dataset}/ (see data/README.md for sources and "
