@@ -65,7 +65,10 @@ def measure(case: str, n: int, data_dir: str | None) -> dict:
     data = [] if data_dir is None else ["--data-dir", data_dir]
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.memory", "--child", case, "--n", str(n), *data],
-        capture_output=True, text=True, check=True, cwd=common.ROOT)
+        capture_output=True, text=True, cwd=common.ROOT)
+    if out.returncode != 0:  # bad data (2) or an error: the child has said why
+        sys.stderr.write(out.stderr)
+        raise SystemExit(out.returncode)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
