@@ -699,8 +699,8 @@ def _gunzip(raw: bytes, name: str) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def _check_sha256(data: bytes, expected: str, path: Path | str) -> None:
-    _check_digest(hashlib.sha256(data).hexdigest(), expected, str(path))
+def _check_sha256(data: bytes, expected: str, path: Path | str, own_data: bool = True) -> None:
+    _check_digest(hashlib.sha256(data).hexdigest(), expected, str(path), own_data)
 
 
 # Every canonical file this loader knows, by the SHA-256 of its content, so
@@ -718,9 +718,11 @@ def known_file(sha256: str) -> str | None:
     return f"{TITLES[dataset]}'s {name}"
 
 
-def _check_digest(got: str, expected: str, what: str) -> None:
+def _check_digest(got: str, expected: str, what: str, own_data: bool = True) -> None:
     """Refuse content whose SHA-256 ``got`` is not ``expected``, saying what
-    the content is when it is another canonical file."""
+    the content is when it is another canonical file.  ``own_data``: the
+    Python message mentions ``verify=False`` (not for a download, which is
+    always checked)."""
     if got == expected.lower():
         return
     actual, wanted = known_file(got), known_file(expected)
@@ -732,7 +734,8 @@ def _check_digest(got: str, expected: str, what: str) -> None:
         text = (f"{what}: checksum mismatch: the SHA-256 of its uncompressed content is {got}, "
                 f"expected {expected}{f' ({wanted})' if wanted else ''}.  The file is damaged "
                 "or is not the file its name says; replace it")
-    raise DataError(text + " (or pass verify=False for data of your own).", text + ".")
+    hint = " (or pass verify=False for data of your own)" if own_data else ""
+    raise DataError(text + hint + ".", text + ".")
 
 
 # The process's umask, read once at import (reading it means setting it).
@@ -841,7 +844,7 @@ def _fetch(url: str, dest: Path, sha256: str, verbose: bool, timeout: float) -> 
                 print(file=sys.stderr)
         if total and done != total:
             raise DataError(f"connection closed after {done} of {total} bytes")
-        _check_sha256(_read(Path(tmp)), sha256, url)
+        _check_sha256(_read(Path(tmp)), sha256, url, own_data=False)
         os.replace(tmp, dest)
     except BaseException:
         os.unlink(tmp)  # never leave a partial or refused file behind

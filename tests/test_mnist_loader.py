@@ -598,6 +598,7 @@ def test_download_checksum_mismatch(tmp_path: Path, server: Server,
     message = str(info.value)
     assert "train-labels-idx1-ubyte.gz: checksum mismatch" in message
     assert published["train-labels-idx1-ubyte"] in message
+    assert "verify=False" not in message  # downloads are checked whatever verify says
     assert not (target / "train-labels-idx1-ubyte.gz").exists()  # refused and removed
     assert (target / "train-images-idx3-ubyte.gz").exists()  # the good one stays
     assert no_partial_files(target)
