@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -47,20 +46,6 @@ DATA_SCRIPTS = {
 DATA_BENCHMARKS = ["chapter1", "memory", "float32", "evaluate", "load"]
 
 
-@pytest.fixture
-def no_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No data anywhere, and no network: the environment names no folder,
-    the cache is an empty temporary folder, the mirrors a closed port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{s.getsockname()[1]}/"
-    monkeypatch.setattr(mnist_loader, "MIRRORS", {d: (dead,) for d in mnist_loader.DATASETS})
-    monkeypatch.setattr(mnist_loader, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr(mnist_loader, "SYSTEM_DIRS", {d: () for d in mnist_loader.DATASETS})
-    for var in mnist_loader.ENV_VARS.values():
-        monkeypatch.delenv(var, raising=False)
-
-
 def guarded(main, argv: list[str]) -> int:
     """Run ``main(argv)`` as ``python -m`` runs a script: through cli.main_guard."""
     with pytest.raises(SystemExit) as info:
@@ -84,7 +69,7 @@ def bad_files(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize("module", list(DATA_SCRIPTS), ids=lambda m: m.NAME)
-def test_script_without_data_names_the_flag(module, no_data, tmp_path, capsys):
+def test_script_without_data_names_the_flag(module, offline, tmp_path, capsys):
     code = guarded(module.main, [*DATA_SCRIPTS[module], "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2
@@ -94,7 +79,7 @@ def test_script_without_data_names_the_flag(module, no_data, tmp_path, capsys):
     assert "Traceback" not in err
 
 
-def test_fashion_without_data_names_the_flag(no_data, tmp_path, capsys):
+def test_fashion_without_data_names_the_flag(offline, tmp_path, capsys):
     """A variant: the other data set, whose message offers no book pickle."""
     code = guarded(symmetry.main, [*DATA_SCRIPTS[symmetry], "--dataset", "fashion-mnist",
                                    "--out", str(tmp_path / "out")])
@@ -103,7 +88,7 @@ def test_fashion_without_data_names_the_flag(no_data, tmp_path, capsys):
     assert "set FASHION_MNIST_DATA_DIR=" in err and "mnist.pkl" not in err
 
 
-def test_script_with_a_folder_lacking_the_files(no_data, tmp_path, capsys):
+def test_script_with_a_folder_lacking_the_files(offline, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     code = guarded(saturation.main, [*DATA_SCRIPTS[saturation], "--data-dir",
                                      str(tmp_path / "empty"), "--out", str(tmp_path / "out")])

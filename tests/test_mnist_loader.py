@@ -28,17 +28,9 @@ from mnist_loader import DataError, DataNotFoundError
 N_TRAIN, N_TEST = 30, 10
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep every test off the network and out of the project's data/:
-    the default mirrors point at a closed local port, the cache at a
-    temporary folder, and the environment names no data folder."""
-    dead = f"http://127.0.0.1:{closed_port()}/"
-    monkeypatch.setattr(mnist_loader, "MIRRORS", {d: (dead,) for d in mnist_loader.DATASETS})
-    monkeypatch.setattr(mnist_loader, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr(mnist_loader, "SYSTEM_DIRS", {d: () for d in mnist_loader.DATASETS})
-    for var in mnist_loader.ENV_VARS.values():
-        monkeypatch.delenv(var, raising=False)
+# Every test here is off the network and out of the project's data/
+# (conftest.py's ``offline``).
+pytestmark = pytest.mark.usefixtures("offline")
 
 
 def closed_port() -> int:
