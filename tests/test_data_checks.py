@@ -195,7 +195,7 @@ def test_benchmark_with_bad_files_exits_2_without_traceback(name, tmp_path):
     done = subprocess.run([sys.executable, "-m", f"benchmarks.{name}", "--quick", "--data-dir",
                            str(folder)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2, done.stderr[-2000:]
-    assert "error: " in done.stderr and "Traceback" not in done.stderr
+    assert "checksum mismatch" in done.stderr and "Traceback" not in done.stderr
 
 
 # ---- no development paths in the product -------------------------------------
