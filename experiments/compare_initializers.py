@@ -253,7 +253,7 @@ def plot(args: argparse.Namespace, by_init: dict[str, list[dict]]):
         ax.set_ylabel("test accuracy (%)")
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    report.legend_outside(fig, "right upper", title="initializer")
+    report.legend_outside(fig, "right center", title="initializer")
     seeds = len(args.seeds)
     fig.suptitle(f"{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
                  f"eta {args.eta}, mini-batch {args.batch}, {args.train_size or 50_000} "

@@ -111,10 +111,10 @@ def subplots(rows: int, cols: int, width: float, height: float, **kwargs: Any):
     return plt.subplots(rows, cols, figsize=(width, height), layout="constrained", **kwargs)
 
 
-def legend_outside(fig, where: str = "right upper", **kwargs: Any):
+def legend_outside(fig, where: str = "right center", **kwargs: Any):
     """One legend for the whole figure, outside every panel, so that it can
-    never hide a line: ``where`` is "right upper", "lower center"... (not "upper":
-    matplotlib would put it over the suptitle).  Handles and labels come from
+    never hide a line: ``where`` is "right center" or "lower center" (an
+    "upper" one would overlap the suptitle).  Handles and labels come from
     the panels unless given."""
     if "handles" not in kwargs:
         handles, labels = {}, []

@@ -113,7 +113,7 @@ def plot(args: argparse.Namespace, results: list[dict]):
         ax.set_xlabel("epoch (0 = at initialization)")
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    report.legend_outside(fig, "right upper", title="initializer")
+    report.legend_outside(fig, "right center", title="initializer")
     fig.suptitle(f"{args.dataset}, {args.sizes}, mini-batch {args.batch}, eta {args.eta}, "
                  f"seed {args.seed}")
     return fig
