@@ -11,13 +11,34 @@ from __future__ import annotations
 import argparse
 import math
 import shlex
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import initializers
+import mnist_loader
 import network
 from experiments.datasets import DATASETS
+
+# The exit status of a script stopped by its input: a bad flag (argparse's
+# own status), or data that is missing or not what it should be.
+USAGE_ERROR = 2
+
+
+def main_guard(main: Callable[[], int]) -> NoReturn:
+    """Run a script's ``main()`` and exit with its status: every script's
+    ``if __name__ == "__main__"`` calls this.
+
+    Missing or bad data is the user's input, not a bug, so it ends the
+    script as a bad flag does: the loader's message in the command line's
+    words (``--data-dir``, not ``data_dir=``), no traceback, status 2."""
+    try:
+        status = main()
+    except mnist_loader.DataError as e:
+        print(f"error: {e.for_command_line()}", file=sys.stderr)
+        raise SystemExit(USAGE_ERROR) from None
+    raise SystemExit(status)
 
 
 def positive_int(text: str) -> int:
@@ -92,16 +113,27 @@ def seed_list(text: str) -> list[int]:
     return seeds
 
 
+def existing_folder(text: str) -> str:
+    """A folder that must exist: one the user names is never created."""
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        problem = "is not a folder" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(
+            f"{text} {problem}; a folder named here is never created: check the path")
+    return text
+
+
 def add_data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset", choices=DATASETS, default="mnist",
         help="which data to use: the book's MNIST digits or Fashion-MNIST (same format, "
              "harder). Default: %(default)s.")
     parser.add_argument(
-        "--data-dir", default=None, metavar="DIR",
-        help="folder holding the four IDX files. Default: $MNIST_DATA_DIR "
-             "($FASHION_MNIST_DATA_DIR), else ../shared/data/<dataset>, else the loader's "
-             "cache data/<dataset>/.")
+        "--data-dir", type=existing_folder, default=None, metavar="DIR",
+        help="an existing folder holding the four IDX files (*-ubyte.gz, gzipped or not) "
+             "or, for MNIST, the book's mnist.pkl.gz or mnist.pkl. Default: $MNIST_DATA_DIR "
+             "($FASHION_MNIST_DATA_DIR), else the cache data/<dataset>/, else a download "
+             "into that cache.")
 
 
 # The training flags several scripts share, by keyword of add_training_args:

@@ -228,33 +228,37 @@ def describe(args: argparse.Namespace) -> str:
 
 def plot(args: argparse.Namespace, by_init: dict[str, list[dict]]):
     """Test accuracy per epoch: mean over seeds, band from min to max; the
-    right panel zooms in on the initializers that learn."""
-    plt = report.pyplot()
+    right panel zooms in on the initializers that learn (the shaded band of
+    the left panel).  One legend, outside the panels, serves both."""
     from matplotlib.ticker import MaxNLocator
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = report.subplots(1, 2, 11, 4.4)
     epochs = np.arange(1, args.epochs + 1)
     top = 0.0
     for init, runs in by_init.items():
         acc = 100 * np.array([r["history"]["test_accuracy"] for r in runs])
         for ax in axes:
-            (line,) = ax.plot(epochs, acc.mean(axis=0), label=init, lw=1.6)
+            (line,) = ax.plot(epochs, acc.mean(axis=0), label=init, lw=1.8)
             ax.fill_between(epochs, acc.min(axis=0), acc.max(axis=0),
                             color=line.get_color(), alpha=0.2, lw=0)
         top = max(top, acc.max())
+    zoom = (max(0.0, top - 8), min(100.0, top + 0.5))
     axes[0].set_ylim(0, 100)
-    axes[0].set_title("test accuracy (all)")
-    axes[1].set_ylim(max(0.0, top - 8), min(100.0, top + 0.5))
-    axes[1].set_title("zoom on the best")
+    axes[0].axhspan(*zoom, color="grey", alpha=0.12, lw=0)
+    axes[0].set_title("all initializers")
+    axes[1].set_ylim(*zoom)
+    axes[1].set_title("zoom on the best (the grey band on the left)")
     for ax in axes:
         ax.set_xlabel("epoch")
         ax.set_ylabel("test accuracy (%)")
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0].legend(loc="center right", fontsize=8)
-    fig.suptitle(describe(args).replace("; ", "\n", 1) + f"\nline: mean of {len(args.seeds)} "
-                 "seeds; band: min to max", fontsize=8)
-    fig.tight_layout()
+    report.legend_outside(fig, "right center", title="initializer")
+    seeds = len(args.seeds)
+    fig.suptitle(f"{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
+                 f"eta {args.eta}, mini-batch {args.batch}, {args.train_size or 50_000} "
+                 f"training images\ntest accuracy on the 10,000 test images; line: mean of "
+                 f"{report.plural(seeds, 'seed')}, band: worst to best seed")
     return fig
 
 
@@ -274,4 +278,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.main_guard(main)

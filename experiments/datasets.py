@@ -15,44 +15,27 @@ import numpy as np
 
 import mnist_loader
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+DATASETS = mnist_loader.DATASETS
 
 
-DATASETS = ("mnist", "fashion-mnist")
+ENV_VARS = mnist_loader.ENV_VARS
 
 
-ENV_VARS = {"mnist": "MNIST_DATA_DIR", "fashion-mnist": "FASHION_MNIST_DATA_DIR"}
-
-
-def shared_data_dir(dataset: str) -> Path:
-    """Where the project's machines keep the data: ``../shared/data/<dataset>``
-    beside the repository."""
-    return REPO_ROOT.parent / "shared" / "data" / dataset
-
-
-def resolve_data_dir(dataset: str, data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The folder to read ``dataset`` from: ``data_dir`` if given, else the
-    environment variable (``MNIST_DATA_DIR`` / ``FASHION_MNIST_DATA_DIR``),
-    else ``../shared/data/<dataset>`` if it exists.  ``None`` leaves the choice
-    to :mod:`mnist_loader` (its cache, then a download)."""
-    if data_dir is not None:
-        return Path(data_dir)
-    env = os.environ.get(ENV_VARS[dataset])
-    if env:
-        return Path(env)
-    shared = shared_data_dir(dataset)
-    return shared if shared.is_dir() else None
-
-
-def real_data_dir(dataset: str) -> Path | None:
-    """The folder holding ``dataset``'s four IDX files, found as
-    :func:`resolve_data_dir` finds it (the environment variable, else
-    ``../shared/data/<dataset>``), or ``None`` when they are not there.  For
-    what must never download: the benchmarks and the tests."""
-    folder = resolve_data_dir(dataset)
-    if folder is None or mnist_loader._idx_paths(folder) is None:
+def real_data_dir(dataset: str, data_dir: str | os.PathLike | None = None) -> Path | None:
+    """The folder holding ``dataset``'s four IDX files, looked for as
+    :mod:`mnist_loader` looks (``data_dir``, else ``$MNIST_DATA_DIR`` /
+    ``$FASHION_MNIST_DATA_DIR``, else the cache ``data/<dataset>/``) but never
+    downloaded: for the benchmarks and the tests.  ``None`` when no folder
+    has them; ``mnist_loader.DataNotFoundError`` when a folder that was named
+    (``data_dir`` or the variable) does not exist, or ``data_dir`` lacks them."""
+    found = mnist_loader.find_data(dataset, data_dir)
+    if isinstance(found, dict):
+        return found["train-images-idx3-ubyte"].parent
+    if data_dir is None:
         return None
-    return folder
+    text = (f" {data_dir}: this folder does not hold the four {mnist_loader.TITLES[dataset]} "
+            "IDX files (*-ubyte.gz, gzipped or not).")
+    raise mnist_loader.DataNotFoundError("data_dir" + text, "--data-dir" + text)
 
 
 Pair = tuple[np.ndarray, np.ndarray]
@@ -77,10 +60,11 @@ def load(
     ``mnist_loader.DataNotFoundError`` rather than fetch missing files."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; valid: {', '.join(DATASETS)}")
-    folder = resolve_data_dir(dataset, data_dir)
-    key = (dataset, str(folder), n_train)
+    # What decides where the loader looks: the argument, else the variable.
+    key = (dataset, None if data_dir is None else str(data_dir),
+           os.environ.get(ENV_VARS[dataset]), n_train)
     if key not in _CACHE:
-        training, validation, test = mnist_loader.load_data(dataset, folder, download=download,
+        training, validation, test = mnist_loader.load_data(dataset, data_dir, download=download,
                                                               verbose=False)
         if n_train is not None:
             training = (training[0][:n_train], training[1][:n_train])

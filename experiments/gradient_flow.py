@@ -84,12 +84,14 @@ def train(task: dict) -> dict:
 
 
 def plot(args: argparse.Namespace, results: list[dict]):
-    plt = report.pyplot()
+    """One panel per initializer, ||dC/db|| of each layer per epoch on one
+    shared log axis; one legend for the layers, below the panels."""
+    from matplotlib.ticker import MaxNLocator
+
     n = len(results)
     cols = min(3, n)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.9 * rows + 0.5),
-                             squeeze=False, sharey=True)
+    fig, axes = report.subplots(rows, cols, 11, 3.1 * rows + 1.4, squeeze=False, sharey=True)
     for ax, r in zip(axes.flat, results):
         norms = np.array(r["norms"])
         epochs = np.arange(len(norms))
@@ -98,18 +100,19 @@ def plot(args: argparse.Namespace, results: list[dict]):
             y = np.where(norms[:, l] > 0, norms[:, l], np.nan)  # log axis: 0 is not drawn
             ax.plot(epochs, y, marker=".", label=f"layer {l + 1} ({kind})")
         ax.set_yscale("log")
-        ax.set_title(f"{r['init']} (test {100 * r['test_accuracy'][-1]:.1f}%)", fontsize=9)
-        ax.set_xlabel("epoch (0 = at initialization)")
+        ax.set_title(f"{r['init']} (test {100 * r['test_accuracy'][-1]:.1f}%)")
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch (0 = at initialization)")
     for ax in axes[:, 0]:
         ax.set_ylabel("||dC/db||")
     for ax in axes.flat[n:]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle(f"{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
-                 f"mini-batch {args.batch}, eta {args.eta}, seed {args.seed}; gradient over the "
-                 f"first {args.images} training images (a zero norm is not drawn)", fontsize=8)
-    fig.tight_layout()
+    report.legend_outside(fig, "lower center", ncols=min(4, len(results[0]["norms"][0])))
+    fig.suptitle(f"Gradient per layer: {args.dataset}, {args.sizes}, {args.activation}, "
+                 f"{args.cost} cost, mini-batch {args.batch}, eta {args.eta}, seed {args.seed}\n"
+                 f"over the first {args.images} training images (a zero norm is not drawn)")
     return fig
 
 
@@ -146,4 +149,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.main_guard(main)

@@ -156,10 +156,12 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 
 def plot(args: argparse.Namespace, results: list[dict]):
     """One row per initializer; left at initialization, right after one epoch.
-    Histograms of z per layer (density) over sigma(z) and 4 sigma'(z)."""
-    plt = report.pyplot()
+    Histograms of z per layer (density) over sigma(z) and 4 sigma'(z); each
+    panel's title gives its layers' saturated share, one legend explains all."""
+    from matplotlib.patches import Patch
+
     n = len(results)
-    fig, axes = plt.subplots(n, 2, figsize=(10, 1.9 * n + 0.6), squeeze=False)
+    fig, axes = report.subplots(n, 2, 11, 2.1 * n + 1.2, squeeze=False)
     z_t = diagnostics.saturation_z("sigmoid", args.threshold)
     for row, r in zip(axes, results):
         for ax, stage, title in ((row[0], "before", "at initialization"),
@@ -170,33 +172,44 @@ def plot(args: argparse.Namespace, results: list[dict]):
             lo, hi = min(lo, -8.0), max(hi, 8.0)
             bins = np.linspace(lo, hi, 90)
             for m in layers:
-                kind = "output" if m["layer"] == len(layers) else "hidden"
+                hidden = m["layer"] < len(layers)
                 ax.hist(np.clip(m["z"].ravel(), lo, hi), bins=bins, density=True,
-                        alpha=0.55 if kind == "hidden" else 0.9,
-                        histtype="stepfilled" if kind == "hidden" else "step",
-                        label=f"z, layer {m['layer']} ({kind}): "
-                              f"{100 * m['saturated']:.0f}% saturated")
+                        alpha=0.55 if hidden else 0.9, lw=1.5,
+                        histtype="stepfilled" if hidden else "step",
+                        color="C0" if hidden else "C1")
             ax.set_yticks([])
-            ax.axvspan(lo, -z_t, color="grey", alpha=0.12, lw=0)
-            ax.axvspan(z_t, hi, color="grey", alpha=0.12, lw=0)
+            ax.axvspan(lo, -z_t, color="grey", alpha=0.15, lw=0)
+            ax.axvspan(z_t, hi, color="grey", alpha=0.15, lw=0)
             curve = ax.twinx()
             grid = np.linspace(lo, hi, 600)
             s = network.sigmoid(grid)
-            curve.plot(grid, s, color="k", lw=1, label="sigma(z)")
-            curve.plot(grid, 4 * s * (1 - s), color="k", lw=1, ls="--", label="4 sigma'(z)")
+            curve.plot(grid, s, color="k", lw=1.2)
+            curve.plot(grid, 4 * s * (1 - s), color="k", lw=1.2, ls="--")
             curve.set_ylim(0, 1.05)
             curve.set_yticks([0, 1])
             ax.set_xlim(lo, hi)
-            ax.set_title(f"{r['init']}, {title}", fontsize=9)
-            ax.legend(loc="upper left", fontsize=7, frameon=False)
+            saturated = " / ".join(f"{100 * m['saturated']:.0f}%" for m in layers)
+            ax.set_title(f"{r['init']}, {title}: {saturated} saturated", loc="left")
     axes[-1][0].set_xlabel("weighted input z (clipped to the 0.5-99.5 percentile range)")
     axes[-1][1].set_xlabel("weighted input z")
-    fig.suptitle(f"Grey: saturated, sigma'(z) < {args.threshold:g} x 0.25 (|z| > {z_t:.1f}). "
-                 f"Black: "
-                 f"sigma(z) and 4 sigma'(z). {args.dataset}, {args.sizes}, seed {args.seed}, "
-                 f"first {args.images} training images", fontsize=8)
-    fig.tight_layout()
+    names = " / ".join(["hidden"] * (len(results[0]["before"]) - 1) + ["output"])
+    report.legend_outside(fig, "lower center", ncols=5, handles=[
+        Patch(color="C0", alpha=0.55), Patch(fill=False, edgecolor="C1", lw=1.5),
+        plt_line("-"), plt_line("--"), Patch(color="grey", alpha=0.15)], labels=[
+        "z, hidden layer", "z, output layer", "sigma(z)", "4 sigma'(z)",
+        f"saturated: sigma'(z) < {args.threshold:g} x 0.25, |z| > {z_t:.1f}"])
+    fig.suptitle(f"Where the weighted inputs z fall on the sigmoid ({args.dataset}, "
+                 f"{args.sizes}, seed {args.seed}, first {args.images} training images)\n"
+                 f"in each title: the share of (neuron, image) pairs saturated, layer by "
+                 f"layer ({names})")
     return fig
+
+
+def plt_line(style: str):
+    """A black line for a legend (matplotlib's Line2D)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color="k", lw=1.2, ls=style)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,4 +228,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.main_guard(main)

@@ -94,8 +94,11 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 
 
 def plot(args: argparse.Namespace, results: list[dict]):
-    plt = report.pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    """Distinct hidden neurons (left) and test accuracy (right) per epoch;
+    one legend, outside the panels."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig, (left, right) = report.subplots(1, 2, 10, 4)
     for r in results:
         epochs = np.arange(len(r["distinct"]))
         (line,) = left.plot(epochs, [d[0] for d in r["distinct"]], marker=".", label=r["init"])
@@ -108,10 +111,10 @@ def plot(args: argparse.Namespace, results: list[dict]):
     for ax in (left, right):
         ax.set_xlabel("epoch (0 = at initialization)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    report.legend_outside(fig, "right center", title="initializer")
     fig.suptitle(f"{args.dataset}, {args.sizes}, mini-batch {args.batch}, eta {args.eta}, "
-                 f"seed {args.seed}", fontsize=9)
-    fig.tight_layout()
+                 f"seed {args.seed}")
     return fig
 
 
@@ -126,4 +129,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.main_guard(main)

@@ -6,9 +6,9 @@ and checks that each initializer lands where it should: the fan-scaled Xavier
 schemes learn fast, the book's ``randn`` well, ``rand`` not at all (and the
 saturation measure says why), ``zeros`` keeps its hidden neurons identical.
 
-Data: ``$MNIST_DATA_DIR`` / ``$FASHION_MNIST_DATA_DIR``, else
-``../shared/data/<dataset>`` beside the repository; the tests of a data set
-are skipped, with the reason, when its files are absent.
+Data: ``$MNIST_DATA_DIR`` / ``$FASHION_MNIST_DATA_DIR``, else the cache
+``data/<dataset>/`` (see conftest.py); the tests of a data set are skipped,
+with the reason, when its files are absent.
 """
 
 from __future__ import annotations
