@@ -118,6 +118,15 @@ def test_constant_inputs_are_a_clear_error():
         initializers.lsuv(net, np.zeros((50, 10)))
 
 
+def test_inputs_too_large_for_a_finite_variance_are_a_clear_error():
+    net = network.Network([8, 4, 2], seed=0)
+    before = [w.copy() for w in net.weights]
+    with pytest.raises(ValueError, match=r"layer 1's weighted inputs z have variance (inf|nan)"
+                                         r".*scale the inputs"):
+        initializers.lsuv(net, np.full((20, 8), 1e300) * np.arange(1, 21)[:, None])
+    assert all(np.array_equal(a, b) for a, b in zip(net.weights, before))
+
+
 def test_a_target_out_of_reach_stops_after_max_iter(monkeypatch):
     # Units whose z carries an offset of its own, with variance 2 over the
     # units (as large random biases would give): Var z >= 2 whatever the scale.
