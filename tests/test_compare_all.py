@@ -70,3 +70,12 @@ def test_new_schemes_and_lsuv_train_end_to_end(tmp_path, mnist_dir, capsys):
     assert "lsuv" not in records["sparse"]["config"]
     table = (out / "table.md").read_text()
     assert "`lsuv`: an orthogonal start, rescaled by `initializers.lsuv`" in table
+
+
+def test_eye_wires_the_hidden_layer_to_blank_pixels(mnist_dir):
+    # What the README says of `eye` on [784, 30, 10]: hidden unit j starts
+    # reading pixel j alone, and pixels 0 to 29 are blank on every validation
+    # and test image and on all but 2 of the 50,000 training images.
+    training, validation, test = common.load("mnist", mnist_dir)
+    assert not validation[0][:, :30].any() and not test[0][:, :30].any()
+    assert np.count_nonzero(training[0][:, :30].any(axis=1)) == 2
