@@ -15,9 +15,9 @@ initializers of the question (``rand``, ``randn``, ``zeros``,
 
 ``--inits`` takes any scheme of :mod:`initializers`, ``lsuv`` (an orthogonal
 start rescaled by :func:`initializers.lsuv` on 1,000 training images spread
-evenly over the training set), or ``all``: every scheme that can initialize the network, and
-``lsuv``.  A scheme that cannot (``identity`` needs layers of equal size) is
-left out of ``all`` with a note, and is an error when named.
+evenly over the training set), or ``all``: every scheme that can initialize
+the network, and ``lsuv``.  A scheme that cannot (``identity`` needs layers
+of equal size) is left out of ``all`` with a note, and is an error when named.
 
 Into ``--out`` go:
 
@@ -57,6 +57,10 @@ NAME = "compare_initializers"
 DEFAULT_INITS = (*initializers.QUESTION_SCHEMES, "chapter3")
 LSUV = "lsuv"  # not a per-layer scheme: initializers.lsuv on an orthogonal start
 LSUV_SETTINGS = {"batch": 1000, "tol": 0.1, "max_iter": 10}  # the paper's tol and max_iter
+QUICK_EPOCHS = 5
+QUICK_TRAIN = 10_000
+_FORMAT = "nndl-init compare_initializers run"
+_VERSION = 2
 
 
 def lsuv_batch(X: np.ndarray, size: int) -> np.ndarray:
@@ -64,10 +68,6 @@ def lsuv_batch(X: np.ndarray, size: int) -> np.ndarray:
     Not the first ``size``: MNIST's training images come in blocks that
     differ in mean ink, so consecutive images are not a fair sample."""
     return X[::max(1, len(X) // size)][:size]
-QUICK_EPOCHS = 5
-QUICK_TRAIN = 10_000
-_FORMAT = "nndl-init compare_initializers run"
-_VERSION = 2
 
 
 def init_names(text: str) -> list[str]:
@@ -184,9 +184,9 @@ def train(task: dict) -> dict:
                           cost=config["cost"])
     if init == LSUV:
         settings = config["lsuv"]
-        lsuv = initializers.lsuv(net, lsuv_batch(training[0], settings["batch"]),
-                                 tol=settings["tol"], max_iter=settings["max_iter"])
-        common.progress(f"{label} lsuv: " + "; ".join(map(str, lsuv)))
+        lsuv_report = initializers.lsuv(net, lsuv_batch(training[0], settings["batch"]),
+                                        tol=settings["tol"], max_iter=settings["max_iter"])
+        common.progress(f"{label} lsuv: " + "; ".join(map(str, lsuv_report)))
     epochs = config["epochs"]
 
     def report(epoch, net, history):
@@ -215,7 +215,7 @@ def train(task: dict) -> dict:
         "wall_seconds": time.perf_counter() - start,
     }
     if init == LSUV:
-        record["lsuv"] = [dataclasses.asdict(layer) for layer in lsuv]
+        record["lsuv"] = [dataclasses.asdict(layer) for layer in lsuv_report]
     common.write_json(Path(task["path"]), record)
     return record
 
