@@ -82,7 +82,10 @@ def layer_sizes(text: str) -> list[int]:
 
 
 def init_names(text: str) -> list[str]:
-    """``"rand,randn"`` -> ``["rand", "randn"]``, each checked against the registry."""
+    """``"rand,randn"`` -> ``["rand", "randn"]``, each checked against the registry;
+    ``"all"`` -> every registered name."""
+    if text.strip() == "all":
+        return initializers.names()
     names = [s.strip() for s in text.split(",") if s.strip()]
     if not names:
         raise argparse.ArgumentTypeError("expected at least one initializer name")
@@ -142,7 +145,8 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
 # "%(default)s" by argparse.
 _TRAINING_FLAGS: dict[str, dict[str, Any]] = {
     "inits": {"type": init_names, "metavar": "A,B,...",
-              "help": "comma-separated initializers. Valid: {valid}. Default: {default}."},
+              "help": "comma-separated initializers, or all. Valid: {valid}. "
+                      "Default: {default}."},
     "epochs": {"type": positive_int,
                "help": "passes over the training data. Default: %(default)s."},
     "seed": {"type": int,

@@ -13,6 +13,12 @@ initializers of the question (``rand``, ``randn``, ``zeros``,
 ``xavier_uniform``, ``xavier_normal``) plus the book's chapter 3 scheme
 (``chapter3``: weights ``N(0, 1/n_in)``), with seeds 0, 1 and 2.
 
+``--inits`` takes any scheme of :mod:`initializers`, ``lsuv`` (an orthogonal
+start rescaled by :func:`initializers.lsuv` on 1,000 training images spread
+evenly over the training set), or ``all``: every scheme that can initialize
+the network, and ``lsuv``.  A scheme that cannot (``identity`` needs layers
+of equal size) is left out of ``all`` with a note, and is an error when named.
+
 Into ``--out`` go:
 
 * ``runs/<init>-seed<k>-<hash>.json``: one record per run, its full
@@ -35,6 +41,7 @@ draws every random number from its own seed, so the numbers do not depend on
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from collections.abc import Sequence
@@ -48,10 +55,52 @@ from experiments import cli, datasets, records, report, runner
 
 NAME = "compare_initializers"
 DEFAULT_INITS = (*initializers.QUESTION_SCHEMES, "chapter3")
+LSUV = "lsuv"  # not a per-layer scheme: initializers.lsuv on an orthogonal start
+LSUV_SETTINGS = {"batch": 1000, "tol": 0.1, "max_iter": 10}  # the paper's tol and max_iter
 QUICK_EPOCHS = 5
 QUICK_TRAIN = 10_000
 _FORMAT = "nndl-init compare_initializers run"
 _VERSION = 2
+
+
+def lsuv_batch(X: np.ndarray, size: int) -> np.ndarray:
+    """``size`` rows of ``X`` spread evenly over it (all of them if fewer).
+    Not the first ``size``: MNIST's training images come in blocks that
+    differ in mean ink, so consecutive images are not a fair sample."""
+    return X[::max(1, len(X) // size)][:size]
+
+
+def init_names(text: str) -> list[str]:
+    """:func:`experiments.cli.init_names`, plus ``lsuv``; ``all`` is every
+    registered scheme and ``lsuv``."""
+    if text.strip() == "all":
+        return [*cli.init_names("all"), LSUV]
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    registered = [n for n in names if n != LSUV]
+    if registered or not names:
+        cli.init_names(",".join(registered))  # raises, naming the valid names
+    if names.count(LSUV) > 1:
+        raise argparse.ArgumentTypeError(f"an initializer is named twice in {text!r}")
+    return names
+
+
+def drop_unfit(p: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """``args.inits`` without the schemes that cannot initialize ``args.sizes``:
+    left out of ``all`` with a note on the standard error, an error when named."""
+    shapes = list(zip(args.sizes[1:], args.sizes[:-1]))
+    unfit = {}
+    for init in args.inits:
+        for shape in shapes if init != LSUV else []:
+            try:
+                initializers.get(init).weights(np.random.default_rng(0), shape)
+            except ValueError as err:
+                unfit[init] = str(err)
+                break
+    if unfit and args.inits != init_names("all"):
+        p.error(" ".join(unfit.values()))
+    for init, why in unfit.items():
+        print(f"--inits all: {init} left out: {why}", file=sys.stderr)
+    return [init for init in args.inits if init not in unfit]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -61,7 +110,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     "write a JSON record per run, a plot of test accuracy per epoch and a "
                     "table of final and best accuracy.",
     )
-    cli.add_training_args(p, inits=list(DEFAULT_INITS))
+    p.add_argument("--inits", type=init_names, default=list(DEFAULT_INITS), metavar="A,B,...",
+                   help="comma-separated initializers, or all (every one that can initialize "
+                        f"the network). Valid: {', '.join(initializers.names())}, and {LSUV} "
+                        "(an orthogonal start rescaled layer by layer to Var z = 1 on "
+                        f"{LSUV_SETTINGS['batch']} training images spread over the set, "
+                        f"Mishkin & Matas 2015). Default: {','.join(DEFAULT_INITS)}.")
     p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2], metavar="N|S,..",
                    help="seeds per initializer: a count (3 means seeds 0,1,2) or a list "
                         "(4,7; one seed as 5,). Each seed fixes the initial weights and the "
@@ -97,16 +151,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.train_size = QUICK_TRAIN
     if args.train_size is not None and args.train_size > 50_000:
         p.error(f"--train-size must be at most 50000, got {args.train_size}")
+    args.inits = drop_unfit(p, args)
     return args
 
 
 def run_config(args: argparse.Namespace, init: str, seed: int) -> dict:
     """Everything that determines a run's numbers (and nothing that does not:
     not the data folder, not ``--jobs``)."""
-    return {"dataset": args.dataset, "sizes": args.sizes, "init": init, "seed": seed,
-            "epochs": args.epochs, "mini_batch_size": args.batch, "eta": args.eta,
-            "lmbda": 0.0, "cost": args.cost, "activation": args.activation,
-            "train_size": args.train_size or 50_000, "dtype": "float64"}
+    config = {"dataset": args.dataset, "sizes": args.sizes, "init": init, "seed": seed,
+              "epochs": args.epochs, "mini_batch_size": args.batch, "eta": args.eta,
+              "lmbda": 0.0, "cost": args.cost, "activation": args.activation,
+              "train_size": args.train_size or 50_000, "dtype": "float64"}
+    if init == LSUV:
+        config["lsuv"] = dict(LSUV_SETTINGS)
+    return config
 
 
 def record_path(out: Path, config: dict) -> Path:
@@ -120,8 +178,15 @@ def train(task: dict) -> dict:
     config, label = task["config"], task["label"]
     training, validation, test = datasets.load(config["dataset"], task["data_dir"],
                                              config["train_size"])
-    net = network.Network(config["sizes"], config["init"], seed=config["seed"],
-                          activation=config["activation"], cost=config["cost"])
+    init = config["init"]
+    net = network.Network(config["sizes"], "orthogonal" if init == LSUV else init,
+                          seed=config["seed"], activation=config["activation"],
+                          cost=config["cost"])
+    if init == LSUV:
+        settings = config["lsuv"]
+        lsuv_report = initializers.lsuv(net, lsuv_batch(training[0], settings["batch"]),
+                                        tol=settings["tol"], max_iter=settings["max_iter"])
+        report.progress(f"{label} lsuv: " + "; ".join(map(str, lsuv_report)))
     epochs = config["epochs"]
 
     def show_epoch(epoch, net, history):
@@ -149,6 +214,8 @@ def train(task: dict) -> dict:
         "final_test_answers": answers.tolist(),
         "wall_seconds": time.perf_counter() - start,
     }
+    if init == LSUV:
+        record["lsuv"] = [dataclasses.asdict(layer) for layer in lsuv_report]
     records.write_json(Path(task["path"]), record)
     return record
 
@@ -213,6 +280,11 @@ def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
           ", ".join(report.pct(f) for f in r["finals"]),
           ", ".join(f"{label} ({100 * share:.0f}%)" for label, share in r["top_answer"])]
          for r in rows])
+    if LSUV in args.inits:
+        text += (f"\n`{LSUV}`: an orthogonal start, rescaled by `initializers.lsuv` until each "
+                 f"layer's Var z is 1 ± {LSUV_SETTINGS['tol']} on "
+                 f"{LSUV_SETTINGS['batch']:,} training images spread evenly over the "
+                 f"training set.\n")
     return (text + f"\n{describe(args)}. sd is the sample standard deviation over seeds. "
             f"Made by `{command}`.\n")
 
@@ -235,10 +307,11 @@ def plot(args: argparse.Namespace, by_init: dict[str, list[dict]]):
     fig, axes = report.subplots(1, 2, 11, 4.4)
     epochs = np.arange(1, args.epochs + 1)
     top = 0.0
-    for init, runs in by_init.items():
+    for i, (init, runs) in enumerate(by_init.items()):
         acc = 100 * np.array([r["history"]["test_accuracy"] for r in runs])
+        style = ("-", "--", ":")[i // 10 % 3]  # the 10 colours repeat; the line style does not
         for ax in axes:
-            (line,) = ax.plot(epochs, acc.mean(axis=0), label=init, lw=1.8)
+            (line,) = ax.plot(epochs, acc.mean(axis=0), label=init, lw=1.6, ls=style)
             ax.fill_between(epochs, acc.min(axis=0), acc.max(axis=0),
                             color=line.get_color(), alpha=0.2, lw=0)
         top = max(top, acc.max())
@@ -253,7 +326,8 @@ def plot(args: argparse.Namespace, by_init: dict[str, list[dict]]):
         ax.set_ylabel("test accuracy (%)")
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    report.legend_outside(fig, "right center", title="initializer")
+    many = len(by_init) > 10
+    report.legend_outside(fig, "right center", title="initializer", ncols=2 if many else 1)
     seeds = len(args.seeds)
     fig.suptitle(f"{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
                  f"eta {args.eta}, mini-batch {args.batch}, {args.train_size or 50_000} "
