@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import shlex
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,9 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
             runner.require_distributed()
         except runner.ClusterError as e:
             parser.exit(2, f"{parser.prog}: error: {e}\n")
+    elif getattr(args, "data_from", "client") != "client":
+        print(f"{parser.prog}: warning: --data-from {args.data_from} has no effect without "
+              f"--scheduler (the local pool's workers read the files here)", file=sys.stderr)
     sizes = getattr(args, "sizes", None)
     if sizes is not None and (sizes[0] != 784 or sizes[-1] != 10):
         parser.error(f"--sizes must start with 784 (pixels) and end with 10 (classes), "

@@ -90,7 +90,6 @@ def load(
     return _CACHE[key]
 
 
-
 # ---- data a sweep's client sends to its Dask workers (experiments.runner) ----
 
 
@@ -108,9 +107,10 @@ _CONVERTED: dict[str, tuple[Pair, Pair, Pair]] = {}
 
 
 def receive(dataset: str, arrays: mnist_loader.Arrays) -> None:
-    """From now on :func:`load` of ``dataset`` in this process returns
-    ``arrays`` (as :func:`raw_arrays` returns them), whatever its
-    ``data_dir``: what a Dask worker runs with the data its client sent."""
+    """From now on, :func:`load` of ``dataset`` in this process returns
+    ``arrays`` (uint8 images, as :func:`raw_arrays` returns them) converted
+    to float64 and split as the loader does, whatever its ``data_dir``: how
+    a Dask worker trains on the data its client sent."""
     if _RECEIVED.get(dataset) is not arrays:  # the same object again: converted already
         _RECEIVED[dataset] = arrays
         _CONVERTED.pop(dataset, None)

@@ -329,6 +329,13 @@ def test_without_dask_scheduler_says_what_to_install(monkeypatch, capsys):
         runner.Backend(scheduler="tcp://127.0.0.1:8786")
 
 
+def test_data_from_without_a_scheduler_is_a_warning(capsys):
+    args = compare_initializers.parse_args(["--data-from", "workers"])
+    assert args.scheduler is None
+    assert "warning: --data-from workers has no effect without --scheduler" in \
+        capsys.readouterr().err
+
+
 def test_the_local_backend_does_not_need_dask(mnist_dir, tmp_path, monkeypatch):
     for name in ("dask", "distributed"):
         monkeypatch.setitem(sys.modules, name, None)  # importing it would fail
