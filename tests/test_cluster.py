@@ -341,3 +341,12 @@ def test_the_local_backend_does_not_need_dask(mnist_dir, tmp_path, monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)  # importing it would fail
     _sweep(mnist_dir, tmp_path, "--jobs", "1", "--seeds", "1")
     assert len(_saved(tmp_path)) == 2
+
+
+@pytest.mark.slow
+def test_the_cluster_benchmark_runs_in_quick_mode(mnist_dir):
+    pytest.importorskip("distributed")
+    done = subprocess.run([sys.executable, "-m", "benchmarks.cluster", "--quick"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "records: the same bit for bit" in done.stdout
