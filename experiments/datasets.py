@@ -116,6 +116,12 @@ def receive(dataset: str, arrays: mnist_loader.Arrays) -> None:
         _CONVERTED.pop(dataset, None)
 
 
+def forget_received() -> None:
+    """Undo :func:`receive` for every data set, freeing the memory."""
+    _RECEIVED.clear()
+    _CONVERTED.clear()
+
+
 def _received(dataset: str, n_train: int | None) -> tuple[Pair, Pair, Pair]:
     if dataset not in _CONVERTED:
         a = _RECEIVED[dataset]

@@ -69,7 +69,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -85,6 +85,8 @@ DATA_FROM = ("client", "workers")
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up
 RETRIES = 2  # a run that raises on a Dask worker is tried this many times more
 INSTALL = 'pip install -e ".[cluster]"'
+_NEEDS = (f"the scheduler and every worker need this project, at this version, installed "
+          f"({INSTALL} in a checkout of it)")
 
 
 class ClusterError(RuntimeError):
@@ -280,9 +282,13 @@ def _client(backend: Backend, workers: int):
                 f"({type(e).__name__}: {e}); start one with `dask scheduler` and workers "
                 f"with `dask worker ADDRESS`, or use --scheduler local") from None
         try:
-            # By name, so a sweep reconnecting to the same cluster replaces it.
-            client.register_plugin(_worker_setup_plugin(cluster is not None),
-                                   name="nndl-init-worker-setup")
+            try:
+                # By name, so a sweep reconnecting to the same cluster replaces it.
+                client.register_plugin(_worker_setup_plugin(cluster is not None),
+                                       name="nndl-init-worker-setup")
+            except Exception as e:  # raised on a worker, re-raised here as text
+                raise ClusterError(f"the workers of {address} could not be set up ({e}); "
+                                   f"{_NEEDS}") from None
             yield client
         finally:
             client.close()
@@ -313,20 +319,32 @@ def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> I
                 except mnist_loader.DataError as e:  # --data-from workers
                     raise ClusterError(f"a worker cannot read the data: {e} (or send it "
                                        f"from here with --data-from client)") from None
+                except ImportError as e:
+                    raise ClusterError(f"a worker cannot import the sweep's code ({e}); "
+                                       f"{_NEEDS}") from None
+                except RuntimeError as e:
+                    if "deserializ" not in str(e):
+                        raise
+                    raise ClusterError(f"the scheduler or a worker cannot read the sweep's "
+                                       f"tasks; {_NEEDS}") from None
                 except distributed.KilledWorker as e:
                     raise ClusterError(f"a run ended every worker that ran it (out of "
                                        f"memory?), and Dask gave up: {e}") from None
                 if code != expected:
                     raise ClusterError(
                         f"the worker at {where} runs other code than this machine "
-                        f"(code {code} here {expected}: {fn.__module__}, network, "
-                        f"initializers or mnist_loader differ); install the same version "
-                        f"of the project on every worker")
+                        f"(code {code}, here {expected}: network, initializers, "
+                        f"mnist_loader, experiments.runner, experiments.datasets or "
+                        f"{fn.__module__} differ); {_NEEDS}")
                 future.release()
                 yield result
         except BaseException:
             client.cancel(futures)
             raise
+        if sent is not None:
+            # The workers may outlive the sweep: let them free the data.
+            with suppress(Exception):
+                client.run(datasets.forget_received)
 
 
 def _on_worker(fn: Callable[[Any], Any], task: Any, sent: tuple | None) -> tuple:
@@ -350,10 +368,14 @@ def _importable(fn: Callable) -> Callable:
 
 
 def code_version(fn: Callable) -> str:
-    """A short hash of the code that makes ``fn``'s numbers: its module
-    (unless it is ``__main__``, whose functions travel as code) and
-    :func:`experiments.records.code_version`'s modules."""
+    """A short hash of the code that runs ``fn`` on a worker and makes its
+    numbers: :func:`experiments.records.code_version`'s modules, this module,
+    :mod:`experiments.datasets` and ``fn``'s module (unless it is
+    ``__main__``, whose functions travel as code)."""
     digest = hashlib.sha256(records.code_version().encode())
+    modules = [__name__, datasets.__name__]
     if fn.__module__ != "__main__":
-        digest.update(Path(sys.modules[fn.__module__].__file__).read_bytes())
+        modules.append(fn.__module__)
+    for name in modules:
+        digest.update(Path(sys.modules[name].__file__).read_bytes())
     return digest.hexdigest()[:12]
