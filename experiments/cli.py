@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import initializers
 import mnist_loader
 import network
+from experiments import runner
 from experiments.datasets import DATASETS
 
 # The exit status of a script stopped by its input: a bad flag (argparse's
@@ -182,10 +183,35 @@ def add_training_args(parser: argparse.ArgumentParser, helps: dict[str, str] | N
         parser.add_argument("--" + name.replace("_", "-"), default=default, **spec)
 
 
+def add_sweep_args(parser: argparse.ArgumentParser) -> None:
+    """The flags that choose where a sweep's runs train (see
+    :mod:`experiments.runner`); ``--jobs`` comes from :func:`add_training_args`."""
+    parser.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS|local",
+        help="train the runs on a Dask cluster: the address of a running `dask scheduler` "
+             "(e.g. tcp://10.0.0.5:8786), or 'local' for a LocalCluster of --jobs worker "
+             "processes on this machine. Needs " + runner.INSTALL + ". Records are written "
+             "here, as on the local pool. Default: the local process pool.")
+    parser.add_argument(
+        "--data-from", choices=runner.DATA_FROM, default="client",
+        help="with --scheduler, how the workers get the data: 'client' sends it from here "
+             "once per worker; 'workers' has each worker read it from its own disk "
+             "(--data-dir if given, else its $MNIST_DATA_DIR). Default: %(default)s.")
+
+
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse ``argv``; a network for MNIST-shaped data (either data set) must
-    take the 784 pixels in and give the 10 classes out."""
+    take the 784 pixels in and give the 10 classes out.  ``--scheduler``
+    without Dask installed exits with one line that says what to install."""
     args = parser.parse_args(argv)
+    if getattr(args, "scheduler", None) is not None:
+        try:
+            runner.require_distributed()
+        except runner.ClusterError as e:
+            parser.exit(2, f"{parser.prog}: error: {e}\n")
+    elif getattr(args, "data_from", "client") != "client":
+        print(f"{parser.prog}: warning: --data-from {args.data_from} has no effect without "
+              f"--scheduler (the local pool's workers read the files here)", file=sys.stderr)
     sizes = getattr(args, "sizes", None)
     if sizes is not None and (sizes[0] != 784 or sizes[-1] != 10):
         parser.error(f"--sizes must start with 784 (pixels) and end with 10 (classes), "

@@ -33,9 +33,12 @@ Into ``--out`` go:
 * ``table.md``: final and best test accuracy per initializer, mean ± sample
   standard deviation over seeds.
 
-Runs are independent, so they go to a pool of ``--jobs`` processes; each run
-draws every random number from its own seed, so the numbers do not depend on
-``--jobs``.
+Runs are independent, so they go to a pool of ``--jobs`` processes, or with
+``--scheduler`` to a Dask cluster (:mod:`experiments.runner`); each run draws
+every random number from its own seed, so the numbers do not depend on
+``--jobs`` or on the backend.  Records are written here, by the client, as
+the runs finish.  Ctrl-C stops the sweep with one line; the same command
+resumes it.
 """
 
 from __future__ import annotations
@@ -140,8 +143,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "or --train-size say otherwise.")
     cli.add_training_args(
         p, jobs=runner.default_jobs(),
-        helps={"jobs": "runs trained at once, one process each. The results do not depend "
-                       "on it. Default: the number of cores (%(default)s)."})
+        helps={"jobs": "runs trained at once, one process each (with --scheduler local, the "
+                       "Dask workers). The results do not depend on it. Default: the number "
+                       "of cores (%(default)s)."})
+    cli.add_sweep_args(p)
     cli.add_data_args(p)
     cli.add_output_args(p, NAME)
     args = cli.parse_args(p, argv)
@@ -172,9 +177,10 @@ def record_path(out: Path, config: dict) -> Path:
 
 
 def train(task: dict) -> dict:
-    """Train one network as ``task["config"]`` says; write and return its record.
+    """Train one network as ``task["config"]`` says; return its record.
 
-    Module-level so that a pool worker can run it."""
+    Module-level so that a worker (of the pool or of a Dask cluster) can run
+    it.  The record is written by the client, as it arrives."""
     config, label = task["config"], task["label"]
     training, validation, test = datasets.load(config["dataset"], task["data_dir"],
                                              config["train_size"])
@@ -216,7 +222,6 @@ def train(task: dict) -> dict:
     }
     if init == LSUV:
         record["lsuv"] = [dataclasses.asdict(layer) for layer in lsuv_report]
-    records.write_json(Path(task["path"]), record)
     return record
 
 
@@ -232,9 +237,10 @@ def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
         if record is not None:
             done[config["init"], config["seed"]] = record
         else:
-            todo.append({"config": config, "path": str(path), "data_dir": args.data_dir})
+            todo.append({"config": config, "data_dir": args.data_dir})
+    backend = runner.backend(args)
     report.progress(f"{len(configs)} runs: {len(done)} reused from {args.out / 'runs'}, "
-                    f"{len(todo)} to train with {min(args.jobs, max(len(todo), 1))} process(es)")
+                    f"{len(todo)} to train with {backend.describe(len(todo))}")
     for i, task in enumerate(todo, 1):
         c = task["config"]
         task["label"] = f"[run {i}/{len(todo)} {c['init']} seed {c['seed']}]"
@@ -243,11 +249,14 @@ def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
         # a worker would only fail later, once per run.
         datasets.load(args.dataset, args.data_dir, args.train_size)
     start = time.perf_counter()
-    for record in runner.run_all(train, todo, args.jobs):
-        c = record["config"]
-        done[c["init"], c["seed"]] = record
-        report.progress(f"done {c['init']} seed {c['seed']}: final test "
-                        f"{100 * record['history']['test_accuracy'][-1]:.2f}%")
+    with runner.resumable(lambda: f"{len(done)} of {len(configs)} runs saved in "
+                                  f"{args.out / 'runs'}"):
+        for record in runner.run_all(train, todo, backend):
+            c = record["config"]
+            records.write_json(record_path(args.out, c), record)
+            done[c["init"], c["seed"]] = record
+            report.progress(f"done {c['init']} seed {c['seed']}: final test "
+                            f"{100 * record['history']['test_accuracy'][-1]:.2f}%")
     if todo:
         report.progress(f"trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     return {init: [done[init, seed] for seed in args.seeds] for init in args.inits}

@@ -60,6 +60,8 @@ def load(
     ``mnist_loader.DataNotFoundError`` rather than fetch missing files."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; valid: {', '.join(DATASETS)}")
+    if dataset in _RECEIVED:
+        return _received(dataset, n_train)
     # What decides where the loader looks: the argument, else the variable.
     key = (dataset, None if data_dir is None else str(data_dir),
            os.environ.get(ENV_VARS[dataset]), n_train)
@@ -71,3 +73,50 @@ def load(
         _CACHE[key] = (training, validation, test)
     return _CACHE[key]
 
+
+# ---- data a sweep's client sends to its Dask workers (experiments.runner) ----
+
+
+def raw_arrays(dataset: str, data_dir: str | os.PathLike | None = None) -> mnist_loader.Arrays:
+    """``dataset``'s four canonical files as found by :func:`load`, images as
+    uint8 (0-255): an eighth of the float64 size, for sending to workers."""
+    return mnist_loader.load_arrays(dataset, data_dir,
+                                    dtype=np.uint8, verbose=False)
+
+
+# In a Dask worker: the uint8 arrays the client sent, by data set, and their
+# float64 split, made once per worker process.
+_RECEIVED: dict[str, mnist_loader.Arrays] = {}
+_CONVERTED: dict[str, tuple[Pair, Pair, Pair]] = {}
+
+
+def receive(dataset: str, arrays: mnist_loader.Arrays) -> None:
+    """From now on, :func:`load` of ``dataset`` in this process returns
+    ``arrays`` (uint8 images, as :func:`raw_arrays` returns them) converted
+    to float64 and split as the loader does, whatever its ``data_dir``: how
+    a Dask worker trains on the data its client sent."""
+    if _RECEIVED.get(dataset) is not arrays:  # the same object again: converted already
+        _RECEIVED[dataset] = arrays
+        _CONVERTED.pop(dataset, None)
+
+
+def forget_received() -> None:
+    """Undo :func:`receive` for every data set, freeing the memory."""
+    _RECEIVED.clear()
+    _CONVERTED.clear()
+
+
+def _received(dataset: str, n_train: int | None) -> tuple[Pair, Pair, Pair]:
+    if dataset not in _CONVERTED:
+        a = _RECEIVED[dataset]
+        # As mnist_loader.load_data does it: pixel / 255 in float64, the
+        # last VALIDATION_SIZE training images held out.
+        train = np.divide(a.train_images, 255, dtype=np.float64)
+        test = np.divide(a.test_images, 255, dtype=np.float64)
+        n = len(train) - mnist_loader.VALIDATION_SIZE
+        _CONVERTED[dataset] = ((train[:n], a.train_labels[:n]),
+                               (train[n:], a.train_labels[n:]), (test, a.test_labels))
+    training, validation, test = _CONVERTED[dataset]
+    if n_train is not None:
+        training = (training[0][:n_train], training[1][:n_train])
+    return training, validation, test

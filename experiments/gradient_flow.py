@@ -15,6 +15,10 @@ initialization and after every epoch, the norm of the mean ``dC/db`` of each
 layer over the first ``--images`` training images (1,000 by default).
 
     python -m experiments.gradient_flow
+
+Each initializer's run is recorded in ``--out``/``runs/`` as it finishes and
+reused by the same command (a killed run resumes); ``--jobs`` and
+``--scheduler`` choose where the runs train (:mod:`experiments.runner`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +37,8 @@ from experiments import cli, datasets, records, report, runner
 from experiments.compare_initializers import DEFAULT_INITS
 
 NAME = "gradient_flow"
+_FORMAT = "nndl-init gradient_flow run"
+_VERSION = 1
 
 
 def bias_gradient_norms(net: network.Network, data) -> list[float]:
@@ -55,32 +62,75 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "Default: %(default)s.")
     cli.add_training_args(p, batch=10, eta=3.0, cost="quadratic", activation="sigmoid",
                              train_size=None, jobs=runner.default_jobs())
+    cli.add_sweep_args(p)
     cli.add_data_args(p)
     cli.add_output_args(p, NAME)
     args = cli.parse_args(p, argv)
     return args
 
 
+def run_config(args: argparse.Namespace, init: str) -> dict:
+    """Everything that determines one initializer's numbers (not the data
+    folder, not where it trains)."""
+    return {"dataset": args.dataset, "sizes": args.sizes, "init": init, "seed": args.seed,
+            "epochs": args.epochs, "mini_batch_size": args.batch, "eta": args.eta,
+            "cost": args.cost, "activation": args.activation,
+            "train_size": args.train_size or 50_000, "images": args.images, "dtype": "float64"}
+
+
+def record_path(out: Path, config: dict) -> Path:
+    return out / "runs" / f"{config['init']}-{records.config_key(config)}.json"
+
+
 def train(task: dict) -> dict:
-    """One initializer: norms per layer at init and after each epoch (pool worker)."""
-    a = task["args"]
-    training, _, test = datasets.load(a["dataset"], a["data_dir"], a["train_size"])
-    probe = (training[0][:a["images"]], training[1][:a["images"]])
-    net = network.Network(a["sizes"], task["init"], seed=a["seed"], cost=a["cost"],
-                          activation=a["activation"])
+    """One initializer: norms per layer at init and after each epoch; returns
+    the run's record (a worker runs this; the client writes the record)."""
+    c = task["config"]
+    training, _, test = datasets.load(c["dataset"], task["data_dir"], c["train_size"])
+    probe = (training[0][:c["images"]], training[1][:c["images"]])
+    net = network.Network(c["sizes"], c["init"], seed=c["seed"], cost=c["cost"],
+                          activation=c["activation"])
     norms = [bias_gradient_norms(net, probe)]
 
     def record(epoch, net, history):
         norms.append(bias_gradient_norms(net, probe))
-        report.progress(f"[{task['init']}] epoch {epoch + 1}/{a['epochs']}: ||dC/db|| "
+        report.progress(f"[{c['init']}] epoch {epoch + 1}/{c['epochs']}: ||dC/db|| "
                         + " ".join(f"{n:.2e}" for n in norms[-1])
                         + f"; test {100 * history.test_accuracy[-1]:.2f}%")
 
     start = time.perf_counter()
-    history = net.SGD(training, a["epochs"], a["batch"], a["eta"], test_data=test,
+    history = net.SGD(training, c["epochs"], c["mini_batch_size"], c["eta"], test_data=test,
                       verbose=False, callback=record)
-    return {"init": task["init"], "norms": norms, "test_accuracy": history.test_accuracy,
-            "seconds": time.perf_counter() - start}
+    return {"format": _FORMAT, "version": _VERSION, "key": records.config_key(c),
+            "config": c, "versions": records.versions(), "init": c["init"], "norms": norms,
+            "test_accuracy": history.test_accuracy, "seconds": time.perf_counter() - start}
+
+
+def sweep(args: argparse.Namespace) -> list[dict]:
+    """Run (or reuse) one training per initializer; return the records in
+    the order of ``--inits``."""
+    done: dict[str, dict] = {}
+    todo = []
+    code = records.code_version()
+    for init in args.inits:
+        config = run_config(args, init)
+        record = records.read_record(record_path(args.out, config), config, _FORMAT,
+                                     _VERSION, code)
+        if record is not None:
+            done[init] = record
+        else:
+            todo.append({"config": config, "data_dir": args.data_dir})
+    backend = runner.backend(args)
+    report.progress(f"{len(args.inits)} runs: {len(done)} reused from {args.out / 'runs'}, "
+                    f"{len(todo)} to train with {backend.describe(len(todo))}")
+    if todo:
+        datasets.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
+    with runner.resumable(lambda: f"{len(done)} of {len(args.inits)} runs saved in "
+                                  f"{args.out / 'runs'}"):
+        for record in runner.run_all(train, todo, backend):
+            records.write_json(record_path(args.out, record["config"]), record)
+            done[record["init"]] = record
+    return [done[init] for init in args.inits]
 
 
 def plot(args: argparse.Namespace, results: list[dict]):
@@ -134,16 +184,11 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    datasets.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
-    shared = {k: getattr(args, k) for k in ("dataset", "data_dir", "train_size", "images",
-                                            "sizes", "seed", "cost", "activation", "epochs",
-                                            "batch", "eta")}
-    tasks = [{"init": init, "args": shared} for init in args.inits]
-    done = {r["init"]: r for r in runner.run_all(train, tasks, args.jobs)}
-    results = [done[init] for init in args.inits]
+    results = sweep(args)
     command = cli.command_line(f"experiments.{NAME}", argv)
     record = {"command": command, "versions": records.versions(),
-              "results": [{**r, "norms": r["norms"]} for r in results]}
+              "results": [{k: r[k] for k in ("init", "norms", "test_accuracy", "seconds")}
+                          for r in results]}
     report.publish(args, NAME, plot(args, results), table(args, results, command), record)
     return 0
 
