@@ -162,10 +162,20 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
                lambda level: math.atanh(math.sqrt(1 - level)), None),
     Activation("relu", lambda z: np.maximum(z, 0), lambda a: (a > 0).astype(a.dtype), 1.0,
                None, 0.0),
-    # Not offered by network.py yet; here so that diagnostics is ready for it.
     Activation("softsign", lambda z: z / (1 + np.abs(z)), lambda a: (1 - np.abs(a)) ** 2, 1.0,
                lambda level: 1 / math.sqrt(level) - 1, None),
+    # The output layer of the log-likelihood cost (book ch. 3, "Softmax"): its
+    # output error is a - y, so no derivative is needed; it never saturates
+    # unit by unit (the outputs compete), so flat_z is None.
+    Activation("softmax", lambda z: network.softmax(z), lambda a: np.ones_like(a), 1.0,
+               None, None),
 )}
+
+
+def output_activation(cost: str) -> str:
+    """The output layer's function for ``cost``, as ``network.Network`` has it:
+    a softmax for the log-likelihood, else a sigmoid."""
+    return "softmax" if cost == "log_likelihood" else "sigmoid"
 
 
 def activation(name: str) -> Activation:
@@ -267,14 +277,15 @@ def forward(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.n
 
 
 def backward(weights: Sequence[np.ndarray], activations: Sequence[np.ndarray], Y: np.ndarray,
-             hidden: str = "sigmoid", output: str = "sigmoid", cost: str = "quadratic"
+             hidden: str = "sigmoid", output: str | None = None, cost: str = "quadratic"
              ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The mean gradient ``(nabla_b, nabla_w)`` of the cost over the rows of a
     forward pass's ``activations``, for targets ``Y`` (n, sizes[-1]), in the
     shapes of the biases and weights (the book's backpropagation, chapter 2,
-    for a whole batch).  ``cost`` is ``"quadratic"`` or ``"cross_entropy"``;
-    the output error is ``a - y``, times ``f'(z)`` for the quadratic cost."""
-    acts = layer_activations(hidden, output, len(weights))
+    for a whole batch).  ``cost`` is ``"quadratic"``, ``"cross_entropy"`` or
+    ``"log_likelihood"`` (``output`` defaults to the cost's: a softmax for the
+    last); the output error is ``a - y``, times ``f'(z)`` for the quadratic cost."""
+    acts = layer_activations(hidden, output or output_activation(cost), len(weights))
     a = activations[-1]
     delta = a - Y
     if cost == "quadratic":
@@ -293,11 +304,12 @@ def backward(weights: Sequence[np.ndarray], activations: Sequence[np.ndarray], Y
 
 
 def gradient(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.ndarray,
-             y: np.ndarray, hidden: str = "sigmoid", output: str = "sigmoid",
+             y: np.ndarray, hidden: str = "sigmoid", output: str | None = None,
              cost: str = "quadratic") -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The mean gradient of the cost over the rows of ``X``, for integer labels
     ``y`` (n,) or targets (n, sizes[-1]): ``backward`` after ``forward``.
     Equal, bit for bit, to ``network.Network.gradient`` in float64."""
+    output = output or output_activation(cost)  # as network.Network has it
     _, activations = forward(weights, biases, X, hidden, output)
     return backward(weights, activations, _targets(y, len(biases[-1])), hidden, output, cost)
 
@@ -306,8 +318,12 @@ def cost_value(z: np.ndarray, a: np.ndarray, Y: np.ndarray, cost: str) -> float:
     """The mean cost over examples of output ``z`` and ``a = f(z)`` against
     targets ``Y``: quadratic ``|a - y|^2 / 2`` or cross-entropy, the latter as
     ``softplus(z) - y z``, which is finite for every ``z``."""
-    per_example = (np.logaddexp(0, z) - Y * z if cost == "cross_entropy"
-                   else 0.5 * (a - Y) ** 2)
+    if cost == "log_likelihood":
+        per_example = network._log_likelihood(z, Y)
+    elif cost == "cross_entropy":
+        per_example = np.logaddexp(0, z) - Y * z
+    else:
+        per_example = 0.5 * (a - Y) ** 2
     return float(per_example.sum()) / len(Y)
 
 
@@ -577,8 +593,9 @@ def _model(net: Any, activation_: str | None, cost: Any) -> _Model:
         net, source = _load(Path(net)), f"file {net}"
     elif isinstance(net, tuple | list) and len(net) == 2 and not hasattr(net, "weights"):
         weights, biases = net
-        return _from_lists(weights, biases, activation_ or "sigmoid", "sigmoid",
-                           _cost_name(cost or "quadratic"), "(weights, biases) lists")
+        cost_ = _cost_name(cost or "quadratic")
+        return _from_lists(weights, biases, activation_ or "sigmoid", output_activation(cost_),
+                           cost_, "(weights, biases) lists")
     else:
         source = f"{type(net).__module__}.{type(net).__name__}"
     for attribute in ("sizes", "weights", "biases"):
@@ -593,7 +610,7 @@ def _model(net: Any, activation_: str | None, cost: Any) -> _Model:
     if cost is not None and _cost_name(cost) != own_cost:
         raise ValueError(f"the network's cost is {own_cost!r}, not {_cost_name(cost)!r}")
     model = _from_lists(net.weights, net.biases, own_activation,
-                        getattr(net, "output_activation", "sigmoid"), own_cost, source)
+                        output_activation(own_cost), own_cost, source)
     if list(net.sizes) != model.sizes:
         raise ValueError(f"the network's sizes {list(net.sizes)} do not match its weights' "
                          f"shapes, which give {model.sizes}")

@@ -53,8 +53,11 @@ import numpy as np
 import blas
 import initializers
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-COSTS = ("quadratic", "cross_entropy")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "softsign")
+# "log_likelihood" is the book's log-likelihood cost C = -ln a_y, which goes
+# with a softmax output layer (chapter 3, "Softmax"); the other two costs go
+# with a sigmoid output layer.
+COSTS = ("quadratic", "cross_entropy", "log_likelihood")
 _FORMAT = "nndl-init network"
 
 
@@ -128,6 +131,55 @@ def _relu_(z: np.ndarray) -> np.ndarray:
     return np.maximum(z, 0, out=z)
 
 
+def softsign(z: np.ndarray) -> np.ndarray:
+    """The softsign ``z / (1 + |z|)``, in (-1, 1), for any finite ``z``.
+
+    One of the three activations of Glorot & Bengio (2010), "Understanding
+    the difficulty of training deep feedforward neural networks": like
+    ``tanh``, but its tails approach +-1 polynomially, not exponentially, so
+    its units saturate less.
+    Its derivative is ``1 / (1 + |z|)**2``, which is ``(1 - |a|)**2`` in terms
+    of the output ``a``."""
+    return _softsign_(np.array(z, dtype=np.result_type(z, np.float32), copy=True))
+
+
+def softsign_prime(z: np.ndarray) -> np.ndarray:
+    """Derivative of the softsign, ``1 / (1 + |z|)**2``."""
+    return _softsign_prime_from_output(softsign(z))
+
+
+def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The softmax ``a_j = exp(z_j) / sum_k exp(z_k)`` along ``axis`` (the
+    book's chapter 3, "Softmax"), for any finite ``z`` without overflow.
+
+    The default takes each *row* as one example's weighted inputs, the
+    network's layout for a mini-batch; for the book's column ``z`` of shape
+    ``(n_out, 1)`` pass ``axis=0``.  The largest ``z_k`` is subtracted
+    first: the ratios are unchanged and every exponential is at most 1."""
+    z = np.array(z, dtype=np.result_type(z, np.float32), copy=True)
+    z = np.moveaxis(z, axis, -1)
+    shape = z.shape
+    return np.moveaxis(_softmax_(z.reshape(-1, shape[-1])).reshape(shape), -1, axis)
+
+
+def _softsign_(z: np.ndarray) -> np.ndarray:
+    d = np.abs(z)
+    d += _ONE.get(z.dtype, 1)  # 1 + |z| is finite for every finite z: at most max
+    z /= d
+    return z
+
+
+def _softmax_(z: np.ndarray) -> np.ndarray:
+    # Rows are examples.  z - max(z) is at most 0, so exp never overflows;
+    # the difference itself overflows only where z spans more than the float
+    # range, and there it is -inf, whose exp is exactly the right 0.
+    with np.errstate(over="ignore"):
+        z -= np.maximum.reduce(z, axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= np.add.reduce(z, axis=1, keepdims=True)  # at least 1: the max's exp is 1
+    return z
+
+
 def _sigmoid_prime_from_output(a: np.ndarray) -> np.ndarray:
     p = _ONE.get(a.dtype, 1) - a
     p *= a  # one temporary, not two; (1 - a) * a is a * (1 - a) bit for bit
@@ -143,10 +195,18 @@ def _relu_prime_from_output(a: np.ndarray) -> np.ndarray:
     return (a > 0).astype(a.dtype)
 
 
+def _softsign_prime_from_output(a: np.ndarray) -> np.ndarray:
+    p = np.abs(a)  # 1 / (1 + |z|) = 1 - |a|
+    np.subtract(_ONE.get(a.dtype, 1), p, out=p)
+    p *= p
+    return p
+
+
 _ACTIVATION_FNS = {
     "sigmoid": (_sigmoid_, _sigmoid_prime_from_output),
     "tanh": (lambda z: np.tanh(z, out=z), _tanh_prime_from_output),
     "relu": (_relu_, _relu_prime_from_output),
+    "softsign": (_softsign_, _softsign_prime_from_output),
 }
 
 
@@ -270,7 +330,10 @@ def _backprop(plan: _Plan, X: np.ndarray, Y: np.ndarray, scale, update: _Update 
     """
     activations = _forward(plan, X)
     a = activations[-1]
-    delta = a - Y  # the output error dC/dz, for cross-entropy
+    # The output error dC/dz: a - y for cross-entropy with a sigmoid output
+    # layer and for the log-likelihood with a softmax one (the book's eq. 66
+    # and its softmax exercise); the quadratic cost multiplies in sigma'(z).
+    delta = a - Y
     if plan.quadratic:
         delta *= _sigmoid_prime_from_output(a)
     delta *= scale
@@ -607,10 +670,13 @@ class Network:
         a number (a constant) or a function like ``init``.  ``None`` keeps the
         scheme's own; with a function ``init`` that means zeros.
     activation : the hidden layers' function, ``"sigmoid"`` (the book's),
-        ``"tanh"`` or ``"relu"``.  The output layer is always a sigmoid.
-    cost : ``"quadratic"`` (chapter 1) or ``"cross_entropy"`` (chapter 3);
-        the book's ``network2`` spellings ``QuadraticCost``, ``CrossEntropyCost``
-        and ``"cross-entropy"`` are accepted too.  ``net.cost`` is the name.
+        ``"tanh"``, ``"relu"`` or ``"softsign"`` (``z / (1 + |z|)``, Glorot &
+        Bengio 2010).
+    cost : ``"quadratic"`` (chapter 1) or ``"cross_entropy"`` (chapter 3),
+        both with a sigmoid output layer, or ``"log_likelihood"`` (chapter 3's
+        ``C = -ln a_y``), with a softmax output layer.  The book's ``network2``
+        spellings ``QuadraticCost``, ``CrossEntropyCost`` and ``"cross-entropy"``
+        are accepted too.  ``net.cost`` is the name.
     dtype : ``np.float64`` (default) or ``np.float32``.
 
     Bad settings, data or parameters raise ``ValueError`` or ``TypeError``
@@ -697,7 +763,8 @@ class Network:
     def _plan(self) -> _Plan:
         """What a pass over the layers needs, looked up once per pass."""
         hidden, prime = _ACTIVATION_FNS[self.activation]
-        functions = [hidden] * (self.num_layers - 2) + [_sigmoid_]  # the output is a sigmoid
+        output = _softmax_ if self.cost == "log_likelihood" else _sigmoid_
+        functions = [hidden] * (self.num_layers - 2) + [output]
         return _Plan(self.weights, [w.T for w in self.weights], [b.T for b in self.biases],
                      functions, prime, self.cost == "quadratic")
 
@@ -900,6 +967,8 @@ class Network:
             # -y ln a - (1-y) ln(1-a) with a = sigmoid(z) is softplus(z) - y z:
             # finite for every z, where the log form gives inf - inf.
             per_example = np.logaddexp(0, z) - data.Y * z
+        elif self.cost == "log_likelihood":
+            per_example = _log_likelihood(z, data.Y)
         else:
             per_example = 0.5 * (activations[-1] - data.Y) ** 2
         cost = float(per_example.sum()) / len(data)
@@ -1037,6 +1106,28 @@ def _network2_meta(meta: dict, path: Path) -> dict:
     return {"format": _FORMAT, "sizes": meta["sizes"], "activation": "sigmoid",
             "cost": meta["cost"], "dtype": meta.get("dtype", "float64"), "init": None,
             "seed": None}
+
+
+# A quarter of the largest float: two such numbers differ by at most half of it.
+_Z_MAX = {t: np.array(np.finfo(t).max / 4, dtype=t) for t in _FLOATS}
+
+
+def _log_likelihood(z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The log-likelihood cost ``-sum_j y_j ln a_j`` of each row, ``a`` the
+    softmax of ``z``: ``-ln a_y`` for a one-hot target ``y``.
+
+    ``-ln a_j = logsumexp(z) - z_j = (m - z_j) + ln sum_k exp(z_k - m)``, ``m``
+    the row's largest ``z``: finite for every finite ``z``, where ``ln a`` is
+    ``-inf`` once ``a_j`` underflows.  ``z`` is first clipped to a quarter of
+    the float range (``|z| > 4e307`` in float64), so that ``m - z_j`` cannot
+    overflow either.  The gradient with respect to ``z`` is ``a - y`` when each
+    target sums to 1, as one-hot targets do: the output error of training."""
+    z = np.clip(z, -_Z_MAX[z.dtype], _Z_MAX[z.dtype])
+    m = np.maximum.reduce(z, axis=1, keepdims=True)
+    gap = m - z  # >= 0
+    log_sum = np.log(np.add.reduce(np.exp(-gap), axis=1))  # in [0, ln n_out]
+    with np.errstate(over="ignore"):  # only targets far outside [0, 1] could overflow here
+        return np.add.reduce(Y * gap, axis=1) + np.add.reduce(Y, axis=1) * log_sum
 
 
 def _draws(init, bias_init):

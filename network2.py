@@ -105,12 +105,13 @@ class Network:
 
     def __init__(self, sizes: list[int], cost=CrossEntropyCost, *, seed: int | None = None,
                  init: str = "chapter3", dtype=np.float64) -> None:
-        self.network = network.Network(sizes, init, seed, cost=cost, dtype=dtype)
+        self.network = network.Network(sizes, init, seed, cost=_book_cost(cost), dtype=dtype)
 
     @classmethod
     def from_network(cls, net: network.Network) -> Network:
         """The book's interface over an existing ``network.Network`` (the two
         share the arrays: training either trains both)."""
+        _book_cost(net.cost)
         face = cls.__new__(cls)
         face.network = net
         return face
@@ -148,7 +149,7 @@ class Network:
 
     @cost.setter
     def cost(self, value) -> None:
-        self.network.cost = network._cost_name(value)
+        self.network.cost = _book_cost(value)
 
     @property
     def seed(self) -> int | None:
@@ -304,6 +305,17 @@ def load(filename: str | os.PathLike) -> Network:
     """Load a network saved by :meth:`Network.save`, by the book's own
     ``network2.py``, or by ``network.Network.save``.  Never unpickles."""
     return Network.from_network(network.Network.load(filename))
+
+
+def _book_cost(cost) -> str:
+    """The engine's name of one of chapter 3's two costs; the engine's
+    ``"log_likelihood"`` (a softmax output layer) has no class here."""
+    name = network._cost_name(cost)
+    if name not in _COST_CLASSES:
+        raise ValueError(f"unknown cost {cost!r} for network2: the book's network2 has "
+                         f"QuadraticCost and CrossEntropyCost; use network.Network(..., "
+                         f"cost={name!r}) for this one")
+    return name
 
 
 def _form(data) -> str | None:

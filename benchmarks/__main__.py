@@ -35,6 +35,7 @@ SCRIPTS = {
     "chapter1": "target 7: chapter 1 and the main job, end to end",
     "diagnose": "issue 11: diagnose costs a small fraction of an epoch",
     "threads": "issue 16: training's own choice of BLAS threads against one thread",
+    "depth": "issue 14: Glorot & Bengio's 5 x 1000 network against the matrix-multiply rate",
     "load": "(mnist_loader's speed)",
 }
 

@@ -132,8 +132,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "output 10. Default: {default}.",
                "eta": "learning rate. Default: %(default)s (the book's for the quadratic "
                       "cost; chapter 3 uses 0.5 with cross-entropy).",
-               "activation": "hidden-layer activation (the output layer is always a "
-                             "sigmoid). Default: %(default)s.",
+               "activation": "hidden-layer activation (the output layer is a sigmoid, or a "
+                             "softmax with --cost log_likelihood). Default: %(default)s.",
                "train_size": "train on the first N of the 50,000 training images. Default: "
                              f"all ({QUICK_TRAIN} with --quick). Validation and test stay "
                              "whole."})

@@ -97,12 +97,13 @@ def test_gradient_is_the_networks_bit_for_bit(activation, cost):
         for a, b in zip(want[0] + want[1], got[0] + got[1]):
             assert np.array_equal(a, b), init
         zs, activations = net.forward(X)
-        zs2, activations2 = diagnostics.forward(net.weights, net.biases, X, activation)
+        zs2, activations2 = diagnostics.forward(net.weights, net.biases, X, activation,
+                                                diagnostics.output_activation(cost))
         assert all(np.array_equal(a, b) for a, b in zip(zs + activations, zs2 + activations2))
 
 
 @pytest.mark.parametrize("cost", network.COSTS)
-@pytest.mark.parametrize("activation", list(diagnostics.ACTIVATIONS))  # softsign too
+@pytest.mark.parametrize("activation", [a for a in diagnostics.ACTIVATIONS if a != "softmax"])
 def test_gradient_matches_finite_differences(activation, cost):
     rng = np.random.default_rng(3)
     sizes = [5, 4, 3, 3]
@@ -112,7 +113,8 @@ def test_gradient_matches_finite_differences(activation, cost):
     Y = np.eye(3)[y]
 
     def cost_of() -> float:
-        zs, acts = diagnostics.forward(weights, biases, X, activation)
+        zs, acts = diagnostics.forward(weights, biases, X, activation,
+                                       diagnostics.output_activation(cost))
         return diagnostics.cost_value(zs[-1], acts[-1], Y, cost)
 
     nabla_b, nabla_w = diagnostics.gradient(weights, biases, X, y, activation, cost=cost)

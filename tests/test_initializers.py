@@ -67,6 +67,7 @@ def expected_weight_moments(name, fan_in, fan_out):
 EXPECTED_BIASES = {  # (mean, variance) of one bias
     "rand": (0.5, 1 / 12), "randn": (0.0, 1.0), "chapter3": (0.0, 1.0),
     "zeros": (0.0, 0.0), "xavier_uniform": (0.0, 0.0), "xavier_normal": (0.0, 0.0),
+    "glorot_standard": (0.0, 0.0),
     "lecun_normal": (0.0, 0.0), "lecun_uniform": (0.0, 0.0),
     "he_normal": (0.0, 0.0), "he_uniform": (0.0, 0.0),
     **dict.fromkeys(["glorot_standard", "xavier_truncated_normal", "lecun_truncated_normal",

@@ -24,22 +24,34 @@ def ref_sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def ref_softmax(z):
+    e = np.exp(z)
+    return e / np.sum(e)
+
+
 REF_ACT = {
     "sigmoid": (ref_sigmoid, lambda z: ref_sigmoid(z) * (1 - ref_sigmoid(z))),
     "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
     "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
+    "softsign": (lambda z: z / (1 + np.abs(z)), lambda z: 1 / (1 + np.abs(z)) ** 2),
 }
+
+
+def ref_output(z, cost):
+    """The output layer: a softmax with the log-likelihood cost, else a sigmoid."""
+    return ref_softmax(z) if cost == "log_likelihood" else ref_sigmoid(z)
 
 
 def ref_backprop(weights, biases, x, y, activation="sigmoid", cost="quadratic"):
     """The book's backprop for one column example, with a choice of hidden
-    activation and cost; the output layer is a sigmoid."""
+    activation and cost; the output layer is a sigmoid, or a softmax with the
+    log-likelihood cost (whose output error is also a - y, the book's ch. 3)."""
     f, f_prime = REF_ACT[activation]
     a, activations, zs = x, [x], []
     for l, (w, b) in enumerate(zip(weights, biases)):
         z = w @ a + b
         zs.append(z)
-        a = ref_sigmoid(z) if l == len(weights) - 1 else f(z)
+        a = ref_output(z, cost) if l == len(weights) - 1 else f(z)
         activations.append(a)
     delta = activations[-1] - y
     if cost == "quadratic":
@@ -71,9 +83,11 @@ def ref_cost(weights, biases, x, y, activation, cost):
     a = x
     for l, (w, b) in enumerate(zip(weights, biases)):
         z = w @ a + b
-        a = ref_sigmoid(z) if l == len(weights) - 1 else f(z)
+        a = ref_output(z, cost) if l == len(weights) - 1 else f(z)
     if cost == "quadratic":
         return 0.5 * float(np.sum((a - y) ** 2))
+    if cost == "log_likelihood":
+        return float(-np.log(a[int(np.argmax(y)), 0]))  # C = -ln a_y
     return float(np.sum(-y * np.log(a) - (1 - y) * np.log(1 - a)))
 
 
@@ -248,6 +262,106 @@ def test_sigmoid_is_stable_and_accurate():
     s32 = network.sigmoid(np.array([-1e6, -100.0, 0.0, 100.0], dtype=np.float32))
     assert s32.dtype == np.float32 and s32[0] < 1e-38 and s32[2] == 0.5 and s32[3] == 1.0
     assert network.sigmoid(np.float64(0.3)).shape == ()
+
+
+# ---- softsign, softmax and the log-likelihood cost ------------------------------
+
+EXTREME = [-np.inf, -1e300, -1e30, -40.0, -1.0, -1e-300, 0.0, 1e-300, 1.0, 40.0, 1e30, 1e300,
+           np.inf]  # clipped to the largest finite float of each dtype before use
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softsign_is_finite_and_exact_at_any_z(dtype):
+    big = np.finfo(dtype).max
+    z = np.clip(np.array(EXTREME), -big, big).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a, p = network.softsign(z), network.softsign_prime(z)
+    assert a.dtype == p.dtype == dtype
+    assert np.all(np.abs(a) <= 1) and np.all((p >= 0) & (p <= 1))
+    assert a[0] == -1 and a[-1] == 1 and p[0] == 0 and a[6] == 0 and p[6] == 1
+    moderate = np.linspace(-50, 50, 1001)
+    np.testing.assert_allclose(network.softsign(moderate), moderate / (1 + abs(moderate)),
+                               rtol=1e-15)
+    np.testing.assert_allclose(network.softsign_prime(moderate),
+                               1 / (1 + abs(moderate)) ** 2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_is_a_distribution_at_any_z(dtype):
+    big = np.finfo(dtype).max
+    rng = np.random.default_rng(0)
+    z = np.clip(rng.choice(EXTREME, size=(200, 10)), -big, big).astype(dtype)
+    z[0] = big  # all equal and huge
+    z[1] = [big, -big] * 5  # a spread beyond the float range
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = network.softmax(z)
+    assert a.dtype == dtype and np.all(np.isfinite(a)) and np.all(a >= 0)
+    np.testing.assert_allclose(a.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_allclose(a[0], 0.1, rtol=1e-6)
+    np.testing.assert_array_equal(a[1], np.array([0.2, 0] * 5, dtype=dtype))
+    moderate = rng.standard_normal((5, 10)) * 10
+    want = np.exp(moderate) / np.exp(moderate).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(network.softmax(moderate), want, rtol=1e-13)
+    np.testing.assert_allclose(network.softmax(moderate.T, axis=0), want.T, rtol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_log_likelihood_cost_is_finite_at_any_z(dtype):
+    # A [2, 3] network whose weights make z any value we like: z = w @ x for x = (1, 0).
+    big = float(np.finfo(dtype).max)
+    net = network.Network([2, 3], init="zeros", cost="log_likelihood", dtype=dtype)
+    x = np.array([[1.0, 0.0]], dtype=dtype)
+    for z in ([big, -big, 0.0], [1e30, -1e30, 0.0], [0.0, 0.0, 0.0], [-big, -big, -big],
+              [40.0, -40.0, 1.0]):
+        net.weights[0] = np.array([[z[0], 0], [z[1], 0], [z[2], 0]], dtype=dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            costs = [net.total_cost((x, np.array([label]))) for label in range(3)]
+            out = net.feedforward(x.T)
+        assert all(math.isfinite(c) and c >= 0 for c in costs), (z, costs)
+        assert np.all(np.isfinite(out)) and float(out.sum()) == pytest.approx(1, rel=1e-6)
+        # -ln a_y, where it does not underflow; a gap of g costs about g otherwise.
+        z64 = [float(v) for v in np.array(z, dtype=dtype)]  # Python floats: inf, no warning
+        m = max(z64)
+        for label in range(3):
+            gap = m - z64[label]
+            if gap < 30:
+                want = gap + math.log(sum(math.exp(v - m) for v in z64))
+                assert costs[label] == pytest.approx(want, rel=1e-5, abs=1e-6)
+            else:
+                assert costs[label] >= min(gap, big / 4) * (1 - 1e-6)
+
+
+def test_log_likelihood_cost_is_the_mean_of_minus_ln_a_y():
+    net = network.Network([784, 20, 10], init="xavier_normal", bias_init="randn", seed=2,
+                          activation="softsign", cost="log_likelihood")
+    data = book_data(25, seed=3)
+    want = np.mean([ref_cost(net.weights, net.biases, x, y, "softsign", "log_likelihood")
+                    for x, y in data])
+    assert net.total_cost(data) == pytest.approx(want, rel=1e-12)
+    assert net.total_cost(data) == pytest.approx(net.total_cost(as_arrays(data)), rel=1e-12)
+    np.testing.assert_allclose(net.feedforward(data[0][0]).sum(), 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cost", ["log_likelihood", "cross_entropy"])
+@pytest.mark.parametrize("activation", ["softsign", "tanh"])
+def test_float32_gradients_agree_with_float64(activation, cost):
+    net64 = network.Network([784, 40, 30, 10], init="xavier_uniform", seed=4,
+                            activation=activation, cost=cost)
+    net32 = network.Network([784, 40, 30, 10], init="zeros", seed=4, activation=activation,
+                            cost=cost, dtype=np.float32)
+    net32.weights = [w.astype(np.float32) for w in net64.weights]
+    net32.biases = [b.astype(np.float32) for b in net64.biases]
+    data = book_data(20, seed=5)
+    (b64, w64), (b32, w32) = net64.gradient(data), net32.gradient(data)
+    for g64, g32 in zip(b64 + w64, b32 + w32):
+        assert g32.dtype == np.float32
+        np.testing.assert_allclose(g32, g64, rtol=2e-3, atol=2e-3 * np.abs(g64).max())
+    history = net32.SGD(data, 2, 5, 0.1, test_data=data, verbose=False)
+    assert all(p.dtype == np.float32 for p in net32.weights + net32.biases)
+    assert all(math.isfinite(c) for c in history.test_cost)
 
 
 def test_rand_init_training_raises_no_overflow_warning():

@@ -1,0 +1,195 @@
+"""experiments.depth (Glorot & Bengio 2010 on MNIST): its measures, its
+arguments, its choice of learning rate, and a tiny run end to end that
+resumes.  The end-to-end test uses a few hundred real MNIST images (skipped,
+with the reason, when the data is absent)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import network
+from experiments import depth
+
+# ---- the measures ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("cost", depth.CHECKED_COSTS)
+@pytest.mark.parametrize("activation", ["tanh", "softsign", "sigmoid", "relu"])
+def test_backprop_errors_are_each_examples_bias_gradient(activation, cost):
+    net = network.Network([12, 9, 7, 5], init="xavier_uniform", bias_init="randn", seed=1,
+                          activation=activation, cost=cost)
+    rng = np.random.default_rng(2)
+    X, labels = rng.standard_normal((6, 12)), rng.integers(0, 5, 6)
+    errors = depth.backprop_errors(net, X, labels)
+    assert [e.shape for e in errors] == [(6, 9), (6, 7), (6, 5)]
+    for i in range(6):
+        nabla_b, _ = net.backprop(X[i].reshape(-1, 1), int(labels[i]))
+        for l, nb in enumerate(nabla_b):
+            np.testing.assert_allclose(errors[l][i], nb.ravel(), rtol=1e-12, atol=1e-15)
+
+
+def test_backprop_errors_refuse_the_quadratic_cost():
+    net = network.Network([4, 3, 2], seed=0, cost="quadratic")
+    with pytest.raises(ValueError, match="log_likelihood or cross_entropy"):
+        depth.backprop_errors(net, np.zeros((1, 4)), np.array([0]))
+
+
+def test_layer_stats_describe_each_hidden_layer():
+    net = network.Network([6, 5, 4, 3], init="xavier_uniform", seed=3, activation="sigmoid",
+                          cost="log_likelihood")
+    X = np.random.default_rng(4).random((50, 6))
+    stats = depth.layer_stats(net, X)
+    _, activations = net.forward(X)
+    for l, a in enumerate(activations[1:-1]):
+        assert stats["mean"][l] == pytest.approx(a.mean())
+        assert stats["sd"][l] == pytest.approx(a.std())
+        assert stats["p2"][l] < stats["mean"][l] < stats["p98"][l]
+        assert stats["p98"][l] == pytest.approx(np.percentile(a, 98))
+    assert len(stats["mean"]) == 2  # hidden layers only
+
+
+def test_standard_init_shrinks_tanh_layers_and_normalized_does_not():
+    # The paper's Figures 6 and 7, at initialization, as numbers: with the
+    # standard U[-1/sqrt(n), 1/sqrt(n)], n Var[W] = 1/3 and each tanh layer
+    # scales the activations by about 1/sqrt(3) going up, and the gradients
+    # by the same going down; normalized keeps them within a few tens of percent.
+    rng = np.random.default_rng(5)
+    X, labels = rng.random((100, 784)) * (rng.random((100, 784)) < 0.2), rng.integers(0, 10, 100)
+    sizes = [784] + [200] * 5 + [10]
+    std = depth.at_initialization(sizes, "glorot_standard", 0, "float64", X, labels)
+    norm = depth.at_initialization(sizes, "xavier_uniform", 0, "float64", X, labels)
+    a, e = std["activation_sd"], std["error_sd"]
+    assert all(0.45 < a[l + 1] / a[l] < 0.7 for l in range(4))
+    assert all(0.45 < e[l] / e[l + 1] < 0.7 for l in range(4))
+    a, e = norm["activation_sd"], norm["error_sd"]
+    assert a[-1] / a[0] > 0.6 and e[0] / e[-1] > 0.6
+
+
+def test_first_epoch_bounds_are_whole_mini_batches():
+    assert depth.first_epoch_bounds(50_000, 10, (0.02, 0.1, 0.3)) == [1000, 5000, 15000, 50000]
+    assert depth.first_epoch_bounds(95, 10, (0.02, 0.1, 0.3)) == [10, 30, 95]
+    assert depth.first_epoch_bounds(10, 10, (0.02, 0.1, 0.3)) == [10]
+    assert depth.first_epoch_bounds(300, 10, ()) == [300]
+
+
+# ---- arguments -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--eta", "0.1,-1"], "expected comma-separated positive learning rates"),
+    (["--eta", "0.1,0.1"], "expected distinct learning rates"),
+    (["--activations", "tanh,swish"], "unknown activation 'swish'; valid: sigmoid, tanh"),
+    (["--inits", "glorot_standard,uniform"], "unknown initializer 'uniform'"),
+    (["--width", "0"], "expected a positive integer"),
+    (["--dtype", "float16"], "invalid choice: 'float16'"),
+    (["--train-size", "5", "--batch", "10"], "--train-size (5) must be at least --batch (10)"),
+])
+def test_bad_arguments_fail_before_training(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        depth.parse_args(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_defaults_are_the_papers_setting():
+    args = depth.parse_args([])
+    assert args.sizes == [784, 1000, 1000, 1000, 1000, 1000, 10]
+    assert (args.batch, args.activations, args.inits) == (
+        10, ["sigmoid", "tanh", "softsign"], ["glorot_standard", "xavier_uniform"])
+    assert len(args.eta) > 1 and args.dtype == "float64"
+    quick = depth.parse_args(["--quick"])
+    assert quick.width < 1000 and quick.epochs < args.epochs and quick.train_size < 50_000
+    assert depth.parse_args(["--quick", "--width", "50", "--eta", "0.2"]).width == 50
+
+
+# ---- the choice of learning rate ---------------------------------------------
+
+
+def _fake(validation_errors, validation_costs, test_error):
+    return {"history": {"validation_accuracy": [1 - v for v in validation_errors],
+                        "validation_cost": validation_costs,
+                        "test_accuracy": [1 - test_error]},
+            "wall_seconds": 1.0}
+
+
+def test_the_learning_rate_is_chosen_on_the_final_validation_error():
+    args = depth.parse_args(["--activations", "tanh", "--inits", "xavier_uniform",
+                             "--eta", "0.01,0.1,1", "--seeds", "2"])
+    done = {("tanh", "xavier_uniform", 0.01, s): _fake([0.5, 0.30], [1.0, 0.9], 0.31)
+            for s in (0, 1)}
+    done |= {("tanh", "xavier_uniform", 0.1, 0): _fake([0.1, 0.20], [1.0, 0.5], 0.21),
+             ("tanh", "xavier_uniform", 0.1, 1): _fake([0.1, 0.24], [1.0, 0.5], 0.25),
+             ("tanh", "xavier_uniform", 1.0, 0): _fake([0.05, 0.9], [1.0, None], 0.9),
+             ("tanh", "xavier_uniform", 1.0, 1): _fake([0.05, 0.9], [1.0, None], 0.9)}
+    (row,) = depth.choose(args, done)
+    assert row["eta"] == 0.1  # the final error counts, not the best one
+    assert row["test"][0] == pytest.approx(0.23) and row["test"][1] > 0
+    assert row["paper"] == 1.64
+    # When no rate learns (equal errors), the lower validation cost decides.
+    for s in (0, 1):
+        done["tanh", "xavier_uniform", 0.01, s] = _fake([0.9], [2.3], 0.9)
+        done["tanh", "xavier_uniform", 0.1, s] = _fake([0.9], [2.2], 0.9)
+        done["tanh", "xavier_uniform", 1.0, s] = _fake([0.9], [None], 0.9)
+    assert depth.choose(args, done)[0]["eta"] == 0.1
+
+
+# ---- end to end on a little real data ------------------------------------------
+
+TINY = ["--width", "8", "--depth", "3", "--epochs", "2", "--train-size", "200",
+        "--eta", "0.1,0.3", "--activations", "tanh", "--dtype", "float32",
+        "--jobs", "1"]
+
+
+def test_a_tiny_study_writes_its_outputs_and_resumes(tmp_path, mnist_dir, capsys):
+    out, docs = tmp_path / "out", tmp_path / "docs" / "depth"
+    argv = [*TINY, "--data-dir", str(mnist_dir), "--out", str(out), "--docs", str(docs)]
+    assert depth.main(argv) == 0
+    first = capsys.readouterr().out
+    assert "epoch 2/2" in first
+    runs = sorted((out / "runs").glob("*.json"))
+    assert len(runs) == 4  # 1 activation x 2 inits x 2 learning rates x 1 seed
+    record = json.loads(runs[0].read_text())
+    assert record["config"]["dtype"] == "float32" and record["config"]["sizes"] == [
+        784, 8, 8, 8, 10]
+    assert len(record["history"]["test_accuracy"]) == 2
+    epochs = [p["epoch"] for p in record["dynamics"]]
+    assert epochs[0] == 0 and 0 < epochs[1] < epochs[2] < 1 and epochs[-2:] == [1, 2]
+    assert all(len(p["p98"]) == 3 for p in record["dynamics"])
+    for part in ("dynamics", "init", "table"):
+        assert (out / f"{part}.png").stat().st_size > 0
+        assert Path(f"{docs}_{part}.png").stat().st_size < 300_000
+        assert "Made by `python -m experiments.depth" in Path(f"{docs}_{part}.md").read_text()
+    table = (out / "table.md").read_text()
+    assert "| Tanh N |" in table and "1.64" in table and "5,000,000 updates" in table
+    assert "(chosen)" in (out / "dynamics.md").read_text()
+
+    # A second sweep (the figures aside) reuses every record and trains nothing.
+    mtimes = {p: p.stat().st_mtime_ns for p in runs}
+    args = depth.parse_args(argv)
+    assert len(depth.sweep(args)) == 4
+    second = capsys.readouterr().out
+    assert "4 reused" in second and "epoch 1/2" not in second
+    assert {p: p.stat().st_mtime_ns for p in runs} == mtimes
+
+    # A damaged record is trained again, to the same numbers.
+    victim = runs[1]
+    before = json.loads(victim.read_text())
+    victim.write_text('{"config": {"se')
+    depth.sweep(args)
+    assert "3 reused" in capsys.readouterr().out
+    after = json.loads(victim.read_text())
+    assert after["history"]["test_accuracy"] == before["history"]["test_accuracy"]
+    assert after["dynamics"] == before["dynamics"]
+
+
+def test_the_worker_returns_its_record_and_writes_nothing(tmp_path, mnist_dir, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = depth.parse_args([*TINY, "--epochs", "1", "--out", str(tmp_path / "out")])
+    config = depth.run_config(args, "softsign", "xavier_uniform", 0.1, 0)
+    record = depth.train({"config": config, "data_dir": str(mnist_dir)})
+    assert record["config"] == config and record["key"]
+    assert list(tmp_path.iterdir()) == []
