@@ -48,6 +48,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import blas
+
 Shape = tuple[int, int]
 Draw = Callable[..., np.ndarray]  # f(rng, shape, dtype=np.float64) -> array of `shape`
 
@@ -508,7 +510,11 @@ def orthogonal(rng: np.random.Generator, shape: Shape, dtype=np.float64,
     """
     rows, cols = shape
     a = rng.standard_normal((rows, cols) if rows >= cols else (cols, rows))
-    q, r = np.linalg.qr(a)
+    # A QR costs about m * n**2 multiply-adds for m >= n: its BLAS threads are
+    # chosen as training's are (on a busy machine two threads make a 784 x 30
+    # QR up to 100x slower than one).
+    with blas.threads([a.shape[1], a.shape[1]], a.shape[0]):
+        q, r = np.linalg.qr(a)
     q *= np.sign(np.diag(r))
     if rows < cols:
         q = q.T
