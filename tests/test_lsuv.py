@@ -93,6 +93,7 @@ def test_float32_networks():
 # ---- a layer that cannot reach the target ---------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore::network.UnscaledInputWarning")  # on purpose
 def test_every_unit_dead_is_a_clear_error_and_leaves_the_network_as_it_was():
     # A 1 -> 1 -> 1 ReLU network: its orthonormal first layer is +1 or -1, so
     # one of X and -X makes every hidden output 0 for every example.
@@ -118,6 +119,7 @@ def test_constant_inputs_are_a_clear_error():
         initializers.lsuv(net, np.zeros((50, 10)))
 
 
+@pytest.mark.filterwarnings("ignore::network.UnscaledInputWarning")  # on purpose
 def test_inputs_too_large_for_a_finite_variance_are_a_clear_error():
     net = network.Network([8, 4, 2], seed=0)
     before = [w.copy() for w in net.weights]
