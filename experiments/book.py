@@ -1,0 +1,771 @@
+"""experiments.book
+~~~~~~~~~~~~~~~~~
+
+The book's numbers, side by side with ours: every quantitative claim of
+chapters 1, 3 and 5 of Nielsen's *Neural Networks and Deep Learning* that
+this code can make, rerun over seeds.
+
+    python -m experiments.book --docs docs/book     # the full run (about an hour)
+    python -m experiments.book --quick              # a one-minute look (not comparable)
+    python -m experiments.book --rows ch5-speed-3-h1,ch5-speed-3-h2,ch5-speed-3-h3
+
+Each of the book's figures comes from one unseeded run (or, in chapter 1, the
+best of three runs), so it is one draw from a distribution.  This script
+measures that distribution: it trains each of the book's settings once per
+seed, driving the code exactly as the book does (chapter 1 through
+``network.Network``, chapters 3 and 5 through ``network2``), and places the
+book's figure in it: the z-score ``(book - mean) / sd`` and the share of our
+seeds below it.  A verdict says whether a single run like the book's is a
+plausible draw (inside the 95 % prediction interval of a new run,
+``mean ± t sd sqrt(1 + 1/n)``).
+
+A *run* is one training setting (``RUNS``); a *row* is one of the book's
+figures (``ROWS``), read from one run's record by a metric (accuracy after the
+first epoch, at the best epoch, at the last, or a layer's speed of learning).
+Several rows share a run.  Each (run, seed) is one task for the process pool:
+the worker returns its record and this process writes it, so a killed sweep
+resumes with the tasks not yet written.  Records are keyed by the task's
+configuration and stamped with a hash of the code that made the numbers
+(``network``, ``initializers``, ``mnist_loader``, ``network2`` and this
+script's ``RUN_CODE_VERSION``): other code, other records.
+
+Into ``--out`` go ``runs/<run>-seed<k>-<hash>.json``, ``book.md`` (the
+table), ``book.png`` (the figure) and ``book.json`` (each row's numbers, read
+by ``tests/test_book.py`` to derive its thresholds); ``--docs PREFIX`` writes
+the last three to ``PREFIX.md``, ``PREFIX.png`` and ``PREFIX.json`` too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import itertools
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import network
+import network2
+from experiments import cli, datasets, records, report, runner
+
+NAME = "book"
+_FORMAT = "nndl-init book run"
+RUN_CODE_VERSION = 1  # bump when a driver below changes what a run computes
+BOOK = "https://neuralnetworksanddeeplearning.com"
+REPO = "https://github.com/mnielsen/neural-networks-and-deep-learning/blob/master"
+QUICK_TRAIN = 2_000
+QUICK_SEEDS = 2
+
+
+# ---- the book's settings ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One of the book's training settings, as its code is called.
+
+    ``driver`` is ``"network"`` (chapter 1's module), ``"network2"``
+    (chapters 3 and 5) or ``"speed"`` (chapter 5's speed of learning: no
+    training).  ``init`` is ``"large"`` where the book calls
+    ``net.large_weight_initializer()`` (N(0, 1) weights and biases) and
+    ``"default"`` where it keeps ``network2``'s N(0, 1/n_in) weights;
+    ``network.Network`` always starts N(0, 1).  ``data`` names the set the
+    book evaluates on after each epoch; ``train_size`` is how many of the
+    first training images it trains on."""
+
+    driver: str
+    sizes: tuple[int, ...]
+    eta: float = 0.0
+    epochs: int = 30
+    lmbda: float = 0.0
+    init: str = "default"
+    data: str = "test"
+    train_size: int = 50_000
+    mini_batch_size: int = 10
+
+    def call(self) -> str:
+        """The book's own lines for this run (the exact setting)."""
+        sizes = list(self.sizes)
+        training = "training_data" if self.train_size == 50_000 else \
+            f"training_data[:{self.train_size}]"
+        if self.driver == "network":
+            return (f"`network.Network({sizes}).SGD({training}, {self.epochs}, "
+                    f"{self.mini_batch_size}, {self.eta}, test_data=test_data)`")
+        if self.driver == "speed":
+            return (f"`network2.Network({sizes})`, the mean over `training_data[:"
+                    f"{self.train_size}]` of `backprop(x, y)`'s ∂C/∂b, its norm per hidden "
+                    "layer, before any training")
+        large = "; large_weight_initializer()" if self.init == "large" else ""
+        lmbda = f", lmbda={self.lmbda}" if self.lmbda else ""
+        return (f"`network2.Network({sizes}, cost=CrossEntropyCost){large}`; "
+                f"`SGD({training}, {self.epochs}, {self.mini_batch_size}, {self.eta}{lmbda}, "
+                f"evaluation_data={self.data}_data, monitor_evaluation_accuracy=True)`")
+
+    def slow(self) -> bool:
+        """The costly runs: 100 hidden neurons take 2 to 3 times as long per epoch."""
+        return max(self.sizes[1:-1]) >= 100
+
+
+RUNS: dict[str, Run] = {
+    # Chapter 1: network.py, quadratic cost, N(0, 1) weights and biases, test data.
+    "ch1-30": Run("network", (784, 30, 10), eta=3.0),
+    "ch1-100": Run("network", (784, 100, 10), eta=3.0),
+    "ch1-100-eta0.001": Run("network", (784, 100, 10), eta=0.001),
+    "ch1-30-eta100": Run("network", (784, 30, 10), eta=100.0),
+    # Chapter 3: network2.py, cross-entropy.
+    "ch3-xent-30": Run("network2", (784, 30, 10), eta=0.5, init="large"),
+    "ch3-xent-100": Run("network2", (784, 100, 10), eta=0.5, init="large"),
+    "ch3-overfit-1000": Run("network2", (784, 30, 10), eta=0.5, epochs=400, init="large",
+                            train_size=1000),
+    "ch3-l2-1000": Run("network2", (784, 30, 10), eta=0.5, epochs=400, lmbda=0.1,
+                       init="large", train_size=1000),
+    "ch3-l2-30": Run("network2", (784, 30, 10), eta=0.5, lmbda=5.0, init="large"),
+    "ch3-l2-100": Run("network2", (784, 100, 10), eta=0.5, lmbda=5.0, init="large",
+                      data="validation"),
+    "ch3-98": Run("network2", (784, 100, 10), eta=0.1, epochs=60, lmbda=5.0, init="large",
+                  data="validation"),
+    "ch3-winit-30-new": Run("network2", (784, 30, 10), eta=0.1, lmbda=5.0, data="validation"),
+    "ch3-winit-30-old": Run("network2", (784, 30, 10), eta=0.1, lmbda=5.0, init="large",
+                            data="validation"),
+    "ch3-winit-100-new": Run("network2", (784, 100, 10), eta=0.1, lmbda=5.0,
+                             data="validation"),
+    "ch3-winit-100-old": Run("network2", (784, 100, 10), eta=0.1, lmbda=5.0, init="large",
+                             data="validation"),
+    # Chapter 5: network2's defaults (N(0, 1/n_in) weights, cross-entropy).
+    "ch5-30-30": Run("network2", (784, 30, 30, 10), eta=0.1, lmbda=5.0, data="validation"),
+    "ch5-30-30-30": Run("network2", (784, 30, 30, 30, 10), eta=0.1, lmbda=5.0,
+                        data="validation"),
+    "ch5-30-30-30-30": Run("network2", (784, 30, 30, 30, 30, 10), eta=0.1, lmbda=5.0,
+                           data="validation"),
+    "ch5-speed-2": Run("speed", (784, 30, 30, 10), epochs=0, train_size=1000),
+    "ch5-speed-3": Run("speed", (784, 30, 30, 30, 10), epochs=0, train_size=1000),
+    "ch5-speed-4": Run("speed", (784, 30, 30, 30, 30, 10), epochs=0, train_size=1000),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One of the book's figures: ``book`` (a fraction for accuracies) is
+    read, in our runs of ``run``, by ``metric``: ``"epoch1"`` (after the first
+    epoch, the book's "Epoch 0"), ``"best"`` (the best epoch), ``"last"``, or
+    ``"speed<l>"`` (hidden layer l's speed of learning).
+
+    ``best_of_three`` adds the distribution of the best of three seeds (the
+    book's chapter 1 took best-of-three runs); ``claim`` makes a row
+    qualitative: a test of what the book says happens, on each of our runs."""
+
+    name: str
+    section: str
+    run: str
+    metric: str
+    book: float
+    source: str
+    best_of_three: bool = False
+    claim: str | None = None
+
+
+def _ch(n: int, anchor: str, title: str) -> str:
+    return f"[{n}, {title}]({BOOK}/chap{n}.html#{anchor})"
+
+
+CH1 = _ch(1, "implementing_our_network_to_classify_digits",
+          "Implementing our network to classify digits")
+CH3_XENT = _ch(3, "using_the_cross-entropy_to_classify_mnist_digits",
+               "Using the cross-entropy to classify MNIST digits")
+CH3_OVERFIT = _ch(3, "overfitting_and_regularization", "Overfitting and regularization")
+CH3_L2 = _ch(3, "regularization", "Regularization")
+CH3_WINIT = _ch(3, "weight_initialization", "Weight initialization")
+CH5_VANISH = _ch(5, "the_vanishing_gradient_problem", "The vanishing gradient problem")
+
+
+def _fig(name: str) -> str:
+    return f"[`fig/{name}`]({REPO}/fig/{name})"
+
+
+def _winit_rows(n: int) -> list[Row]:
+    """The weight-initialization figure: validation accuracy after epoch 1 and
+    after epoch 30, for the new and the old initialization (the JSON's lists
+    are counts of 10,000)."""
+    fig = _fig(f"weight_initialization_{n}.json")
+    book = {"new": (9270, 9650), "old": (8643, 9637)} if n == 30 else \
+        {"new": (9295, 9781), "old": (8994, 9742)}
+    key = {"new": "default_weight_initialization", "old": "large_weight_initialization"}
+    rows = []
+    for which, (first, last) in book.items():
+        for metric, count, epoch in (("epoch1", first, 0), ("last", last, 29)):
+            rows.append(Row(
+                f"ch3-winit-{n}-{which}-{metric}", CH3_WINIT, f"ch3-winit-{n}-{which}", metric,
+                count / 10_000,
+                f"{fig}: `{key[which]}[1][{epoch}]` = {count}" + (
+                    " (the text: old \"under 87 percent\", new \"almost 93 percent\" after "
+                    "the first epoch; η = 0.1)" if n == 30 and metric == "epoch1" else "")))
+    return rows
+
+
+_SPEEDS = {  # fig/norms_during_training_<k>_layers.json, epoch 0 (before training)
+    2: (0.06574134326503182, 0.3092184942703712),
+    3: (0.011838212272121293, 0.05996519457449515, 0.28314239285488185),
+    4: (0.0029752663545292526, 0.017076665445425132, 0.06953924167660484,
+        0.28513893545173896),
+}
+_SPEEDS_TEXT = {2: "0.07…, 0.31…", 3: "0.012, 0.060, 0.283", 4: "0.003, 0.017, 0.070, 0.285"}
+
+
+def _speed_rows() -> list[Row]:
+    rows = []
+    for k, norms in _SPEEDS.items():
+        fig = _fig(f"norms_during_training_{k}_layers.json")
+        for layer, value in enumerate(norms, 1):
+            rows.append(Row(f"ch5-speed-{k}-h{layer}", CH5_VANISH, f"ch5-speed-{k}",
+                            f"speed{layer}", value,
+                            f"{fig}: `[0][{layer - 1}]`; the text: {_SPEEDS_TEXT[k]}"))
+    return rows
+
+
+ROWS: list[Row] = [
+    Row("ch1-30-epoch1", CH1, "ch1-30", "epoch1", 0.9129,
+        "the text's transcript: \"Epoch 0: 9129 / 10000\"", best_of_three=True),
+    Row("ch1-30-best", CH1, "ch1-30", "best", 0.9542,
+        "the text: \"95.42 percent at its peak\", \"best-of-three runs\"", best_of_three=True),
+    Row("ch1-100-best", CH1, "ch1-100", "best", 0.9659,
+        "the text: \"improves the results to 96.59 percent\" (best of three)",
+        best_of_three=True),
+    Row("ch1-100-eta0.001", CH1, "ch1-100-eta0.001", "last", 0.2142,
+        "the text's transcript: \"Epoch 29: 2142 / 10000\"; \"much less encouraging\" "
+        "but \"getting slowly better\"", claim="learns, slowly"),
+    Row("ch1-30-eta100", CH1, "ch1-30-eta100", "last", 0.0982,
+        "the text's transcript: \"Epoch 29: 982 / 10000\"; \"the learning rate is too high\"",
+        claim="does not learn"),
+    Row("ch3-xent-30", CH3_XENT, "ch3-xent-30", "best", 0.9549,
+        "the text: \"a network with 95.49 percent accuracy\""),
+    Row("ch3-overfit-full", CH3_OVERFIT, "ch3-xent-30", "best", 0.9533,
+        "the text: \"the 95.33 percent on the test data\"; "
+        + _fig("overfitting_full.json") + ": max of `[1]` = 9533"),
+    Row("ch3-xent-100", CH3_XENT, "ch3-xent-100", "best", 0.9682,
+        "the text: \"we obtain an accuracy of 96.82 percent\""),
+    Row("ch3-overfit-1000", CH3_OVERFIT, "ch3-overfit-1000", "best", 0.8227,
+        "the text: \"tops out at just 82.27 percent\"; " + _fig("overfitting.json")
+        + ": max of `[1]` = 8227"),
+    Row("ch3-l2-1000", CH3_L2, "ch3-l2-1000", "best", 0.871,
+        "the text: \"a peak classification accuracy of 87.1 percent\"; "
+        + _fig("regularized.json") + ": max of `[1]` = 8710"),
+    Row("ch3-l2-30", CH3_L2, "ch3-l2-30", "best", 0.9649,
+        "the text: \"up ... to 96.49 percent\"; " + _fig("regularized_full.json")
+        + ": max of `[1]` = 9649 (epoch 29)"),
+    Row("ch3-l2-100", CH3_L2, "ch3-l2-100", "best", 0.9792,
+        "the text: \"The final result is a classification accuracy of 97.92 percent on the "
+        "validation data\""),
+    Row("ch3-98", CH3_L2, "ch3-98", "best", 0.9804,
+        "the text: \"60 epochs at η = 0.1 and λ = 5.0 ... achieving 98.04 percent\" (the "
+        "preceding session's `large_weight_initializer()` kept)"),
+    *_winit_rows(30),
+    *_winit_rows(100),
+    *_speed_rows(),
+    Row("ch5-acc-30", CH5_VANISH, "ch3-winit-30-new", "best", 0.9648,
+        "the text: \"96.48 percent (or thereabouts - it'll vary a bit from run to run)\""),
+    Row("ch5-acc-30-30", CH5_VANISH, "ch5-30-30", "best", 0.9690,
+        "the text: \"an improved classification accuracy, 96.90 percent\""),
+    Row("ch5-acc-30-30-30", CH5_VANISH, "ch5-30-30-30", "best", 0.9657,
+        "the text: \"the result drops back down to 96.57 percent\""),
+    Row("ch5-acc-30-30-30-30", CH5_VANISH, "ch5-30-30-30-30", "best", 0.9653,
+        "the text: \"The classification accuracy drops again, to 96.53 percent\""),
+]
+ROW_NAMES = [row.name for row in ROWS]
+
+# What each qualitative claim means, on one run's accuracy per epoch.
+CLAIMS: dict[str, Callable[[list[float]], bool]] = {
+    "learns, slowly": lambda acc: acc[-1] > acc[0] + 0.02 and acc[-1] < 0.9,
+    "does not learn": lambda acc: max(acc) < 0.2,
+}
+CLAIM_MEANS = {"learns, slowly": "accuracy rises by over 2 points, yet ends below 90 %",
+               "does not learn": "accuracy never reaches 20 %"}
+METRIC_WORDS = {"epoch1": "after epoch 1", "best": "at the best epoch", "last": "after the last "
+                "epoch"}
+
+
+# ---- command line ------------------------------------------------------------
+
+
+def row_names(text: str) -> list[str]:
+    """``"ch1-30-best,ch3-98"`` -> those rows, each checked against ``ROWS``."""
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [n for n in names if n not in ROW_NAMES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown row {unknown[0]!r}; valid rows: {', '.join(ROW_NAMES)}" if unknown
+            else "expected at least one row name")
+    return list(dict.fromkeys(names))
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog=f"python -m experiments.{NAME}",
+        description="Rerun the quantitative claims of the book's chapters 1, 3 and 5 over "
+                    "seeds, and place each of the book's figures in our distribution. "
+                    "Writes a table (book.md), a figure (book.png) and the rows' numbers "
+                    "(book.json).",
+        epilog="rows: " + ", ".join(ROW_NAMES))
+    p.add_argument("--rows", type=row_names, default=list(ROW_NAMES), metavar="A,B,...",
+                   help="comma-separated rows to run (listed below). Default: all.")
+    p.add_argument("--seeds", type=cli.seed_list, default=None, metavar="N|S,..",
+                   help="seeds per run: a count (5 means 0,...,4) or a list (4,7). Default: 5 "
+                        f"({QUICK_SEEDS} with --quick).")
+    p.add_argument("--slow-seeds", type=cli.positive_int, default=None, metavar="N",
+                   help="use only the first N seeds for the runs with 100 hidden neurons "
+                        "(2 to 3 times slower per epoch than the others), when time is short. "
+                        "The table says how many seeds each row has. Default: all of --seeds.")
+    p.add_argument("--quick", action="store_true",
+                   help=f"a first look in about a minute: {QUICK_SEEDS} seeds, the first "
+                        f"{QUICK_TRAIN} training images, a fifteenth of the epochs. Its "
+                        "numbers are NOT comparable with the book's (the table says so).")
+    cli.add_training_args(
+        p, jobs=runner.default_jobs(),
+        helps={"jobs": "runs trained at once, one process each. The results do not depend "
+                       "on it. Default: the number of cores (%(default)s)."})
+    cli.add_data_args(p)
+    cli.add_output_args(p, NAME)
+    args = cli.parse_args(p, argv)
+    if args.dataset != "mnist":
+        p.error("the book's numbers are for MNIST: --dataset must be mnist")
+    if args.seeds is None:
+        args.seeds = list(range(QUICK_SEEDS if args.quick else 5))
+    return args
+
+
+# ---- one task: train (or measure) one run with one seed ------------------------
+
+
+def run_config(run_name: str, seed: int, quick: bool) -> dict:
+    """Everything that determines a task's numbers (not the data folder, not
+    ``--jobs``).  ``--quick`` shortens the run, so its records are apart."""
+    run = RUNS[run_name]
+    epochs, train_size = run.epochs, run.train_size
+    if quick and run.driver != "speed":
+        epochs, train_size = max(1, epochs // 15), min(train_size, QUICK_TRAIN)
+    return {"run": run_name, "driver": run.driver, "sizes": list(run.sizes), "eta": run.eta,
+            "epochs": epochs, "lmbda": run.lmbda, "init": run.init, "data": run.data,
+            "train_size": train_size, "mini_batch_size": run.mini_batch_size, "seed": seed,
+            "dataset": "mnist", "dtype": "float64"}
+
+
+def code_version() -> str:
+    """The code behind a record's numbers: the modules of
+    :func:`records.code_version`, ``network2`` (chapters 3 and 5 run through it)
+    and this script's ``RUN_CODE_VERSION``."""
+    digest = hashlib.sha256(records.code_version().encode())
+    digest.update(Path(network2.__file__).read_bytes())
+    digest.update(str(RUN_CODE_VERSION).encode())
+    return digest.hexdigest()[:12]
+
+
+def record_path(out: Path, config: dict) -> Path:
+    return out / "runs" / f"{config['run']}-seed{config['seed']}-{records.config_key(config)}.json"
+
+
+def train(task: dict) -> dict:
+    """Run one task and return its record; the caller writes it.
+
+    Module-level so that a pool worker (or a cluster) can run it; it writes
+    nothing, so a task can run anywhere the data is."""
+    config, label = task["config"], task["label"]
+    training, validation, test = datasets.load("mnist", task["data_dir"])
+    n = config["train_size"]
+    training = (training[0][:n], training[1][:n])
+    start = time.perf_counter()
+    if config["driver"] == "speed":
+        result = {"speed": speed_of_learning(config["sizes"], config["seed"], training)}
+        report.progress(f"{label}: speed of learning "
+                        + ", ".join(f"{v:.4f}" for v in result["speed"]))
+    else:
+        evaluation = test if config["data"] == "test" else validation
+        drive = chapter1 if config["driver"] == "network" else chapter3
+        accuracy = drive(config, training, evaluation, label)
+        result = {"accuracy": accuracy}
+        report.progress(f"{label}: best {100 * max(accuracy):.2f}%, last "
+                        f"{100 * accuracy[-1]:.2f}% on the {config['data']} data "
+                        f"({time.perf_counter() - start:.0f} s)")
+    return {"format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(config),
+            "config": config, "versions": {**records.versions(), "code": code_version()},
+            **result, "wall_seconds": time.perf_counter() - start}
+
+
+def chapter1(config: dict, training, evaluation, label: str) -> list[float]:
+    """Chapter 1 as the book runs it: ``network.Network(sizes)`` (N(0, 1)
+    weights and biases, quadratic cost), ``SGD(..., test_data=test_data)``.
+    Returns the test accuracy after each epoch, as fractions."""
+    net = network.Network(config["sizes"], "randn", seed=config["seed"])
+    epochs = config["epochs"]
+
+    def show(epoch, net, history):
+        if (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
+            report.progress(f"{label} epoch {epoch + 1}/{epochs}: "
+                            f"{100 * history.test_accuracy[-1]:.2f}%")
+
+    history = net.SGD(training, epochs, config["mini_batch_size"], config["eta"],
+                      test_data=evaluation, verbose=False, callback=show)
+    return history.test_accuracy
+
+
+def chapter3(config: dict, training, evaluation, label: str) -> list[float]:
+    """Chapters 3 and 5 as the book runs them: ``network2.Network(sizes,
+    cost=CrossEntropyCost)``, ``large_weight_initializer()`` where the book calls
+    it, ``SGD(..., lmbda, evaluation_data=..., monitor_evaluation_accuracy=True)``.
+    The book's printed lines are caught and shown every 10 epochs.  Returns the
+    evaluation accuracy after each epoch, as fractions."""
+    net = network2.Network(config["sizes"], cost=network2.CrossEntropyCost,
+                           seed=config["seed"])
+    if config["init"] == "large":
+        net.large_weight_initializer()
+    with contextlib.redirect_stdout(_EveryTenth(label, config["epochs"], sys.stdout)):
+        _, counts, _, _ = net.SGD(training, config["epochs"], config["mini_batch_size"],
+                                  config["eta"], lmbda=config["lmbda"],
+                                  evaluation_data=evaluation, monitor_evaluation_accuracy=True)
+    return [c / len(evaluation[1]) for c in counts]
+
+
+class _EveryTenth(io.StringIO):
+    """Where ``network2``'s printed lines go during a run: every tenth epoch's
+    accuracy line is passed on, with the run's label, to ``out``."""
+
+    def __init__(self, label: str, epochs: int, out) -> None:
+        super().__init__()
+        self.label, self.epochs, self.out, self.epoch = label, epochs, out, 0
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.startswith("Accuracy on evaluation data"):
+                self.epoch += 1
+                if self.epoch % 10 == 0 or self.epoch == self.epochs:
+                    print(f"{self.label} epoch {self.epoch}/{self.epochs}: {line}",
+                          file=self.out, flush=True)
+        return len(text)
+
+
+def speed_of_learning(sizes: list[int], seed: int, training) -> list[float]:
+    """Chapter 5's "speed of learning" of each hidden layer at initialization:
+    the Euclidean norm of ∂C/∂b for the layer's neurons, averaged over
+    ``training`` (the book: the first 1,000 training images), for a new
+    ``network2.Network(sizes)`` (N(0, 1/n_in) weights, N(0, 1) biases,
+    cross-entropy).  The book's ``fig/generate_gradient.py`` sums
+    ``backprop(x, y)[0]`` over the images and divides by their number;
+    ``network.Network.gradient`` is that mean, one matrix pass for all images
+    (``tests/test_book.py`` checks the two agree)."""
+    net = network2.Network(sizes, seed=seed)
+    nabla_b, _ = net.network.gradient(training)
+    return [float(np.linalg.norm(nb)) for nb in nabla_b[:-1]]
+
+
+# ---- the sweep -----------------------------------------------------------------
+
+
+def run_seeds(args: argparse.Namespace, run_name: str) -> list[int]:
+    if args.slow_seeds is not None and RUNS[run_name].slow():
+        return args.seeds[:args.slow_seeds]
+    return args.seeds
+
+
+def tasks_for(args: argparse.Namespace) -> list[tuple[str, int]]:
+    """The (run, seed) pairs the chosen rows need, in the order they are
+    trained: the quicker runs for every seed first, then the runs with 100
+    hidden neurons seed by seed, so that an interrupted sweep has every seed
+    of the cheap rows and the first seeds of every costly one (then
+    ``--slow-seeds`` makes the table from those)."""
+    names = list(dict.fromkeys(row.run for row in ROWS if row.name in args.rows))
+    pairs = [(name, seed) for name in names for seed in run_seeds(args, name)]
+    return sorted(pairs, key=lambda p: (RUNS[p[0]].slow(), args.seeds.index(p[1])))
+
+
+def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
+    """Run (or reuse) every task the chosen rows need; return the records."""
+    code = code_version()
+    done: dict[tuple[str, int], dict] = {}
+    todo = []
+    for name, seed in tasks_for(args):
+        config = run_config(name, seed, args.quick)
+        record = records.read_record(record_path(args.out, config), config, _FORMAT,
+                                     RUN_CODE_VERSION, code)
+        if record is not None:
+            done[name, seed] = record
+        else:
+            todo.append({"config": config, "data_dir": args.data_dir})
+    report.progress(f"{len(done) + len(todo)} runs: {len(done)} reused from "
+                    f"{args.out / 'runs'}, {len(todo)} to do with "
+                    f"{min(args.jobs, max(len(todo), 1))} process(es)")
+    for i, task in enumerate(todo, 1):
+        task["label"] = f"[{i}/{len(todo)} {task['config']['run']} seed {task['config']['seed']}]"
+    if todo:
+        # Fail now, with the loader's message, if the data cannot be found.
+        datasets.load("mnist", args.data_dir)
+    start = time.perf_counter()
+    for record in runner.run_all(train, todo, args.jobs):
+        config = record["config"]
+        records.write_json(record_path(args.out, config), record)  # as it arrives: resumable
+        done[config["run"], config["seed"]] = record
+    if todo:
+        report.progress(f"ran {len(todo)} tasks in {time.perf_counter() - start:.1f} s")
+    return done
+
+
+# ---- statistics ------------------------------------------------------------------
+
+# Student's t quantiles for the prediction interval of one new run,
+# t_{p}(df) for df = 1, 2, ..., 30; beyond, the Cornish-Fisher expansion
+# around the normal quantile (Abramowitz & Stegun 26.7.5, within 0.1 %).
+_T = {0.975: (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+              2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+              2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042),
+      0.995: (63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169,
+              3.106, 3.055, 3.012, 2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845,
+              2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771, 2.763, 2.756, 2.750)}
+_Z = {0.975: 1.959964, 0.995: 2.575829}
+
+
+def t_quantile(p: float, df: int) -> float:
+    """Student's t quantile for p = 0.975 or 0.995 (two-sided 95 % and 99 %)."""
+    if df <= 30:
+        return _T[p][df - 1]
+    z = _Z[p]
+    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+
+
+def prediction_halfwidth(sd: float, n: int, p: float) -> float:
+    """Half the width of the prediction interval for one new run, given n runs
+    with sample standard deviation sd: ``t_p(n - 1) sd sqrt(1 + 1/n)``
+    (normal runs; with p = 0.975 it holds a new run 95 % of the time)."""
+    return t_quantile(p, n - 1) * sd * math.sqrt(1 + 1 / n) if n > 1 else math.inf
+
+
+def summarize(values: Sequence[float], book: float, n_eff: int | None = None) -> dict:
+    """Our distribution and the book's place in it.  ``n_eff`` is the number
+    of independent runs behind ``values`` when they are fewer (the best of
+    three over overlapping triples): the prediction intervals use it."""
+    a = np.asarray(values, dtype=float)
+    n = len(a)
+    k = n if n_eff is None else n_eff
+    mean, sd = float(a.mean()), float(a.std(ddof=1)) if n > 1 else 0.0
+    below = float(np.sum(a < book) + 0.5 * np.sum(a == book))
+    return {"values": a.tolist(), "n": n, "mean": mean, "sd": sd, "min": float(a.min()),
+            "max": float(a.max()), "book": book,
+            "z": (book - mean) / sd if sd > 0 else None,
+            "percentile": 100 * below / n,
+            "pi95": prediction_halfwidth(sd, k, 0.975) if k > 1 and sd > 0 else None,
+            "pi99": prediction_halfwidth(sd, k, 0.995) if k > 1 and sd > 0 else None}
+
+
+def verdict(s: dict) -> str:
+    """Whether one run like the book's is a plausible draw from ours."""
+    if s["min"] <= s["book"] <= s["max"]:
+        return "reproduced: inside our seed range"
+    if s["pi95"] is None:
+        return "outside our runs (too few seeds, or no spread, to say more)"
+    gap = abs(s["book"] - s["mean"])
+    side = "higher" if s["book"] > s["mean"] else "lower"
+    if gap <= s["pi95"]:
+        return (f"reproduced: the book is {side} than our {s['n']} seeds, but inside the 95 % "
+                "prediction interval of one run")
+    if gap <= s["pi99"]:
+        return (f"borderline: the book is {side}, outside the 95 % but inside the 99 % "
+                "prediction interval of one run")
+    return f"not reproduced: the book is {side}, outside the 99 % prediction interval"
+
+
+def metric_value(record: dict, metric: str) -> float:
+    if metric.startswith("speed"):
+        return record["speed"][int(metric[5:]) - 1]
+    acc = record["accuracy"]
+    return {"epoch1": acc[0], "best": max(acc), "last": acc[-1]}[metric]
+
+
+def best_of_three(records_: list[dict], metric: str) -> list[float]:
+    """For every three of our seeds, the metric of the one with the best peak
+    accuracy: the book's chapter 1 reports "best-of-three runs".  (The triples
+    overlap, so these values are not independent.)"""
+    out = []
+    for triple in itertools.combinations(records_, 3):
+        best = max(triple, key=lambda r: max(r["accuracy"]))
+        out.append(metric_value(best, metric))
+    return out
+
+
+def results(args: argparse.Namespace, done: dict[tuple[str, int], dict]) -> list[dict]:
+    """One entry per chosen row: its numbers, summaries and verdicts."""
+    out = []
+    for row in ROWS:
+        if row.name not in args.rows:
+            continue
+        seeds = run_seeds(args, row.run)
+        runs = [done[row.run, s] for s in seeds]
+        entry = {"row": row.name, "run": row.run, "metric": row.metric, "seeds": seeds,
+                 "per_seed": summarize([metric_value(r, row.metric) for r in runs], row.book)}
+        entry["verdict"] = verdict(entry["per_seed"])
+        if row.metric == "best":
+            entry["last"] = report.mean_sd([r["accuracy"][-1] for r in runs])
+        if row.best_of_three and len(runs) >= 3:
+            entry["best_of_three"] = summarize(best_of_three(runs, row.metric), row.book,
+                                               n_eff=len(runs))
+            entry["best_of_three_verdict"] = verdict(entry["best_of_three"])
+        if row.claim is not None:
+            held = [CLAIMS[row.claim](r["accuracy"]) for r in runs]
+            entry["claim_holds"] = sum(held)
+            entry["verdict"] = (f"the book's \"{row.claim}\" holds for {sum(held)} of "
+                                f"{len(held)} seeds ({CLAIM_MEANS[row.claim]})")
+        out.append(entry)
+    return out
+
+
+# ---- the table and the figure ----------------------------------------------------
+
+
+def _is_accuracy(row: Row) -> bool:
+    return not row.metric.startswith("speed")
+
+
+def fmt(row: Row, value: float) -> str:
+    return f"{100 * value:.2f} %" if _is_accuracy(row) else f"{value:.4f}"
+
+
+def fmt_sd(row: Row, s: dict) -> str:
+    if _is_accuracy(row):
+        return f"{100 * s['mean']:.2f} ± {100 * s['sd']:.2f} %"
+    return f"{s['mean']:.4f} ± {s['sd']:.4f}"
+
+
+def place(s: dict) -> str:
+    z = "z n/a" if s["z"] is None else f"z = {s['z']:+.1f}"
+    return f"{z}; above {s['percentile']:.0f} % of ours"
+
+
+def setting(row: Row, config: dict) -> str:
+    run = RUNS[row.run]
+    what = {"epoch1": "accuracy after epoch 1", "best": "accuracy at the best epoch",
+            "last": "accuracy after the last epoch"}
+    if row.metric.startswith("speed"):
+        measure = f"hidden layer {row.metric[5:]}'s speed of learning"
+    else:
+        measure = f"{config['data']} {what[row.metric]}"
+    text = f"{run.call()}: {measure}"
+    if config["epochs"] != run.epochs or config["train_size"] != run.train_size:
+        text += f" (QUICK: {config['epochs']} epochs on {config['train_size']} images)"
+    return text
+
+
+def table(args: argparse.Namespace, entries: list[dict], done: dict, command: str) -> str:
+    rows_by_name = {row.name: row for row in ROWS}
+    lines = []
+    for e in entries:
+        row = rows_by_name[e["row"]]
+        s = e["per_seed"]
+        config = done[row.run, e["seeds"][0]]["config"]
+        ours = f"{fmt_sd(row, s)} (n = {s['n']})"
+        if "last" in e:
+            ours += f"; last epoch {100 * e['last'][0]:.2f} ± {100 * e['last'][1]:.2f} %"
+        lines.append([f"`{row.name}`", row.section, setting(row, config),
+                      f"**{fmt(row, row.book)}**", row.source, ours,
+                      f"{fmt(row, s['min'])} to {fmt(row, s['max'])}", place(s), e["verdict"]])
+        if "best_of_three" in e:
+            b = e["best_of_three"]
+            lines.append([f"`{row.name}` (best of 3)", row.section,
+                          f"the same, best of three seeds (by best accuracy), over all "
+                          f"{b['n']} triples of our {s['n']} seeds",
+                          f"**{fmt(row, row.book)}**", "the text: \"To generate results in "
+                          "this chapter I've taken best-of-three runs\"",
+                          f"{fmt_sd(row, b)} (over {b['n']} triples)",
+                          f"{fmt(row, b['min'])} to {fmt(row, b['max'])}", place(b),
+                          e["best_of_three_verdict"]])
+    header = ["row", "chapter, section", "exact setting", "the book", "the book's source",
+              "ours: mean ± sd", "ours: min to max", "the book's place in ours", "verdict"]
+    text = ""
+    if args.quick:
+        text += ("**QUICK RUN: fewer epochs, fewer images and seeds. These numbers are NOT "
+                 "comparable with the book's.**\n\n")
+    text += report.markdown_table(header, lines)
+    seeds = ",".join(map(str, args.seeds))
+    text += (f"\nSeeds {seeds}" + (f" ({args.slow_seeds} for the runs with 100 hidden neurons)"
+                                   if args.slow_seeds else "")
+             + ". sd is the sample standard deviation over seeds; z = (book − mean) / sd; "
+             "\"above x % of ours\" is the share of our seeds below the book's figure. A "
+             "verdict compares the book's single run with the 95 % and 99 % prediction "
+             "intervals of one new run, mean ± t sd √(1 + 1/n). Speeds of learning are "
+             "norms of the mean ∂C/∂b over the first 1,000 training images. Made by "
+             f"`{command}`.\n")
+    return text
+
+
+def plot(args: argparse.Namespace, entries: list[dict]):
+    """Each row's seeds as dots, the book's figure as a red diamond: accuracies
+    in points from the book's figure, speeds of learning as ratios to it."""
+    plt = report.pyplot()
+    rows_by_name = {row.name: row for row in ROWS}
+    acc = [e for e in entries if _is_accuracy(rows_by_name[e["row"]])
+           and rows_by_name[e["row"]].claim is None]
+    speed = [e for e in entries if not _is_accuracy(rows_by_name[e["row"]])]
+    qual = [e for e in entries if rows_by_name[e["row"]].claim is not None]
+    panels = [(acc, "ours − the book (percentage points)", lambda v, b: 100 * (v - b), False),
+              (speed, "ours / the book (speed of learning)", lambda v, b: v / b, True),
+              (qual, "accuracy (%), the book's learning-rate failures",
+               lambda v, b: 100 * v, False)]
+    panels = [p for p in panels if p[0]]
+    heights = [len(p[0]) + sum("best_of_three" in e for e in p[0]) for p in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 0.28 * sum(heights) + 1.2 * len(panels)),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, (group, xlabel, to_x, log) in zip(axes[:, 0], panels):
+        labels = []
+        y = 0
+        for e in group:
+            book = rows_by_name[e["row"]].book
+            for key, name in (("per_seed", e["row"]), ("best_of_three", e["row"] + " (best of 3)")):
+                if key not in e:
+                    continue
+                xs = [to_x(v, book) for v in e[key]["values"]]
+                ax.plot(xs, [y] * len(xs), "o", color="C0" if key == "per_seed" else "C2",
+                        ms=4, alpha=0.7)
+                ax.plot([to_x(book, book)], [y], "D", color="C3", ms=6)
+                labels.append(name)
+                y += 1
+        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+        ax.set_ylim(len(labels) - 0.5, -0.5)
+        ax.set_xlabel(xlabel, fontsize=8)
+        if log:
+            ax.set_xscale("log")
+        if group is not qual:  # the book's figure, as the reference line
+            ax.axvline(1.0 if log else 0.0, color="C3", lw=0.8, alpha=0.5)
+        ax.grid(alpha=0.3)
+        ax.tick_params(axis="x", labelsize=7)
+    title = ("The book's figures (red diamonds) against our runs (blue: one dot per seed; "
+             "green: best of three seeds)")
+    if args.quick:
+        title = "QUICK RUN, NOT COMPARABLE WITH THE BOOK\n" + title
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    start = time.perf_counter()
+    done = sweep(args)
+    entries = results(args, done)
+    command = cli.command_line(f"experiments.{NAME}", argv)
+    text = table(args, entries, done, command)
+    fig = plot(args, entries)
+    summary = {"command": command, "quick": args.quick, "seeds": args.seeds,
+               "slow_seeds": args.slow_seeds, "code": code_version(), "rows": entries}
+    records.write_json(args.out / "book.json", summary)
+    if args.docs:
+        records.write_json(Path(args.docs + ".json"), summary)
+    report.write_outputs(args.out / "book.png", args.out / "book.md", args.docs, fig, text)
+    print(text, flush=True)
+    report.progress(f"total {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
