@@ -325,6 +325,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help=f"a first look in about a minute: {QUICK_SEEDS} seeds, the first "
                         f"{QUICK_TRAIN} training images, a fifteenth of the epochs. Its "
                         "numbers are NOT comparable with the book's (the table says so).")
+    p.add_argument("--pixels", type=int, choices=(255, 256), default=255,
+                   help="divide the pixel values by 255 (the IDX files read as [0, 1]) or by "
+                        "256, as the book's mnist.pkl.gz does (its maximum is 255/256): to "
+                        "see whether that difference in the data matters. Default: 255.")
     cli.add_training_args(
         p, jobs=runner.default_jobs(),
         helps={"jobs": "runs trained at once, one process each. The results do not depend "
@@ -342,9 +346,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 # ---- one task: train (or measure) one run with one seed ------------------------
 
 
-def run_config(run_name: str, seed: int, quick: bool) -> dict:
+def run_config(run_name: str, seed: int, quick: bool, pixels: int = 255) -> dict:
     """Everything that determines a task's numbers (not the data folder, not
-    ``--jobs``).  ``--quick`` shortens the run, so its records are apart."""
+    ``--jobs``).  ``--quick`` shortens the run, so its records are apart;
+    ``pixels=256`` (the book's scaling) is recorded only when asked for."""
     run = RUNS[run_name]
     epochs, train_size = run.epochs, run.train_size
     if quick and run.driver != "speed":
@@ -352,7 +357,7 @@ def run_config(run_name: str, seed: int, quick: bool) -> dict:
     return {"run": run_name, "driver": run.driver, "sizes": list(run.sizes), "eta": run.eta,
             "epochs": epochs, "lmbda": run.lmbda, "init": run.init, "data": run.data,
             "train_size": train_size, "mini_batch_size": run.mini_batch_size, "seed": seed,
-            "dataset": "mnist", "dtype": "float64"}
+            "dataset": "mnist", "dtype": "float64", **({"pixels": pixels} if pixels != 255 else {})}
 
 
 def code_version() -> str:
@@ -375,7 +380,7 @@ def train(task: dict) -> dict:
     Module-level so that a pool worker (or a cluster) can run it; it writes
     nothing, so a task can run anywhere the data is."""
     config, label = task["config"], task["label"]
-    training, validation, test = datasets.load("mnist", task["data_dir"])
+    training, validation, test = load(task["data_dir"], config.get("pixels", 255))
     n = config["train_size"]
     training = (training[0][:n], training[1][:n])
     start = time.perf_counter()
@@ -394,6 +399,27 @@ def train(task: dict) -> dict:
     return {"format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(config),
             "config": config, "versions": {**records.versions(), "code": code_version()},
             **result, "wall_seconds": time.perf_counter() - start}
+
+
+_BOOK_PIXELS: dict[str | None, tuple] = {}
+
+
+def load(data_dir: str | None, pixels: int = 255) -> tuple:
+    """MNIST as ``datasets.load`` gives it, pixel values k/255 in [0, 1];
+    with ``pixels=256``, k/256 in [0, 255/256] instead, as in the book's
+    ``mnist.pkl.gz`` (deeplearning.net's conversion divides by 256:
+    https://github.com/lisa-lab/pylearn2/issues/93).  Same images, same split."""
+    data = datasets.load("mnist", data_dir)
+    if pixels == 255:
+        return data
+    if data_dir not in _BOOK_PIXELS:  # once per process
+        _BOOK_PIXELS[data_dir] = tuple((book_pixels(X), y) for X, y in data)
+    return _BOOK_PIXELS[data_dir]
+
+
+def book_pixels(X: np.ndarray) -> np.ndarray:
+    """Images of pixel values k/255 as the book's file holds them, k/256."""
+    return np.rint(X * 255) / 256
 
 
 def chapter1(config: dict, training, evaluation, label: str) -> list[float]:
@@ -488,7 +514,7 @@ def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
     done: dict[tuple[str, int], dict] = {}
     todo = []
     for name, seed in tasks_for(args):
-        config = run_config(name, seed, args.quick)
+        config = run_config(name, seed, args.quick, args.pixels)
         record = records.read_record(record_path(args.out, config), config, _FORMAT,
                                      RUN_CODE_VERSION, code)
         if record is not None:
@@ -651,6 +677,8 @@ def setting(row: Row, config: dict) -> str:
     else:
         measure = f"{config['data']} {what[row.metric]}"
     text = f"{run.call()}: {measure}"
+    if config.get("pixels") == 256:
+        text += " (pixels k/256, as in the book's mnist.pkl.gz)"
     if config["epochs"] != run.epochs or config["train_size"] != run.train_size:
         text += f" (QUICK: {config['epochs']} epochs on {config['train_size']} images)"
     return text
@@ -681,7 +709,7 @@ def table(args: argparse.Namespace, entries: list[dict], done: dict, command: st
                           e["best_of_three_verdict"]])
     header = ["row", "chapter, section", "exact setting", "the book", "the book's source",
               "ours: mean ± sd", "ours: min to max", "the book's place in ours", "verdict"]
-    text = ""
+    text = tally(entries) + "\n\n"
     if args.quick:
         text += ("**QUICK RUN: fewer epochs, fewer images and seeds. These numbers are NOT "
                  "comparable with the book's.**\n\n")
@@ -696,6 +724,23 @@ def table(args: argparse.Namespace, entries: list[dict], done: dict, command: st
              "norms of the mean ∂C/∂b over the first 1,000 training images. Made by "
              f"`{command}`.\n")
     return text
+
+
+def tally(entries: list[dict]) -> str:
+    """One line: how many of the book's figures each verdict got."""
+    counts: dict[str, int] = {}
+    for e in entries:
+        for key in ("verdict", "best_of_three_verdict"):
+            if key in e:
+                word = e[key].split(":")[0].split(" holds")[0]
+                word = "qualitative claim" if word.startswith("the book's") else word
+                counts[word] = counts.get(word, 0) + 1
+    held = sum(e.get("claim_holds", 0) == e["per_seed"]["n"] for e in entries if "claim_holds" in e)
+    parts = [f"{n} {word}" for word, n in sorted(counts.items()) if word != "qualitative claim"]
+    if "qualitative claim" in counts:
+        parts.append(f"{held} of {counts['qualitative claim']} qualitative claims hold for "
+                     "every seed")
+    return f"**{sum(counts.values())} comparisons: " + "; ".join(parts) + ".**"
 
 
 def plot(args: argparse.Namespace, entries: list[dict]):
@@ -733,7 +778,13 @@ def plot(args: argparse.Namespace, entries: list[dict]):
         ax.set_ylim(len(labels) - 0.5, -0.5)
         ax.set_xlabel(xlabel, fontsize=8)
         if log:
+            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
             ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_minor_locator(LogLocator(subs="auto"))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
         if group is not qual:  # the book's figure, as the reference line
             ax.axvline(1.0 if log else 0.0, color="C3", lw=0.8, alpha=0.5)
         ax.grid(alpha=0.3)
@@ -756,7 +807,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = cli.command_line(f"experiments.{NAME}", argv)
     text = table(args, entries, done, command)
     fig = plot(args, entries)
-    summary = {"command": command, "quick": args.quick, "seeds": args.seeds,
+    summary = {"command": command, "quick": args.quick, "pixels": args.pixels,
+               "seeds": args.seeds,
                "slow_seeds": args.slow_seeds, "code": code_version(), "rows": entries}
     records.write_json(args.out / "book.json", summary)
     if args.docs:

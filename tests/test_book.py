@@ -221,6 +221,15 @@ def test_chapter3_drives_network2_as_the_book_does(mnist_dir, capsys):
     assert history.evaluation_accuracy == accuracy
 
 
+def test_the_books_pixel_scaling(mnist_dir):
+    X = book.datasets.load("mnist", mnist_dir)[1][0][:2000]
+    Xb = book.book_pixels(X)
+    assert X.max() == 1 and Xb.max() == 255 / 256
+    assert np.array_equal(Xb * 256, np.rint(Xb * 256)) and np.allclose(Xb * 256, X * 255)
+    assert "pixels" not in book.run_config("ch1-30", 0, quick=False)
+    assert book.run_config("ch1-30", 0, quick=False, pixels=256)["pixels"] == 256
+
+
 def test_the_worker_returns_its_record_and_writes_nothing(tmp_path, mnist_dir, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = book.run_config("ch5-speed-3", 0, quick=True)
