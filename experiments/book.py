@@ -108,6 +108,17 @@ class Run:
                 f"`SGD({training}, {self.epochs}, {self.mini_batch_size}, {self.eta}{lmbda}, "
                 f"evaluation_data={self.data}_data, monitor_evaluation_accuracy=True)`")
 
+    def short(self) -> str:
+        """The setting in a few words, for the summary table."""
+        cost = "quadratic" if self.driver == "network" else "cross-entropy"
+        if self.driver == "speed":
+            return f"{list(self.sizes)}, N(0, 1/n_in), at initialization"
+        init = "N(0, 1)" if self.driver == "network" or self.init == "large" else "N(0, 1/n_in)"
+        images = "" if self.train_size == 50_000 else f", first {self.train_size} images"
+        lmbda = f", λ {self.lmbda:g}" if self.lmbda else ""
+        return (f"{list(self.sizes)}, {cost}, {init}, η {self.eta:g}{lmbda}, "
+                f"{self.epochs} epochs{images}, {self.data}")
+
     def slow(self) -> bool:
         """The costly runs: 100 hidden neurons take 2 to 3 times as long per epoch."""
         return max(self.sizes[1:-1]) >= 100
@@ -709,38 +720,76 @@ def table(args: argparse.Namespace, entries: list[dict], done: dict, command: st
                           e["best_of_three_verdict"]])
     header = ["row", "chapter, section", "exact setting", "the book", "the book's source",
               "ours: mean ± sd", "ours: min to max", "the book's place in ours", "verdict"]
-    text = tally(entries) + "\n\n"
-    if args.quick:
-        text += ("**QUICK RUN: fewer epochs, fewer images and seeds. These numbers are NOT "
-                 "comparable with the book's.**\n\n")
-    text += report.markdown_table(header, lines)
     seeds = ",".join(map(str, args.seeds))
-    text += (f"\nSeeds {seeds}" + (f" ({args.slow_seeds} for the runs with 100 hidden neurons)"
-                                   if args.slow_seeds else "")
+    notes = (f"Seeds {seeds}" + (f" ({', '.join(map(str, args.seeds[:args.slow_seeds]))} for "
+                                 "the runs with 100 hidden neurons)" if args.slow_seeds else "")
              + ". sd is the sample standard deviation over seeds; z = (book − mean) / sd; "
              "\"above x % of ours\" is the share of our seeds below the book's figure. A "
              "verdict compares the book's single run with the 95 % and 99 % prediction "
              "intervals of one new run, mean ± t sd √(1 + 1/n). Speeds of learning are "
              "norms of the mean ∂C/∂b over the first 1,000 training images. Made by "
              f"`{command}`.\n")
+    text = ""
+    if args.quick:
+        text += ("**QUICK RUN: fewer epochs, fewer images and seeds. These numbers are NOT "
+                 "comparable with the book's.**\n\n")
+    text += (f"{tally(entries)}\n\n{summary_table(entries)}\n{notes}\n"
+             "The same rows in full, with the book's exact calls and sources:\n\n"
+             + report.markdown_table(header, lines))
     return text
+
+
+def summary_table(entries: list[dict]) -> str:
+    """Every comparison in one line: the short table for the README."""
+    rows_by_name = {row.name: row for row in ROWS}
+    lines = []
+    for e in entries:
+        row = rows_by_name[e["row"]]
+        what = METRIC_WORDS.get(row.metric, f"hidden layer {row.metric[5:]}")
+        for key, label in (("per_seed", row.name), ("best_of_three", f"{row.name}, best of 3")):
+            if key not in e:
+                continue
+            s = e[key]
+            word = e["verdict" if key == "per_seed" else "best_of_three_verdict"]
+            if "claim_holds" in e:
+                word = f"\"{row.claim}\": {e['claim_holds']} of {s['n']} seeds"
+            lines.append([f"`{label}`", f"{RUNS[row.run].short()}; {what}",
+                          fmt(row, row.book), f"{fmt_sd(row, s)} ({s['n']})",
+                          f"{fmt(row, s['min'])} to {fmt(row, s['max'])}",
+                          "" if s["z"] is None else f"{s['z']:+.1f}",
+                          word if "claim_holds" in e else short_verdict(word)])
+    return report.markdown_table(["row", "setting; measured", "the book", "ours (n)",
+                                  "ours: min to max", "z", "verdict"], lines)
+
+
+SHORT_VERDICTS = (("reproduced: inside", "inside our range"),
+                  ("reproduced: the book is", "inside the 95 % interval"),
+                  ("borderline", "inside the 99 % interval only"),
+                  ("not reproduced", "outside the 99 % interval"),
+                  ("outside our runs", "too few seeds to say"))
+
+
+def short_verdict(text: str) -> str:
+    return next(short for start, short in SHORT_VERDICTS if text.startswith(start))
 
 
 def tally(entries: list[dict]) -> str:
     """One line: how many of the book's figures each verdict got."""
-    counts: dict[str, int] = {}
+    counts = dict.fromkeys((short for _, short in SHORT_VERDICTS), 0)
+    claims = held = 0
     for e in entries:
+        if "claim_holds" in e:
+            claims += 1
+            held += e["claim_holds"] == e["per_seed"]["n"]
+            continue
         for key in ("verdict", "best_of_three_verdict"):
             if key in e:
-                word = e[key].split(":")[0].split(" holds")[0]
-                word = "qualitative claim" if word.startswith("the book's") else word
-                counts[word] = counts.get(word, 0) + 1
-    held = sum(e.get("claim_holds", 0) == e["per_seed"]["n"] for e in entries if "claim_holds" in e)
-    parts = [f"{n} {word}" for word, n in sorted(counts.items()) if word != "qualitative claim"]
-    if "qualitative claim" in counts:
-        parts.append(f"{held} of {counts['qualitative claim']} qualitative claims hold for "
-                     "every seed")
-    return f"**{sum(counts.values())} comparisons: " + "; ".join(parts) + ".**"
+                counts[short_verdict(e[key])] += 1
+    parts = [f"{n} {word}" for word, n in counts.items() if n]
+    if claims:
+        parts.append(f"{held} of {claims} qualitative claims hold for every seed")
+    return (f"**The book's figures against our seeds ({sum(counts.values())} comparisons): "
+            + "; ".join(parts) + ".**")
 
 
 def plot(args: argparse.Namespace, entries: list[dict]):
