@@ -62,6 +62,7 @@ BOOK = "https://neuralnetworksanddeeplearning.com"
 REPO = "https://github.com/mnielsen/neural-networks-and-deep-learning/blob/master"
 QUICK_TRAIN = 2_000
 QUICK_SEEDS = 2
+SPEED_SEEDS = 100
 
 
 # ---- the book's settings ---------------------------------------------------
@@ -332,6 +333,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="use only the first N seeds for the runs with 100 hidden neurons "
                         "(2 to 3 times slower per epoch than the others), when time is short. "
                         "The table says how many seeds each row has. Default: all of --seeds.")
+    p.add_argument("--speed-seeds", type=cli.positive_int, default=None, metavar="N",
+                   help="seeds 0, ..., N-1 for chapter 5's speed-of-learning rows, which "
+                        "train nothing (about a second each) and spread widely. Default: "
+                        f"{SPEED_SEEDS} (with --quick, the seeds of --seeds).")
     p.add_argument("--quick", action="store_true",
                    help=f"a first look in about a minute: {QUICK_SEEDS} seeds, the first "
                         f"{QUICK_TRAIN} training images, a fifteenth of the epochs. Its "
@@ -351,6 +356,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         p.error("the book's numbers are for MNIST: --dataset must be mnist")
     if args.seeds is None:
         args.seeds = list(range(QUICK_SEEDS if args.quick else 5))
+    if args.speed_seeds is None and args.quick:
+        args.speed_seeds = args.seeds
+    else:  # from here on a list, as --seeds
+        args.speed_seeds = list(range(args.speed_seeds or SPEED_SEEDS))
     return args
 
 
@@ -503,6 +512,10 @@ def speed_of_learning(sizes: list[int], seed: int, training) -> list[float]:
 
 
 def run_seeds(args: argparse.Namespace, run_name: str) -> list[int]:
+    """The seeds of a run: ``--seeds``; ``--speed-seeds`` for the speeds of
+    learning; the first ``--slow-seeds`` for the runs with 100 hidden neurons."""
+    if RUNS[run_name].driver == "speed":
+        return args.speed_seeds
     if args.slow_seeds is not None and RUNS[run_name].slow():
         return args.seeds[:args.slow_seeds]
     return args.seeds
@@ -516,7 +529,8 @@ def tasks_for(args: argparse.Namespace) -> list[tuple[str, int]]:
     ``--slow-seeds`` makes the table from those)."""
     names = list(dict.fromkeys(row.run for row in ROWS if row.name in args.rows))
     pairs = [(name, seed) for name in names for seed in run_seeds(args, name)]
-    return sorted(pairs, key=lambda p: (RUNS[p[0]].slow(), args.seeds.index(p[1])))
+    order = {seed: i for i, seed in enumerate(dict.fromkeys([*args.seeds, *args.speed_seeds]))}
+    return sorted(pairs, key=lambda p: (RUNS[p[0]].slow(), order[p[1]]))
 
 
 def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
@@ -552,65 +566,96 @@ def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
 
 # ---- statistics ------------------------------------------------------------------
 
-# Student's t quantiles for the prediction interval of one new run,
-# t_{p}(df) for df = 1, 2, ..., 30; beyond, the Cornish-Fisher expansion
-# around the normal quantile (Abramowitz & Stegun 26.7.5, within 0.1 %).
-_T = {0.975: (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-              2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-              2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042),
-      0.995: (63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169,
-              3.106, 3.055, 3.012, 2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845,
-              2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771, 2.763, 2.756, 2.750)}
-_Z = {0.975: 1.959964, 0.995: 2.575829}
+def t_cdf(t: float, df: int) -> float:
+    """Student's t distribution function with ``df`` (a positive integer)
+    degrees of freedom, exactly, by the finite sums of Abramowitz & Stegun
+    26.7.3 and 26.7.4 for P(|T| <= t) in theta = atan(t / sqrt(df))."""
+    theta = math.atan(abs(t) / math.sqrt(df))
+    c2, term = math.cos(theta) ** 2, 1.0
+    if df % 2:  # odd: (2/pi) (theta + sin cos (1 + 2/3 cos^2 + 2*4/(3*5) cos^4 + ...))
+        total = 1.0 if df > 1 else 0.0
+        for k in range(1, (df - 1) // 2):
+            term *= c2 * 2 * k / (2 * k + 1)
+            total += term
+        inside = 2 / math.pi * (theta + math.sin(theta) * math.cos(theta) * total)
+    else:  # even: sin (1 + 1/2 cos^2 + 1*3/(2*4) cos^4 + ...)
+        total = 1.0
+        for k in range(1, df // 2):
+            term *= c2 * (2 * k - 1) / (2 * k)
+            total += term
+        inside = math.sin(theta) * total
+    return 0.5 + math.copysign(inside / 2, t)
 
 
 def t_quantile(p: float, df: int) -> float:
-    """Student's t quantile for p = 0.975 or 0.995 (two-sided 95 % and 99 %)."""
-    if df <= 30:
-        return _T[p][df - 1]
-    z = _Z[p]
-    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+    """The t with ``t_cdf(t, df) == p`` (bisection, to 1e-10)."""
+    lo, hi = -1e6, 1e6
+    while hi - lo > 1e-10 * max(1.0, abs(hi)):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if t_cdf(mid, df) < p else (lo, mid)
+    return (lo + hi) / 2
 
 
 def prediction_halfwidth(sd: float, n: int, p: float) -> float:
     """Half the width of the prediction interval for one new run, given n runs
     with sample standard deviation sd: ``t_p(n - 1) sd sqrt(1 + 1/n)``
     (normal runs; with p = 0.975 it holds a new run 95 % of the time)."""
-    return t_quantile(p, n - 1) * sd * math.sqrt(1 + 1 / n) if n > 1 else math.inf
+    return t_quantile(p, n - 1) * sd * math.sqrt(1 + 1 / n)
 
 
-def summarize(values: Sequence[float], book: float, n_eff: int | None = None) -> dict:
-    """Our distribution and the book's place in it.  ``n_eff`` is the number
-    of independent runs behind ``values`` when they are fewer (the best of
-    three over overlapping triples): the prediction intervals use it."""
+def predictive_cdf(x: float, mean: float, sd: float, n: int) -> float:
+    """P(one new run <= x), given n runs of this mean and sample sd: Student's
+    t with n - 1 degrees of freedom, scaled by sd sqrt(1 + 1/n)."""
+    return t_cdf((x - mean) / (sd * math.sqrt(1 + 1 / n)), n - 1)
+
+
+def summarize(values: Sequence[float], book: float) -> dict:
+    """Our runs' distribution and the book's place in it: its z-score, the
+    share of our runs below it, and ``p``, the chance that one new run of ours
+    is at most the book's figure (``None`` without two runs that differ)."""
     a = np.asarray(values, dtype=float)
     n = len(a)
-    k = n if n_eff is None else n_eff
     mean, sd = float(a.mean()), float(a.std(ddof=1)) if n > 1 else 0.0
     below = float(np.sum(a < book) + 0.5 * np.sum(a == book))
+    spread = n > 1 and sd > 0
     return {"values": a.tolist(), "n": n, "mean": mean, "sd": sd, "min": float(a.min()),
             "max": float(a.max()), "book": book,
-            "z": (book - mean) / sd if sd > 0 else None,
+            "z": (book - mean) / sd if spread else None,
             "percentile": 100 * below / n,
-            "pi95": prediction_halfwidth(sd, k, 0.975) if k > 1 and sd > 0 else None,
-            "pi99": prediction_halfwidth(sd, k, 0.995) if k > 1 and sd > 0 else None}
+            "p": predictive_cdf(book, mean, sd, n) if spread else None,
+            "pi95": prediction_halfwidth(sd, n, 0.975) if spread else None,
+            "pi99": prediction_halfwidth(sd, n, 0.995) if spread else None}
+
+
+def summarize_best_of_three(values: list[float], per_seed: dict, metric: str) -> dict:
+    """The best of three: our values over all triples of seeds (to show), and
+    ``p`` from the per-seed model.  The best epoch of the best of three new
+    runs is at most x with probability P(one run <= x) cubed; after epoch 1,
+    the run picked for its best epoch is one more run (``p`` as per seed)."""
+    s = summarize(values, per_seed["book"])
+    s["pi95"] = s["pi99"] = s["z"] = None  # the triples overlap: not independent runs
+    if per_seed["p"] is not None:
+        s["p"] = per_seed["p"] ** 3 if metric == "best" else per_seed["p"]
+    return s
 
 
 def verdict(s: dict) -> str:
-    """Whether one run like the book's is a plausible draw from ours."""
+    """Whether one run like the book's is a plausible draw from ours: inside
+    the central 95 % (or 99 %) of where a new run falls, i.e. ``p`` in
+    [0.025, 0.975] (or [0.005, 0.995])."""
     if s["min"] <= s["book"] <= s["max"]:
         return "reproduced: inside our seed range"
-    if s["pi95"] is None:
+    if s["p"] is None:
         return "outside our runs (too few seeds, or no spread, to say more)"
-    gap = abs(s["book"] - s["mean"])
-    side = "higher" if s["book"] > s["mean"] else "lower"
-    if gap <= s["pi95"]:
-        return (f"reproduced: the book is {side} than our {s['n']} seeds, but inside the 95 % "
-                "prediction interval of one run")
-    if gap <= s["pi99"]:
-        return (f"borderline: the book is {side}, outside the 95 % but inside the 99 % "
-                "prediction interval of one run")
-    return f"not reproduced: the book is {side}, outside the 99 % prediction interval"
+    side, tail = ("higher", 1 - s["p"]) if s["book"] > s["mean"] else ("lower", s["p"])
+    if tail >= 0.025:
+        return (f"reproduced: the book is {side} than our runs, but inside the central 95 % "
+                f"of a new run (p = {s['p']:.3f})")
+    if tail >= 0.005:
+        return (f"borderline: the book is {side}, outside the central 95 % but inside the "
+                f"central 99 % of a new run (p = {s['p']:.4f})")
+    return (f"not reproduced: the book is {side}, outside the central 99 % of a new run "
+            f"(p = {s['p']:.2g})")
 
 
 def metric_value(record: dict, metric: str) -> float:
@@ -645,8 +690,8 @@ def results(args: argparse.Namespace, done: dict[tuple[str, int], dict]) -> list
         if row.metric == "best":
             entry["last"] = report.mean_sd([r["accuracy"][-1] for r in runs])
         if row.best_of_three and len(runs) >= 3:
-            entry["best_of_three"] = summarize(best_of_three(runs, row.metric), row.book,
-                                               n_eff=len(runs))
+            entry["best_of_three"] = summarize_best_of_three(
+                best_of_three(runs, row.metric), entry["per_seed"], row.metric)
             entry["best_of_three_verdict"] = verdict(entry["best_of_three"])
         if row.claim is not None:
             held = [CLAIMS[row.claim](r["accuracy"]) for r in runs]
@@ -675,8 +720,11 @@ def fmt_sd(row: Row, s: dict) -> str:
 
 
 def place(s: dict) -> str:
-    z = "z n/a" if s["z"] is None else f"z = {s['z']:+.1f}"
-    return f"{z}; above {s['percentile']:.0f} % of ours"
+    parts = [] if s["z"] is None else [f"z = {s['z']:+.1f}"]
+    parts.append(f"above {s['percentile']:.0f} % of ours")
+    if s["p"] is not None:
+        parts.append(f"p = {s['p']:.3f}")
+    return "; ".join(parts)
 
 
 def setting(row: Row, config: dict) -> str:
@@ -721,14 +769,20 @@ def table(args: argparse.Namespace, entries: list[dict], done: dict, command: st
     header = ["row", "chapter, section", "exact setting", "the book", "the book's source",
               "ours: mean ± sd", "ours: min to max", "the book's place in ours", "verdict"]
     seeds = ",".join(map(str, args.seeds))
+    speed = args.speed_seeds
     notes = (f"Seeds {seeds}" + (f" ({', '.join(map(str, args.seeds[:args.slow_seeds]))} for "
                                  "the runs with 100 hidden neurons)" if args.slow_seeds else "")
+             + (f"; {speed[0]} to {speed[-1]} for the speeds of learning"
+                if speed != args.seeds and any(e["run"].startswith("ch5-speed") for e in entries)
+                else "")
              + ". sd is the sample standard deviation over seeds; z = (book − mean) / sd; "
-             "\"above x % of ours\" is the share of our seeds below the book's figure. A "
-             "verdict compares the book's single run with the 95 % and 99 % prediction "
-             "intervals of one new run, mean ± t sd √(1 + 1/n). Speeds of learning are "
-             "norms of the mean ∂C/∂b over the first 1,000 training images. Made by "
-             f"`{command}`.\n")
+             "\"above x % of ours\" is the share of our values below the book's figure; p is "
+             "the chance that one new run of ours is at most the book's figure (Student's t "
+             "with n − 1 degrees of freedom, scaled by sd √(1 + 1/n); for the best of three, "
+             "p of one run cubed). The book's figure is \"inside the central 95 %\" when "
+             "0.025 ≤ p ≤ 0.975: one run like the book's is then a plausible draw from ours. "
+             "Speeds of learning are norms of the mean ∂C/∂b over the first 1,000 training "
+             f"images. Made by `{command}`.\n")
     text = ""
     if args.quick:
         text += ("**QUICK RUN: fewer epochs, fewer images and seeds. These numbers are NOT "
@@ -757,15 +811,16 @@ def summary_table(entries: list[dict]) -> str:
                           fmt(row, row.book), f"{fmt_sd(row, s)} ({s['n']})",
                           f"{fmt(row, s['min'])} to {fmt(row, s['max'])}",
                           "" if s["z"] is None else f"{s['z']:+.1f}",
+                          "" if s["p"] is None else f"{s['p']:.3f}",
                           word if "claim_holds" in e else short_verdict(word)])
     return report.markdown_table(["row", "setting; measured", "the book", "ours (n)",
-                                  "ours: min to max", "z", "verdict"], lines)
+                                  "ours: min to max", "z", "p", "verdict"], lines)
 
 
 SHORT_VERDICTS = (("reproduced: inside", "inside our range"),
-                  ("reproduced: the book is", "inside the 95 % interval"),
-                  ("borderline", "inside the 99 % interval only"),
-                  ("not reproduced", "outside the 99 % interval"),
+                  ("reproduced: the book is", "inside the central 95 %"),
+                  ("borderline", "inside the central 99 % only"),
+                  ("not reproduced", "outside the central 99 %"),
                   ("outside our runs", "too few seeds to say"))
 
 
@@ -857,7 +912,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = table(args, entries, done, command)
     fig = plot(args, entries)
     summary = {"command": command, "quick": args.quick, "pixels": args.pixels,
-               "seeds": args.seeds,
+               "seeds": args.seeds, "speed_seeds": args.speed_seeds,
                "slow_seeds": args.slow_seeds, "code": code_version(), "rows": entries}
     records.write_json(args.out / "book.json", summary)
     if args.docs:
