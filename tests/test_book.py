@@ -33,7 +33,8 @@ import numpy as np
 import pytest
 
 import network2
-from experiments import book, runner
+from experiments import book, book_numbers, book_stats, runner
+from experiments.book_numbers import CLAIMS, ROW_NAMES, ROWS, RUNS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "book.json"
 
@@ -42,11 +43,11 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "book.json"
 
 
 def test_rows_are_named_once_and_use_known_runs():
-    assert len(set(book.ROW_NAMES)) == len(book.ROWS)
-    for row in book.ROWS:
-        assert row.run in book.RUNS, row.name
+    assert len(set(ROW_NAMES)) == len(ROWS)
+    for row in ROWS:
+        assert row.run in RUNS, row.name
         assert row.metric in ("epoch1", "best", "last") or (
-            row.metric.startswith("speed") and book.RUNS[row.run].driver == "speed"), row.name
+            row.metric.startswith("speed") and RUNS[row.run].driver == "speed"), row.name
         assert row.source and row.section.startswith("[")
         assert 0 < row.book < 1, row.name
 
@@ -56,26 +57,26 @@ def test_the_issues_rows_are_all_there():
                  "ch1-30-eta100", "ch3-xent-30", "ch3-xent-100", "ch3-l2-30", "ch3-98",
                  "ch3-winit-30-new-epoch1", "ch3-winit-100-old-last", "ch5-speed-4-h4",
                  "ch5-acc-30-30", "ch5-acc-30-30-30", "ch5-acc-30-30-30-30"):
-        assert name in book.ROW_NAMES
+        assert name in ROW_NAMES
 
 
 def test_speeds_agree_with_the_books_text():
     """The JSON's full-precision speeds round to the figures the text prints."""
-    for k, norms in book._SPEEDS.items():
-        text = book._SPEEDS_TEXT[k].replace("…", "").split(", ")
+    for k, norms in book_numbers._SPEEDS.items():
+        text = book_numbers._SPEEDS_TEXT[k].replace("…", "").split(", ")
         for value, printed in zip(norms, text, strict=True):
             digits = len(printed.split(".")[1])
             assert round(value, digits) == pytest.approx(float(printed)), (k, printed)
 
 
 def test_book_settings_are_the_books_calls():
-    assert book.RUNS["ch1-30"].call() == (
+    assert RUNS["ch1-30"].call() == (
         "`network.Network([784, 30, 10]).SGD(training_data, 30, 10, 3.0, test_data=test_data)`")
-    assert book.RUNS["ch3-98"].call() == (
+    assert RUNS["ch3-98"].call() == (
         "`network2.Network([784, 100, 10], cost=CrossEntropyCost); large_weight_initializer()`; "
         "`SGD(training_data, 60, 10, 0.1, lmbda=5.0, evaluation_data=validation_data, "
         "monitor_evaluation_accuracy=True)`")
-    assert "training_data[:1000], 400, 10, 0.5, lmbda=0.1" in book.RUNS["ch3-l2-1000"].call()
+    assert "training_data[:1000], 400, 10, 0.5, lmbda=0.1" in RUNS["ch3-l2-1000"].call()
 
 
 # ---- the command line ------------------------------------------------------------
@@ -128,44 +129,44 @@ def _t_cdf(q: float, df: int) -> float:
 @pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 9, 10, 30, 99])
 def test_t_distribution(df):
     for q in (0.3, 1.0, 2.5, 6.0):
-        assert book.t_cdf(q, df) == pytest.approx(_t_cdf(q, df), abs=1e-9)
-        assert book.t_cdf(-q, df) == pytest.approx(1 - book.t_cdf(q, df), abs=1e-15)
+        assert book_stats.t_cdf(q, df) == pytest.approx(_t_cdf(q, df), abs=1e-9)
+        assert book_stats.t_cdf(-q, df) == pytest.approx(1 - book_stats.t_cdf(q, df), abs=1e-15)
     for p in (0.2924, 0.975, 0.995):
-        assert book.t_cdf(book.t_quantile(p, df), df) == pytest.approx(p, abs=1e-9)
-    assert book.t_cdf(0.0, df) == 0.5
+        assert book_stats.t_cdf(book_stats.t_quantile(p, df), df) == pytest.approx(p, abs=1e-9)
+    assert book_stats.t_cdf(0.0, df) == 0.5
 
 
 def test_t_quantiles_match_the_tables():
-    assert book.t_quantile(0.975, 4) == pytest.approx(2.776, abs=5e-4)  # 5 seeds, 95 %
-    assert book.t_quantile(0.995, 4) == pytest.approx(4.604, abs=5e-4)
-    assert book.t_quantile(0.975, 1) == pytest.approx(12.706, abs=5e-4)
+    assert book_stats.t_quantile(0.975, 4) == pytest.approx(2.776, abs=5e-4)  # 5 seeds, 95 %
+    assert book_stats.t_quantile(0.995, 4) == pytest.approx(4.604, abs=5e-4)
+    assert book_stats.t_quantile(0.975, 1) == pytest.approx(12.706, abs=5e-4)
 
 
 def test_summary_and_verdicts():
     values = [0.1, 0.2, 0.3, 0.4, 0.5]
-    s = book.summarize(values, 0.45)
+    s = book_stats.summarize(values, 0.45)
     assert (s["mean"], s["n"], s["min"], s["max"]) == (pytest.approx(0.3), 5, 0.1, 0.5)
     assert s["sd"] == pytest.approx(np.std(values, ddof=1))
     assert s["z"] == pytest.approx(0.15 / s["sd"]) and s["percentile"] == 80
     assert s["pi95"] == pytest.approx(2.776 * s["sd"] * np.sqrt(1.2), rel=1e-3)
-    assert book.verdict(s).startswith("reproduced: inside")
+    assert book_stats.verdict(s).startswith("reproduced: inside")
     # p = 0.975 exactly at the edge of the 95 % prediction interval.
-    edge = book.summarize(values, 0.3 + s["pi95"])
+    edge = book_stats.summarize(values, 0.3 + s["pi95"])
     assert edge["p"] == pytest.approx(0.975)
-    assert "inside the central 95 %" in book.verdict(book.summarize(values, 0.6))
-    assert book.verdict(book.summarize(values, 1.0)).startswith("borderline")
-    assert book.verdict(book.summarize(values, -1.0)).startswith(
+    assert "inside the central 95 %" in book_stats.verdict(book_stats.summarize(values, 0.6))
+    assert book_stats.verdict(book_stats.summarize(values, 1.0)).startswith("borderline")
+    assert book_stats.verdict(book_stats.summarize(values, -1.0)).startswith(
         "not reproduced: the book is lower, outside the central 99 %")
-    assert book.summarize([0.3, 0.5], 0.3)["percentile"] == 25  # a tie counts half
-    assert book.summarize([0.3, 0.3], 0.4)["p"] is None
-    assert book.verdict(book.summarize([0.3, 0.3], 0.4)).startswith("outside our runs")
+    assert book_stats.summarize([0.3, 0.5], 0.3)["percentile"] == 25  # a tie counts half
+    assert book_stats.summarize([0.3, 0.3], 0.4)["p"] is None
+    assert book_stats.verdict(book_stats.summarize([0.3, 0.3], 0.4)).startswith("outside our runs")
 
 
 def test_best_of_three_verdict_uses_the_per_seed_model():
-    per_seed = book.summarize([0.950, 0.951, 0.952, 0.953, 0.954], 0.955)
-    best = book.summarize_best_of_three([0.953, 0.954], per_seed, "best")
+    per_seed = book_stats.summarize([0.950, 0.951, 0.952, 0.953, 0.954], 0.955)
+    best = book_stats.summarize_best_of_three([0.953, 0.954], per_seed, "best")
     assert best["p"] == pytest.approx(per_seed["p"] ** 3) and best["z"] is None
-    after_epoch1 = book.summarize_best_of_three([0.953, 0.954], per_seed, "epoch1")
+    after_epoch1 = book_stats.summarize_best_of_three([0.953, 0.954], per_seed, "epoch1")
     assert after_epoch1["p"] == per_seed["p"]
 
 
@@ -178,9 +179,9 @@ def test_best_of_three_takes_the_run_with_the_best_peak():
 
 def test_claims():
     slow, stuck = [0.11, 0.12, 0.2142], [0.1009, 0.1009, 0.0982]
-    assert book.CLAIMS["learns, slowly"](slow) and not book.CLAIMS["learns, slowly"](stuck)
-    assert book.CLAIMS["does not learn"](stuck) and not book.CLAIMS["does not learn"](slow)
-    assert not book.CLAIMS["learns, slowly"]([0.9, 0.95])
+    assert CLAIMS["learns, slowly"](slow) and not CLAIMS["learns, slowly"](stuck)
+    assert CLAIMS["does not learn"](stuck) and not CLAIMS["does not learn"](slow)
+    assert not CLAIMS["learns, slowly"]([0.9, 0.95])
 
 
 # ---- chapter 5's speed of learning -------------------------------------------------
@@ -280,7 +281,7 @@ def test_the_worker_returns_its_record_and_writes_nothing(tmp_path, mnist_dir, m
 # ---- the slow reproduction ---------------------------------------------------------
 
 FRESH_SEED = 12_345_678  # the book's own np.random.seed in fig/*.py; not one of our seeds
-CHECKED = [name for name in book.ROW_NAMES
+CHECKED = [name for name in ROW_NAMES
            if name.startswith(("ch1-30-epoch1", "ch1-30-best", "ch3-winit-", "ch5-speed-"))]
 
 
@@ -290,7 +291,7 @@ def test_book_rows_reproduce_with_a_new_seed(mnist_dir):
     assert not summary["quick"] and summary["pixels"] == 255, \
         "docs/book.json must come from the full run"
     entries = {e["row"]: e for e in summary["rows"]}
-    rows = [row for row in book.ROWS if row.name in CHECKED]
+    rows = [row for row in ROWS if row.name in CHECKED]
     assert {row.name for row in rows} <= entries.keys()
     tasks = [{"config": book.run_config(name, FRESH_SEED, quick=False),
               "data_dir": str(mnist_dir), "label": f"[{name} seed {FRESH_SEED}]"}
