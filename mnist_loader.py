@@ -26,7 +26,10 @@ Where the files come from, in this order: the ``data_dir`` argument; the
 folder named by ``$MNIST_DATA_DIR`` (``$FASHION_MNIST_DATA_DIR``); a
 system folder (Debian installs Fashion-MNIST in
 /usr/share/datasets/fashion-mnist); the project's ``data/<dataset>/``
-cache; and finally a download from public mirrors into that cache.
+cache; and finally a download from public mirrors into that cache.  In
+each folder it takes the four IDX files, or else (MNIST only) the book's
+``mnist.pkl.gz`` or its unzipped ``mnist.pkl``.  A folder you name
+(``data_dir``, the environment variable) must exist: it is never created.
 
 What this loader does differently from the book's, and why:
 
@@ -35,8 +38,11 @@ What this loader does differently from the book's, and why:
 - It checks what matters, the data: the SHA-256 of each file's
   *uncompressed* content.  Good copies of MNIST differ in their gzip
   headers (a timestamp), so a checksum of the ``.gz`` rejects good files.
-- It still reads the book's ``mnist.pkl.gz``, but never with the plain
-  ``pickle`` module, which would run any code a tampered file carries.
+  A file that is another canonical file (Fashion-MNIST's in the MNIST
+  folder, the test images under the training images' name) is named.
+- It still reads the book's pickle, but never with the plain ``pickle``
+  module, which would run any code a tampered file carries; and it checks
+  that the pickle's pixels x 256 and labels are MNIST's, byte for byte.
 """
 
 from __future__ import annotations
@@ -122,18 +128,34 @@ SYSTEM_DIRS: dict[str, tuple[Path, ...]] = {
 # The project's cache: data/mnist/, data/fashion-mnist/.  Downloads go here.
 CACHE_DIR = Path(__file__).resolve().parent / "data"
 
-# The book's file: MNIST already split 50,000 / 10,000 / 10,000, as float32.
-PICKLE_NAME = "mnist.pkl.gz"
+# The book's file: MNIST already split 50,000 / 10,000 / 10,000, as float32
+# pixel / 256; gzipped as the book ships it, or unzipped as tutorials leave it.
+PICKLE_NAMES = ("mnist.pkl.gz", "mnist.pkl")
+BOOK_SPLIT = (50_000, 10_000, 10_000)
 
 VALIDATION_SIZE = 10_000
 
+TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+
 
 class DataError(ValueError):
-    """A data file is missing, damaged, or not the file it claims to be."""
+    """A data file is missing, damaged, or not the file it claims to be.
+
+    ``str(error)`` speaks to a Python caller (``data_dir=``,
+    ``verify=False``); ``error.for_command_line()`` says the same to a
+    command-line user, who has ``--data-dir`` and no ``verify``."""
+
+    def __init__(self, message: str, command_line: str | None = None) -> None:
+        super().__init__(message)
+        self.command_line = message if command_line is None else command_line
+
+    def for_command_line(self) -> str:
+        return self.command_line
 
 
 class DataNotFoundError(DataError):
-    """The files are nowhere to be found, and could not be downloaded."""
+    """The files are nowhere to be found and could not be downloaded, or a
+    folder named for them does not exist."""
 
 
 class Arrays(NamedTuple):
@@ -260,23 +282,27 @@ def load_arrays(
 
     ``verify`` checks the SHA-256 of each file's uncompressed content
     against ``checksums`` (default: the canonical values in ``SHA256``);
-    pass ``verify=False`` for data of your own in the same format.  If no
-    folder holds the files and ``download`` is true, they are fetched from
-    ``mirrors`` (default ``MIRRORS[dataset]``) into the project cache, or
-    into ``data_dir`` if given; ``verbose`` shows the progress.
+    pass ``verify=False`` for data of your own in the same format.  A
+    folder that holds no IDX files but the book's ``mnist.pkl.gz`` (or
+    ``mnist.pkl``) is read through ``load_pickle``, checked the same way.
+    If no folder holds the data and ``download`` is true, the files are
+    fetched from ``mirrors`` (default ``MIRRORS[dataset]``) into the
+    project cache, or into ``data_dir`` if given; ``verbose`` shows the
+    progress.  ``data_dir``, if given, must be an existing folder: a
+    mistyped path raises ``DataNotFoundError`` rather than being created.
     """
     dataset = _dataset_name(dataset)
     dtype = _image_dtype(dtype)
     expected = (dict(SHA256[dataset]) if checksums is None else dict(checksums)) if verify else {}
     searched, found = _locate(dataset, data_dir)
     if found is None:
-        target = Path(data_dir) if data_dir is not None else CACHE_DIR / dataset
+        target = searched[0][0] if data_dir is not None else CACHE_DIR / dataset
         if not download:
             raise _not_found(dataset, searched, _missing_files(target), [])
         _download_missing(dataset, target, searched, mirrors, checksums, verbose)
         found = _idx_paths(target)
     if isinstance(found, Path):  # the book's pickle
-        return _arrays_from_pickle(found, dtype)
+        return _arrays_from_pickle(found, dtype, verify, checksums)
 
     def load(name: str) -> np.ndarray:
         return _load_idx_file(found[name], name, expected.get(name), dtype)
@@ -427,6 +453,17 @@ def _scale(pixels: np.ndarray, dtype: np.dtype) -> np.ndarray:
 #### Finding the files
 
 
+def find_data(
+    dataset: str = "mnist", data_dir: str | os.PathLike | None = None
+) -> dict[str, Path] | Path | None:
+    """Where ``load_arrays`` would read ``dataset`` from, without reading or
+    downloading anything: the four IDX files (a dict from canonical name to
+    path), else the book's pickle (a path), else None.  Raises
+    ``DataNotFoundError`` if ``data_dir`` or the environment variable names
+    a folder that does not exist."""
+    return _locate(_dataset_name(dataset), data_dir)[1]
+
+
 def _locate(
     dataset: str, data_dir: str | os.PathLike | None
 ) -> tuple[list[tuple[Path, str]], dict[str, Path] | Path | None]:
@@ -438,24 +475,54 @@ def _locate(
         paths = _idx_paths(folder)
         if paths is not None:
             return searched, paths
-        if dataset == "mnist" and (folder / PICKLE_NAME).is_file():
-            return searched, folder / PICKLE_NAME
+        pickle_path = _find_pickle(folder) if dataset == "mnist" else None
+        if pickle_path is not None:
+            return searched, pickle_path
     return searched, None
 
 
 def _search_path(dataset: str, data_dir: str | os.PathLike | None) -> list[tuple[Path, str]]:
+    """The folders to look in, each with why (a key of ``_why``).  A folder
+    the user named must exist: a typing mistake is reported, not skipped."""
     if data_dir is not None:
-        return [(Path(data_dir).expanduser(), "the data_dir argument")]
+        folder = Path(data_dir).expanduser()
+        _check_named_folder(dataset, folder, "data_dir")
+        return [(folder, "data_dir")]
     folders = []
     env = os.environ.get(ENV_VARS[dataset])
     if env:
-        folders.append((Path(env).expanduser(), f"${ENV_VARS[dataset]}"))
-    folders += [(folder, "system folder") for folder in SYSTEM_DIRS[dataset]]
-    folders.append((CACHE_DIR / dataset, "the project's cache"))
+        folder = Path(env).expanduser()
+        _check_named_folder(dataset, folder, "env")
+        folders.append((folder, "env"))
+    folders += [(folder, "system") for folder in SYSTEM_DIRS[dataset]]
+    folders.append((CACHE_DIR / dataset, "cache"))
     if dataset == "mnist":
-        # The book keeps mnist.pkl.gz in data/ itself.
-        folders.append((CACHE_DIR, "the book's place for mnist.pkl.gz"))
+        folders.append((CACHE_DIR, "book"))  # the book keeps mnist.pkl.gz in data/ itself
     return folders
+
+
+def _why(why: str, dataset: str, command_line: bool) -> str:
+    """Why a folder was searched, in the words of a Python or a command-line user."""
+    if why == "data_dir":
+        return "--data-dir" if command_line else "the data_dir argument"
+    return {"env": f"${ENV_VARS[dataset]}", "system": "system folder",
+            "cache": "the project's cache", "book": "the book's place for mnist.pkl.gz",
+            "download": "the download folder"}[why]
+
+
+def _check_named_folder(dataset: str, folder: Path, why: str) -> None:
+    if folder.is_dir():
+        return
+    problem = "is not a folder" if folder.exists() else "does not exist"
+    fix = (f"or unset {ENV_VARS[dataset]} to use the project's cache {CACHE_DIR / dataset}/"
+           if why == "env" else "or create it and put the files in it")
+
+    def text(command_line: bool) -> str:
+        return (f"{TITLES[dataset]} data: {folder} {problem} (named by "
+                f"{_why(why, dataset, command_line)}). A folder you name is never created: "
+                f"check the path, {fix}.")
+
+    raise DataNotFoundError(text(False), text(True))
 
 
 def _file_names(name: str) -> tuple[str, ...]:
@@ -469,6 +536,13 @@ def _find_file(folder: Path, name: str) -> Path | None:
     for candidate in _file_names(name):
         if (folder / candidate).is_file():
             return folder / candidate
+    return None
+
+
+def _find_pickle(folder: Path) -> Path | None:
+    for name in PICKLE_NAMES:
+        if (folder / name).is_file():
+            return folder / name
     return None
 
 
@@ -486,25 +560,41 @@ def _not_found(
 ) -> DataNotFoundError:
     """Build the error that says what is missing, where we looked, and how
     to provide the files."""
-    lines = [f"{dataset} data not found: missing {', '.join(n + '.gz' for n in missing)}."]
+    return DataNotFoundError(_not_found_text(dataset, searched, missing, failures, False),
+                             _not_found_text(dataset, searched, missing, failures, True))
+
+
+def _not_found_text(dataset: str, searched: list[tuple[Path, str]], missing: list[str],
+                    failures: list[str], command_line: bool) -> str:
+    book = " or ".join(PICKLE_NAMES)
+    first = f"{dataset} data not found: missing {', '.join(n + '.gz' for n in missing)}"
+    lines = [first + (f" (or, instead of the four, the book's {book})." if dataset == "mnist"
+                      else ".")]
     lines.append("Looked in:")
     for folder, why in searched:
         have = [n for n in FILES if _find_file(folder, n) is not None]
         state = "no such folder" if not folder.is_dir() else f"has {len(have)} of the 4 files"
-        lines.append(f"  {folder}  ({why}; {state})")
+        if dataset != "mnist" and folder.is_dir() and _find_pickle(folder) is not None:
+            state += f"; {_find_pickle(folder).name} is the book's MNIST, not {TITLES[dataset]}"
+        lines.append(f"  {folder}  ({_why(why, dataset, command_line)}; {state})")
     if not os.environ.get(ENV_VARS[dataset]):
         lines.append(f"  (${ENV_VARS[dataset]} is not set)")
     if failures:
         lines.append("Download failed:")
         lines += [f"  {failure}" for failure in failures]
+    accepted = "the four canonical IDX files (*-ubyte.gz, gzipped or not)"
+    if dataset == "mnist":
+        accepted = f"either {accepted} or the book's {book}"
+    where = ("pass --data-dir /path/to/folder" if command_line
+             else "pass data_dir='/path/to/folder' to the load function")
     lines += [
-        "To provide the files (the four canonical *-ubyte.gz files, gzipped or not):",
-        "  - pass data_dir='/path/to/folder' to the load function, or",
+        f"To provide the data, {accepted}:",
+        f"  - {where}, or",
         f"  - set {ENV_VARS[dataset]}=/path/to/folder, or",
         f"  - copy them into {CACHE_DIR / dataset}/ (see data/README.md for sources and "
         "checksums).",
     ]
-    return DataNotFoundError("\n".join(lines))
+    return "\n".join(lines)
 
 
 #### Reading IDX files
@@ -609,14 +699,43 @@ def _gunzip(raw: bytes, name: str) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def _check_sha256(data: bytes, expected: str, path: Path | str) -> None:
-    got = hashlib.sha256(data).hexdigest()
-    if got != expected.lower():
-        raise DataError(
-            f"{path}: checksum mismatch: the SHA-256 of its uncompressed content is {got}, "
-            f"expected {expected}.  The file is damaged or is not the file its name says; "
-            "replace it (or pass verify=False for data of your own)."
-        )
+def _check_sha256(data: bytes, expected: str, path: Path | str, own_data: bool = True) -> None:
+    _check_digest(hashlib.sha256(data).hexdigest(), expected, str(path), own_data)
+
+
+# Every canonical file this loader knows, by the SHA-256 of its content, so
+# that a file in the wrong place can be named: "Fashion-MNIST's t10k-...".
+KNOWN_FILES = {sha: (dataset, name) for dataset, files in SHA256.items()
+               for name, sha in files.items()}
+
+
+def known_file(sha256: str) -> str | None:
+    """The canonical file with this SHA-256 of its uncompressed content, as
+    "MNIST's t10k-images-idx3-ubyte", or None if it is none of them."""
+    if sha256.lower() not in KNOWN_FILES:
+        return None
+    dataset, name = KNOWN_FILES[sha256.lower()]
+    return f"{TITLES[dataset]}'s {name}"
+
+
+def _check_digest(got: str, expected: str, what: str, own_data: bool = True) -> None:
+    """Refuse content whose SHA-256 ``got`` is not ``expected``, saying what
+    the content is when it is another canonical file.  ``own_data``: the
+    Python message mentions ``verify=False`` (not for a download, which is
+    always checked)."""
+    if got == expected.lower():
+        return
+    actual, wanted = known_file(got), known_file(expected)
+    if actual is not None:
+        text = (f"{what}: checksum mismatch: this is {actual}, not "
+                f"{wanted or 'the file expected here'}.  Move it to where it belongs and put "
+                f"{wanted or 'the right file'} here")
+    else:
+        text = (f"{what}: checksum mismatch: the SHA-256 of its uncompressed content is {got}, "
+                f"expected {expected}{f' ({wanted})' if wanted else ''}.  The file is damaged "
+                "or is not the file its name says; replace it")
+    hint = " (or pass verify=False for data of your own)" if own_data else ""
+    raise DataError(text + hint + ".", text + ".")
 
 
 # The process's umask, read once at import (reading it means setting it).
@@ -657,10 +776,16 @@ def download(
     temporary file, its uncompressed content checked against
     ``checksums`` (default ``SHA256[dataset]``), and only then renamed
     into place.  A file that fails is removed, and the next mirror tried.
+    ``data_dir`` must exist (a mistyped path is an error, not a new
+    folder); the project cache is created if needed.
     """
     dataset = _dataset_name(dataset)
-    target = Path(data_dir) if data_dir is not None else CACHE_DIR / dataset
-    searched = [(target, "the download folder")]
+    if data_dir is None:
+        target = CACHE_DIR / dataset
+    else:
+        target = Path(data_dir).expanduser()
+        _check_named_folder(dataset, target, "data_dir")  # never created: it may be a typo
+    searched = [(target, "download")]
     _download_missing(dataset, target, searched, mirrors, checksums, verbose, timeout)
     return target
 
@@ -679,6 +804,8 @@ def _download_missing(
     missing = _missing_files(target)
     failures: list[str] = []
     for name in missing:
+        # Only the project cache is ever created; a folder the user named
+        # was checked to exist (_check_named_folder).
         target.mkdir(parents=True, exist_ok=True)
         errors = []
         for mirror in mirrors:
@@ -696,7 +823,7 @@ def _download_missing(
     if failures:
         still_missing = _missing_files(target)
         if target not in [folder for folder, _ in searched]:
-            searched = [*searched, (target, "the download folder")]
+            searched = [*searched, (target, "download")]
         raise _not_found(dataset, searched, still_missing, failures)
 
 
@@ -717,7 +844,7 @@ def _fetch(url: str, dest: Path, sha256: str, verbose: bool, timeout: float) -> 
                 print(file=sys.stderr)
         if total and done != total:
             raise DataError(f"connection closed after {done} of {total} bytes")
-        _check_sha256(_read(Path(tmp)), sha256, url)
+        _check_sha256(_read(Path(tmp)), sha256, url, own_data=False)
         os.replace(tmp, dest)
     except BaseException:
         os.unlink(tmp)  # never leave a partial or refused file behind
@@ -735,18 +862,35 @@ def _progress(name: str, done: int, total: int) -> None:
 #### The book's pickle, read safely
 
 
-def load_pickle(path: str | os.PathLike) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """Read the book's ``mnist.pkl.gz``: ``(training_data, validation_data,
-    test_data)``, each ``(images, labels)`` as the book stored them
-    (float32 images, int64 labels).
+def load_pickle(
+    path: str | os.PathLike, *, verify: bool = True, checksums: Mapping[str, str] | None = None
+) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Read the book's ``mnist.pkl.gz`` (or its unzipped ``mnist.pkl``):
+    ``(training_data, validation_data, test_data)``, each ``(images,
+    labels)`` as the book stored them (float32 images, pixel / 256; int64
+    labels).
 
     A pickle is a program, and ``pickle.load`` runs it: a tampered file
     could do anything.  So this uses an unpickler that knows only how to
     describe arrays, then builds them itself with ``np.frombuffer`` from
     plain numeric dtypes.  Anything else in the file raises DataError
     before it can run.
+
+    Always checked: three ``(images, labels)`` pairs, images of 784 float
+    pixels in [0, 1], labels integers 0-9.  With ``verify`` (the default)
+    the content must be MNIST itself: 50,000 / 10,000 / 10,000 images, every
+    pixel x 256 a whole number 0-255, and those bytes and the labels, put
+    back into IDX form (training and validation together), must have the
+    SHA-256 of the canonical files (``checksums``, default
+    ``SHA256["mnist"]``).  ``verify=False`` for a pickle of your own.
     """
-    path = Path(path)
+    return _load_book(Path(path), verify, checksums)[0]
+
+
+def _load_book(path: Path, verify: bool, checksums: Mapping[str, str] | None
+               ) -> tuple[tuple[tuple[np.ndarray, np.ndarray], ...], list[np.ndarray] | None]:
+    """``load_pickle``'s result, and (once verified) the uint8 pixels of its
+    training, validation and test images."""
     data = _read(path)
     try:
         result = _build(_ArrayUnpickler(data, path).load(), path)
@@ -754,20 +898,113 @@ def load_pickle(path: str | os.PathLike) -> tuple[tuple[np.ndarray, np.ndarray],
         raise
     except Exception as e:  # a malformed pickle can fail in many ways
         raise DataError(f"{path}: not a valid pickle of MNIST arrays ({e!r})") from None
+    del data
     _check_book_structure(result, path)
-    return result
+    _check_book_values(result, path)
+    pixels = _check_book_content(result, path, checksums) if verify else None
+    return result, pixels
 
 
-def _arrays_from_pickle(path: Path, dtype: np.dtype) -> Arrays:
-    (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = load_pickle(path)
-    if dtype == np.uint8:
-        raise DataError(f"{path}: the book's pickle holds scaled floats, not raw uint8 pixels")
-    return Arrays(
-        np.concatenate([train_x, valid_x]).astype(dtype, copy=False),
-        np.concatenate([train_y, valid_y]).astype(np.int64, copy=False),
-        test_x.astype(dtype),
-        test_y.astype(np.int64, copy=False),
-    )
+def _arrays_from_pickle(path: Path, dtype: np.dtype, verify: bool,
+                        checksums: Mapping[str, str] | None) -> Arrays:
+    """The pickle's data as ``load_arrays`` gives the IDX files': the
+    pixels (x 256) scaled as ``_scale`` scales the IDX files' bytes, so that
+    the book's file and the IDX files give the same arrays, bit for bit."""
+    data, pixels = _load_book(path, verify, checksums)
+    (_, train_y), (_, valid_y), (_, test_y) = data
+    labels = (np.concatenate([train_y, valid_y]).astype(np.int64), test_y.astype(np.int64))
+    if pixels is None:
+        try:
+            pixels = [_book_pixels(x, path, part) for (x, _), part in zip(data, _BOOK_PARTS)]
+        except DataError:
+            if dtype == np.uint8:
+                raise
+            # A pickle of your own (verify=False), not in 256ths: as stored.
+            (train, _), (valid, _), (test, _) = data
+            return Arrays(np.concatenate([train, valid]).astype(dtype), labels[0],
+                          test.astype(dtype), labels[1])
+    del data
+    train, valid, test = pixels
+    return Arrays(_scale(np.concatenate([train, valid]), dtype), labels[0],
+                  _scale(test, dtype), labels[1])
+
+
+_BOOK_PARTS = ("training", "validation", "test")
+
+
+def _check_book_values(data: tuple, path: Path) -> None:
+    """What any MNIST-like pickle must hold: 784 float pixels in [0, 1] per
+    image, integer labels 0-9."""
+    for (images, labels), part in zip(data, _BOOK_PARTS):
+        if images.dtype.kind != "f" or images.shape[1] != 784:
+            raise DataError(f"{path}: the {part} images are {images.dtype} of shape "
+                            f"{images.shape}; expected floats, 784 pixels per image")
+        # NaN fails both comparisons, so it is refused too.
+        if len(images) and not (images.min() >= 0 and images.max() <= 1):
+            raise DataError(f"{path}: the {part} images hold values outside [0, 1] "
+                            f"(from {images.min()} to {images.max()})")
+        digits = len(labels) == 0 or 0 <= labels.min() <= labels.max() <= 9
+        if labels.dtype.kind not in "iu" or not digits:
+            raise DataError(f"{path}: the {part} labels must be integers 0-9, got "
+                            f"{labels.dtype} {labels[:5].tolist()}...")
+
+
+def _check_book_content(data: tuple, path: Path, checksums: Mapping[str, str] | None
+                        ) -> list[np.ndarray]:
+    """The pickle's content must be MNIST's: the book's split, and pixels x
+    256 and labels equal to the canonical files, byte for byte.  Returns the
+    uint8 pixels of the three parts."""
+    if checksums is None:  # MNIST itself: its sizes are known, so say which is wrong
+        checksums = SHA256["mnist"]
+        sizes = tuple(len(labels) for _, labels in data)
+        if sizes != BOOK_SPLIT:
+            raise _book_error(path, f"holds {' / '.join(map(str, sizes))} training / validation "
+                                    f"/ test images; the book's file holds 50000 / 10000 / 10000")
+    (_, train_y), (_, valid_y), (_, test_y) = data
+    train, valid, test = pixels = [_book_pixels(x, path, part)
+                                   for (x, _), part in zip(data, _BOOK_PARTS)]
+    parts = {
+        "train-images-idx3-ubyte": ("its training and validation images (pixels x 256)",
+                                    [train, valid]),
+        "train-labels-idx1-ubyte": ("its training and validation labels", [train_y, valid_y]),
+        "t10k-images-idx3-ubyte": ("its test images (pixels x 256)", [test]),
+        "t10k-labels-idx1-ubyte": ("its test labels", [test_y]),
+    }
+    for name, (what, arrays) in parts.items():
+        _check_digest(_idx_sha256(arrays), checksums[name], f"{path}: {what}")
+    return pixels
+
+
+def _idx_sha256(arrays: list[np.ndarray]) -> str:
+    """The SHA-256 of the IDX file of unsigned bytes that holds ``arrays``
+    one after another: images (n, 784) as (n, 28, 28), or labels (n,)."""
+    n = sum(len(a) for a in arrays)
+    shape = (n, 28, 28) if arrays[0].ndim == 2 else (n,)
+    digest = hashlib.sha256(struct.pack(f">4B{len(shape)}I", 0, 0, 0x08, len(shape), *shape))
+    for a in arrays:
+        digest.update(np.ascontiguousarray(a, dtype=np.uint8).data)
+    return digest.hexdigest()
+
+
+def _book_pixels(images: np.ndarray, path: Path, part: str) -> np.ndarray:
+    """The book stored each pixel as value / 256 (exact in float32): x 256
+    gives the uint8 value back, or the file is not the book's."""
+    pixels = np.empty(images.shape, dtype=np.uint8)
+    step = 4096  # rows per block: the temporaries stay small
+    for start in range(0, len(images), step):
+        scaled = images[start:start + step] * 256  # exact: a power of two
+        block = pixels[start:start + step]
+        np.copyto(block, scaled, casting="unsafe")
+        # The values are in [0, 1] (checked), so scaled <= 256; 256 would wrap to 0.
+        if not np.array_equal(block, scaled):
+            raise _book_error(path, f"its {part} pixels x 256 are not whole numbers 0-255, as "
+                                    "they are in the book's file")
+    return pixels
+
+
+def _book_error(path: Path, problem: str) -> DataError:
+    text = f"{path}: not the book's MNIST pickle: {problem}"
+    return DataError(text + " (pass verify=False for a pickle of your own).", text + ".")
 
 
 class _DTypeSpec:

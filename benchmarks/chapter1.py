@@ -11,7 +11,7 @@ Issue 5, target 7.  Wall time from start to finish:
   (6 initializers x 3 seeds x 30 epochs, its default ``--jobs``), in a child
   process, its output sent to a temporary folder so nothing is reused.
 
-    python -m benchmarks.chapter1 [--quick] [--no-main-job]
+    python -m benchmarks.chapter1 [--quick] [--no-main-job] [--data-dir DIR]
 
 ``--quick`` trains 1 epoch on 5,000 images and skips the main job.
 """
@@ -23,15 +23,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import mnist_loader
 import network
 from benchmarks import common
+from experiments import cli
 
 
-def chapter1(wrapper: bool, epochs: int, n: int | None) -> dict:
+def chapter1(folder: Path, wrapper: bool, epochs: int, n: int | None) -> dict:
     start = time.perf_counter()
-    folder = common.mnist_dir()
     load = mnist_loader.load_data_wrapper if wrapper else mnist_loader.load_data
     training_data, _, test_data = load(data_dir=folder, download=False, verbose=False)
     if n is not None:
@@ -45,42 +46,44 @@ def chapter1(wrapper: bool, epochs: int, n: int | None) -> dict:
             "accuracy": 100 * history.test_accuracy[-1]}
 
 
-def main_job() -> tuple[float, int]:
+def main_job(folder: Path) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "experiments.compare_initializers",
-                               "--out", out], cwd=common.ROOT, capture_output=True, text=True)
+                               "--data-dir", str(folder), "--out", out],
+                              cwd=common.ROOT, capture_output=True, text=True)
         return time.perf_counter() - start, done.returncode
 
 
-def run(argv: Sequence[str] | None = None) -> bool:
+def run(argv: Sequence[str] | None = None) -> int:
     p = common.parser(__doc__.split("\n")[0])
     p.add_argument("--no-main-job", action="store_true",
                    help="skip experiments.compare_initializers (minutes)")
     args = common.parse(p, argv)
     print(common.header("end to end: the book's chapter-1 run and the default main job",
                         common.command("chapter1", argv)))
-    if common.mnist_dir() is None:
-        print("real MNIST not found ($MNIST_DATA_DIR or ../shared/data/mnist): skipped")
-        return True
+    folder = common.mnist_dir(args.data_dir)
+    if folder is None:
+        print(f"{common.NO_MNIST}: skipped")
+        return common.SKIPPED
     epochs, n = (1, 5000) if args.quick else (30, None)
     rows = []
     for label, wrapper in (("chapter 1, as printed (list of tuples)", True),
                            ("chapter 1, arrays", False)):
-        r = chapter1(wrapper, epochs, n)
+        r = chapter1(folder, wrapper, epochs, n)
         rows.append((f"{label}, {epochs} epoch(s)", f"{r['total']:.1f} s", f"{r['load']:.1f} s",
                      f"{r['train']:.1f} s", f"{r['rest']:.1f} s", f"{r['accuracy']:.2f} %"))
     ok = True
     if not (args.quick or args.no_main_job):
-        seconds, code = main_job()
+        seconds, code = main_job(folder)
         ok = code == 0
         rows.append(("python -m experiments.compare_initializers"
                      + ("" if ok else f" (FAILED, exit {code})"),
                      f"{seconds:.0f} s", "-", "-", "-", "-"))
     print(common.table(rows, ("run (target 7)", "total", "loading", "training",
                               "evaluation + rest", "final test accuracy")))
-    return ok
+    return common.status(ok)
 
 
 if __name__ == "__main__":
-    sys.exit(0 if run() else 3)
+    cli.main_guard(run)

@@ -191,17 +191,23 @@ def synthetic(n: int, dtype=np.float64, seed: int = 0) -> tuple[np.ndarray, np.n
     return X.astype(dtype, copy=False), rng.integers(0, N_OUT, n)
 
 
-def mnist_dir() -> Path | None:
-    """The real MNIST files: ``$MNIST_DATA_DIR``, else ``../shared/data/mnist``
-    (None when absent), as the experiments find them."""
+NO_MNIST = ("real MNIST not found: pass --data-dir DIR or set MNIST_DATA_DIR to a folder "
+            "holding its four IDX files (the benchmarks never download)")
+
+
+def mnist_dir(data_dir: str | None = None) -> Path | None:
+    """The folder of the real MNIST files, looked for as the loader looks
+    (``--data-dir``, else ``$MNIST_DATA_DIR``, else the cache ``data/mnist/``)
+    but never downloaded; None when absent.  A ``--data-dir`` without them
+    raises ``mnist_loader.DataNotFoundError``."""
     from experiments.datasets import real_data_dir
 
-    return real_data_dir("mnist")
+    return real_data_dir("mnist", data_dir)
 
 
-def real_mnist(dtype=np.float64):
+def real_mnist(data_dir: str | None = None, dtype=np.float64):
     """``mnist_loader.load_data`` on the real files, or None when they are absent."""
-    folder = mnist_dir()
+    folder = mnist_dir(data_dir)
     if folder is None:
         return None
     import mnist_loader
@@ -212,6 +218,20 @@ def real_mnist(dtype=np.float64):
 # --------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------
+
+
+# A script's exit status, which ``python -m benchmarks`` sums up; 1 is an
+# error, 2 a bad flag or bad data (experiments.cli.main_guard).
+PASSED, MISSED, SKIPPED, PARTLY_SKIPPED = 0, 3, 4, 5
+
+
+def status(ok: bool, skipped: bool = False) -> int:
+    """The exit status of a script whose measured targets were all met
+    (``ok``) or not, and some of whose measurements could not be made
+    (``skipped``: no real data, no PyTorch).  A missed target comes first."""
+    if not ok:
+        return MISSED
+    return PARTLY_SKIPPED if skipped else PASSED
 
 
 def verdict(ok: bool | None) -> str:
@@ -255,6 +275,12 @@ def parser(description: str) -> argparse.ArgumentParser:
                         "shared machine whose other core is busy, a second BLAS thread can "
                         "make mid-sized products 10-100x slower; see benchmarks.threads); "
                         "0 leaves the library's default")
+    from experiments.cli import existing_folder
+
+    p.add_argument("--data-dir", type=existing_folder, default=None, metavar="DIR",
+                   help="an existing folder holding the real data's four IDX files. "
+                        "Default: $MNIST_DATA_DIR, else the cache data/mnist/. Without them "
+                        "the measurements on real data are skipped: nothing is downloaded")
     return p
 
 

@@ -12,12 +12,14 @@ Issue 5, target 4.  ``Network.evaluate`` on the 10,000 test images of
 rest is the sigmoid, the cost and the arg-max over the same matrices); a loop
 over images would cost tens of times more, as the book's does.
 
-    python -m benchmarks.evaluate [--quick] [--rounds 7]
+    python -m benchmarks.evaluate [--quick] [--rounds 7] [--data-dir DIR]
+
+Without the real files it times synthetic images (the time does not depend
+on the pixel values).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,6 +27,7 @@ import numpy as np
 import network
 from benchmarks import common
 from benchmarks.epoch import BookNetwork, book_data, book_sigmoid
+from experiments import cli
 
 SIZES = [784, 30, 10]
 ONE_PASS = 2.0
@@ -46,11 +49,11 @@ def floor(X: np.ndarray, weights: list[np.ndarray]) -> None:
         a = a @ w.T
 
 
-def run(argv: Sequence[str] | None = None) -> bool:
+def run(argv: Sequence[str] | None = None) -> int:
     p = common.parser(__doc__.split("\n")[0])
     args = common.parse(p, argv)
     rounds = args.rounds or (1 if args.quick else 7)
-    real = common.real_mnist()
+    real = common.real_mnist(args.data_dir)
     Xt, yt = real[2] if real is not None else common.synthetic(10_000, seed=1)
     if args.quick:
         Xt, yt = Xt[:1000], yt[:1000]
@@ -82,8 +85,8 @@ def run(argv: Sequence[str] | None = None) -> bool:
     print(common.table(common.timing_rows(t), common.TIMING_HEADER))
     print()
     print(common.table(rows, ("target 4", "measured", "target", "")))
-    return one_pass <= ONE_PASS and same
+    return common.status(one_pass <= ONE_PASS and same)
 
 
 if __name__ == "__main__":
-    sys.exit(0 if run() else 3)
+    cli.main_guard(run)

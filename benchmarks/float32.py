@@ -12,19 +12,19 @@ cost, real MNIST loaded by ``mnist_loader.load_data(dtype=...)`` in each dtype:
 
 Without the real files it falls back to synthetic data and skips the accuracy.
 
-    python -m benchmarks.float32 [--quick] [--epochs 10] [--rounds 5]
+    python -m benchmarks.float32 [--quick] [--epochs 10] [--rounds 5] [--data-dir DIR]
 """
 
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Sequence
 
 import numpy as np
 
 import network
 from benchmarks import common
+from experiments import cli
 
 SIZES = [784, 100, 10]
 BATCH, ETA, SEED = 100, 3.0, 0
@@ -42,7 +42,7 @@ def twin_networks() -> dict[str, network.Network]:
     return {"float64": net64, "float32": net32}
 
 
-def run(argv: Sequence[str] | None = None) -> bool:
+def run(argv: Sequence[str] | None = None) -> int:
     p = common.parser(__doc__.split("\n")[0])
     p.add_argument("--epochs", type=int, default=None,
                    help="epochs for the accuracy comparison (default 10; 1 with --quick)")
@@ -52,7 +52,7 @@ def run(argv: Sequence[str] | None = None) -> bool:
 
     data = {}
     for name, dtype in (("float64", np.float64), ("float32", np.float32)):
-        real = common.real_mnist(dtype)
+        real = common.real_mnist(args.data_dir, dtype)
         if real is None:
             X, y = common.synthetic(50_000, dtype)
             data[name] = ((X, y), None)
@@ -98,8 +98,11 @@ def run(argv: Sequence[str] | None = None) -> bool:
     print(common.table(common.timing_rows(t), common.TIMING_HEADER))
     print()
     print(common.table(rows, ("target 3", "measured", "target", "")))
-    return ok
+    skipped = data["float64"][1] is None
+    if skipped:
+        print(f"{common.NO_MNIST}: the accuracy comparison is skipped")
+    return common.status(ok, skipped)
 
 
 if __name__ == "__main__":
-    sys.exit(0 if run() else 3)
+    cli.main_guard(run)

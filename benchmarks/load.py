@@ -4,18 +4,18 @@ Times ``load_arrays()``, ``load_data()`` and ``load_data_wrapper()``
 beside the floor: the bare decompression of the same four files
 (``gzip.decompress`` + ``np.frombuffer``), measured in the same run.
 Target: ``load_data()`` within 1.5x of the floor.  Exit status: 0 when
-the target is met (or the files are absent: nothing to measure), 3 when
-it is missed (1 is an error), as for the other benchmarks.
+the target is met, 3 when it is missed, 4 when the files are absent
+(nothing to measure; 1 is an error), as for the other benchmarks.
 
-    python -m benchmarks.load [--repeat 5] [--dataset mnist]
+    python -m benchmarks.load [--quick] [--rounds 5] [--dataset mnist] [--data-dir DIR]
 
-The files are found as the experiments find them: $MNIST_DATA_DIR
-($FASHION_MNIST_DATA_DIR), else ../shared/data/<dataset> beside the checkout.
+The files are found as the loader finds them, without downloading:
+``--data-dir``, else $MNIST_DATA_DIR ($FASHION_MNIST_DATA_DIR), else the cache
+data/<dataset>/.
 """
 
 from __future__ import annotations
 
-import argparse
 import gc
 import gzip
 import os
@@ -33,6 +33,8 @@ if str(ROOT) not in sys.path:  # so that `python benchmarks/load.py` works too
     sys.path.insert(0, str(ROOT))
 
 import mnist_loader  # noqa: E402
+from benchmarks import common  # noqa: E402
+from experiments import cli  # noqa: E402
 from experiments.datasets import real_data_dir  # noqa: E402
 
 TARGET = 1.5
@@ -67,17 +69,16 @@ def peak_memory(fn: Callable[[], object]) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = common.parser(__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="mnist", choices=mnist_loader.DATASETS)
-    parser.add_argument("--repeat", type=int, default=5, help="best of this many runs")
-    args = parser.parse_args(argv)
+    args = common.parse(parser, argv)
+    args.repeat = args.rounds or (1 if args.quick else 5)  # best of this many runs
 
-    folder = real_data_dir(args.dataset)
-    if folder is None:  # nothing to measure: not a failure
-        print(f"skipped: the {args.dataset} files are not found; set "
-              f"{mnist_loader.ENV_VARS[args.dataset]} or put them in "
-              f"{ROOT.parent / 'shared' / 'data' / args.dataset}")
-        return 0
+    folder = real_data_dir(args.dataset, args.data_dir)
+    if folder is None:  # nothing to measure: not a failure, but not a pass either
+        print(f"skipped: the {args.dataset} files are not found; pass --data-dir DIR or set "
+              f"{mnist_loader.ENV_VARS[args.dataset]} to a folder holding its four IDX files")
+        return common.SKIPPED
     paths = mnist_loader._idx_paths(folder)
 
     def floor() -> list[np.ndarray]:
@@ -124,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio = best["load_data()"][0] / base
     verdict = "PASS" if ratio <= TARGET else "FAIL"
     print(f"load_data() / floor = {ratio:.2f} (target <= {TARGET}): {verdict}")
-    return 0 if verdict == "PASS" else 3
+    return common.status(verdict == "PASS")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.main_guard(main)

@@ -53,14 +53,14 @@ def torch_epoch(torch, model, X, Y, order, m: int) -> None:
         optimizer.step()
 
 
-def run(argv: Sequence[str] | None = None) -> bool:
+def run(argv: Sequence[str] | None = None) -> int:
     p = common.parser(__doc__.split("\n")[0])
     args = common.parse(p, argv)
     try:
         import torch
     except ImportError:
         print("torch_compare: PyTorch is not installed; the comparison is skipped")
-        return True
+        return common.SKIPPED
     threads = common.blas_threads() or common.cores()
     torch.set_num_threads(threads)
     rounds = args.rounds or (1 if args.quick else 5)
@@ -109,7 +109,7 @@ def run(argv: Sequence[str] | None = None) -> bool:
     print()
     print(common.table(rows, ("target 2", "measured", "target", "")))
     print(f"largest weight difference after one epoch at mini-batch 10: {diff:.1e}")
-    return ok
+    return common.status(ok)
 
 
 def _order(net: network.Network, n: int) -> np.ndarray:
@@ -120,4 +120,4 @@ def _order(net: network.Network, n: int) -> np.ndarray:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if run() else 3)
+    sys.exit(run())

@@ -11,13 +11,35 @@ from __future__ import annotations
 import argparse
 import math
 import shlex
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import initializers
+import mnist_loader
 import network
+from experiments import runner
 from experiments.datasets import DATASETS
+
+# The exit status of a script stopped by its input: a bad flag (argparse's
+# own status), or data that is missing or not what it should be.
+USAGE_ERROR = 2
+
+
+def main_guard(main: Callable[[], int]) -> NoReturn:
+    """Run a script's ``main()`` and exit with its status: every script's
+    ``if __name__ == "__main__"`` calls this.
+
+    Missing or bad data is the user's input, not a bug, so it ends the
+    script as a bad flag does: the loader's message in the command line's
+    words (``--data-dir``, not ``data_dir=``), no traceback, status 2."""
+    try:
+        status = main()
+    except mnist_loader.DataError as e:
+        print(f"error: {e.for_command_line()}", file=sys.stderr)
+        raise SystemExit(USAGE_ERROR) from None
+    raise SystemExit(status)
 
 
 def positive_int(text: str) -> int:
@@ -61,7 +83,10 @@ def layer_sizes(text: str) -> list[int]:
 
 
 def init_names(text: str) -> list[str]:
-    """``"rand,randn"`` -> ``["rand", "randn"]``, each checked against the registry."""
+    """``"rand,randn"`` -> ``["rand", "randn"]``, each checked against the registry;
+    ``"all"`` -> every registered name."""
+    if text.strip() == "all":
+        return initializers.names()
     names = [s.strip() for s in text.split(",") if s.strip()]
     if not names:
         raise argparse.ArgumentTypeError("expected at least one initializer name")
@@ -92,16 +117,27 @@ def seed_list(text: str) -> list[int]:
     return seeds
 
 
+def existing_folder(text: str) -> str:
+    """A folder that must exist: one the user names is never created."""
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        problem = "is not a folder" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(
+            f"{text} {problem}; a folder named here is never created: check the path")
+    return text
+
+
 def add_data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset", choices=DATASETS, default="mnist",
         help="which data to use: the book's MNIST digits or Fashion-MNIST (same format, "
              "harder). Default: %(default)s.")
     parser.add_argument(
-        "--data-dir", default=None, metavar="DIR",
-        help="folder holding the four IDX files. Default: $MNIST_DATA_DIR "
-             "($FASHION_MNIST_DATA_DIR), else ../shared/data/<dataset>, else the loader's "
-             "cache data/<dataset>/.")
+        "--data-dir", type=existing_folder, default=None, metavar="DIR",
+        help="an existing folder holding the four IDX files (*-ubyte.gz, gzipped or not) "
+             "or, for MNIST, the book's mnist.pkl.gz or mnist.pkl. Default: $MNIST_DATA_DIR "
+             "($FASHION_MNIST_DATA_DIR), else the cache data/<dataset>/, else a download "
+             "into that cache.")
 
 
 # The training flags several scripts share, by keyword of add_training_args:
@@ -110,7 +146,8 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
 # "%(default)s" by argparse.
 _TRAINING_FLAGS: dict[str, dict[str, Any]] = {
     "inits": {"type": init_names, "metavar": "A,B,...",
-              "help": "comma-separated initializers. Valid: {valid}. Default: {default}."},
+              "help": "comma-separated initializers, or all. Valid: {valid}. "
+                      "Default: {default}."},
     "epochs": {"type": positive_int,
                "help": "passes over the training data. Default: %(default)s."},
     "seed": {"type": int,
@@ -146,10 +183,35 @@ def add_training_args(parser: argparse.ArgumentParser, helps: dict[str, str] | N
         parser.add_argument("--" + name.replace("_", "-"), default=default, **spec)
 
 
+def add_sweep_args(parser: argparse.ArgumentParser) -> None:
+    """The flags that choose where a sweep's runs train (see
+    :mod:`experiments.runner`); ``--jobs`` comes from :func:`add_training_args`."""
+    parser.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS|local",
+        help="train the runs on a Dask cluster: the address of a running `dask scheduler` "
+             "(e.g. tcp://10.0.0.5:8786), or 'local' for a LocalCluster of --jobs worker "
+             "processes on this machine. Needs " + runner.INSTALL + ". Records are written "
+             "here, as on the local pool. Default: the local process pool.")
+    parser.add_argument(
+        "--data-from", choices=runner.DATA_FROM, default="client",
+        help="with --scheduler, how the workers get the data: 'client' sends it from here "
+             "once per worker; 'workers' has each worker read it from its own disk "
+             "(--data-dir if given, else its $MNIST_DATA_DIR). Default: %(default)s.")
+
+
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse ``argv``; a network for MNIST-shaped data (either data set) must
-    take the 784 pixels in and give the 10 classes out."""
+    take the 784 pixels in and give the 10 classes out.  ``--scheduler``
+    without Dask installed exits with one line that says what to install."""
     args = parser.parse_args(argv)
+    if getattr(args, "scheduler", None) is not None:
+        try:
+            runner.require_distributed()
+        except runner.ClusterError as e:
+            parser.exit(2, f"{parser.prog}: error: {e}\n")
+    elif getattr(args, "data_from", "client") != "client":
+        print(f"{parser.prog}: warning: --data-from {args.data_from} has no effect without "
+              f"--scheduler (the local pool's workers read the files here)", file=sys.stderr)
     sizes = getattr(args, "sizes", None)
     if sizes is not None and (sizes[0] != 784 or sizes[-1] != 10):
         parser.error(f"--sizes must start with 784 (pixels) and end with 10 (classes), "

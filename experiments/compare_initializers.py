@@ -13,6 +13,12 @@ initializers of the question (``rand``, ``randn``, ``zeros``,
 ``xavier_uniform``, ``xavier_normal``) plus the book's chapter 3 scheme
 (``chapter3``: weights ``N(0, 1/n_in)``), with seeds 0, 1 and 2.
 
+``--inits`` takes any scheme of :mod:`initializers`, ``lsuv`` (an orthogonal
+start rescaled by :func:`initializers.lsuv` on 1,000 training images spread
+evenly over the training set), or ``all``: every scheme that can initialize
+the network, and ``lsuv``.  A scheme that cannot (``identity`` needs layers
+of equal size) is left out of ``all`` with a note, and is an error when named.
+
 Into ``--out`` go:
 
 * ``runs/<init>-seed<k>-<hash>.json``: one record per run, its full
@@ -27,14 +33,18 @@ Into ``--out`` go:
 * ``table.md``: final and best test accuracy per initializer, mean ± sample
   standard deviation over seeds.
 
-Runs are independent, so they go to a pool of ``--jobs`` processes; each run
-draws every random number from its own seed, so the numbers do not depend on
-``--jobs``.
+Runs are independent, so they go to a pool of ``--jobs`` processes, or with
+``--scheduler`` to a Dask cluster (:mod:`experiments.runner`); each run draws
+every random number from its own seed, so the numbers do not depend on
+``--jobs`` or on the backend.  Records are written here, by the client, as
+the runs finish.  Ctrl-C stops the sweep with one line; the same command
+resumes it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from collections.abc import Sequence
@@ -48,10 +58,52 @@ from experiments import cli, datasets, records, report, runner
 
 NAME = "compare_initializers"
 DEFAULT_INITS = (*initializers.QUESTION_SCHEMES, "chapter3")
+LSUV = "lsuv"  # not a per-layer scheme: initializers.lsuv on an orthogonal start
+LSUV_SETTINGS = {"batch": 1000, "tol": 0.1, "max_iter": 10}  # the paper's tol and max_iter
 QUICK_EPOCHS = 5
 QUICK_TRAIN = 10_000
 _FORMAT = "nndl-init compare_initializers run"
 _VERSION = 2
+
+
+def lsuv_batch(X: np.ndarray, size: int) -> np.ndarray:
+    """``size`` rows of ``X`` spread evenly over it (all of them if fewer).
+    Not the first ``size``: MNIST's training images come in blocks that
+    differ in mean ink, so consecutive images are not a fair sample."""
+    return X[::max(1, len(X) // size)][:size]
+
+
+def init_names(text: str) -> list[str]:
+    """:func:`experiments.cli.init_names`, plus ``lsuv``; ``all`` is every
+    registered scheme and ``lsuv``."""
+    if text.strip() == "all":
+        return [*cli.init_names("all"), LSUV]
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    registered = [n for n in names if n != LSUV]
+    if registered or not names:
+        cli.init_names(",".join(registered))  # raises, naming the valid names
+    if names.count(LSUV) > 1:
+        raise argparse.ArgumentTypeError(f"an initializer is named twice in {text!r}")
+    return names
+
+
+def drop_unfit(p: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """``args.inits`` without the schemes that cannot initialize ``args.sizes``:
+    left out of ``all`` with a note on the standard error, an error when named."""
+    shapes = list(zip(args.sizes[1:], args.sizes[:-1]))
+    unfit = {}
+    for init in args.inits:
+        for shape in shapes if init != LSUV else []:
+            try:
+                initializers.get(init).weights(np.random.default_rng(0), shape)
+            except ValueError as err:
+                unfit[init] = str(err)
+                break
+    if unfit and args.inits != init_names("all"):
+        p.error(" ".join(unfit.values()))
+    for init, why in unfit.items():
+        print(f"--inits all: {init} left out: {why}", file=sys.stderr)
+    return [init for init in args.inits if init not in unfit]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -61,7 +113,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     "write a JSON record per run, a plot of test accuracy per epoch and a "
                     "table of final and best accuracy.",
     )
-    cli.add_training_args(p, inits=list(DEFAULT_INITS))
+    p.add_argument("--inits", type=init_names, default=list(DEFAULT_INITS), metavar="A,B,...",
+                   help="comma-separated initializers, or all (every one that can initialize "
+                        f"the network). Valid: {', '.join(initializers.names())}, and {LSUV} "
+                        "(an orthogonal start rescaled layer by layer to Var z = 1 on "
+                        f"{LSUV_SETTINGS['batch']} training images spread over the set, "
+                        f"Mishkin & Matas 2015). Default: {','.join(DEFAULT_INITS)}.")
     p.add_argument("--seeds", type=cli.seed_list, default=[0, 1, 2], metavar="N|S,..",
                    help="seeds per initializer: a count (3 means seeds 0,1,2) or a list "
                         "(4,7; one seed as 5,). Each seed fixes the initial weights and the "
@@ -86,8 +143,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "or --train-size say otherwise.")
     cli.add_training_args(
         p, jobs=runner.default_jobs(),
-        helps={"jobs": "runs trained at once, one process each. The results do not depend "
-                       "on it. Default: the number of cores (%(default)s)."})
+        helps={"jobs": "runs trained at once, one process each (with --scheduler local, the "
+                       "Dask workers). The results do not depend on it. Default: the number "
+                       "of cores (%(default)s)."})
+    cli.add_sweep_args(p)
     cli.add_data_args(p)
     cli.add_output_args(p, NAME)
     args = cli.parse_args(p, argv)
@@ -97,16 +156,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.train_size = QUICK_TRAIN
     if args.train_size is not None and args.train_size > 50_000:
         p.error(f"--train-size must be at most 50000, got {args.train_size}")
+    args.inits = drop_unfit(p, args)
     return args
 
 
 def run_config(args: argparse.Namespace, init: str, seed: int) -> dict:
     """Everything that determines a run's numbers (and nothing that does not:
     not the data folder, not ``--jobs``)."""
-    return {"dataset": args.dataset, "sizes": args.sizes, "init": init, "seed": seed,
-            "epochs": args.epochs, "mini_batch_size": args.batch, "eta": args.eta,
-            "lmbda": 0.0, "cost": args.cost, "activation": args.activation,
-            "train_size": args.train_size or 50_000, "dtype": "float64"}
+    config = {"dataset": args.dataset, "sizes": args.sizes, "init": init, "seed": seed,
+              "epochs": args.epochs, "mini_batch_size": args.batch, "eta": args.eta,
+              "lmbda": 0.0, "cost": args.cost, "activation": args.activation,
+              "train_size": args.train_size or 50_000, "dtype": "float64"}
+    if init == LSUV:
+        config["lsuv"] = dict(LSUV_SETTINGS)
+    return config
 
 
 def record_path(out: Path, config: dict) -> Path:
@@ -114,14 +177,22 @@ def record_path(out: Path, config: dict) -> Path:
 
 
 def train(task: dict) -> dict:
-    """Train one network as ``task["config"]`` says; write and return its record.
+    """Train one network as ``task["config"]`` says; return its record.
 
-    Module-level so that a pool worker can run it."""
+    Module-level so that a worker (of the pool or of a Dask cluster) can run
+    it.  The record is written by the client, as it arrives."""
     config, label = task["config"], task["label"]
     training, validation, test = datasets.load(config["dataset"], task["data_dir"],
                                              config["train_size"])
-    net = network.Network(config["sizes"], config["init"], seed=config["seed"],
-                          activation=config["activation"], cost=config["cost"])
+    init = config["init"]
+    net = network.Network(config["sizes"], "orthogonal" if init == LSUV else init,
+                          seed=config["seed"], activation=config["activation"],
+                          cost=config["cost"])
+    if init == LSUV:
+        settings = config["lsuv"]
+        lsuv_report = initializers.lsuv(net, lsuv_batch(training[0], settings["batch"]),
+                                        tol=settings["tol"], max_iter=settings["max_iter"])
+        report.progress(f"{label} lsuv: " + "; ".join(map(str, lsuv_report)))
     epochs = config["epochs"]
 
     def show_epoch(epoch, net, history):
@@ -149,7 +220,8 @@ def train(task: dict) -> dict:
         "final_test_answers": answers.tolist(),
         "wall_seconds": time.perf_counter() - start,
     }
-    records.write_json(Path(task["path"]), record)
+    if init == LSUV:
+        record["lsuv"] = [dataclasses.asdict(layer) for layer in lsuv_report]
     return record
 
 
@@ -165,9 +237,10 @@ def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
         if record is not None:
             done[config["init"], config["seed"]] = record
         else:
-            todo.append({"config": config, "path": str(path), "data_dir": args.data_dir})
+            todo.append({"config": config, "data_dir": args.data_dir})
+    backend = runner.backend(args)
     report.progress(f"{len(configs)} runs: {len(done)} reused from {args.out / 'runs'}, "
-                    f"{len(todo)} to train with {min(args.jobs, max(len(todo), 1))} process(es)")
+                    f"{len(todo)} to train with {backend.describe(len(todo))}")
     for i, task in enumerate(todo, 1):
         c = task["config"]
         task["label"] = f"[run {i}/{len(todo)} {c['init']} seed {c['seed']}]"
@@ -176,11 +249,14 @@ def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
         # a worker would only fail later, once per run.
         datasets.load(args.dataset, args.data_dir, args.train_size)
     start = time.perf_counter()
-    for record in runner.run_all(train, todo, args.jobs):
-        c = record["config"]
-        done[c["init"], c["seed"]] = record
-        report.progress(f"done {c['init']} seed {c['seed']}: final test "
-                        f"{100 * record['history']['test_accuracy'][-1]:.2f}%")
+    with runner.resumable(lambda: f"{len(done)} of {len(configs)} runs saved in "
+                                  f"{args.out / 'runs'}"):
+        for record in runner.run_all(train, todo, backend):
+            c = record["config"]
+            records.write_json(record_path(args.out, c), record)
+            done[c["init"], c["seed"]] = record
+            report.progress(f"done {c['init']} seed {c['seed']}: final test "
+                            f"{100 * record['history']['test_accuracy'][-1]:.2f}%")
     if todo:
         report.progress(f"trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     return {init: [done[init, seed] for seed in args.seeds] for init in args.inits}
@@ -213,6 +289,11 @@ def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
           ", ".join(report.pct(f) for f in r["finals"]),
           ", ".join(f"{label} ({100 * share:.0f}%)" for label, share in r["top_answer"])]
          for r in rows])
+    if LSUV in args.inits:
+        text += (f"\n`{LSUV}`: an orthogonal start, rescaled by `initializers.lsuv` until each "
+                 f"layer's Var z is 1 ± {LSUV_SETTINGS['tol']} on "
+                 f"{LSUV_SETTINGS['batch']:,} training images spread evenly over the "
+                 f"training set.\n")
     return (text + f"\n{describe(args)}. sd is the sample standard deviation over seeds. "
             f"Made by `{command}`.\n")
 
@@ -228,33 +309,39 @@ def describe(args: argparse.Namespace) -> str:
 
 def plot(args: argparse.Namespace, by_init: dict[str, list[dict]]):
     """Test accuracy per epoch: mean over seeds, band from min to max; the
-    right panel zooms in on the initializers that learn."""
-    plt = report.pyplot()
+    right panel zooms in on the initializers that learn (the shaded band of
+    the left panel).  One legend, outside the panels, serves both."""
     from matplotlib.ticker import MaxNLocator
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = report.subplots(1, 2, 11, 4.4)
     epochs = np.arange(1, args.epochs + 1)
     top = 0.0
-    for init, runs in by_init.items():
+    for i, (init, runs) in enumerate(by_init.items()):
         acc = 100 * np.array([r["history"]["test_accuracy"] for r in runs])
+        style = ("-", "--", ":")[i // 10 % 3]  # the 10 colours repeat; the line style does not
         for ax in axes:
-            (line,) = ax.plot(epochs, acc.mean(axis=0), label=init, lw=1.6)
+            (line,) = ax.plot(epochs, acc.mean(axis=0), label=init, lw=1.6, ls=style)
             ax.fill_between(epochs, acc.min(axis=0), acc.max(axis=0),
                             color=line.get_color(), alpha=0.2, lw=0)
         top = max(top, acc.max())
+    zoom = (max(0.0, top - 8), min(100.0, top + 0.5))
     axes[0].set_ylim(0, 100)
-    axes[0].set_title("test accuracy (all)")
-    axes[1].set_ylim(max(0.0, top - 8), min(100.0, top + 0.5))
-    axes[1].set_title("zoom on the best")
+    axes[0].axhspan(*zoom, color="grey", alpha=0.12, lw=0)
+    axes[0].set_title("all initializers")
+    axes[1].set_ylim(*zoom)
+    axes[1].set_title("zoom on the best (the grey band on the left)")
     for ax in axes:
         ax.set_xlabel("epoch")
         ax.set_ylabel("test accuracy (%)")
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0].legend(loc="center right", fontsize=8)
-    fig.suptitle(describe(args).replace("; ", "\n", 1) + f"\nline: mean of {len(args.seeds)} "
-                 "seeds; band: min to max", fontsize=8)
-    fig.tight_layout()
+    many = len(by_init) > 10
+    report.legend_outside(fig, "right center", title="initializer", ncols=2 if many else 1)
+    seeds = len(args.seeds)
+    fig.suptitle(f"{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
+                 f"eta {args.eta}, mini-batch {args.batch}, {args.train_size or 50_000} "
+                 f"training images\ntest accuracy on the 10,000 test images; line: mean of "
+                 f"{report.plural(seeds, 'seed')}, band: worst to best seed")
     return fig
 
 
@@ -274,4 +361,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.main_guard(main)

@@ -15,44 +15,27 @@ import numpy as np
 
 import mnist_loader
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+DATASETS = mnist_loader.DATASETS
 
 
-DATASETS = ("mnist", "fashion-mnist")
+ENV_VARS = mnist_loader.ENV_VARS
 
 
-ENV_VARS = {"mnist": "MNIST_DATA_DIR", "fashion-mnist": "FASHION_MNIST_DATA_DIR"}
-
-
-def shared_data_dir(dataset: str) -> Path:
-    """Where the project's machines keep the data: ``../shared/data/<dataset>``
-    beside the repository."""
-    return REPO_ROOT.parent / "shared" / "data" / dataset
-
-
-def resolve_data_dir(dataset: str, data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The folder to read ``dataset`` from: ``data_dir`` if given, else the
-    environment variable (``MNIST_DATA_DIR`` / ``FASHION_MNIST_DATA_DIR``),
-    else ``../shared/data/<dataset>`` if it exists.  ``None`` leaves the choice
-    to :mod:`mnist_loader` (its cache, then a download)."""
-    if data_dir is not None:
-        return Path(data_dir)
-    env = os.environ.get(ENV_VARS[dataset])
-    if env:
-        return Path(env)
-    shared = shared_data_dir(dataset)
-    return shared if shared.is_dir() else None
-
-
-def real_data_dir(dataset: str) -> Path | None:
-    """The folder holding ``dataset``'s four IDX files, found as
-    :func:`resolve_data_dir` finds it (the environment variable, else
-    ``../shared/data/<dataset>``), or ``None`` when they are not there.  For
-    what must never download: the benchmarks and the tests."""
-    folder = resolve_data_dir(dataset)
-    if folder is None or mnist_loader._idx_paths(folder) is None:
+def real_data_dir(dataset: str, data_dir: str | os.PathLike | None = None) -> Path | None:
+    """The folder holding ``dataset``'s four IDX files, looked for as
+    :mod:`mnist_loader` looks (``data_dir``, else ``$MNIST_DATA_DIR`` /
+    ``$FASHION_MNIST_DATA_DIR``, else the cache ``data/<dataset>/``) but never
+    downloaded: for the benchmarks and the tests.  ``None`` when no folder
+    has them; ``mnist_loader.DataNotFoundError`` when a folder that was named
+    (``data_dir`` or the variable) does not exist, or ``data_dir`` lacks them."""
+    found = mnist_loader.find_data(dataset, data_dir)
+    if isinstance(found, dict):
+        return found["train-images-idx3-ubyte"].parent
+    if data_dir is None:
         return None
-    return folder
+    text = (f" {data_dir}: this folder does not hold the four {mnist_loader.TITLES[dataset]} "
+            "IDX files (*-ubyte.gz, gzipped or not).")
+    raise mnist_loader.DataNotFoundError("data_dir" + text, "--data-dir" + text)
 
 
 Pair = tuple[np.ndarray, np.ndarray]
@@ -77,13 +60,63 @@ def load(
     ``mnist_loader.DataNotFoundError`` rather than fetch missing files."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; valid: {', '.join(DATASETS)}")
-    folder = resolve_data_dir(dataset, data_dir)
-    key = (dataset, str(folder), n_train)
+    if dataset in _RECEIVED:
+        return _received(dataset, n_train)
+    # What decides where the loader looks: the argument, else the variable.
+    key = (dataset, None if data_dir is None else str(data_dir),
+           os.environ.get(ENV_VARS[dataset]), n_train)
     if key not in _CACHE:
-        training, validation, test = mnist_loader.load_data(dataset, folder, download=download,
+        training, validation, test = mnist_loader.load_data(dataset, data_dir, download=download,
                                                               verbose=False)
         if n_train is not None:
             training = (training[0][:n_train], training[1][:n_train])
         _CACHE[key] = (training, validation, test)
     return _CACHE[key]
 
+
+# ---- data a sweep's client sends to its Dask workers (experiments.runner) ----
+
+
+def raw_arrays(dataset: str, data_dir: str | os.PathLike | None = None) -> mnist_loader.Arrays:
+    """``dataset``'s four canonical files as found by :func:`load`, images as
+    uint8 (0-255): an eighth of the float64 size, for sending to workers."""
+    return mnist_loader.load_arrays(dataset, data_dir,
+                                    dtype=np.uint8, verbose=False)
+
+
+# In a Dask worker: the uint8 arrays the client sent, by data set, and their
+# float64 split, made once per worker process.
+_RECEIVED: dict[str, mnist_loader.Arrays] = {}
+_CONVERTED: dict[str, tuple[Pair, Pair, Pair]] = {}
+
+
+def receive(dataset: str, arrays: mnist_loader.Arrays) -> None:
+    """From now on, :func:`load` of ``dataset`` in this process returns
+    ``arrays`` (uint8 images, as :func:`raw_arrays` returns them) converted
+    to float64 and split as the loader does, whatever its ``data_dir``: how
+    a Dask worker trains on the data its client sent."""
+    if _RECEIVED.get(dataset) is not arrays:  # the same object again: converted already
+        _RECEIVED[dataset] = arrays
+        _CONVERTED.pop(dataset, None)
+
+
+def forget_received() -> None:
+    """Undo :func:`receive` for every data set, freeing the memory."""
+    _RECEIVED.clear()
+    _CONVERTED.clear()
+
+
+def _received(dataset: str, n_train: int | None) -> tuple[Pair, Pair, Pair]:
+    if dataset not in _CONVERTED:
+        a = _RECEIVED[dataset]
+        # As mnist_loader.load_data does it: pixel / 255 in float64, the
+        # last VALIDATION_SIZE training images held out.
+        train = np.divide(a.train_images, 255, dtype=np.float64)
+        test = np.divide(a.test_images, 255, dtype=np.float64)
+        n = len(train) - mnist_loader.VALIDATION_SIZE
+        _CONVERTED[dataset] = ((train[:n], a.train_labels[:n]),
+                               (train[n:], a.train_labels[n:]), (test, a.test_labels))
+    training, validation, test = _CONVERTED[dataset]
+    if n_train is not None:
+        training = (training[0][:n_train], training[1][:n_train])
+    return training, validation, test

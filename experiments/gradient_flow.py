@@ -15,6 +15,10 @@ initialization and after every epoch, the norm of the mean ``dC/db`` of each
 layer over the first ``--images`` training images (1,000 by default).
 
     python -m experiments.gradient_flow
+
+Each initializer's run is recorded in ``--out``/``runs/`` as it finishes and
+reused by the same command (a killed run resumes); ``--jobs`` and
+``--scheduler`` choose where the runs train (:mod:`experiments.runner`).
 """
 
 from __future__ import annotations
@@ -23,20 +27,25 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
+import diagnostics
 import network
 from experiments import cli, datasets, records, report, runner
 from experiments.compare_initializers import DEFAULT_INITS
 
 NAME = "gradient_flow"
+_FORMAT = "nndl-init gradient_flow run"
+_VERSION = 1
 
 
 def bias_gradient_norms(net: network.Network, data) -> list[float]:
     """``||dC/db||`` of each layer (hidden layers first, output last), the
-    gradient averaged over ``data``."""
-    nabla_b, _ = net.gradient(data)
+    gradient averaged over ``data``: the measure of ``python -m diagnostics``."""
+    nabla_b, _ = diagnostics.gradient(net.weights, net.biases, *data, hidden=net.activation,
+                                      cost=net.cost)
     return [float(np.linalg.norm(nb)) for nb in nabla_b]
 
 
@@ -53,41 +62,86 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "Default: %(default)s.")
     cli.add_training_args(p, batch=10, eta=3.0, cost="quadratic", activation="sigmoid",
                              train_size=None, jobs=runner.default_jobs())
+    cli.add_sweep_args(p)
     cli.add_data_args(p)
     cli.add_output_args(p, NAME)
     args = cli.parse_args(p, argv)
     return args
 
 
+def run_config(args: argparse.Namespace, init: str) -> dict:
+    """Everything that determines one initializer's numbers (not the data
+    folder, not where it trains)."""
+    return {"dataset": args.dataset, "sizes": args.sizes, "init": init, "seed": args.seed,
+            "epochs": args.epochs, "mini_batch_size": args.batch, "eta": args.eta,
+            "cost": args.cost, "activation": args.activation,
+            "train_size": args.train_size or 50_000, "images": args.images, "dtype": "float64"}
+
+
+def record_path(out: Path, config: dict) -> Path:
+    return out / "runs" / f"{config['init']}-{records.config_key(config)}.json"
+
+
 def train(task: dict) -> dict:
-    """One initializer: norms per layer at init and after each epoch (pool worker)."""
-    a = task["args"]
-    training, _, test = datasets.load(a["dataset"], a["data_dir"], a["train_size"])
-    probe = (training[0][:a["images"]], training[1][:a["images"]])
-    net = network.Network(a["sizes"], task["init"], seed=a["seed"], cost=a["cost"],
-                          activation=a["activation"])
+    """One initializer: norms per layer at init and after each epoch; returns
+    the run's record (a worker runs this; the client writes the record)."""
+    c = task["config"]
+    training, _, test = datasets.load(c["dataset"], task["data_dir"], c["train_size"])
+    probe = (training[0][:c["images"]], training[1][:c["images"]])
+    net = network.Network(c["sizes"], c["init"], seed=c["seed"], cost=c["cost"],
+                          activation=c["activation"])
     norms = [bias_gradient_norms(net, probe)]
 
     def record(epoch, net, history):
         norms.append(bias_gradient_norms(net, probe))
-        report.progress(f"[{task['init']}] epoch {epoch + 1}/{a['epochs']}: ||dC/db|| "
+        report.progress(f"[{c['init']}] epoch {epoch + 1}/{c['epochs']}: ||dC/db|| "
                         + " ".join(f"{n:.2e}" for n in norms[-1])
                         + f"; test {100 * history.test_accuracy[-1]:.2f}%")
 
     start = time.perf_counter()
-    history = net.SGD(training, a["epochs"], a["batch"], a["eta"], test_data=test,
+    history = net.SGD(training, c["epochs"], c["mini_batch_size"], c["eta"], test_data=test,
                       verbose=False, callback=record)
-    return {"init": task["init"], "norms": norms, "test_accuracy": history.test_accuracy,
-            "seconds": time.perf_counter() - start}
+    return {"format": _FORMAT, "version": _VERSION, "key": records.config_key(c),
+            "config": c, "versions": records.versions(), "init": c["init"], "norms": norms,
+            "test_accuracy": history.test_accuracy, "seconds": time.perf_counter() - start}
+
+
+def sweep(args: argparse.Namespace) -> list[dict]:
+    """Run (or reuse) one training per initializer; return the records in
+    the order of ``--inits``."""
+    done: dict[str, dict] = {}
+    todo = []
+    code = records.code_version()
+    for init in args.inits:
+        config = run_config(args, init)
+        record = records.read_record(record_path(args.out, config), config, _FORMAT,
+                                     _VERSION, code)
+        if record is not None:
+            done[init] = record
+        else:
+            todo.append({"config": config, "data_dir": args.data_dir})
+    backend = runner.backend(args)
+    report.progress(f"{len(args.inits)} runs: {len(done)} reused from {args.out / 'runs'}, "
+                    f"{len(todo)} to train with {backend.describe(len(todo))}")
+    if todo:
+        datasets.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
+    with runner.resumable(lambda: f"{len(done)} of {len(args.inits)} runs saved in "
+                                  f"{args.out / 'runs'}"):
+        for record in runner.run_all(train, todo, backend):
+            records.write_json(record_path(args.out, record["config"]), record)
+            done[record["init"]] = record
+    return [done[init] for init in args.inits]
 
 
 def plot(args: argparse.Namespace, results: list[dict]):
-    plt = report.pyplot()
+    """One panel per initializer, ||dC/db|| of each layer per epoch on one
+    shared log axis; one legend for the layers, below the panels."""
+    from matplotlib.ticker import MaxNLocator
+
     n = len(results)
     cols = min(3, n)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.9 * rows + 0.5),
-                             squeeze=False, sharey=True)
+    fig, axes = report.subplots(rows, cols, 11, 3.1 * rows + 1.4, squeeze=False, sharey=True)
     for ax, r in zip(axes.flat, results):
         norms = np.array(r["norms"])
         epochs = np.arange(len(norms))
@@ -96,18 +150,19 @@ def plot(args: argparse.Namespace, results: list[dict]):
             y = np.where(norms[:, l] > 0, norms[:, l], np.nan)  # log axis: 0 is not drawn
             ax.plot(epochs, y, marker=".", label=f"layer {l + 1} ({kind})")
         ax.set_yscale("log")
-        ax.set_title(f"{r['init']} (test {100 * r['test_accuracy'][-1]:.1f}%)", fontsize=9)
-        ax.set_xlabel("epoch (0 = at initialization)")
+        ax.set_title(f"{r['init']} (test {100 * r['test_accuracy'][-1]:.1f}%)")
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch (0 = at initialization)")
     for ax in axes[:, 0]:
         ax.set_ylabel("||dC/db||")
     for ax in axes.flat[n:]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle(f"{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
-                 f"mini-batch {args.batch}, eta {args.eta}, seed {args.seed}; gradient over the "
-                 f"first {args.images} training images (a zero norm is not drawn)", fontsize=8)
-    fig.tight_layout()
+    report.legend_outside(fig, "lower center", ncols=min(4, len(results[0]["norms"][0])))
+    fig.suptitle(f"Gradient per layer: {args.dataset}, {args.sizes}, {args.activation}, "
+                 f"{args.cost} cost, mini-batch {args.batch}, eta {args.eta}, seed {args.seed}\n"
+                 f"over the first {args.images} training images (a zero norm is not drawn)")
     return fig
 
 
@@ -129,19 +184,14 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    datasets.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
-    shared = {k: getattr(args, k) for k in ("dataset", "data_dir", "train_size", "images",
-                                            "sizes", "seed", "cost", "activation", "epochs",
-                                            "batch", "eta")}
-    tasks = [{"init": init, "args": shared} for init in args.inits]
-    done = {r["init"]: r for r in runner.run_all(train, tasks, args.jobs)}
-    results = [done[init] for init in args.inits]
+    results = sweep(args)
     command = cli.command_line(f"experiments.{NAME}", argv)
     record = {"command": command, "versions": records.versions(),
-              "results": [{**r, "norms": r["norms"]} for r in results]}
+              "results": [{k: r[k] for k in ("init", "norms", "test_accuracy", "seconds")}
+                          for r in results]}
     report.publish(args, NAME, plot(args, results), table(args, results, command), record)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.main_guard(main)

@@ -84,12 +84,45 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Type sizes (points) that stay legible when the README shows a figure at
+# most about 850 pixels wide: the figures are 9 to 11 inches wide, so a point
+# is about one pixel there, and 11 points is the least that reads well.
+FONT_SIZES = {"font.size": 12, "axes.titlesize": 12, "axes.labelsize": 12,
+              "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11,
+              "legend.title_fontsize": 12, "figure.titlesize": 13}
+
+
 def pyplot():
-    """matplotlib's pyplot with a file-only backend (no display needed)."""
+    """matplotlib's pyplot with a file-only backend (no display needed) and
+    the project's type sizes."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.rcParams.update(FONT_SIZES)
     return plt
+
+
+def subplots(rows: int, cols: int, width: float, height: float, **kwargs: Any):
+    """``plt.subplots`` with constrained layout, which makes room for a
+    suptitle and for legends placed outside the panels (``legend_outside``)."""
+    plt = pyplot()
+    return plt.subplots(rows, cols, figsize=(width, height), layout="constrained", **kwargs)
+
+
+def legend_outside(fig, where: str = "right center", **kwargs: Any):
+    """One legend for the whole figure, outside every panel, so that it can
+    never hide a line: ``where`` is "right center" or "lower center" (an
+    "upper" one would overlap the suptitle).  Handles and labels come from
+    the panels unless given."""
+    if "handles" not in kwargs:
+        handles, labels = {}, []
+        for ax in fig.axes:
+            for handle, label in zip(*ax.get_legend_handles_labels()):
+                if label not in handles:
+                    handles[label] = handle
+                    labels.append(label)
+        kwargs["handles"], kwargs["labels"] = [handles[label] for label in labels], labels
+    return fig.legend(loc=f"outside {where}", **kwargs)
 

@@ -1,36 +1,210 @@
 """experiments.runner
 ~~~~~~~~~~~~~~~~~~~~
 
-Running a sweep's independent trainings: here, one after another, or in a
-pool of worker processes, each limited to one BLAS thread.
+Running a sweep's independent trainings, with two backends:
+
+* the **local pool** (the default): the runs go to ``--jobs`` fresh
+  processes on this machine (``--jobs 1``: here, one after another);
+* **Dask** (``--scheduler``): the runs go to the workers of a Dask cluster,
+  ``--scheduler tcp://host:8786`` for a running ``dask scheduler``,
+  ``--scheduler local`` for a ``distributed.LocalCluster`` of ``--jobs``
+  worker processes started for the sweep and closed after it.  Dask is an
+  optional dependency: ``pip install -e ".[cluster]"``.
+
+Either way every worker process uses one BLAS thread (set with
+threadpoolctl when the worker starts: several workers each running one BLAS
+thread per core would fight over the cores; ``--jobs 1`` trains here, with
+this process's own settings), and a run draws every random number from its
+own seed, so the numbers are the same bit for bit on either backend and
+whatever ``--jobs`` is.
+
+The API an experiment script uses (``compare_initializers.sweep`` is the
+example)::
+
+    cli.add_training_args(p, ..., jobs=runner.default_jobs())
+    cli.add_sweep_args(p)                    # --scheduler, --data-from
+    ...
+    with runner.resumable(lambda: f"{len(done)} of {total} runs saved in {folder}"):
+        for result in runner.run_all(train, todo, runner.backend(args)):
+            records.write_json(path_of(result), result)   # the client writes
+            done.append(result)
+
+* ``train(task)`` is a module-level function (workers import it by name)
+  that trains one run and *returns* its record; it reads its data with
+  :func:`experiments.datasets.load` ``(dataset, data_dir, n_train)``.  It
+  writes nothing: records stay with the client, which writes each one
+  atomically as it arrives, so a sweep killed on either side keeps every
+  finished run and resumes by training only the missing ones.
+* :func:`run_all` yields the results in order of completion.  Its third
+  argument may also be a number ``n``, the local pool of ``n`` processes.
+* :func:`resumable` turns Ctrl-C into one line, ``interrupted: 9 of 18 runs
+  saved in results/...; rerun the same command to resume``, and exit code
+  130, and a :class:`ClusterError` (an unreachable scheduler, say) into one
+  line ``error: ...`` and exit code 2.
+
+Data travels once.  With ``--data-from client`` (the default) the client
+sends the data set's uint8 arrays (about 55 MB for MNIST) to each Dask
+worker once (``scatter(broadcast=True)``; a worker that joins later fetches
+them from a peer), and each worker converts them to float64 once, as
+``mnist_loader`` does.  With ``--data-from workers`` each worker reads the
+files itself, as :func:`experiments.datasets.load` finds them on its own
+machine (``--data-dir`` if given, else its ``$MNIST_DATA_DIR`` or
+``$FASHION_MNIST_DATA_DIR``).  The pool's workers read the files, once each.
+
+A Dask worker that dies mid-run costs that run only: the scheduler gives it
+to another worker (up to ``distributed.scheduler.allowed-failures`` times,
+3 by default), and a run that raises is retried :data:`RETRIES` times.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import importlib
 import os
+import signal
+import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
-# Environment variables that cap the threads of the BLAS numpy may be linked to.
-_BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-             "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+from threadpoolctl import threadpool_limits
+
+import mnist_loader
+from experiments import datasets, records
+
+LOCAL = "local"  # --scheduler local: a LocalCluster for the sweep
+DATA_FROM = ("client", "workers")
+CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up
+RETRIES = 2  # a run that raises on a Dask worker is tried this many times more
+INSTALL = 'pip install -e ".[cluster]"'
+_NEEDS = (f"the scheduler and every worker need this project, at this version, installed "
+          f"({INSTALL} in a checkout of it)")
+
+
+class ClusterError(RuntimeError):
+    """The Dask backend cannot run: Dask is not installed, the scheduler is
+    unreachable, or a worker runs other code than the client."""
 
 
 def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+@dataclass(frozen=True)
+class Backend:
+    """Where a sweep's runs train.
+
+    jobs : the local pool's processes (1: here, one after another); with
+        ``scheduler="local"``, the LocalCluster's worker processes.  Ignored
+        for a scheduler address (the cluster's workers decide).
+    scheduler : None (the local pool), ``"local"`` or a Dask scheduler's
+        address such as ``"tcp://10.0.0.5:8786"``.
+    dataset, data_dir : the data set the runs read with
+        :func:`experiments.datasets.load`, which the client sends to Dask
+        workers when ``data_from == "client"``.
+    data_from : ``"client"`` or ``"workers"`` (see the module docstring).
+    """
+
+    jobs: int = 1
+    scheduler: str | None = None
+    dataset: str = "mnist"
+    data_dir: str | os.PathLike | None = None
+    data_from: str = "client"
+
+    def __post_init__(self) -> None:
+        if self.data_from not in DATA_FROM:
+            raise ValueError(f"data_from must be one of {DATA_FROM}, got {self.data_from!r}")
+        if self.scheduler is not None:
+            require_distributed()
+
+    def describe(self, runs: int) -> str:
+        """How ``runs`` runs will train, for a progress line."""
+        if self.scheduler is None:
+            return f"{min(self.jobs, max(runs, 1))} process(es)"
+        if self.scheduler == LOCAL:
+            return f"a Dask LocalCluster of {min(self.jobs, max(runs, 1))} worker(s)"
+        return f"the Dask cluster at {self.scheduler}"
+
+
+def backend(args: argparse.Namespace) -> Backend:
+    """The backend an experiment's flags ask for (``--jobs``, ``--scheduler``,
+    ``--data-from``, ``--dataset``, ``--data-dir``; those a script lacks take
+    their defaults)."""
+    return Backend(jobs=args.jobs, scheduler=getattr(args, "scheduler", None),
+                   dataset=getattr(args, "dataset", "mnist"),
+                   data_dir=getattr(args, "data_dir", None),
+                   data_from=getattr(args, "data_from", "client"))
+
+
+def run_all(fn: Callable[[Any], Any], tasks: Sequence[Any],
+            backend: Backend | int) -> Iterator[Any]:
+    """Yield ``fn(task)`` for every task, in order of completion, computed on
+    ``backend`` (a number ``n`` stands for the local pool ``Backend(jobs=n)``).
+    ``fn`` must be a module-level function and must seed all its randomness
+    from its task, so that results do not depend on the backend.
+
+    Raises :class:`ClusterError` when the Dask backend cannot run."""
+    if not isinstance(backend, Backend):
+        backend = Backend(jobs=backend)
+    if backend.scheduler is not None:
+        yield from _dask(fn, tasks, backend)
+    elif backend.jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield fn(task)
+    else:
+        yield from _pool(fn, tasks, backend.jobs)
+
+
+@contextmanager
+def resumable(saved: Callable[[], str]) -> Iterator[None]:
+    """Around a sweep's loop: Ctrl-C prints one line, ``interrupted:
+    {saved()}; rerun the same command to resume``, and exits with code 130
+    (128 + SIGINT, the shell's convention); a :class:`ClusterError` prints
+    ``error: ...`` and exits with code 2.  No traceback either way."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        print(f"interrupted: {saved()}; rerun the same command to resume",
+              file=sys.stderr, flush=True)
+        raise SystemExit(128 + signal.SIGINT) from None
+    except ClusterError as e:
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
+# ---- the local pool ---------------------------------------------------------
+
+
+def _init_pool_worker(parent: int) -> None:
+    _setup_worker(ignore_ctrl_c=True)
+    _exit_with_parent(parent)
+
+
+def _setup_worker(ignore_ctrl_c: bool) -> None:
+    """One BLAS thread for the rest of this worker process's life.  With
+    ``ignore_ctrl_c`` (workers the sweep started itself), Ctrl-C, which
+    reaches every process of the terminal's group, is left to the sweep,
+    which stops its workers (rather than a traceback from each)."""
+    threadpool_limits(limits=1, user_api="blas")
+    if ignore_ctrl_c and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _exit_with_parent(parent: int) -> None:
     """Make this worker exit once the sweep that started it is gone.
 
-    Ctrl-C reaches the workers too, but a ``kill`` of the sweep alone would
-    leave them to finish their runs for nobody (and to compete with the
-    rerun that resumes the sweep).  A finished run's record is written
-    whole or not at all, so exiting at any moment loses nothing else."""
+    A ``kill`` of the sweep alone would leave the workers to finish their
+    runs for nobody (and to compete with the rerun that resumes the sweep).
+    The client writes the records, so exiting at any moment loses nothing
+    but the run under way."""
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
@@ -39,40 +213,169 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
-def run_all(fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int) -> Iterator[Any]:
-    """Yield ``fn(task)`` for every task, in order of completion.
-
-    With ``jobs == 1`` the tasks run here, one after another.  Otherwise they go
-    to ``jobs`` fresh (spawned) processes.  Each worker is limited to one BLAS
-    thread: ``jobs`` workers each spawning as many BLAS threads as there are
-    cores would fight over them.  The limit must be in the environment before
-    numpy loads, so it is set here, in the parent, just before the workers are
-    spawned (they inherit it), and restored afterwards.  ``fn`` must seed all its
-    randomness from its task, so results do not depend on ``jobs``.
-    """
-    if jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield fn(task)
-        return
-    saved = {name: os.environ.get(name) for name in _BLAS_ENV}
-    os.environ.update({name: "1" for name in _BLAS_ENV})
+def _pool(fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int) -> Iterator[Any]:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
+                               mp_context=get_context("spawn"),
+                               initializer=_init_pool_worker, initargs=(os.getpid(),))
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
-                                 mp_context=get_context("spawn"),
-                                 initializer=_exit_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
-            futures = [pool.submit(fn, task) for task in tasks]
-            try:
-                for future in as_completed(futures):
-                    yield future.result()
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+        futures = [pool.submit(fn, task) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+    except BaseException:
+        # Stop the runs under way rather than wait for them (Python 3.14's
+        # terminate_workers() does this; before it, the pool's own list).
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        raise
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        pool.shutdown(wait=True, cancel_futures=True)
 
+
+# ---- Dask ---------------------------------------------------------------------
+
+
+def require_distributed():
+    """``distributed``, or a :class:`ClusterError` that says what to install."""
+    try:
+        import distributed
+    except ImportError:
+        raise ClusterError(f"--scheduler needs Dask's distributed, which is not installed: "
+                           f"{INSTALL}") from None
+    return distributed
+
+
+def _worker_setup_plugin(ignore_ctrl_c: bool):
+    distributed = require_distributed()
+
+    class SetupWorker(distributed.WorkerPlugin):
+        """:func:`_setup_worker` on every worker of the cluster, now and on
+        any that joins later.  Ctrl-C is left alone on workers that someone
+        started with ``dask worker``: it is how they stop them."""
+
+        def setup(self, worker) -> None:
+            _setup_worker(ignore_ctrl_c)
+
+    return SetupWorker()
+
+
+@contextmanager
+def _client(backend: Backend, workers: int):
+    """A ``distributed.Client`` of the backend's cluster, closed afterwards."""
+    distributed = require_distributed()
+    cluster = None
+    try:
+        if backend.scheduler == LOCAL:
+            import logging
+
+            cluster = distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=":0", silence_logs=logging.ERROR)
+            address = cluster.scheduler_address
+        else:
+            address = backend.scheduler
+        try:
+            client = distributed.Client(address, timeout=CONNECT_TIMEOUT,
+                                        set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ClusterError(
+                f"cannot reach a Dask scheduler at {address!r} within {CONNECT_TIMEOUT:g} s "
+                f"({type(e).__name__}: {e}); start one with `dask scheduler` and workers "
+                f"with `dask worker ADDRESS`, or use --scheduler local") from None
+        try:
+            try:
+                # By name, so a sweep reconnecting to the same cluster replaces it.
+                client.register_plugin(_worker_setup_plugin(cluster is not None),
+                                       name="nndl-init-worker-setup")
+            except Exception as e:  # raised on a worker, re-raised here as text
+                raise ClusterError(f"the workers of {address} could not be set up ({e}); "
+                                   f"{_NEEDS}") from None
+            yield client
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> Iterator[Any]:
+    distributed = require_distributed()
+    if not tasks:
+        return
+    fn = _importable(fn)
+    expected = code_version(fn)
+    with _client(backend, min(backend.jobs, len(tasks))) as client:
+        sent = None
+        if backend.data_from == "client":
+            raw = datasets.raw_arrays(backend.dataset, backend.data_dir)
+            [sent] = client.scatter([(backend.dataset, raw)], broadcast=True)
+            del raw
+        futures = [client.submit(_on_worker, fn, task, sent, pure=False, retries=RETRIES,
+                                 key=f"{fn.__module__}.{fn.__name__}-{uuid.uuid4().hex}")
+                   for task in tasks]
+        try:
+            for future in distributed.as_completed(futures, loop=client.loop):
+                try:
+                    where, code, result = future.result()
+                except mnist_loader.DataError as e:  # --data-from workers
+                    raise ClusterError(f"a worker cannot read the data: {e} (or send it "
+                                       f"from here with --data-from client)") from None
+                except ImportError as e:
+                    raise ClusterError(f"a worker cannot import the sweep's code ({e}); "
+                                       f"{_NEEDS}") from None
+                except RuntimeError as e:
+                    if "deserializ" not in str(e):
+                        raise
+                    raise ClusterError(f"the scheduler or a worker cannot read the sweep's "
+                                       f"tasks; {_NEEDS}") from None
+                except distributed.KilledWorker as e:
+                    raise ClusterError(f"a run ended every worker that ran it (out of "
+                                       f"memory?), and Dask gave up: {e}") from None
+                if code != expected:
+                    raise ClusterError(
+                        f"the worker at {where} runs other code than this machine "
+                        f"(code {code}, here {expected}: network, initializers, "
+                        f"mnist_loader, experiments.runner, experiments.datasets or "
+                        f"{fn.__module__} differ); {_NEEDS}")
+                future.release()
+                yield result
+        except BaseException:
+            client.cancel(futures)
+            raise
+        if sent is not None:
+            # The workers may outlive the sweep: let them free the data.
+            with suppress(Exception):
+                client.run(datasets.forget_received)
+
+
+def _on_worker(fn: Callable[[Any], Any], task: Any, sent: tuple | None) -> tuple:
+    """What a Dask worker runs: ``fn(task)``, on the data the client sent if
+    it did; returns where it ran and the hash of its code with the result."""
+    import distributed
+
+    if sent is not None:
+        datasets.receive(*sent)
+    return distributed.get_worker().address, code_version(fn), fn(task)
+
+
+def _importable(fn: Callable) -> Callable:
+    """``fn`` as its module's function when it comes from a script run as
+    ``python -m package.module``: workers then import it by name, as the
+    client does, rather than receive a copy of its code."""
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    if fn.__module__ == "__main__" and spec is not None and spec.name:
+        return getattr(importlib.import_module(spec.name), fn.__qualname__)
+    return fn
+
+
+def code_version(fn: Callable) -> str:
+    """A short hash of the code that runs ``fn`` on a worker and makes its
+    numbers: :func:`experiments.records.code_version`'s modules, this module,
+    :mod:`experiments.datasets` and ``fn``'s module (unless it is
+    ``__main__``, whose functions travel as code)."""
+    digest = hashlib.sha256(records.code_version().encode())
+    modules = [__name__, datasets.__name__]
+    if fn.__module__ != "__main__":
+        modules.append(fn.__module__)
+    for name in modules:
+        digest.update(Path(sys.modules[name].__file__).read_bytes())
+    return digest.hexdigest()[:12]

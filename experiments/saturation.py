@@ -11,8 +11,8 @@ layer by layer.  We report
   ``z`` falls on the flat part of the curve, ``sigma'(z)`` is nearly zero and
   backpropagation multiplies the neuron's error by that nearly-zero number;
 * the fraction of saturated (neuron, image) pairs, saturated meaning
-  ``sigma'(z) < threshold`` (default 0.01, i.e. ``|z| > 4.6``; the largest
-  value of ``sigma'`` is 0.25, at ``z = 0``);
+  ``sigma'(z)`` below 1 % of its largest value (0.25, at ``z = 0``), i.e.
+  ``|z| > 5.99``: :mod:`diagnostics`' definition, the project's only one;
 * the mean and variance of ``z`` that the initializer's formula predicts,
   beside the ones measured.  If each weight has mean ``m`` and variance ``v``
   and the bias mean ``m_b`` and variance ``v_b``, then for one input ``x``
@@ -27,13 +27,13 @@ layer by layer.  We report
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Sequence
 
 import numpy as np
 
+import diagnostics
 import initializers
 import network
 from experiments import cli, datasets, records, report
@@ -45,28 +45,6 @@ NAME = "saturation"
 # --------------------------------------------------------------------------
 # The measures (also used by the tests)
 # --------------------------------------------------------------------------
-
-
-def saturation_z(threshold: float) -> float:
-    """The ``|z|`` beyond which ``sigma'(z) < threshold`` (for ``0 < threshold < 1/4``).
-
-    ``sigma' = s (1 - s)`` with ``s = sigma(z)``; solving ``s (1 - s) = t`` gives
-    ``s = (1 - sqrt(1 - 4 t)) / 2`` and ``z = ln(s / (1 - s))``."""
-    if not 0 < threshold < 0.25:
-        raise ValueError(f"threshold must be in (0, 0.25), the range of sigma', got {threshold}")
-    s = (1 - math.sqrt(1 - 4 * threshold)) / 2
-    return -math.log(s / (1 - s))
-
-
-def saturated_fraction(z: np.ndarray, threshold: float = 0.01) -> float:
-    """The fraction of entries of ``z`` where ``sigma'(z) < threshold``."""
-    return float(np.mean(np.abs(z) > saturation_z(threshold)))
-
-
-def saturated_units(z: np.ndarray, threshold: float = 0.01, share: float = 0.9) -> float:
-    """The fraction of neurons (columns of ``z``, one row per image) that are
-    saturated on at least ``share`` of the images."""
-    return float(np.mean(np.mean(np.abs(z) > saturation_z(threshold), axis=0) >= share))
 
 
 def predicted_moments(init: str, inputs: np.ndarray, fan_out: int) -> tuple[float, float]:
@@ -84,16 +62,19 @@ def predicted_moments(init: str, inputs: np.ndarray, fan_out: int) -> tuple[floa
 
 def measure(net: network.Network, X: np.ndarray, threshold: float) -> list[dict]:
     """Per layer: the weighted inputs ``z`` fed ``X``, their mean and variance,
-    the saturated fraction, and the scheme's prediction from the layer's inputs."""
+    the saturated fraction (``diagnostics``' measures, saturated meaning the
+    activation's derivative below ``threshold`` times its maximum), and the
+    scheme's prediction from the layer's inputs."""
     zs, activations = net.forward(X)
     layers = []
     for l, z in enumerate(zs):
+        f = net.activation if l < len(zs) - 1 else "sigmoid"  # the output is a sigmoid
         pred_mean, pred_var = predicted_moments(net.init, activations[l], z.shape[1])
         layers.append({"layer": l + 1, "neurons": z.shape[1], "z": z,
                        "mean": float(z.mean()), "var": float(z.var()),
                        "predicted_mean": pred_mean, "predicted_var": pred_var,
-                       "saturated": saturated_fraction(z, threshold),
-                       "saturated_units": saturated_units(z, threshold)})
+                       "saturated": diagnostics.saturated_fraction(z, f, threshold),
+                       "saturated_units": diagnostics.saturated_units(z, f, threshold)})
     return layers
 
 
@@ -113,20 +94,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--images", type=cli.positive_int, default=10_000,
                    help="how many training images z is measured on (the first ones). "
                         "Default: %(default)s.")
-    p.add_argument("--threshold", type=cli.unit_interval, default=0.01,
-                   help="a neuron is saturated on an image when sigma'(z) < THRESHOLD "
-                        "(sigma' is at most 0.25). Default: %(default)s, i.e. |z| > 4.6.")
+    p.add_argument("--threshold", type=cli.unit_interval,
+                   default=diagnostics.SATURATION_LEVEL,
+                   help="a neuron is saturated on an image when sigma'(z) is below THRESHOLD "
+                        "times its maximum (0.25). Default: %(default)s, i.e. |z| > 5.99, "
+                        "the definition of python -m diagnostics.")
     cli.add_training_args(
         p, batch=10, eta=3.0, cost="quadratic",
         helps={"batch": "mini-batch size of the training epoch. Default: %(default)s.",
                "eta": "learning rate of the training epoch. Default: %(default)s."})
     cli.add_data_args(p)
     cli.add_output_args(p, NAME)
-    args = cli.parse_args(p, argv)
-    if args.threshold >= 0.25:
-        p.error(f"--threshold must be below 0.25, the largest value of sigma', "
-                f"got {args.threshold}")
-    return args
+    return cli.parse_args(p, argv)
 
 
 def run(args: argparse.Namespace) -> list[dict]:
@@ -166,8 +145,9 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
          "Var z at init: predicted / measured", "% saturated at init",
          "% saturated after 1 epoch", "Var z after 1 epoch", "test accuracy % after 1 epoch"],
         rows)
-    z_t = saturation_z(args.threshold)
-    return (text + f"\nSaturated: sigma'(z) < {args.threshold} (|z| > {z_t:.2f}), counted over "
+    z_t = diagnostics.saturation_z("sigmoid", args.threshold)
+    return (text + f"\nSaturated: sigma'(z) below {args.threshold:g} x its maximum 0.25 "
+            f"(|z| > {z_t:.2f}), counted over "
             f"(neuron, image) pairs on the first {args.images} {args.dataset} training images. "
             f"Predicted: the scheme's formula given the layer's measured inputs. "
             f"{args.sizes}, seed {args.seed}, one epoch of 50,000 images, mini-batch "
@@ -176,11 +156,13 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 
 def plot(args: argparse.Namespace, results: list[dict]):
     """One row per initializer; left at initialization, right after one epoch.
-    Histograms of z per layer (density) over sigma(z) and 4 sigma'(z)."""
-    plt = report.pyplot()
+    Histograms of z per layer (density) over sigma(z) and 4 sigma'(z); each
+    panel's title gives its layers' saturated share, one legend explains all."""
+    from matplotlib.patches import Patch
+
     n = len(results)
-    fig, axes = plt.subplots(n, 2, figsize=(10, 1.9 * n + 0.6), squeeze=False)
-    z_t = saturation_z(args.threshold)
+    fig, axes = report.subplots(n, 2, 11, 2.1 * n + 1.2, squeeze=False)
+    z_t = diagnostics.saturation_z("sigmoid", args.threshold)
     for row, r in zip(axes, results):
         for ax, stage, title in ((row[0], "before", "at initialization"),
                                  (row[1], "after", "after one epoch")):
@@ -190,32 +172,44 @@ def plot(args: argparse.Namespace, results: list[dict]):
             lo, hi = min(lo, -8.0), max(hi, 8.0)
             bins = np.linspace(lo, hi, 90)
             for m in layers:
-                kind = "output" if m["layer"] == len(layers) else "hidden"
+                hidden = m["layer"] < len(layers)
                 ax.hist(np.clip(m["z"].ravel(), lo, hi), bins=bins, density=True,
-                        alpha=0.55 if kind == "hidden" else 0.9,
-                        histtype="stepfilled" if kind == "hidden" else "step",
-                        label=f"z, layer {m['layer']} ({kind}): "
-                              f"{100 * m['saturated']:.0f}% saturated")
+                        alpha=0.55 if hidden else 0.9, lw=1.5,
+                        histtype="stepfilled" if hidden else "step",
+                        color="C0" if hidden else "C1")
             ax.set_yticks([])
-            ax.axvspan(lo, -z_t, color="grey", alpha=0.12, lw=0)
-            ax.axvspan(z_t, hi, color="grey", alpha=0.12, lw=0)
+            ax.axvspan(lo, -z_t, color="grey", alpha=0.15, lw=0)
+            ax.axvspan(z_t, hi, color="grey", alpha=0.15, lw=0)
             curve = ax.twinx()
             grid = np.linspace(lo, hi, 600)
             s = network.sigmoid(grid)
-            curve.plot(grid, s, color="k", lw=1, label="sigma(z)")
-            curve.plot(grid, 4 * s * (1 - s), color="k", lw=1, ls="--", label="4 sigma'(z)")
+            curve.plot(grid, s, color="k", lw=1.2)
+            curve.plot(grid, 4 * s * (1 - s), color="k", lw=1.2, ls="--")
             curve.set_ylim(0, 1.05)
             curve.set_yticks([0, 1])
             ax.set_xlim(lo, hi)
-            ax.set_title(f"{r['init']}, {title}", fontsize=9)
-            ax.legend(loc="upper left", fontsize=7, frameon=False)
+            saturated = " / ".join(f"{100 * m['saturated']:.0f}%" for m in layers)
+            ax.set_title(f"{r['init']}, {title}: {saturated} saturated", loc="left")
     axes[-1][0].set_xlabel("weighted input z (clipped to the 0.5-99.5 percentile range)")
     axes[-1][1].set_xlabel("weighted input z")
-    fig.suptitle(f"Grey: saturated, sigma'(z) < {args.threshold} (|z| > {z_t:.1f}). Black: "
-                 f"sigma(z) and 4 sigma'(z). {args.dataset}, {args.sizes}, seed {args.seed}, "
-                 f"first {args.images} training images", fontsize=8)
-    fig.tight_layout()
+    names = " / ".join(["hidden"] * (len(results[0]["before"]) - 1) + ["output"])
+    report.legend_outside(fig, "lower center", ncols=5, handles=[
+        Patch(color="C0", alpha=0.55), Patch(fill=False, edgecolor="C1", lw=1.5),
+        plt_line("-"), plt_line("--"), Patch(color="grey", alpha=0.15)], labels=[
+        "z, hidden layer", "z, output layer", "sigma(z)", "4 sigma'(z)",
+        f"saturated: sigma'(z) < {args.threshold:g} x 0.25, |z| > {z_t:.1f}"])
+    fig.suptitle(f"Where the weighted inputs z fall on the sigmoid ({args.dataset}, "
+                 f"{args.sizes}, seed {args.seed}, first {args.images} training images)\n"
+                 f"in each title: the share of (neuron, image) pairs saturated, layer by "
+                 f"layer ({names})")
     return fig
+
+
+def plt_line(style: str):
+    """A black line for a legend (matplotlib's Line2D)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color="k", lw=1.2, ls=style)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -234,4 +228,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.main_guard(main)

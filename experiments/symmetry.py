@@ -12,7 +12,8 @@ their targets.)  A random start breaks the tie on the first step.
 This script trains the book's network from ``zeros`` (and, for contrast, from
 ``randn``) and counts, after each epoch, how many *distinct* hidden neurons
 there are: neurons whose incoming weights and bias are not all bit-for-bit equal
-to another's.  It also records what the network still learns.
+to another's (``diagnostics.distinct_units``, which ``python -m diagnostics``
+reports too).  It also records what the network still learns.
 
     python -m experiments.symmetry
 """
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+import diagnostics
 import network
 from experiments import cli, datasets, records, report
 
@@ -33,11 +35,8 @@ NAME = "symmetry"
 
 
 def distinct_units(net: network.Network, layer: int = 0) -> int:
-    """How many different neurons layer ``layer + 1`` holds: distinct rows of
-    ``[weights | bias]``, compared exactly (equal neurons stay *exactly*
-    equal, because they go through the same arithmetic)."""
-    params = np.hstack([net.weights[layer], net.biases[layer]])
-    return len(np.unique(params, axis=0))
+    """How many different neurons layer ``layer + 1`` holds (diagnostics' measure)."""
+    return diagnostics.distinct_units(net.weights[layer], net.biases[layer])
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -95,8 +94,11 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 
 
 def plot(args: argparse.Namespace, results: list[dict]):
-    plt = report.pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    """Distinct hidden neurons (left) and test accuracy (right) per epoch;
+    one legend, outside the panels."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig, (left, right) = report.subplots(1, 2, 10, 4)
     for r in results:
         epochs = np.arange(len(r["distinct"]))
         (line,) = left.plot(epochs, [d[0] for d in r["distinct"]], marker=".", label=r["init"])
@@ -109,10 +111,10 @@ def plot(args: argparse.Namespace, results: list[dict]):
     for ax in (left, right):
         ax.set_xlabel("epoch (0 = at initialization)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    report.legend_outside(fig, "right center", title="initializer")
     fig.suptitle(f"{args.dataset}, {args.sizes}, mini-batch {args.batch}, eta {args.eta}, "
-                 f"seed {args.seed}", fontsize=9)
-    fig.tight_layout()
+                 f"seed {args.seed}")
     return fig
 
 
@@ -127,4 +129,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.main_guard(main)

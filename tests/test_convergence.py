@@ -6,9 +6,9 @@ and checks that each initializer lands where it should: the fan-scaled Xavier
 schemes learn fast, the book's ``randn`` well, ``rand`` not at all (and the
 saturation measure says why), ``zeros`` keeps its hidden neurons identical.
 
-Data: ``$MNIST_DATA_DIR`` / ``$FASHION_MNIST_DATA_DIR``, else
-``../shared/data/<dataset>`` beside the repository; the tests of a data set
-are skipped, with the reason, when its files are absent.
+Data: ``$MNIST_DATA_DIR`` / ``$FASHION_MNIST_DATA_DIR``, else the cache
+``data/<dataset>/`` (see conftest.py); the tests of a data set are skipped,
+with the reason, when its files are absent.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import diagnostics
 import network
-from experiments import datasets, saturation, symmetry
+from experiments import datasets, symmetry
 
 SEED = 0
 
@@ -66,13 +67,13 @@ def test_rand_stays_near_chance_because_hidden_units_saturate(mnist):
     X = training[0][:1000]
     net = network.Network([784, 30, 10], "rand", seed=SEED)
     hidden_z = net.forward(X)[0][0]
-    # Why: at initialization nearly every hidden neuron sits where sigma' < 0.01,
-    # on (almost) every image.
-    assert saturation.saturated_fraction(hidden_z, 0.01) > 0.95
-    assert saturation.saturated_units(hidden_z, 0.01) > 0.9
+    # Why: at initialization nearly every hidden neuron sits where sigma' is below
+    # 1 % of its maximum, on (almost) every image.
+    assert diagnostics.saturated_fraction(hidden_z, "sigmoid") > 0.95
+    assert diagnostics.saturated_units(hidden_z, "sigmoid") > 0.9
     # ... while a fan-scaled scheme starts on the slope.
     xavier_z = network.Network([784, 30, 10], "xavier_normal", seed=SEED).forward(X)[0][0]
-    assert saturation.saturated_fraction(xavier_z, 0.01) < 0.05
+    assert diagnostics.saturated_fraction(xavier_z, "sigmoid") < 0.05
     _, accuracy = _one_epoch(mnist, "rand")
     assert accuracy <= 0.20, f"rand learned: {accuracy:.2%} after one epoch"
 

@@ -191,12 +191,14 @@ def test_same_seed_same_numbers_other_seed_other_numbers(tmp_path, mnist_dir):
 # ---- saturation ----------------------------------------------------------
 
 
-def test_saturation_threshold():
-    z = saturation.saturation_z(0.01)
-    assert network.sigmoid_prime(np.array([z]))[0] == pytest.approx(0.01)
-    assert saturation.saturated_fraction(np.array([0.0, 4.0, -5.0, 50.0]), 0.01) == 0.5
-    with pytest.raises(ValueError, match="range of sigma'"):
-        saturation.saturation_z(0.3)
+def test_saturation_counts_with_the_diagnostics_definition():
+    # One definition of "saturated" in the project: the script's measure is
+    # diagnostics', sigma' below --threshold times its maximum.
+    z = np.array([[0.0, 5.0], [-7.0, 50.0]])
+    net = network.Network([2, 2], "zeros")
+    net.weights[0] = np.eye(2)  # z is the input itself
+    assert saturation.measure(net, z, 0.01)[0]["saturated"] == 0.5  # |z| > 5.99
+    assert saturation.measure(net, z, 0.04)[0]["saturated"] == 0.75  # |z| > 4.59
 
 
 @pytest.mark.parametrize("init", ["rand", "randn", "xavier_uniform", "chapter3"])

@@ -28,17 +28,9 @@ from mnist_loader import DataError, DataNotFoundError
 N_TRAIN, N_TEST = 30, 10
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep every test off the network and out of the project's data/:
-    the default mirrors point at a closed local port, the cache at a
-    temporary folder, and the environment names no data folder."""
-    dead = f"http://127.0.0.1:{closed_port()}/"
-    monkeypatch.setattr(mnist_loader, "MIRRORS", {d: (dead,) for d in mnist_loader.DATASETS})
-    monkeypatch.setattr(mnist_loader, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr(mnist_loader, "SYSTEM_DIRS", {d: () for d in mnist_loader.DATASETS})
-    for var in mnist_loader.ENV_VARS.values():
-        monkeypatch.delenv(var, raising=False)
+# Every test here is off the network and out of the project's data/
+# (conftest.py's ``offline``).
+pytestmark = pytest.mark.usefixtures("offline")
 
 
 def closed_port() -> int:
@@ -351,6 +343,113 @@ def test_no_network_error(tmp_path: Path) -> None:
     assert not list((mnist_loader.CACHE_DIR / "mnist").iterdir())  # nothing half-written
 
 
+#### A folder the user names is never created
+
+
+@pytest.mark.parametrize("call", [
+    lambda d: mnist_loader.load_data_wrapper(data_dir=d),
+    lambda d: mnist_loader.load_data(data_dir=d, download=False),
+    lambda d: mnist_loader.load_arrays("fashion-mnist", d),
+    lambda d: mnist_loader.download(data_dir=d),
+    lambda d: mnist_loader.find_data(data_dir=d),
+])
+def test_named_folder_that_does_not_exist(tmp_path: Path, call) -> None:
+    folder = tmp_path / "no" / "such" / "dir"
+    with pytest.raises(DataNotFoundError, match=f"{folder} does not exist \\(named by the "
+                                                "data_dir argument\\)") as info:
+        call(folder)
+    assert "never created" in str(info.value)
+    assert "--data-dir" in info.value.for_command_line()
+    assert not (tmp_path / "no").exists()
+    assert not mnist_loader.CACHE_DIR.exists()  # nor downloaded elsewhere instead
+
+
+def test_named_folder_that_is_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(b"")
+    with pytest.raises(DataNotFoundError, match="is not a folder"):
+        mnist_loader.load_data(data_dir=path)
+
+
+def test_environment_folder_that_does_not_exist(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mistyped $FASHION_MNIST_DATA_DIR is reported, not skipped in favour
+    of the cache or a download."""
+    make_dataset(mnist_loader.CACHE_DIR / "fashion-mnist")
+    monkeypatch.setenv("FASHION_MNIST_DATA_DIR", str(tmp_path / "typo"))
+    with pytest.raises(DataNotFoundError,
+                       match=r"typo does not exist \(named by \$FASHION_MNIST_DATA_DIR\).*"
+                             r"unset FASHION_MNIST_DATA_DIR"):
+        mnist_loader.load_arrays("fashion-mnist", verify=False)
+    assert not (tmp_path / "typo").exists()
+
+
+#### A file that is another canonical file is named
+
+
+def test_known_file_names_every_canonical_file() -> None:
+    for dataset, files in mnist_loader.SHA256.items():
+        for name, sha in files.items():
+            title = mnist_loader.TITLES[dataset]
+            assert mnist_loader.known_file(sha.upper()) == f"{title}'s {name}"
+    assert len(mnist_loader.KNOWN_FILES) == 8
+    assert mnist_loader.known_file("0" * 64) is None
+
+
+def test_misplaced_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With generated files standing in for two data sets' canonical files:
+    one set's test labels in the other's folder under a training name."""
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    sums, other_sums = make_dataset(mine, seed=1), make_dataset(other, seed=2)
+    known = {sums[n]: ("mnist", n) for n in sums} | \
+        {other_sums[n]: ("fashion-mnist", n) for n in other_sums}
+    monkeypatch.setattr(mnist_loader, "KNOWN_FILES", known)
+    # Fashion-MNIST's (stand-in's) training images in the MNIST folder.
+    (mine / "train-images-idx3-ubyte.gz").write_bytes(
+        (other / "train-images-idx3-ubyte.gz").read_bytes())
+    with pytest.raises(DataError) as info:
+        mnist_loader.load_arrays(data_dir=mine, checksums=sums)
+    assert ("train-images-idx3-ubyte.gz: checksum mismatch: this is Fashion-MNIST's "
+            "train-images-idx3-ubyte, not MNIST's train-images-idx3-ubyte") in str(info.value)
+    # The same data set's test labels under the training labels' name (uncompressed).
+    make_dataset(mine, seed=1)
+    (mine / "train-labels-idx1-ubyte.gz").unlink()
+    (mine / "train-labels-idx1-ubyte").write_bytes(
+        mnist_loader._read(mine / "t10k-labels-idx1-ubyte.gz"))
+    with pytest.raises(DataError, match="this is MNIST's t10k-labels-idx1-ubyte, not MNIST's "
+                                        "train-labels-idx1-ubyte"):
+        mnist_loader.load_arrays(data_dir=mine, checksums=sums)
+
+
+def test_misplaced_file_in_a_download(tmp_path: Path, server: Server,
+                                      published: dict[str, str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mirror that serves the wrong canonical file: refused, and named."""
+    monkeypatch.setattr(mnist_loader, "KNOWN_FILES",
+                        {sha: ("mnist", name) for name, sha in published.items()})
+    server.files["/good/t10k-images-idx3-ubyte.gz"] = server.files[
+        "/good/train-images-idx3-ubyte.gz"]
+    with pytest.raises(DataNotFoundError, match="this is MNIST's train-images-idx3-ubyte, not "
+                                                "MNIST's t10k-images-idx3-ubyte"):
+        mnist_loader.download(data_dir=tmp_path, mirrors=[server.url + "/good/"],
+                              checksums=published, verbose=False)
+
+
+def test_real_misplaced_files(mnist_dir: Path, fashion_mnist_dir: Path) -> None:
+    """The real files, each checked as another one (read_idx runs the same
+    check as the loader; the label files are small, so this is quick)."""
+    mnist, fashion = mnist_loader._idx_paths(mnist_dir), mnist_loader._idx_paths(fashion_mnist_dir)
+    sums = mnist_loader.SHA256
+    with pytest.raises(DataError, match="this is Fashion-MNIST's train-labels-idx1-ubyte, not "
+                                        "MNIST's train-labels-idx1-ubyte"):
+        mnist_loader.read_idx(fashion["train-labels-idx1-ubyte"],
+                              sums["mnist"]["train-labels-idx1-ubyte"])
+    with pytest.raises(DataError, match="this is MNIST's t10k-labels-idx1-ubyte, not "
+                                        "Fashion-MNIST's train-labels-idx1-ubyte"):
+        mnist_loader.read_idx(mnist["t10k-labels-idx1-ubyte"],
+                              sums["fashion-mnist"]["train-labels-idx1-ubyte"])
+
+
 #### Downloads, from a server on 127.0.0.1
 
 
@@ -421,6 +520,7 @@ def no_partial_files(folder: Path) -> bool:
 def test_download_success(tmp_path: Path, server: Server, published: dict[str, str],
                           capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "downloaded"
+    target.mkdir()
     got = mnist_loader.download(data_dir=target, mirrors=[server.url + "/good/"],
                                 checksums=published)
     assert got == target
@@ -448,7 +548,7 @@ def test_download_falls_back_to_next_mirror(tmp_path: Path, server: Server,
                                             published: dict[str, str]) -> None:
     mirrors = [f"http://127.0.0.1:{closed_port()}/", server.url + "/missing/",
                server.url + "/good/"]
-    target = mnist_loader.download(data_dir=tmp_path / "d", mirrors=mirrors, checksums=published,
+    target = mnist_loader.download(data_dir=tmp_path, mirrors=mirrors, checksums=published,
                                    verbose=False)
     assert len(list(target.glob("*.gz"))) == 4
     assert "/missing/train-images-idx3-ubyte.gz" in server.requests
@@ -457,7 +557,7 @@ def test_download_falls_back_to_next_mirror(tmp_path: Path, server: Server,
 def test_download_dropped_connection(tmp_path: Path, server: Server,
                                      published: dict[str, str]) -> None:
     server.drop.add("/good/t10k-images-idx3-ubyte.gz")
-    target = tmp_path / "d"
+    target = tmp_path
     with pytest.raises(DataNotFoundError) as info:
         mnist_loader.download(data_dir=target, mirrors=[server.url + "/good/"],
                               checksums=published, verbose=False, timeout=5)
@@ -473,7 +573,7 @@ def test_download_dropped_then_next_mirror(tmp_path: Path, server: Server,
     server.files["/flaky/train-images-idx3-ubyte.gz"] = server.files[
         "/good/train-images-idx3-ubyte.gz"]
     server.drop.add("/flaky/train-images-idx3-ubyte.gz")
-    target = mnist_loader.download(data_dir=tmp_path / "d", verbose=False, checksums=published,
+    target = mnist_loader.download(data_dir=tmp_path, verbose=False, checksums=published,
                                    mirrors=[server.url + "/flaky/", server.url + "/good/"])
     assert len(list(target.glob("*.gz"))) == 4 and no_partial_files(target)
 
@@ -483,13 +583,14 @@ def test_download_checksum_mismatch(tmp_path: Path, server: Server,
     # The mirror serves the test labels under the training labels' name.
     server.files["/good/train-labels-idx1-ubyte.gz"] = server.files[
         "/good/t10k-labels-idx1-ubyte.gz"]
-    target = tmp_path / "d"
+    target = tmp_path
     with pytest.raises(DataNotFoundError) as info:
         mnist_loader.download(data_dir=target, mirrors=[server.url + "/good/"],
                               checksums=published, verbose=False)
     message = str(info.value)
     assert "train-labels-idx1-ubyte.gz: checksum mismatch" in message
     assert published["train-labels-idx1-ubyte"] in message
+    assert "verify=False" not in message  # downloads are checked whatever verify says
     assert not (target / "train-labels-idx1-ubyte.gz").exists()  # refused and removed
     assert (target / "train-images-idx3-ubyte.gz").exists()  # the good one stays
     assert no_partial_files(target)
@@ -499,39 +600,166 @@ def test_download_checksum_mismatch(tmp_path: Path, server: Server,
 
 
 def book_arrays(seed: int = 0) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """A small pickle content in the book's form: float32 pixels / 256."""
     rng = np.random.default_rng(seed)
 
     def pair(n: int) -> tuple[np.ndarray, np.ndarray]:
-        return (rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n, dtype=np.int64))
+        pixels = rng.integers(0, 256, (n, 784), dtype=np.uint8)
+        return (pixels.astype(np.float32) / 256, rng.integers(0, 10, n, dtype=np.int64))
 
     return (pair(30), pair(10), pair(10))
+
+
+def book_checksums(book: tuple) -> dict[str, str]:
+    """The checksums of the IDX files that hold ``book``'s content (pixels x
+    256, training and validation together): what a pickle is checked against."""
+    (tx, ty), (vx, vy), (sx, sy) = book
+
+    def images(*parts: np.ndarray) -> str:
+        pixels = (np.concatenate(parts) * 256).astype(np.uint8).reshape(-1, 28, 28)
+        return hashlib.sha256(idx_bytes(pixels)).hexdigest()
+
+    def labels(*parts: np.ndarray) -> str:
+        return hashlib.sha256(idx_bytes(np.concatenate(parts))).hexdigest()
+
+    return {"train-images-idx3-ubyte": images(tx, vx), "train-labels-idx1-ubyte": labels(ty, vy),
+            "t10k-images-idx3-ubyte": images(sx), "t10k-labels-idx1-ubyte": labels(sy)}
+
+
+def write_book(folder: Path, book: tuple, name: str = "mnist.pkl.gz", protocol: int = 2) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    data = pickle.dumps(book, protocol=protocol)
+    path = folder / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    return path
 
 
 @pytest.mark.parametrize("protocol", [2, 4])
 def test_book_pickle_loads(tmp_path: Path, protocol: int) -> None:
     book = book_arrays()
-    path = tmp_path / "mnist.pkl.gz"
-    path.write_bytes(gzip.compress(pickle.dumps(book, protocol=protocol)))
-    loaded = mnist_loader.load_pickle(path)
+    sums = book_checksums(book)
+    path = write_book(tmp_path, book, protocol=protocol)
+    loaded = mnist_loader.load_pickle(path, checksums=sums)
     for (x, y), (bx, by) in zip(loaded, book, strict=True):
         np.testing.assert_array_equal(x, bx)
         np.testing.assert_array_equal(y, by)
         assert x.dtype == np.float32 and y.dtype == np.int64 and x.flags.writeable
-    # And through the book's calls, when it is the only file in the folder.
-    training, validation, test = mnist_loader.load_data(data_dir=tmp_path, validation_size=10)
-    np.testing.assert_array_equal(training[0], book[0][0])
-    np.testing.assert_array_equal(validation[1], book[1][1])
-    assert test[0].dtype == np.float64
-    wrapped = mnist_loader.load_data_wrapper(data_dir=tmp_path, validation_size=10)
+    # And through the book's calls, when it is the only file in the folder:
+    # the same arrays, bit for bit, as the IDX files of the same content give.
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    (tx, ty), (vx, vy), (sx, sy) = book
+    for name, array in (("train-images-idx3-ubyte", np.concatenate([tx, vx]) * 256),
+                        ("train-labels-idx1-ubyte", np.concatenate([ty, vy])),
+                        ("t10k-images-idx3-ubyte", sx * 256), ("t10k-labels-idx1-ubyte", sy)):
+        shape = (-1, 28, 28) if "images" in name else (-1,)
+        mnist_loader.write_idx(idx / (name + ".gz"), array.astype(np.uint8).reshape(shape))
+    from_pickle = mnist_loader.load_data(data_dir=tmp_path, validation_size=10, checksums=sums)
+    from_idx = mnist_loader.load_data(data_dir=idx, validation_size=10, checksums=sums)
+    for (x, y), (ix, iy) in zip(from_pickle, from_idx, strict=True):
+        assert x.dtype == ix.dtype == np.float64 and x.tobytes() == ix.tobytes()
+        np.testing.assert_array_equal(y, iy)
+    wrapped = mnist_loader.load_data_wrapper(data_dir=tmp_path, validation_size=10,
+                                             checksums=sums)
     assert [len(d) for d in wrapped] == [30, 10, 10]
+    raw = mnist_loader.load_arrays(data_dir=tmp_path, dtype=np.uint8, checksums=sums)
+    np.testing.assert_array_equal(raw.test_images, (sx * 256).astype(np.uint8))
 
 
 def test_book_pickle_in_data_folder() -> None:
     """The book keeps mnist.pkl.gz in data/ itself."""
-    mnist_loader.CACHE_DIR.mkdir()
-    path = mnist_loader.CACHE_DIR / "mnist.pkl.gz"
-    path.write_bytes(gzip.compress(pickle.dumps(book_arrays(), protocol=2)))
-    assert len(mnist_loader.load_data(validation_size=10)[0][0]) == 30
+    book = book_arrays()
+    write_book(mnist_loader.CACHE_DIR, book)
+    training = mnist_loader.load_data(validation_size=10, checksums=book_checksums(book))[0]
+    assert len(training[0]) == 30
+
+
+@pytest.mark.parametrize("name", ["mnist.pkl", "mnist.pkl.gz"])
+@pytest.mark.parametrize("where", ["data_dir", "env", "cache"])
+def test_book_pickle_is_found_zipped_or_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            name: str, where: str) -> None:
+    """``gzip -d mnist.pkl.gz``, as tutorials do, leaves mnist.pkl: found
+    wherever the IDX files would be."""
+    book = book_arrays(2)
+    folder = {"data_dir": tmp_path / "mine", "env": tmp_path / "env",
+              "cache": mnist_loader.CACHE_DIR / "mnist"}[where]
+    write_book(folder, book, name)
+    if where == "env":
+        monkeypatch.setenv("MNIST_DATA_DIR", str(folder))
+    assert mnist_loader.find_data(data_dir=folder if where == "data_dir" else None) == \
+        folder / name
+    test = mnist_loader.load_data(data_dir=folder if where == "data_dir" else None,
+                                  validation_size=10, checksums=book_checksums(book))[2]
+    np.testing.assert_array_equal(test[1], book[2][1])
+
+
+def test_not_found_names_the_pickle_as_accepted(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataNotFoundError) as info:
+        mnist_loader.load_data(data_dir=tmp_path / "empty", download=False)
+    message = str(info.value)
+    assert "the book's mnist.pkl.gz or mnist.pkl" in message
+    assert "*-ubyte.gz" in message
+    # Fashion-MNIST has no book pickle: not offered, and the book's is named for what it is.
+    write_book(tmp_path / "fashion", book_arrays())
+    with pytest.raises(DataNotFoundError) as info:
+        mnist_loader.load_data("fashion-mnist", tmp_path / "fashion", download=False)
+    message = str(info.value)
+    assert "mnist.pkl.gz is the book's MNIST, not Fashion-MNIST" in message
+    assert "or the book's" not in message
+
+
+def test_book_pickle_content_is_checked(tmp_path: Path) -> None:
+    """The book's file must be MNIST: the split's sizes, pixels x 256 whole,
+    and pixels and labels equal to the canonical files'."""
+    book = book_arrays()
+    sums = book_checksums(book)
+    path = write_book(tmp_path, book)
+    with pytest.raises(DataError, match=r"not the book's MNIST pickle: holds 30 / 10 / 10 "
+                                        r"training / validation / test images; .*50000"):
+        mnist_loader.load_pickle(path)  # the canonical checksums: the sizes say it first
+    (tx, ty), valid, (sx, sy) = book_arrays()
+
+    def refused(content: tuple, message: str) -> None:
+        write_book(tmp_path, content)
+        with pytest.raises(DataError, match=message) as info:
+            mnist_loader.load_data(data_dir=tmp_path, validation_size=10, checksums=sums)
+        assert "verify=False" in str(info.value)
+
+    one_pixel = tx.copy()
+    one_pixel[3, 400] = (one_pixel[3, 400] * 256 + 1) % 256 / 256
+    refused(((one_pixel, ty), valid, (sx, sy)),
+            r"its training and validation images \(pixels x 256\): checksum mismatch")
+    refused(((tx, ty), valid, (sx, np.roll(sy, 1))), "its test labels: checksum mismatch")
+    refused(((tx, ty), valid, (sx * 0.999, sy)), "its test pixels x 256 are not whole numbers")
+    # Other dtypes holding the same numbers are the same content.
+    write_book(tmp_path, ((tx.astype(np.float64), ty), valid, (sx, sy.astype(np.uint8))))
+    mnist_loader.load_data(data_dir=tmp_path, validation_size=10, checksums=sums)
+    # verify=False: data of one's own, given as stored when not in 256ths.
+    mine = ((tx * 0.999, ty), valid, (sx, sy))
+    write_book(tmp_path, mine)
+    got = mnist_loader.load_data(data_dir=tmp_path, validation_size=10, verify=False)
+    np.testing.assert_array_equal(got[0][0], (tx * 0.999).astype(np.float64))
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda x: x * 2, r"the training images hold values outside \[0, 1\]"),
+    (lambda x: np.where(x > 0.5, np.nan, x).astype(np.float32), "outside"),
+    (lambda x: x[:, :700], "expected floats, 784 pixels per image"),
+    (lambda x: (x * 256).astype(np.uint8), "expected floats"),
+])
+def test_book_pickle_values_checked_even_unverified(tmp_path: Path, change, message) -> None:
+    (tx, ty), valid, test = book_arrays()
+    path = write_book(tmp_path, ((change(tx), ty), valid, test))
+    with pytest.raises(DataError, match=message):
+        mnist_loader.load_pickle(path, verify=False)
+
+
+def test_book_pickle_labels_checked(tmp_path: Path) -> None:
+    (tx, ty), (vx, vy), test = book_arrays()
+    path = write_book(tmp_path, ((tx, ty), (vx, vy + 1), test))
+    with pytest.raises(DataError, match="the validation labels must be integers 0-9"):
+        mnist_loader.load_pickle(path, verify=False)
 
 
 def py2_pickle(obj: object) -> bytes:
@@ -558,7 +786,7 @@ def test_python2_book_pickle(tmp_path: Path) -> None:
     book = book_arrays(1)
     path = tmp_path / "mnist.pkl.gz"
     path.write_bytes(gzip.compress(py2_pickle(book)))
-    for (x, y), (bx, by) in zip(mnist_loader.load_pickle(path), book, strict=True):
+    for (x, y), (bx, by) in zip(mnist_loader.load_pickle(path, verify=False), book, strict=True):
         np.testing.assert_array_equal(x, bx)
         np.testing.assert_array_equal(y, by)
 
@@ -665,3 +893,21 @@ def test_real_fashion_mnist(fashion_mnist_dir: Path) -> None:
     assert a.train_labels[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]
     assert a.train_images.mean(dtype=np.float64) == pytest.approx(0.2860, abs=5e-5)
     assert a.test_images.mean(dtype=np.float64) == pytest.approx(0.2868, abs=5e-5)
+
+
+def test_real_book_pickle(mnist_dir: Path, tmp_path: Path) -> None:
+    """The book's mnist.pkl, rebuilt from the real files as the book stored
+    them (float32 pixel / 256, split 50,000 / 10,000 / 10,000), passes the
+    canonical check and gives the IDX files' arrays bit for bit."""
+    idx = mnist_loader.load_arrays(data_dir=mnist_dir, dtype=np.uint8)
+    pixels = idx.train_images.astype(np.float32) / 256
+    book = ((pixels[:50_000], idx.train_labels[:50_000]),
+            (pixels[50_000:], idx.train_labels[50_000:]),
+            (idx.test_images.astype(np.float32) / 256, idx.test_labels))
+    folder = tmp_path / "book"
+    write_book(folder, book, "mnist.pkl", protocol=4)  # protocol 4: quick to write
+    del pixels, book
+    got = mnist_loader.load_arrays(data_dir=folder, dtype=np.float32)
+    want = mnist_loader.load_arrays(data_dir=mnist_dir, dtype=np.float32)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()

@@ -368,10 +368,12 @@ def test_rand_init_training_raises_no_overflow_warning():
     # rand init gives z in the hundreds; with larger inputs, thousands.
     net = network.Network([784, 30, 10], init="rand", seed=0)
     data = [(x * 50, y) for x, y in book_data(20, seed=1)]
-    zs, _ = net.forward(as_arrays(data)[0])
+    with pytest.warns(network.UnscaledInputWarning):
+        zs, _ = net.forward(as_arrays(data)[0])
     assert zs[0].min() > 1000
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.simplefilter("ignore", network.UnscaledInputWarning)  # x * 50 is meant
         net.SGD(data, 1, 10, 3.0, test_data=book_data(10, labels_as_int=True), verbose=False)
 
 

@@ -1,0 +1,74 @@
+"""Is ``diagnose`` cheap enough to run on every network, and after every epoch?
+
+Issue 11: ``diagnostics.diagnose`` on ``[784, 30, 10]`` with 1,000 images
+takes well under a second.  Timed beside, in the same run:
+
+* **one training epoch**: ``SGD`` over the 50,000 training images, mini-batch
+  10 (the book's), the reference: a diagnosis should cost a small fraction of
+  the training it checks (``Monitor`` runs one per epoch);
+* **gradient**: ``Network.gradient`` on the same 1,000 images, the forward and
+  backward pass a diagnosis needs at the least;
+* **print**: formatting the report, which never recomputes anything.
+
+The target is ``diagnose <= 0.1 x one epoch``; the absolute time is printed
+beside it.
+
+    python -m benchmarks.diagnose [--quick] [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import diagnostics
+import network
+from benchmarks import common
+
+SIZES = [784, 30, 10]
+IMAGES = 1000
+FRACTION_OF_EPOCH = 0.1
+
+
+def run(argv: Sequence[str] | None = None) -> bool:
+    p = common.parser(__doc__.split("\n")[0])
+    args = common.parse(p, argv)
+    rounds = args.rounds or (1 if args.quick else 7)
+    real = common.real_mnist()
+    X, y = real[0] if real is not None else common.synthetic(50_000)
+    if args.quick:
+        X, y = X[:5000], y[:5000]
+    source = "real MNIST" if real is not None else "synthetic images"
+    sample = (X[:IMAGES], y[:IMAGES])
+    net = network.Network(SIZES, "rand", seed=0)  # the question's network: every finding fires
+    trainee = network.Network(SIZES, "xavier_normal", seed=0)
+    report = diagnostics.diagnose(net, sample)
+
+    t = common.race({
+        "diagnose, 1,000 images": lambda: diagnostics.diagnose(net, sample),
+        f"one epoch of SGD, {len(X):,} images": lambda: trainee.SGD((X, y), 1, 10, 3.0,
+                                                                    verbose=False),
+        "Network.gradient, 1,000 images": lambda: net.gradient(sample),
+        "str(report)": lambda: str(report),
+    }, rounds)
+
+    diagnose = t["diagnose, 1,000 images"].best
+    epoch = t[f"one epoch of SGD, {len(X):,} images"].best
+    gradient = t["Network.gradient, 1,000 images"].best
+    ratio = diagnose / epoch
+    rows = [("diagnose / one epoch", f"{ratio:.3f}", f"<= {FRACTION_OF_EPOCH:g}",
+             common.verdict(ratio <= FRACTION_OF_EPOCH)),
+            ("diagnose, absolute", common.ms(diagnose), "< 1 s (info)", ""),
+            ("diagnose / Network.gradient", f"{diagnose / gradient:.1f}x", "(info)", ""),
+            ("str(report) / diagnose", f"{t['str(report)'].best / diagnose:.4f}", "(info)", ""),
+            ("findings on the rand network", ", ".join(f.name for f in report.findings), "", "")]
+    print(common.header(f"diagnose on {SIZES} with {IMAGES:,} {source}",
+                        common.command("diagnose", argv)))
+    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
+    print()
+    print(common.table(rows, ("issue 11", "measured", "target", "")))
+    return ratio <= FRACTION_OF_EPOCH
+
+
+if __name__ == "__main__":
+    sys.exit(0 if run() else 3)

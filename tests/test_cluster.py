@@ -1,0 +1,353 @@
+"""The Dask backend of the experiments' sweeps (experiments/runner.py), on a
+LocalCluster of 2 worker processes bound to loopback, shared by the module.
+
+A tiny sweep on real MNIST (300 training images, 2 epochs, 6 runs) checks
+that the Dask backend writes the local backend's records bit for bit, that
+the data reaches each worker once, that a sweep resumes after its client is
+killed, that a worker killed mid-run costs only that run, that Ctrl-C stops
+a sweep with one line, and that a missing Dask or an unreachable scheduler
+gives a one-line error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import mnist_loader
+from experiments import compare_initializers, datasets, runner
+
+ROOT = Path(__file__).resolve().parent.parent
+SWEEP = ["--epochs", "2", "--train-size", "300", "--inits", "randn,zeros", "--seeds", "3"]
+RUNS = 6
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """``(address, client)`` of a LocalCluster: 2 worker processes, one
+    thread each, on 127.0.0.1."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=":0",
+                                  silence_logs=logging.ERROR) as local, \
+            distributed.Client(local, set_as_default=False) as client:
+        yield local.scheduler_address, client
+
+
+@pytest.fixture(scope="module")
+def reference(mnist_dir, tmp_path_factory) -> dict[str, dict]:
+    """The sweep's records from the local backend, here, one run after another."""
+    out = tmp_path_factory.mktemp("local")
+    _sweep(mnist_dir, out, "--jobs", "1")
+    return _saved(out)
+
+
+def _argv(mnist_dir: Path, out: Path, *extra: str) -> list[str]:
+    return [*SWEEP, "--data-dir", str(mnist_dir), "--out", str(out), *extra]
+
+
+def _sweep(mnist_dir: Path, out: Path, *extra: str) -> None:
+    """The sweep, here: its runs and records (without the figure and table)."""
+    compare_initializers.sweep(compare_initializers.parse_args(_argv(mnist_dir, out, *extra)))
+
+
+def _saved(out: Path) -> dict[str, dict]:
+    """The records in ``out/runs``, each whole JSON; no temporary file left."""
+    runs = out / "runs"
+    assert not [p.name for p in runs.iterdir() if not p.name.endswith(".json")]
+    return {p.name: json.loads(p.read_text()) for p in sorted(runs.glob("*.json"))}
+
+
+def _numbers(record: dict) -> dict:
+    """A record without its timings, which differ from run to run."""
+    numbers = {k: v for k, v in record.items() if k != "wall_seconds"}
+    numbers["history"] = {k: v for k, v in record["history"].items() if k != "seconds"}
+    return numbers
+
+
+def _same_as_reference(out: Path, reference: dict[str, dict]) -> None:
+    saved = _saved(out)
+    assert saved.keys() == reference.keys() and len(saved) == RUNS
+    for name, record in saved.items():
+        assert _numbers(record) == _numbers(reference[name]), name  # bit for bit
+
+
+# `python -m experiments.compare_initializers`, with Ctrl-C handled as in a
+# terminal even when these tests run where SIGINT is ignored (a background job
+# of a script), which a child would inherit.
+SWEEP_COMMAND = ("import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                 "runpy.run_module('experiments.compare_initializers', run_name='__main__', "
+                 "alter_sys=True)")
+
+
+def _start_sweep(mnist_dir: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """The sweep as a command in its own process group (as a shell starts it),
+    its output in files beside ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", SWEEP_COMMAND, *_argv(mnist_dir, out, *extra)],
+        cwd=ROOT, start_new_session=True, stdout=(out / "stdout").open("w"),
+        stderr=(out / "stderr").open("w"))
+
+
+def _wait_for_a_record(sweep: subprocess.Popen, out: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not list((out / "runs").glob("*.json")):
+        assert sweep.poll() is None, (out / "stderr").read_text()
+        assert time.monotonic() < deadline, "no run finished in time"
+        time.sleep(0.02)
+
+
+def _stop(sweep: subprocess.Popen) -> None:
+    """Kill what is left of the sweep's process group."""
+    try:
+        os.killpg(sweep.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    sweep.wait()
+
+
+# ---- the same records ---------------------------------------------------------
+
+
+def test_dask_writes_the_local_backends_records(cluster, reference, mnist_dir, tmp_path, capsys):
+    address, _ = cluster
+    _sweep(mnist_dir, tmp_path, "--scheduler", address)
+    assert f"{RUNS} to train with the Dask cluster at {address}" in capsys.readouterr().out
+    _same_as_reference(tmp_path, reference)
+
+
+def _fingerprint(data: tuple) -> list[str]:
+    (X, y), (Xv, yv), (Xt, yt) = data
+    return [hashlib.sha256(a.tobytes()).hexdigest()
+            for a in (X[::7], y, Xv[::7], yv, Xt[::7], yt)]
+
+
+def seen_by_a_worker(data_dir: str) -> tuple:
+    """Run on a worker: its process, the float64 array it trains on, and a
+    fingerprint of the data as it sees them."""
+    data = datasets.load("mnist", data_dir)
+    return os.getpid(), id(data[0][0]), _fingerprint(data)
+
+
+@pytest.mark.parametrize("data_from", ["client", "workers"])
+def test_data_reaches_each_worker_once_as_the_loader_reads_it(data_from, cluster, mnist_dir):
+    address, _ = cluster
+    backend = runner.Backend(scheduler=address, dataset="mnist", data_dir=mnist_dir,
+                             data_from=data_from)
+    # Data sent by the client is used whatever folder a task names.
+    data_dir = "/nowhere" if data_from == "client" else str(mnist_dir)
+    results = list(runner.run_all(seen_by_a_worker, [data_dir] * 6, backend))
+    arrays_per_worker: dict[int, set[int]] = {}
+    for pid, array, _ in results:
+        arrays_per_worker.setdefault(pid, set()).add(array)
+    # Once per worker process: every task there trains on the same array.
+    assert 1 <= len(arrays_per_worker) <= 2
+    assert all(len(ids) == 1 for ids in arrays_per_worker.values())
+    expected = _fingerprint(datasets.load("mnist", mnist_dir))
+    assert all(seen == expected for _, _, seen in results)  # converted as the loader does
+
+
+# ---- interrupted sweeps ---------------------------------------------------------
+
+
+def test_a_sweep_resumes_after_its_client_is_killed(cluster, reference, mnist_dir, tmp_path,
+                                                    capsys):
+    address, _ = cluster
+    sweep = _start_sweep(mnist_dir, tmp_path, "--scheduler", address)
+    try:
+        _wait_for_a_record(sweep, tmp_path)
+        os.killpg(sweep.pid, signal.SIGKILL)
+        sweep.wait()
+    finally:
+        _stop(sweep)
+    kept = len(_saved(tmp_path))
+    assert 1 <= kept < RUNS, "the kill did not land mid-sweep"
+    _sweep(mnist_dir, tmp_path, "--scheduler", address)
+    out = capsys.readouterr().out
+    assert f"{kept} reused" in out and f"{RUNS - kept} to train" in out
+    _same_as_reference(tmp_path, reference)
+
+
+def _executing(dask_worker) -> int:
+    return dask_worker.state.executing_count
+
+
+def test_a_worker_killed_mid_run_costs_only_that_run(cluster, reference, mnist_dir, tmp_path):
+    address, client = cluster
+    pids = client.run(os.getpid)
+    killed: list[str] = []
+
+    def kill_a_busy_worker() -> None:
+        deadline = time.monotonic() + 300  # a shared machine can be very slow
+        while not any((tmp_path / "runs").glob("*.json")):  # the sweep is under way
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+        while time.monotonic() < deadline:
+            busy = [w for w, n in client.run(_executing).items() if n]
+            if busy:
+                os.kill(pids[busy[0]], signal.SIGKILL)
+                killed.append(busy[0])
+                return
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    try:
+        _sweep(mnist_dir, tmp_path, "--scheduler", address)
+    finally:
+        killer.join()
+    assert killed, "no worker was caught mid-run"
+    _same_as_reference(tmp_path, reference)
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts it, for the next tests
+
+
+def _group_alive(group: int) -> list[int]:
+    """The processes of process group ``group`` that have not exited."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+# Ctrl-C in a terminal signals the whole process group (the sweep and the
+# workers it started); `kill -INT` signals the sweep alone.
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(("backend", "ctrl_c"), [
+    (["--jobs", "2"], True),
+    (["--scheduler", "local", "--jobs", "2"], True),
+    (["--scheduler", "ADDRESS"], False),
+])
+def test_ctrl_c_stops_a_sweep_with_one_line(backend, ctrl_c, reference, mnist_dir, tmp_path,
+                                            request):
+    if "ADDRESS" in backend:
+        address, _ = request.getfixturevalue("cluster")
+        backend = [address if a == "ADDRESS" else a for a in backend]
+    elif "--scheduler" in backend:
+        pytest.importorskip("distributed")
+    sweep = _start_sweep(mnist_dir, tmp_path, *backend)
+    try:
+        _wait_for_a_record(sweep, tmp_path)
+        if ctrl_c:
+            os.killpg(sweep.pid, signal.SIGINT)
+        else:
+            os.kill(sweep.pid, signal.SIGINT)
+        assert sweep.wait(timeout=60) == 130
+        deadline = time.monotonic() + 10
+        while _group_alive(sweep.pid):  # its workers stop with it
+            assert time.monotonic() < deadline, f"left running: {_group_alive(sweep.pid)}"
+            time.sleep(0.1)
+    finally:
+        _stop(sweep)
+    # One line, the last; no traceback (Dask may warn of a slow start before it).
+    errors = (tmp_path / "stderr").read_text()
+    assert "Traceback" not in errors and "KeyboardInterrupt" not in errors, errors
+    match = re.fullmatch(rf"interrupted: (\d) of {RUNS} runs saved in (.+); rerun the same "
+                         r"command to resume", errors.strip().splitlines()[-1])
+    assert match and match[2] == str(tmp_path / "runs")
+    saved = _saved(tmp_path)
+    assert int(match[1]) == len(saved) >= 1
+    for name, record in saved.items():
+        assert _numbers(record) == _numbers(reference[name]), name
+
+
+# ---- errors ---------------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# Both on loopback: a closed port by address and by name (no DNS is asked).
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:{port}", "tcp://localhost:{port}"])
+def test_an_unreachable_scheduler_is_one_line_within_the_timeout(address, mnist_dir, tmp_path,
+                                                                 monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT", 2.0)
+    address = address.format(port=_closed_port())
+    start = time.monotonic()
+    with pytest.raises(SystemExit) as exit_info:
+        compare_initializers.main(_argv(mnist_dir, tmp_path, "--scheduler", address))
+    assert time.monotonic() - start < 15
+    assert exit_info.value.code == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 1
+    assert errors[0].startswith(f"error: cannot reach a Dask scheduler at {address!r} within 2 s")
+    assert "dask scheduler" in errors[0]
+    assert not any((tmp_path / "runs").glob("*.json"))
+
+
+def cannot_find_the_data(task: int) -> None:
+    raise mnist_loader.DataNotFoundError("MNIST not found in /nowhere")
+
+
+def square(task: int) -> int:
+    return task * task
+
+
+def test_workers_without_data_or_with_other_code_stop_the_sweep(cluster, monkeypatch):
+    address, _ = cluster
+    backend = runner.Backend(scheduler=address, data_from="workers")
+    with pytest.raises(runner.ClusterError, match="a worker cannot read the data: MNIST not "
+                                                  "found in /nowhere .*--data-from client"):
+        list(runner.run_all(cannot_find_the_data, [1], backend))
+    assert list(runner.run_all(square, [3], backend)) == [9]
+    # The client's hash of the code differs from the workers' (which is unpatched).
+    monkeypatch.setattr(runner, "code_version", lambda fn: "0123456789ab")
+    with pytest.raises(runner.ClusterError, match=r"the worker at tcp://127\.0\.0\.1:\d+ runs "
+                                                  "other code than this machine"):
+        list(runner.run_all(square, [3], backend))
+
+
+def test_without_dask_scheduler_says_what_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` fails
+    with pytest.raises(SystemExit) as exit_info:
+        compare_initializers.parse_args(["--scheduler", "local"])
+    assert exit_info.value.code == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 1 and 'pip install -e ".[cluster]"' in errors[0]
+    with pytest.raises(runner.ClusterError, match=r'pip install -e "\.\[cluster\]"'):
+        runner.Backend(scheduler="tcp://127.0.0.1:8786")
+
+
+def test_data_from_without_a_scheduler_is_a_warning(capsys):
+    args = compare_initializers.parse_args(["--data-from", "workers"])
+    assert args.scheduler is None
+    assert "warning: --data-from workers has no effect without --scheduler" in \
+        capsys.readouterr().err
+
+
+def test_the_local_backend_does_not_need_dask(mnist_dir, tmp_path, monkeypatch):
+    for name in ("dask", "distributed"):
+        monkeypatch.setitem(sys.modules, name, None)  # importing it would fail
+    _sweep(mnist_dir, tmp_path, "--jobs", "1", "--seeds", "1")
+    assert len(_saved(tmp_path)) == 2
+
+
+@pytest.mark.slow
+def test_the_cluster_benchmark_runs_in_quick_mode(mnist_dir):
+    pytest.importorskip("distributed")
+    done = subprocess.run([sys.executable, "-m", "benchmarks.cluster", "--quick"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "records: the same bit for bit" in done.stdout
