@@ -4,7 +4,7 @@ Issue 14.  The paper's network, ``[784, 1000, 1000, 1000, 1000, 1000, 10]``
 (five hidden layers of 1,000 tanh units, softmax output, log-likelihood
 cost), one epoch of synthetic MNIST-shaped examples at mini-batch 10 and
 100, in float32 and in float64, beside one large product ``A @ B`` (two
-2000 x 2000 matrices) of the same dtype, all interleaved, with the same BLAS
+3000 x 3000 matrices) of the same dtype, all interleaved, with the same BLAS
 threads.  As in :mod:`benchmarks.scale`, the training rate counts the
 multiply-adds of the matrix products only: 27.2 MFLOP per example here (the
 issue's "about 29" also counts carrying the error back into the input layer,
@@ -12,7 +12,9 @@ which backpropagation does not need).
 Target: at least 0.6 of the large product's rate at mini-batch 100, in each
 dtype.  Mini-batch 10, the paper's, is published without a target: its
 products are thin (10 rows against a 1000 x 1000 matrix), which no BLAS runs
-at its large-product rate.
+at its large-product rate.  Last, each operation of one hidden layer's
+training step is timed alone, to show what share of a step the three matrix
+products take.
 
     python -m benchmarks.depth [--quick] [--rounds 3] [--blas-threads N]
 """
@@ -20,7 +22,7 @@ at its large-product rate.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -33,8 +35,11 @@ SIZES = [784, 1000, 1000, 1000, 1000, 1000, 10]
 # the large product's, so that best-of-rounds finds a quiet moment for each
 # alike on a shared machine.
 EXAMPLES = {10: 500, 100: 1000}
+BATCHES = tuple(EXAMPLES)
 QUICK_EXAMPLES = {10: 50, 100: 100}
-GEMM_N, SHARE = 2000, 0.6
+# 3000 x 3000: the product takes about as long as a timed epoch, so that both
+# are as exposed to the bursts of a shared machine.
+GEMM_N, SHARE = 3000, 0.6
 ACTIVATION, COST, INIT, ETA = "tanh", "log_likelihood", "xavier_uniform", 0.01
 DTYPES = (np.float32, np.float64)
 
@@ -56,6 +61,45 @@ def race_dtype(dtype, examples: dict[int, int], gemm_n: int,
         (X[:n], y[:n]), 1, m, ETA, verbose=False)) for m, n in examples.items()}
     contenders[f"A @ B, {gemm_n} x {gemm_n}, {name}"] = lambda: A @ B
     return common.race(contenders, rounds, setup)
+
+
+def layer_step(dtype, m: int, width: int = 1000) -> dict[str, Callable[[], object]]:
+    """The operations of one hidden layer's training step, as ``network``'s
+    ``_forward`` and ``_backprop`` run them (tanh, in place where they are in
+    place), on a ``width`` x ``width`` layer and ``m`` examples."""
+    rng = np.random.default_rng(0)
+    W = (rng.standard_normal((width, width)) / np.sqrt(width)).astype(dtype)
+    b = np.zeros((1, width), dtype=dtype)
+    a, delta = (rng.standard_normal((m, width)).astype(dtype) for _ in range(2))
+    z, gradient = a.copy(), np.empty_like(W)
+    step = np.full_like(W, 1e-9)  # tiny, so that W stays as it is, round after round
+    return {
+        "product: forward a @ W.T": lambda: a @ W.T,
+        "product: weight gradient delta.T @ a": lambda: np.matmul(delta.T, a, out=gradient),
+        "product: error back delta @ W": lambda: delta @ W,
+        "bias and tanh, in place": lambda: np.tanh(np.add(z, b, out=z), out=z),
+        "derivative 1 - a * a, times the error": lambda: np.subtract(1, a * a) * delta,
+        "update W -= gradient, in place": lambda: np.subtract(W, step, out=W),
+        "bias gradient and update": lambda: np.subtract(b, np.add.reduce(delta, axis=0), out=b),
+    }
+
+
+def profile(rounds: int) -> list[tuple]:
+    """Each operation of a layer's step, timed alone (best of ``rounds``), per
+    dtype and mini-batch size: what share of the step the products take."""
+    rows = []
+    for dtype in DTYPES:
+        for m in BATCHES:
+            ops = layer_step(dtype, m)
+            best = {name: t.best for name, t in common.race(ops, rounds).items()}
+            step = sum(best.values())
+            for name, seconds in best.items():
+                rows.append((np.dtype(dtype).name, m, name, common.ms(seconds),
+                             f"{100 * seconds / step:.0f} %"))
+            products = sum(s for name, s in best.items() if name.startswith("product"))
+            rows.append((np.dtype(dtype).name, m, "the three products, together",
+                         common.ms(products), f"{100 * products / step:.0f} %"))
+    return rows
 
 
 def run(argv: Sequence[str] | None = None) -> bool:
@@ -91,6 +135,11 @@ def run(argv: Sequence[str] | None = None) -> bool:
     print(common.table(common.timing_rows(timings), common.TIMING_HEADER))
     print()
     print(common.table(rows, ("issue 14", "measured", "target", "")))
+    print()
+    print(f"Where a {SIZES[1]}-unit hidden layer's step goes (each operation timed alone, "
+          f"best of {rounds}):")
+    print(common.table(profile(rounds), ("dtype", "mini-batch", "operation", "time",
+                                         "share of the step")))
     return ok
 
 

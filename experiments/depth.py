@@ -35,6 +35,12 @@ Into ``--out`` go:
   ``dC/dz``, standard against normalized (the paper's Figures 6 and 7).
 * ``table.png`` / ``.md``: the test error of each configuration at the end of
   the run, beside the paper's Table 1, with both training budgets.
+
+Runs are independent: they go to a pool of ``--jobs`` processes, or with
+``--scheduler`` to the workers of a Dask cluster (:mod:`experiments.runner`),
+which is how the full study (hours here) is meant to run.  Each run draws
+every random number from its own seed, so the numbers do not depend on where
+it trained.
 """
 
 from __future__ import annotations
@@ -218,8 +224,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "--epochs, --train-size or --eta say otherwise.")
     cli.add_training_args(
         p, jobs=runner.default_jobs(),
-        helps={"jobs": "runs trained at once, one process each. The results do not depend "
-                       "on it. Default: the number of cores (%(default)s)."})
+        helps={"jobs": "runs trained at once, one process each (with --scheduler local, the "
+                       "Dask workers). The results do not depend on it. Default: the number "
+                       "of cores (%(default)s)."})
+    cli.add_sweep_args(p)
     cli.add_data_args(p)
     cli.add_output_args(p, NAME)
     args = cli.parse_args(p, argv)
@@ -349,8 +357,9 @@ def sweep(args: argparse.Namespace) -> dict[tuple, dict]:
             done[_key(config)] = record
         else:
             todo.append({"config": config, "data_dir": args.data_dir})
+    backend = runner.backend(args)
     report.progress(f"{len(configs)} runs: {len(done)} reused from {args.out / 'runs'}, "
-                    f"{len(todo)} to train with {min(args.jobs, max(len(todo), 1))} process(es)")
+                    f"{len(todo)} to train with {backend.describe(len(todo))}")
     for i, task in enumerate(todo, 1):
         c = task["config"]
         task["label"] = (f"[run {i}/{len(todo)} {c['activation']} {c['init']} eta {c['eta']:g} "
@@ -358,13 +367,16 @@ def sweep(args: argparse.Namespace) -> dict[tuple, dict]:
     if todo:
         datasets.load(args.dataset, args.data_dir, args.train_size)  # fail now if no data
     start = time.perf_counter()
-    for record in runner.run_all(train, todo, args.jobs):
-        c = record["config"]
-        records.write_json(record_path(args.out, c), record)
-        done[_key(c)] = record
-        report.progress(f"done {c['activation']} {c['init']} eta {c['eta']:g} seed {c['seed']}: "
-                        f"test error {100 * (1 - record['history']['test_accuracy'][-1]):.2f}% "
-                        f"({record['wall_seconds']:.0f} s, {record['cpu_seconds']:.0f} s of CPU)")
+    with runner.resumable(lambda: f"{len(done)} of {len(configs)} runs saved in "
+                                  f"{args.out / 'runs'}"):
+        for record in runner.run_all(train, todo, backend):
+            c = record["config"]
+            records.write_json(record_path(args.out, c), record)
+            done[_key(c)] = record
+            report.progress(
+                f"done {c['activation']} {c['init']} eta {c['eta']:g} seed {c['seed']}: test "
+                f"error {100 * (1 - record['history']['test_accuracy'][-1]):.2f}% "
+                f"({record['wall_seconds']:.0f} s, {record['cpu_seconds']:.0f} s of CPU)")
     if todo:
         report.progress(f"trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     return {_key(c): done[_key(c)] for c in configs}
@@ -448,8 +460,9 @@ def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
     cpu = sum(r["cpu_seconds"] for r in rows)
     return (text + f"\n{describe(args)}. {budget(args)}. Test error on the 10,000 test images "
             f"after the last epoch, at the learning rate with the lowest final validation "
-            f"error. The {len(rows) * len(args.eta) * seeds} runs took {cpu / 60:.0f} min of "
-            f"CPU time. Made by `{command}`.\n")
+            f"error. The {len(rows) * len(args.eta) * seeds} runs took "
+            f"{f'{cpu / 60:.0f} min' if cpu >= 120 else f'{cpu:.0f} s'} of CPU time. "
+            f"Made by `{command}`.\n")
 
 
 def checkpoints_of(rows: list[dict]) -> list[float]:

@@ -106,6 +106,16 @@ def test_defaults_are_the_papers_setting():
     assert depth.parse_args(["--quick", "--width", "50", "--eta", "0.2"]).width == 50
 
 
+def test_help_explains_every_flag(capsys):
+    with pytest.raises(SystemExit):
+        depth.parse_args(["--help"])
+    text = capsys.readouterr().out
+    for flag in ("--width", "--depth", "--activations", "--inits", "--epochs", "--eta",
+                 "--seeds", "--dtype", "--quick", "--batch", "--train-size", "--jobs",
+                 "--scheduler", "--data-from", "--dataset", "--data-dir", "--out", "--docs"):
+        assert flag in text, flag
+
+
 # ---- the choice of learning rate ---------------------------------------------
 
 
