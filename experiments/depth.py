@@ -588,7 +588,9 @@ def plot_errors(args: argparse.Namespace, rows: list[dict]):
     """Test error per epoch per configuration at its chosen learning rate
     (mean over seeds), with the paper's Table 1 figure as a dotted line."""
     plt = report.pyplot()
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
     epochs = np.arange(1, args.epochs + 1)
     for r in rows:
         err = 100 * (1 - np.array([run["history"]["test_accuracy"] for run in r["runs"]]))
@@ -599,9 +601,10 @@ def plot_errors(args: argparse.Namespace, rows: list[dict]):
             ax.axhline(r["paper"], color=line.get_color(), ls=":", lw=1)
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("test error % (log scale)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     fig.suptitle(f"Test error through training (dotted: the paper's Table 1, after "
                  f"{PAPER_UPDATES:,} updates). {describe(args)}, "
                  f"{report.plural(len(args.seeds), 'seed')}", fontsize=8)
