@@ -225,19 +225,25 @@ def train(task: dict) -> dict:
     return record
 
 
-def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
-    """Run (or reuse) every initializer x seed; return the records by initializer."""
+def saved(args: argparse.Namespace) -> tuple[list[dict], dict[tuple[str, int], dict]]:
+    """The sweep's configurations, and the records already saved for them
+    (made by this code) by ``(init, seed)``."""
     configs = [run_config(args, init, seed) for init in args.inits for seed in args.seeds]
-    done: dict[tuple[str, int], dict] = {}
-    todo = []
+    done = {}
     code = records.code_version()
     for config in configs:
-        path = record_path(args.out, config)
-        record = records.read_record(path, config, _FORMAT, _VERSION, code)
+        record = records.read_record(record_path(args.out, config), config, _FORMAT, _VERSION,
+                                     code)
         if record is not None:
             done[config["init"], config["seed"]] = record
-        else:
-            todo.append({"config": config, "data_dir": args.data_dir})
+    return configs, done
+
+
+def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
+    """Run (or reuse) every initializer x seed; return the records by initializer."""
+    configs, done = saved(args)
+    todo = [{"config": c, "data_dir": args.data_dir} for c in configs
+            if (c["init"], c["seed"]) not in done]
     backend = runner.backend(args)
     report.progress(f"{len(configs)} runs: {len(done)} reused from {args.out / 'runs'}, "
                     f"{len(todo)} to train with {backend.describe(len(todo))}")
@@ -249,14 +255,12 @@ def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
         # a worker would only fail later, once per run.
         datasets.load(args.dataset, args.data_dir, args.train_size)
     start = time.perf_counter()
-    with runner.resumable(lambda: f"{len(done)} of {len(configs)} runs saved in "
-                                  f"{args.out / 'runs'}"):
-        for record in runner.run_all(train, todo, backend):
-            c = record["config"]
-            records.write_json(record_path(args.out, c), record)
-            done[c["init"], c["seed"]] = record
-            report.progress(f"done {c['init']} seed {c['seed']}: final test "
-                            f"{100 * record['history']['test_accuracy'][-1]:.2f}%")
+    for record in runner.run_all(train, todo, backend):
+        c = record["config"]
+        records.write_json(record_path(args.out, c), record)  # here, by the client
+        done[c["init"], c["seed"]] = record
+        report.progress(f"done {c['init']} seed {c['seed']}: final test "
+                        f"{100 * record['history']['test_accuracy'][-1]:.2f}%")
     if todo:
         report.progress(f"trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     return {init: [done[init, seed] for seed in args.seeds] for init in args.inits}
@@ -348,15 +352,23 @@ def plot(args: argparse.Namespace, by_init: dict[str, list[dict]]):
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    start = time.perf_counter()
-    by_init = sweep(args)
-    rows = summarize(by_init)
-    command = cli.command_line(f"experiments.{NAME}", argv)
-    text = table(args, rows, command)
-    fig = plot(args, by_init)
-    report.write_outputs(args.out / "accuracy.png", args.out / "table.md", args.docs, fig, text)
-    print(text, flush=True)
-    report.progress(f"total {time.perf_counter() - start:.1f} s")
+
+    def interrupted() -> str:
+        configs, done = saved(args)
+        return f"{len(done)} of {len(configs)} runs saved in {args.out / 'runs'}"
+
+    # Ctrl-C, at any moment, is one line (and a cluster's error too).
+    with runner.resumable(interrupted):
+        start = time.perf_counter()
+        by_init = sweep(args)
+        rows = summarize(by_init)
+        command = cli.command_line(f"experiments.{NAME}", argv)
+        text = table(args, rows, command)
+        fig = plot(args, by_init)
+        report.write_outputs(args.out / "accuracy.png", args.out / "table.md", args.docs, fig,
+                             text)
+        print(text, flush=True)
+        report.progress(f"total {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -106,11 +106,10 @@ def train(task: dict) -> dict:
             "test_accuracy": history.test_accuracy, "seconds": time.perf_counter() - start}
 
 
-def sweep(args: argparse.Namespace) -> list[dict]:
-    """Run (or reuse) one training per initializer; return the records in
-    the order of ``--inits``."""
-    done: dict[str, dict] = {}
-    todo = []
+def saved(args: argparse.Namespace) -> dict[str, dict]:
+    """The records already saved for the sweep's runs (made by this code), by
+    initializer."""
+    done = {}
     code = records.code_version()
     for init in args.inits:
         config = run_config(args, init)
@@ -118,18 +117,23 @@ def sweep(args: argparse.Namespace) -> list[dict]:
                                      _VERSION, code)
         if record is not None:
             done[init] = record
-        else:
-            todo.append({"config": config, "data_dir": args.data_dir})
+    return done
+
+
+def sweep(args: argparse.Namespace) -> list[dict]:
+    """Run (or reuse) one training per initializer; return the records in
+    the order of ``--inits``."""
+    done = saved(args)
+    todo = [{"config": run_config(args, init), "data_dir": args.data_dir}
+            for init in args.inits if init not in done]
     backend = runner.backend(args)
     report.progress(f"{len(args.inits)} runs: {len(done)} reused from {args.out / 'runs'}, "
                     f"{len(todo)} to train with {backend.describe(len(todo))}")
     if todo:
         datasets.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
-    with runner.resumable(lambda: f"{len(done)} of {len(args.inits)} runs saved in "
-                                  f"{args.out / 'runs'}"):
-        for record in runner.run_all(train, todo, backend):
-            records.write_json(record_path(args.out, record["config"]), record)
-            done[record["init"]] = record
+    for record in runner.run_all(train, todo, backend):
+        records.write_json(record_path(args.out, record["config"]), record)  # by the client
+        done[record["init"]] = record
     return [done[init] for init in args.inits]
 
 
@@ -184,12 +188,15 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    results = sweep(args)
-    command = cli.command_line(f"experiments.{NAME}", argv)
-    record = {"command": command, "versions": records.versions(),
-              "results": [{k: r[k] for k in ("init", "norms", "test_accuracy", "seconds")}
-                          for r in results]}
-    report.publish(args, NAME, plot(args, results), table(args, results, command), record)
+    # Ctrl-C, at any moment, is one line (and a cluster's error too).
+    with runner.resumable(lambda: f"{len(saved(args))} of {len(args.inits)} runs saved in "
+                                  f"{args.out / 'runs'}"):
+        results = sweep(args)
+        command = cli.command_line(f"experiments.{NAME}", argv)
+        record = {"command": command, "versions": records.versions(),
+                  "results": [{k: r[k] for k in ("init", "norms", "test_accuracy", "seconds")}
+                              for r in results]}
+        report.publish(args, NAME, plot(args, results), table(args, results, command), record)
     return 0
 
 

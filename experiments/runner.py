@@ -11,10 +11,11 @@ Running a sweep's independent trainings, with two backends:
   worker processes started for the sweep and closed after it.  Dask is an
   optional dependency: ``pip install -e ".[cluster]"``.
 
-Either way every worker process uses one BLAS thread (set with
-threadpoolctl when the worker starts: several workers each running one BLAS
-thread per core would fight over the cores; ``--jobs 1`` trains here, with
-this process's own settings), and a run draws every random number from its
+Either way every run trains with one BLAS thread (set with threadpoolctl
+when a worker starts, and around the runs for ``--jobs 1``, which trains
+here): several workers each running one BLAS thread per core would fight
+over the cores, and a product split between threads can sum in another
+order and change the last bits.  A run draws every random number from its
 own seed, so the numbers are the same bit for bit on either backend and
 whatever ``--jobs`` is.
 
@@ -24,10 +25,14 @@ example)::
     cli.add_training_args(p, ..., jobs=runner.default_jobs())
     cli.add_sweep_args(p)                    # --scheduler, --data-from
     ...
-    with runner.resumable(lambda: f"{len(done)} of {total} runs saved in {folder}"):
-        for result in runner.run_all(train, todo, runner.backend(args)):
-            records.write_json(path_of(result), result)   # the client writes
-            done.append(result)
+    def sweep(args):                         # reuse the saved records, train the rest
+        for record in runner.run_all(train, todo, runner.backend(args)):
+            records.write_json(path_of(record), record)   # the client writes
+    ...
+    def main(argv):
+        args = parse_args(argv)
+        with runner.resumable(lambda: f"{count_saved(args)} of {total} runs saved in {folder}"):
+            sweep(args)                      # and the figures, the tables
 
 * ``train(task)`` is a module-level function (workers import it by name)
   that trains one run and *returns* its record; it reads its data with
@@ -37,10 +42,12 @@ example)::
   finished run and resumes by training only the missing ones.
 * :func:`run_all` yields the results in order of completion.  Its third
   argument may also be a number ``n``, the local pool of ``n`` processes.
-* :func:`resumable` turns Ctrl-C into one line, ``interrupted: 9 of 18 runs
-  saved in results/...; rerun the same command to resume``, and exit code
-  130, and a :class:`ClusterError` (an unreachable scheduler, say) into one
-  line ``error: ...`` and exit code 2.
+* :func:`resumable`, around all of ``main`` after the arguments, turns
+  Ctrl-C into one line, ``interrupted: 9 of 18 runs saved in results/...;
+  rerun the same command to resume``, and exit code 130, and a
+  :class:`ClusterError` (an unreachable scheduler, say) into one line
+  ``error: ...`` and exit code 2.  Its message is computed when Ctrl-C
+  comes, so counting the records on disk is simplest.
 
 Data travels once.  With ``--data-from client`` (the default) the client
 sends the data set's uint8 arrays (about 55 MB for MNIST) to each Dask
@@ -157,15 +164,18 @@ def run_all(fn: Callable[[Any], Any], tasks: Sequence[Any],
     if backend.scheduler is not None:
         yield from _dask(fn, tasks, backend)
     elif backend.jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield fn(task)
+        # One BLAS thread here too: a product's sum can be split between
+        # threads in another order, which changes its last bits.
+        with threadpool_limits(limits=1, user_api="blas"):
+            for task in tasks:
+                yield fn(task)
     else:
         yield from _pool(fn, tasks, backend.jobs)
 
 
 @contextmanager
 def resumable(saved: Callable[[], str]) -> Iterator[None]:
-    """Around a sweep's loop: Ctrl-C prints one line, ``interrupted:
+    """Around a sweep script's work: Ctrl-C prints one line, ``interrupted:
     {saved()}; rerun the same command to resume``, and exits with code 130
     (128 + SIGINT, the shell's convention); a :class:`ClusterError` prints
     ``error: ...`` and exits with code 2.  No traceback either way."""

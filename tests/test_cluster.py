@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 import mnist_loader
-from experiments import compare_initializers, datasets, runner
+from experiments import compare_initializers, datasets, gradient_flow, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP = ["--epochs", "2", "--train-size", "300", "--inits", "randn,zeros", "--seeds", "3"]
@@ -127,6 +127,24 @@ def test_dask_writes_the_local_backends_records(cluster, reference, mnist_dir, t
     _sweep(mnist_dir, tmp_path, "--scheduler", address)
     assert f"{RUNS} to train with the Dask cluster at {address}" in capsys.readouterr().out
     _same_as_reference(tmp_path, reference)
+
+
+def test_gradient_flow_on_dask_records_the_local_numbers_and_resumes(cluster, mnist_dir,
+                                                                    tmp_path, capsys):
+    address, _ = cluster
+    argv = ["--inits", "randn,zeros", "--epochs", "1", "--train-size", "300", "--images",
+            "100", "--data-dir", str(mnist_dir)]
+    outputs = {}
+    for name, backend in (("local", ["--jobs", "1"]), ("dask", ["--scheduler", address])):
+        out = tmp_path / name
+        assert gradient_flow.main([*argv, *backend, "--out", str(out)]) == 0
+        outputs[name] = {p.name: json.loads(p.read_text()) for p in (out / "runs").iterdir()}
+        for record in outputs[name].values():
+            record.pop("seconds")
+    assert outputs["local"] == outputs["dask"] and len(outputs["local"]) == 2
+    assert gradient_flow.main([*argv, "--scheduler", address, "--out",
+                               str(tmp_path / "dask")]) == 0
+    assert "2 reused" in capsys.readouterr().out
 
 
 def _fingerprint(data: tuple) -> list[str]:
