@@ -343,20 +343,26 @@ def _load(dataset: str, data_dir: str | None, n_train: int, dtype: str):
                  for X, labels in datasets.load(dataset, data_dir, n_train))
 
 
-def sweep(args: argparse.Namespace) -> dict[tuple, dict]:
-    """Run (or reuse) every activation x init x eta x seed; records by
-    ``(activation, init, eta, seed)``.  Workers return records; this loop
-    writes them, one file each, as they arrive."""
+def saved(args: argparse.Namespace) -> tuple[list[dict], dict[tuple, dict]]:
+    """The sweep's configurations, and the records already saved for them
+    (made by this code) by ``(activation, init, eta, seed)``."""
     configs = [run_config(args, act, init, eta, seed) for act in args.activations
                for init in args.inits for eta in args.eta for seed in args.seeds]
-    done, todo, code = {}, [], records.code_version()
+    done, code = {}, records.code_version()
     for config in configs:
         record = records.read_record(record_path(args.out, config), config, _FORMAT, _VERSION,
                                      code)
         if record is not None:
             done[_key(config)] = record
-        else:
-            todo.append({"config": config, "data_dir": args.data_dir})
+    return configs, done
+
+
+def sweep(args: argparse.Namespace) -> dict[tuple, dict]:
+    """Run (or reuse) every activation x init x eta x seed; records by
+    ``(activation, init, eta, seed)``.  Workers return records; this loop
+    writes them, one file each, as they arrive."""
+    configs, done = saved(args)
+    todo = [{"config": c, "data_dir": args.data_dir} for c in configs if _key(c) not in done]
     backend = runner.backend(args)
     report.progress(f"{len(configs)} runs: {len(done)} reused from {args.out / 'runs'}, "
                     f"{len(todo)} to train with {backend.describe(len(todo))}")
@@ -367,16 +373,14 @@ def sweep(args: argparse.Namespace) -> dict[tuple, dict]:
     if todo:
         datasets.load(args.dataset, args.data_dir, args.train_size)  # fail now if no data
     start = time.perf_counter()
-    with runner.resumable(lambda: f"{len(done)} of {len(configs)} runs saved in "
-                                  f"{args.out / 'runs'}"):
-        for record in runner.run_all(train, todo, backend):
-            c = record["config"]
-            records.write_json(record_path(args.out, c), record)
-            done[_key(c)] = record
-            report.progress(
-                f"done {c['activation']} {c['init']} eta {c['eta']:g} seed {c['seed']}: test "
-                f"error {100 * (1 - record['history']['test_accuracy'][-1]):.2f}% "
-                f"({record['wall_seconds']:.0f} s, {record['cpu_seconds']:.0f} s of CPU)")
+    for record in runner.run_all(train, todo, backend):
+        c = record["config"]
+        records.write_json(record_path(args.out, c), record)  # here, by the client
+        done[_key(c)] = record
+        report.progress(
+            f"done {c['activation']} {c['init']} eta {c['eta']:g} seed {c['seed']}: test "
+            f"error {100 * (1 - record['history']['test_accuracy'][-1]):.2f}% "
+            f"({record['wall_seconds']:.0f} s, {record['cpu_seconds']:.0f} s of CPU)")
     if todo:
         report.progress(f"trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     return {_key(c): done[_key(c)] for c in configs}
@@ -633,31 +637,39 @@ def plot_errors(args: argparse.Namespace, rows: list[dict]):
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    start = time.perf_counter()
-    done = sweep(args)
+
+    def interrupted() -> str:
+        configs, done = saved(args)
+        return f"{len(done)} of {len(configs)} runs saved in {args.out / 'runs'}"
+
+    # Ctrl-C, at any moment, is one line (and a cluster's error too).
+    with runner.resumable(interrupted):
+        start = time.perf_counter()
+        done = sweep(args)
+        publish(args, done, cli.command_line(f"experiments.{NAME}", argv))
+        report.progress(f"total {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def publish(args: argparse.Namespace, done: dict[tuple, dict], command: str) -> None:
+    """The three outputs, into ``--out`` (and ``--docs``), and a summary record."""
     rows = choose(args, done)
-    command = cli.command_line(f"experiments.{NAME}", argv)
     _, _, test = datasets.load(args.dataset, args.data_dir, args.train_size)
     results = [at_initialization(args.sizes, init, args.seeds[0], args.dtype,
                                  test[0][:PROBE], test[1][:PROBE]) for init in args.inits]
-
-    def docs(part: str) -> str | None:
-        return None if args.docs is None else f"{args.docs}_{part}"
-
     out = args.out
     for part, fig, text in (
             ("dynamics", plot_dynamics(args, rows), dynamics_table(args, rows, done, command)),
             ("init", plot_init(args, results), init_table(args, results, command)),
             ("table", plot_errors(args, rows), table(args, rows, command))):
-        report.write_outputs(out / f"{part}.png", out / f"{part}.md", docs(part), fig, text)
+        docs = None if args.docs is None else f"{args.docs}_{part}"
+        report.write_outputs(out / f"{part}.png", out / f"{part}.md", docs, fig, text)
         print(text, flush=True)
     records.write_json(out / f"{NAME}.json", {
         "command": command, "versions": records.versions(),
         "table": [{k: v for k, v in r.items() if k != "runs"} for r in rows],
         "init": [{k: v for k, v in r.items() if k.endswith("_sd") or k == "init"}
                  for r in results]})
-    report.progress(f"total {time.perf_counter() - start:.1f} s")
-    return 0
 
 
 if __name__ == "__main__":

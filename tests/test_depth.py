@@ -196,6 +196,19 @@ def test_a_tiny_study_writes_its_outputs_and_resumes(tmp_path, mnist_dir, capsys
     assert after["dynamics"] == before["dynamics"]
 
 
+def test_ctrl_c_is_one_line_that_counts_the_saved_runs(tmp_path, monkeypatch, capsys):
+    def interrupt(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(depth, "sweep", interrupt)
+    with pytest.raises(SystemExit) as exit_info:
+        depth.main([*TINY, "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 130
+    err = capsys.readouterr().err
+    assert "interrupted: 0 of 4 runs saved in" in err and "rerun the same command" in err
+    assert "Traceback" not in err
+
+
 def test_the_worker_returns_its_record_and_writes_nothing(tmp_path, mnist_dir, monkeypatch):
     monkeypatch.chdir(tmp_path)
     args = depth.parse_args([*TINY, "--epochs", "1", "--out", str(tmp_path / "out")])
