@@ -39,12 +39,14 @@ from threadpoolctl import ThreadpoolController
 #     python -m benchmarks.threads --threshold
 # which times the products of one layer at growing sizes with one thread and
 # with all, and prints the smallest size from which all threads win.
-# Provisional: on 2 cores (AMD EPYC, OpenBLAS 0.3.31, float64) the machine was
-# never idle while this was written (load average 2 to 20, where all threads
-# lost at every size); 2e7 is where two threads began to win in a timing at
-# load average 0.6 (a 784 x 300 layer at batch 100, 2.4e7, 1.8x faster; 784 x
-# 100 at batch 100, 7.8e6, even; every size at batch 10 slower).
-THRESHOLD = 20_000_000
+# On 2 cores (AMD EPYC, OpenBLAS 0.3.31, float64, load average below 0.6),
+# six scans gave 1e5, 9e5, 9e5, 2.2e6, 9e6 and 9e6: below about 1e6 the two
+# threads' gain is within the noise, and from 9e6 on they won in every scan,
+# by 1 % to 45 %.  The largest of the six is taken, so that a product counted
+# large gains from all threads on any quiet run; smaller ones lose little
+# with one thread idle and gain much on a busy machine, where two threads
+# lost at every size (load average 2 to 20).
+THRESHOLD = 9_000_000
 
 
 def layer_products(sizes: Sequence[int], rows: int) -> list[int]:

@@ -53,8 +53,9 @@ CHOSEN, ONE, ALL = "default (chosen)", "1 thread", "all threads forced"
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                     "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "GOTO_NUM_THREADS")
 # The threshold scan: (rows, layer width) for a width x width layer.
-SCAN = ((10, 100), (10, 300), (10, 1000), (10, 3000), (100, 100), (100, 300), (100, 1000),
-        (100, 3000), (1000, 30), (1000, 100), (1000, 300), (1000, 1000))
+SCAN = ((10, 100), (10, 300), (10, 600), (10, 1000), (10, 3000), (100, 100), (100, 150),
+        (100, 200), (100, 300), (100, 1000), (100, 3000), (1000, 30), (1000, 60), (1000, 100),
+        (1000, 300), (1000, 1000))
 QUICK_SCAN = ((10, 100), (100, 300), (1000, 100))
 
 
