@@ -8,6 +8,7 @@ this code can make, rerun over seeds.
     python -m experiments.book --docs docs/book     # the full run (about an hour)
     python -m experiments.book --quick              # a one-minute look (not comparable)
     python -m experiments.book --rows ch5-speed-3-h1,ch5-speed-3-h2,ch5-speed-3-h3
+    python -m experiments.book --scheduler tcp://A:8786 --docs docs/book   # on a Dask cluster
 
 Each of the book's figures comes from one unseeded run (or, in chapter 1, the
 best of three runs), so it is one draw from a distribution.  This script
@@ -22,9 +23,10 @@ from ours.  The settings and the figures, with their sources, are in
 A *run* is one training setting (``RUNS``); a *row* is one of the book's
 figures (``ROWS``), read from one run's record by a metric (accuracy after the
 first epoch, at the best epoch, at the last, or a layer's speed of learning).
-Several rows share a run.  Each (run, seed) is one task for the process pool:
-the worker returns its record and this process writes it, so a killed sweep
-resumes with the tasks not yet written.  Records are keyed by the task's
+Several rows share a run.  Each (run, seed) is one task for the process pool
+(or, with ``--scheduler``, a Dask cluster): the worker returns its record and
+this process writes it, so a killed sweep resumes with the tasks not yet
+written.  Records are keyed by the task's
 configuration and stamped with a hash of the code that made the numbers
 (``network``, ``initializers``, ``mnist_loader``, ``network2`` and this
 script's ``RUN_CODE_VERSION``): other code, other records.
@@ -124,6 +126,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         p, jobs=runner.default_jobs(),
         helps={"jobs": "runs trained at once, one process each. The results do not depend "
                        "on it. Default: the number of cores (%(default)s)."})
+    cli.add_sweep_args(p)
     cli.add_data_args(p)
     cli.add_output_args(p, NAME)
     args = cli.parse_args(p, argv)
@@ -322,15 +325,16 @@ def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
         else:
             todo.append({"config": config, "data_dir": args.data_dir})
     report.progress(f"{len(done) + len(todo)} runs: {len(done)} reused from "
-                    f"{args.out / 'runs'}, {len(todo)} to do with "
-                    f"{min(args.jobs, max(len(todo), 1))} process(es)")
+                    f"{args.out / 'runs'}, {len(todo)} to do on "
+                    f"{runner.backend(args).describe(len(todo))}")
     for i, task in enumerate(todo, 1):
         task["label"] = f"[{i}/{len(todo)} {task['config']['run']} seed {task['config']['seed']}]"
-    if todo:
-        # Fail now, with the loader's message, if the data cannot be found.
+    backend = runner.backend(args)
+    if todo and not (backend.scheduler and backend.data_from == "workers"):
+        # Fail now, with the loader's message, if the data cannot be found here.
         datasets.load("mnist", args.data_dir)
     start = time.perf_counter()
-    for record in runner.run_all(train, todo, args.jobs):
+    for record in runner.run_all(train, todo, backend):
         config = record["config"]
         records.write_json(record_path(args.out, config), record)  # as it arrives: resumable
         done[config["run"], config["seed"]] = record
@@ -575,23 +579,33 @@ def plot(args: argparse.Namespace, entries: list[dict]):
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    start = time.perf_counter()
-    done = sweep(args)
-    entries = results(args, done)
-    command = cli.command_line(f"experiments.{NAME}", argv)
-    text = table(args, entries, done, command)
-    fig = plot(args, entries)
-    summary = {"command": command, "quick": args.quick, "pixels": args.pixels,
-               "seeds": args.seeds, "speed_seeds": args.speed_seeds,
-               "slow_seeds": args.slow_seeds, "code": code_version(), "rows": entries}
-    records.write_json(args.out / "book.json", summary)
-    if args.docs:
-        records.write_json(Path(args.docs + ".json"), summary)
-    report.write_outputs(args.out / "book.png", args.out / "book.md", args.docs, fig, text)
-    print(text, flush=True)
-    report.progress(f"total {time.perf_counter() - start:.1f} s")
+
+    def interrupted() -> str:
+        pairs, code = tasks_for(args), code_version()
+        configs = [run_config(name, seed, args.quick, args.pixels) for name, seed in pairs]
+        saved = sum(records.read_record(record_path(args.out, c), c, _FORMAT, RUN_CODE_VERSION,
+                                        code) is not None for c in configs)
+        return f"{saved} of {len(configs)} runs saved in {args.out / 'runs'}"
+
+    # Ctrl-C, at any moment, is one line (and a cluster's error too).
+    with runner.resumable(interrupted):
+        start = time.perf_counter()
+        done = sweep(args)
+        entries = results(args, done)
+        command = cli.command_line(f"experiments.{NAME}", argv)
+        text = table(args, entries, done, command)
+        fig = plot(args, entries)
+        summary = {"command": command, "quick": args.quick, "pixels": args.pixels,
+                   "seeds": args.seeds, "speed_seeds": args.speed_seeds,
+                   "slow_seeds": args.slow_seeds, "code": code_version(), "rows": entries}
+        records.write_json(args.out / "book.json", summary)
+        if args.docs:
+            records.write_json(Path(args.docs + ".json"), summary)
+        report.write_outputs(args.out / "book.png", args.out / "book.md", args.docs, fig, text)
+        print(text, flush=True)
+        report.progress(f"total {time.perf_counter() - start:.1f} s")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.main_guard(main)

@@ -215,7 +215,7 @@ def test_tiny_run_writes_table_figure_json_and_resumes(tmp_path, mnist_dir, caps
             "--jobs", "1", "--data-dir", str(mnist_dir), "--out", str(out), "--docs", str(docs)]
     assert book.main(argv) == 0
     text = capsys.readouterr().out
-    assert "4 runs: 0 reused" in text
+    assert "4 runs: 0 reused" in text and "4 to do on 1 process(es)" in text
     runs = _runs(out)
     assert sorted(name.split("-seed")[0] for name in runs) == [
         "ch1-30-eta100", "ch1-30-eta100", "ch5-speed-2", "ch5-speed-2"]
@@ -240,6 +240,31 @@ def test_tiny_run_writes_table_figure_json_and_resumes(tmp_path, mnist_dir, caps
     assert book.main(argv) == 0
     assert "3 reused" in capsys.readouterr().out
     assert json.loads(lost.read_text())["speed"] == before["speed"]
+
+
+def test_ctrl_c_is_one_line_that_counts_the_saved_runs(tmp_path, mnist_dir, monkeypatch,
+                                                      capsys):
+    argv = ["--quick", "--rows", "ch5-speed-2-h1", "--seeds", "3", "--jobs", "1",
+            "--data-dir", str(mnist_dir), "--out", str(tmp_path)]
+    real = book.runner.run_all
+
+    def interrupted_after_one(*args, **kwargs):
+        for i, result in enumerate(real(*args, **kwargs)):
+            if i == 1:
+                raise KeyboardInterrupt
+            yield result
+
+    monkeypatch.setattr(book.runner, "run_all", interrupted_after_one)
+    with pytest.raises(SystemExit) as stop:
+        book.main(argv)
+    assert stop.value.code == 130
+    err = capsys.readouterr().err
+    assert err.strip().endswith(f"interrupted: 1 of 3 runs saved in {tmp_path / 'runs'}; "
+                                f"rerun the same command to resume")
+    assert "Traceback" not in err
+    monkeypatch.setattr(book.runner, "run_all", real)
+    assert book.main(argv) == 0
+    assert "3 runs: 1 reused" in capsys.readouterr().out
 
 
 def test_chapter3_drives_network2_as_the_book_does(mnist_dir, capsys):

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 import mnist_loader
-from experiments import compare_initializers, datasets, gradient_flow, runner
+from experiments import book, compare_initializers, datasets, gradient_flow, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP = ["--epochs", "2", "--train-size", "300", "--inits", "randn,zeros", "--seeds", "3"]
@@ -129,22 +129,41 @@ def test_dask_writes_the_local_backends_records(cluster, reference, mnist_dir, t
     _same_as_reference(tmp_path, reference)
 
 
+def _local_and_dask(main, argv: list[str], address: str, out: Path, timing: str) -> dict:
+    """The records a script writes on the local backend and on Dask, without
+    their timings, keyed by backend and file name."""
+    outputs = {}
+    for name, backend in (("local", ["--jobs", "1"]), ("dask", ["--scheduler", address])):
+        assert main([*argv, *backend, "--out", str(out / name)]) == 0
+        outputs[name] = {p.name: json.loads(p.read_text()) for p in (out / name / "runs").iterdir()}
+        for record in outputs[name].values():
+            record.pop(timing)
+    return outputs
+
+
 def test_gradient_flow_on_dask_records_the_local_numbers_and_resumes(cluster, mnist_dir,
                                                                     tmp_path, capsys):
     address, _ = cluster
     argv = ["--inits", "randn,zeros", "--epochs", "1", "--train-size", "300", "--images",
             "100", "--data-dir", str(mnist_dir)]
-    outputs = {}
-    for name, backend in (("local", ["--jobs", "1"]), ("dask", ["--scheduler", address])):
-        out = tmp_path / name
-        assert gradient_flow.main([*argv, *backend, "--out", str(out)]) == 0
-        outputs[name] = {p.name: json.loads(p.read_text()) for p in (out / "runs").iterdir()}
-        for record in outputs[name].values():
-            record.pop("seconds")
+    outputs = _local_and_dask(gradient_flow.main, argv, address, tmp_path, "seconds")
     assert outputs["local"] == outputs["dask"] and len(outputs["local"]) == 2
     assert gradient_flow.main([*argv, "--scheduler", address, "--out",
                                str(tmp_path / "dask")]) == 0
     assert "2 reused" in capsys.readouterr().out
+
+
+def test_the_book_table_on_dask_records_the_local_numbers_and_resumes(cluster, mnist_dir,
+                                                                     tmp_path, capsys):
+    """experiments.book: a trained row (quick) and a speed-of-learning row."""
+    address, _ = cluster
+    argv = ["--quick", "--rows", "ch1-30-eta100,ch5-speed-2-h1", "--seeds", "2",
+            "--data-dir", str(mnist_dir)]
+    outputs = _local_and_dask(book.main, argv, address, tmp_path, "wall_seconds")
+    assert f"4 to do on the Dask cluster at {address}" in capsys.readouterr().out
+    assert outputs["local"] == outputs["dask"] and len(outputs["local"]) == 4
+    assert book.main([*argv, "--scheduler", address, "--out", str(tmp_path / "dask")]) == 0
+    assert "4 reused" in capsys.readouterr().out
 
 
 def _fingerprint(data: tuple) -> list[str]:
