@@ -98,7 +98,8 @@ def check_threads(blas_threads) -> int | None:
                          f"or a number of threads >= 1, got {blas_threads!r}")
     if blas_threads > _cores():
         warnings.warn(f"blas_threads={blas_threads} is more than the {_cores()} cores this "
-                      f"process may use; the threads will take turns on them",
+                      f"process may use; the threads will take turns on them (and the BLAS "
+                      f"may start fewer: OpenBLAS stops at the maximum it was built for)",
                       UserWarning, stacklevel=5)  # the caller of the Network method
     return int(blas_threads)
 

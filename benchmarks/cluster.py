@@ -72,14 +72,16 @@ def numbers(out: Path) -> dict[str, dict]:
 
 
 def run(argv: Sequence[str] | None = None) -> bool:
-    p = common.parser(__doc__.split("\n")[0])
+    # The sweeps choose their own BLAS threads (one per run).
+    p = common.parser(__doc__.split("\n")[0], blas_threads=False)
     args = common.parse(p, argv)
     rounds = args.rounds or 1
-    extra = QUICK if args.quick else []
+    folder = common.mnist_dir(args.data_dir)
+    extra = [*(QUICK if args.quick else []), *(["--data-dir", str(folder)] if folder else [])]
     print(common.header("the main job on a Dask LocalCluster against the local pool",
                         common.command("cluster", argv)))
-    if common.mnist_dir() is None:
-        print("real MNIST not found ($MNIST_DATA_DIR): skipped")
+    if folder is None:
+        print(f"{common.NO_MNIST}: skipped")
         return True
     try:
         import distributed  # noqa: F401

@@ -263,25 +263,45 @@ def header(title: str, command: str) -> str:
     return f"== {title} ==\n$ {command}\nmachine: {machine()}"
 
 
-def parser(description: str) -> argparse.ArgumentParser:
+def parser(description: str, blas_threads: bool = True,
+           data: bool = True) -> argparse.ArgumentParser:
+    """The flags every benchmark takes.  ``--blas-threads`` and ``--data-dir``
+    are shown only where the script uses them (``blas_threads``, ``data``);
+    elsewhere they are accepted and ignored, so that ``python -m benchmarks``
+    can pass its options to every script."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--quick", action="store_true",
                    help="a tiny run (seconds) that checks the script works; its figures "
-                        "are not meant to meet the targets")
+                        "are not meant to meet the targets (a missed one still gives exit "
+                        "status 3; `python -m benchmarks --quick` counts it as run)")
     p.add_argument("--rounds", type=int, default=None,
                    help="interleaved rounds per contender (default: the script's own)")
+    if blas_threads:
+        _add_blas_flag(p)
+    else:
+        p.add_argument("--blas-threads", type=int, default=0, help=argparse.SUPPRESS)
+    if data:
+        _add_data_flag(p)
+    else:
+        p.add_argument("--data-dir", default=None, help=argparse.SUPPRESS)
+    return p
+
+
+def _add_blas_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--blas-threads", type=int, default=1, metavar="N",
                    help="OpenBLAS threads (default 1, for figures that hold still: on a "
                         "shared machine whose other core is busy, a second BLAS thread can "
                         "make mid-sized products 10-100x slower; see benchmarks.threads); "
                         "0 leaves the library's default")
+
+
+def _add_data_flag(p: argparse.ArgumentParser) -> None:
     from experiments.cli import existing_folder
 
     p.add_argument("--data-dir", type=existing_folder, default=None, metavar="DIR",
                    help="an existing folder holding the real data's four IDX files. "
                         "Default: $MNIST_DATA_DIR, else the cache data/mnist/. Without them "
                         "the measurements on real data are skipped: nothing is downloaded")
-    return p
 
 
 def parse(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:

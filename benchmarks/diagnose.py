@@ -34,7 +34,7 @@ def run(argv: Sequence[str] | None = None) -> bool:
     p = common.parser(__doc__.split("\n")[0])
     args = common.parse(p, argv)
     rounds = args.rounds or (1 if args.quick else 7)
-    real = common.real_mnist()
+    real = common.real_mnist(args.data_dir)
     X, y = real[0] if real is not None else common.synthetic(50_000)
     if args.quick:
         X, y = X[:5000], y[:5000]

@@ -284,12 +284,11 @@ def run_threshold(args, argv) -> bool:
 
 
 def run(argv: Sequence[str] | None = None) -> bool:
-    p = common.parser(__doc__.split("\n")[0])
+    p = common.parser(__doc__.split("\n")[0], blas_threads=False, data=False)
     p.add_argument("--processes", type=int, default=None,
-                   help="worker processes per network (default 4)")
+                   help="worker processes per network (default 4; 1 with --quick)")
     p.add_argument("--threshold", action="store_true",
                    help="measure blas.THRESHOLD instead (run it on an idle machine)")
-    p.set_defaults(blas_threads=0)  # this process's own products are not timed
     args = common.parse(p, argv)
     if (blas.threads_in_force() or 1) < 2 and common.cores() < 2:
         print("threads: one core, one BLAS thread; nothing to compare")

@@ -25,3 +25,17 @@ def test_benchmark_runs_in_quick_mode(name):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode in OUTCOMES, done.stderr[-3000:]
     assert done.stdout.strip(), done.stderr[-3000:]
+
+
+def test_help_shows_only_the_flags_a_script_uses(capsys):
+    """A flag a script ignores is hidden from its --help, yet accepted, so
+    that ``python -m benchmarks --data-dir DIR`` can pass it to every script."""
+    from benchmarks import common
+
+    for data, blas in ((False, False), (True, True), (False, True)):
+        p = common.parser("x", blas_threads=blas, data=data)
+        p.print_help()
+        shown = capsys.readouterr().out
+        assert ("--data-dir" in shown) == data and ("--blas-threads" in shown) == blas
+        args = p.parse_args(["--data-dir", ".", "--blas-threads", "2"])
+        assert args.data_dir is not None and args.blas_threads == 2
