@@ -521,6 +521,25 @@ def tally(entries: list[dict]) -> str:
             + "; ".join(parts) + ".**")
 
 
+ACC_CLIP = 3.0  # percentage points shown either side of the book's figure
+
+
+def _clipped(ax, xs: list[float], y: float, color: str) -> list[float]:
+    """``xs`` within ±ACC_CLIP; each one outside is drawn as an arrowhead at
+    the edge with its value, so that a stuck run (30 points below) does not
+    squeeze every other row into the middle of the panel."""
+    for side in (-1, 1):
+        beyond = sorted((x for x in xs if side * x > ACC_CLIP), key=abs)
+        if beyond:
+            edge = side * ACC_CLIP
+            ax.plot([edge], [y], ">" if side > 0 else "<", color=color, ms=6, alpha=0.7)
+            ax.annotate(", ".join(f"{x:+.1f}" for x in beyond), (edge, y),
+                        xytext=(-3 * side, 4), textcoords="offset points", fontsize=6,
+                        color=color, ha="right" if side > 0 else "left")
+    ax.set_xlim(-ACC_CLIP * 1.05, ACC_CLIP * 1.05)
+    return [x for x in xs if abs(x) <= ACC_CLIP]
+
+
 def plot(args: argparse.Namespace, entries: list[dict]):
     """Each row's seeds as dots, the book's figure as a red diamond: accuracies
     in points from the book's figure, speeds of learning as ratios to it."""
@@ -547,8 +566,10 @@ def plot(args: argparse.Namespace, entries: list[dict]):
                 if key not in e:
                     continue
                 xs = [to_x(v, book) for v in e[key]["values"]]
-                ax.plot(xs, [y] * len(xs), "o", color="C0" if key == "per_seed" else "C2",
-                        ms=4, alpha=0.7)
+                color = "C0" if key == "per_seed" else "C2"
+                if group is acc:
+                    xs = _clipped(ax, xs, y, color)
+                ax.plot(xs, [y] * len(xs), "o", color=color, ms=4, alpha=0.7)
                 ax.plot([to_x(book, book)], [y], "D", color="C3", ms=6)
                 labels.append(name)
                 y += 1
@@ -568,7 +589,7 @@ def plot(args: argparse.Namespace, entries: list[dict]):
         ax.grid(alpha=0.3)
         ax.tick_params(axis="x", labelsize=7)
     title = ("The book's figures (red diamonds) against our runs (blue: one dot per seed; "
-             "green: best of three seeds)")
+             f"green: best of three seeds; arrowheads: beyond ±{ACC_CLIP:g} points)")
     if args.quick:
         title = "QUICK RUN, NOT COMPARABLE WITH THE BOOK\n" + title
     fig.suptitle(title, fontsize=9)

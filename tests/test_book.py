@@ -267,6 +267,16 @@ def test_ctrl_c_is_one_line_that_counts_the_saved_runs(tmp_path, mnist_dir, monk
     assert "3 runs: 1 reused" in capsys.readouterr().out
 
 
+def test_accuracies_far_from_the_books_are_drawn_at_the_edge_with_their_values():
+    plt = book.report.pyplot()
+    fig, ax = plt.subplots()
+    inside = book._clipped(ax, [-29.7, -18.8, 0.5, 4.25], 0, "C0")
+    assert inside == [0.5]
+    assert sorted(t.get_text() for t in ax.texts) == ["+4.2", "-18.8, -29.7"]
+    assert ax.get_xlim() == pytest.approx((-1.05 * book.ACC_CLIP, 1.05 * book.ACC_CLIP))
+    plt.close(fig)
+
+
 def test_chapter3_drives_network2_as_the_book_does(mnist_dir, capsys):
     """The book's printed lines are caught; every tenth epoch's is shown with
     the run's label; the accuracies come back as fractions of the data."""
