@@ -230,7 +230,27 @@ def add_output_args(parser: argparse.ArgumentParser, name: str) -> None:
              "(for the README, e.g. docs/" + name + "). Default: not written.")
 
 
+# The flags that choose where the runs train, not what they compute: left out
+# of the captions, with the shortest abbreviation argparse accepts for each
+# (the scripts also have --seed(s), --sizes and --data-dir).
+_BACKEND_FLAGS = {"--scheduler": "--sc", "--data-from": "--data-f"}
+
+
 def command_line(module: str, argv: Sequence[str]) -> str:
-    """How a script was called, for the outputs' captions."""
-    return shlex.join(["python", "-m", module, *argv])
+    """How a script was called, for the outputs' captions, without the flags
+    that only choose the backend (``--scheduler X``, ``--data-from X``): the
+    numbers do not depend on them, and a scheduler's address is private."""
+    kept: list[str] = []
+    skip_value = False
+    for arg in argv:
+        if skip_value:
+            skip_value = False
+            continue
+        name, has_value, _ = arg.partition("=")
+        if any(flag.startswith(name) and name.startswith(shortest)
+               for flag, shortest in _BACKEND_FLAGS.items()):
+            skip_value = not has_value
+            continue
+        kept.append(arg)
+    return shlex.join(["python", "-m", module, *kept])
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 import mnist_loader
-from experiments import book, compare_initializers, datasets, gradient_flow, runner
+from experiments import book, cli, compare_initializers, datasets, gradient_flow, report, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP = ["--epochs", "2", "--train-size", "300", "--inits", "randn,zeros", "--seeds", "3"]
@@ -388,3 +388,60 @@ def test_the_cluster_benchmark_runs_in_quick_mode(mnist_dir):
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "records: the same bit for bit" in done.stdout
+
+
+# ---- what the sweeps print --------------------------------------------------------
+
+
+def test_a_progress_line_is_one_write(monkeypatch):
+    writes: list[str] = []
+
+    class Recorder:
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            writes.append("<flush>")
+
+    monkeypatch.setattr(sys, "stdout", Recorder())
+    report.progress("[randn seed 0] epoch 1/2: 91.20% (0.03 s)")
+    assert writes == ["[randn seed 0] epoch 1/2: 91.20% (0.03 s)\n", "<flush>"]
+
+
+# Each process waits for the same moment, so that their lines overlap in time.
+PROGRESS_LINES = ("import sys, time; from experiments import report\n"
+                  "while time.time() < float(sys.argv[2]): time.sleep(0.001)\n"
+                  "for i in range(2000): report.progress(f'[{sys.argv[1]}] line {i} ' + 'x' * 60)")
+
+
+def test_progress_lines_of_two_processes_never_run_together():
+    """Two unbuffered processes (as a worker's output can be) on one pipe:
+    with ``print``, about a third of the lines ran together here."""
+    read_end, write_end = os.pipe()
+    start = str(time.time() + 2)  # after both have started
+    with os.fdopen(read_end) as reader:
+        try:
+            writers = [subprocess.Popen([sys.executable, "-u", "-c", PROGRESS_LINES, name, start],
+                                        cwd=ROOT, stdout=write_end) for name in ("a", "b")]
+        finally:
+            os.close(write_end)  # the writers hold it: the pipe ends when both exit
+        lines = reader.read().splitlines()
+    for writer in writers:
+        assert writer.wait(timeout=60) == 0
+    expected = {f"[{name}] line {i} " + "x" * 60 for name in "ab" for i in range(2000)}
+    assert sorted(lines) == sorted(expected)
+
+
+@pytest.mark.parametrize("backend", [
+    ["--scheduler", "tcp://10.1.2.3:8786"],
+    ["--scheduler=tcp://10.1.2.3:8786", "--data-from=workers"],
+    ["--scheduler", "local", "--data-from", "client"],
+    ["--sched", "tcp://10.1.2.3:8786", "--data-f", "workers"],  # abbreviations argparse takes
+])
+def test_captions_leave_out_the_backend(backend):
+    argv = ["--seeds", "3", "--data-dir", "/data/mnist", "--out", "results/x", "--jobs", "2"]
+    for where in (0, 2, len(argv)):  # before, among and after the other flags
+        command = cli.command_line("experiments.depth", [*argv[:where], *backend, *argv[where:]])
+        assert command == ("python -m experiments.depth --seeds 3 --data-dir /data/mnist "
+                           "--out results/x --jobs 2")
