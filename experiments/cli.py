@@ -127,6 +127,16 @@ def existing_folder(text: str) -> str:
     return text
 
 
+def scheduler_address(text: str) -> str:
+    """``--scheduler``: ``local`` or the form of a Dask scheduler's address
+    (:func:`experiments.runner.check_scheduler_address`), checked before
+    anything connects."""
+    try:
+        return runner.check_scheduler_address(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def add_data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset", choices=DATASETS, default="mnist",
@@ -187,9 +197,10 @@ def add_sweep_args(parser: argparse.ArgumentParser) -> None:
     """The flags that choose where a sweep's runs train (see
     :mod:`experiments.runner`); ``--jobs`` comes from :func:`add_training_args`."""
     parser.add_argument(
-        "--scheduler", default=None, metavar="ADDRESS|local",
-        help="train the runs on a Dask cluster: the address of a running `dask scheduler` "
-             "(e.g. tcp://10.0.0.5:8786), or 'local' for a LocalCluster of --jobs worker "
+        "--scheduler", type=scheduler_address, default=None, metavar="ADDRESS|local",
+        help="train the runs on a Dask cluster: the tcp:// address that a running `dask "
+             "scheduler` prints (e.g. tcp://10.0.0.5:8786; not its dashboard's http:// one), "
+             "or 'local' for a LocalCluster of --jobs worker "
              "processes on this machine. Needs " + runner.INSTALL + ". Records are written "
              "here, as on the local pool. Default: the local process pool.")
     parser.add_argument(
@@ -230,7 +241,27 @@ def add_output_args(parser: argparse.ArgumentParser, name: str) -> None:
              "(for the README, e.g. docs/" + name + "). Default: not written.")
 
 
+# The flags that choose where the runs train, not what they compute: left out
+# of the captions, with the shortest abbreviation argparse accepts for each
+# (the scripts also have --seed(s), --sizes and --data-dir).
+_BACKEND_FLAGS = {"--scheduler": "--sc", "--data-from": "--data-f"}
+
+
 def command_line(module: str, argv: Sequence[str]) -> str:
-    """How a script was called, for the outputs' captions."""
-    return shlex.join(["python", "-m", module, *argv])
+    """How a script was called, for the outputs' captions, without the flags
+    that only choose the backend (``--scheduler X``, ``--data-from X``): the
+    numbers do not depend on them, and a scheduler's address is private."""
+    kept: list[str] = []
+    skip_value = False
+    for arg in argv:
+        if skip_value:
+            skip_value = False
+            continue
+        name, has_value, _ = arg.partition("=")
+        if any(flag.startswith(name) and name.startswith(shortest)
+               for flag, shortest in _BACKEND_FLAGS.items()):
+            skip_value = not has_value
+            continue
+        kept.append(arg)
+    return shlex.join(["python", "-m", module, *kept])
 

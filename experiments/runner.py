@@ -66,6 +66,8 @@ to another worker (up to ``distributed.scheduler.allowed-failures`` times,
 from __future__ import annotations
 
 import argparse
+import asyncio
+import difflib
 import hashlib
 import importlib
 import os
@@ -73,6 +75,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -81,6 +84,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from threadpoolctl import threadpool_limits
 
@@ -96,9 +100,66 @@ _NEEDS = (f"the scheduler and every worker need this project, at this version, i
           f"({INSTALL} in a checkout of it)")
 
 
+SCHEDULER_FORMS = f"tcp://HOST:PORT, HOST:PORT or {LOCAL}"
+SCHEDULER_PORT = 8786  # `dask scheduler`'s default port; its dashboard's is 8787
+PROTOCOLS = ("tcp", "tls", "ws", "wss")  # Dask's network protocols (its default: tcp)
+
+
+def check_scheduler_address(text: str) -> str:
+    """``text`` if it has the form of a Dask scheduler's address (see
+    :data:`SCHEDULER_FORMS`, or another of :data:`PROTOCOLS`), else a ValueError that
+    names the problem and the fix: what ``--scheduler`` accepts.  The form
+    only: whether a scheduler answers there is for the connection to tell."""
+    if text == LOCAL:
+        return text
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    scheme = scheme.lower()
+    try:
+        parts = urlsplit(f"{scheme}://{rest}")
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is no number, or out of range
+        raise ValueError(f"{text!r} has no valid port (a number from 1 to 65535); expected "
+                         f"{SCHEDULER_FORMS}") from None
+    if not text.strip():
+        problem = "an empty address"
+    elif any(c.isspace() for c in text):
+        problem = f"{text!r} contains a space"
+    elif scheme in ("http", "https"):
+        raise ValueError(
+            f"{text!r} is the address of a web page, such as the Dask dashboard's; the "
+            f"scheduler's is the tcp:// address that `dask scheduler` prints, usually port "
+            f"{SCHEDULER_PORT}: tcp://{host or 'HOST'}:{SCHEDULER_PORT}")
+    elif scheme not in PROTOCOLS:
+        problem = (f"{text!r} uses the protocol {scheme}://, not one a sweep reaches a "
+                   f"scheduler with ({', '.join(p + '://' for p in PROTOCOLS)})")
+    elif not sep and ":" not in text and difflib.get_close_matches(text.lower(), [LOCAL],
+                                                                   cutoff=0.75):
+        raise ValueError(f"{text!r} is not an address: did you mean {LOCAL!r} (a Dask "
+                         f"LocalCluster on this machine)? Else give {SCHEDULER_FORMS}")
+    elif not host:
+        problem = f"{text!r} names no host"
+    elif port is None:
+        raise ValueError(f"{text!r} has no port; expected {SCHEDULER_FORMS}, such as "
+                         f"{scheme}://{host}:{SCHEDULER_PORT} (the scheduler's usual port)")
+    elif port == 0:
+        problem = f"{text!r} has port 0, where nothing can be reached"
+    elif parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        problem = f"{text!r} has more than a host and a port"
+    else:
+        return text
+    raise ValueError(f"{problem}; expected {SCHEDULER_FORMS}")
+
+
 class ClusterError(RuntimeError):
     """The Dask backend cannot run: Dask is not installed, the scheduler is
     unreachable, or a worker runs other code than the client."""
+
+
+class WorkerDataError(ClusterError):
+    """A Dask worker cannot read the data set (raised on the worker, by
+    :func:`_on_worker`, and re-raised on the client)."""
 
 
 def default_jobs() -> int:
@@ -130,6 +191,7 @@ class Backend:
         if self.data_from not in DATA_FROM:
             raise ValueError(f"data_from must be one of {DATA_FROM}, got {self.data_from!r}")
         if self.scheduler is not None:
+            check_scheduler_address(self.scheduler)
             require_distributed()
 
     def describe(self, runs: int) -> str:
@@ -283,14 +345,8 @@ def _client(backend: Backend, workers: int):
             address = cluster.scheduler_address
         else:
             address = backend.scheduler
-        try:
-            client = distributed.Client(address, timeout=CONNECT_TIMEOUT,
-                                        set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as e:
-            raise ClusterError(
-                f"cannot reach a Dask scheduler at {address!r} within {CONNECT_TIMEOUT:g} s "
-                f"({type(e).__name__}: {e}); start one with `dask scheduler` and workers "
-                f"with `dask worker ADDRESS`, or use --scheduler local") from None
+            _check_scheduler(address)
+        client = _connect(distributed, address)
         try:
             try:
                 # By name, so a sweep reconnecting to the same cluster replaces it.
@@ -307,6 +363,96 @@ def _client(backend: Backend, workers: int):
             cluster.close()
 
 
+def _cannot_reach(address: str, why: str, fix: str | None = None) -> ClusterError:
+    return ClusterError(
+        f"cannot reach a Dask scheduler at {address!r} within {CONNECT_TIMEOUT:g} s ({why}); "
+        + (fix or "start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
+                  "or use --scheduler local"))
+
+
+_NOT_DASK = ("whatever listens there does not look like a Dask scheduler", "give the "
+             "tcp:// address that `dask scheduler` prints (usually port 8786), or use "
+             "--scheduler local")
+
+
+def _check_scheduler(address: str) -> None:
+    """Ask whatever listens at ``address`` who it is, before a Client does:
+    a :class:`ClusterError` within about :data:`CONNECT_TIMEOUT` unless a Dask
+    server answers that is not a worker.
+
+    Why a check of our own: ``Client(address, timeout=...)`` bounds the TCP
+    connection but not Dask's handshake after it, so a server that accepts
+    and says nothing (a web server, the Dask dashboard) makes it wait
+    forever, and one that speaks first (an SSH banner) makes Dask's decoder
+    read its bytes as a frame length and fail with a huge MemoryError.  Here
+    distributed's own ``connect`` and an ``identity`` request run in a thread
+    of their own under ``asyncio.wait_for``, which cancels a silent read; the
+    thread is joined with a timeout too, because what ``wait_for`` cannot
+    cancel (a slow DNS lookup in an executor thread) would otherwise delay
+    the end of ``asyncio.run``.  The thread is a daemon: if it is still stuck,
+    it does not keep the process alive."""
+    from distributed.comm import CommClosedError, connect
+    from distributed.security import Security
+
+    args = Security().get_connection_args("client")  # TLS settings from Dask's config, as Client
+
+    async def identity() -> Any:
+        comm = await connect(address, timeout=CONNECT_TIMEOUT, **args)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    answers: list = []
+
+    def ask() -> None:
+        # A second more than connect's own timeout: a TCP connection that
+        # cannot be made ends with connect's OSError, so a TimeoutError here
+        # means that something accepted the connection and did not answer.
+        try:
+            answers.append(asyncio.run(asyncio.wait_for(identity(), CONNECT_TIMEOUT + 1)))
+        except BaseException as e:
+            answers.append(e)
+
+    thread = threading.Thread(target=ask, daemon=True, name="ask-the-scheduler")
+    thread.start()
+    thread.join(CONNECT_TIMEOUT + 2)
+    answer = answers[0] if answers else TimeoutError()
+    if isinstance(answer, TimeoutError):  # before OSError, its base class
+        raise _cannot_reach(address, "it accepted the connection but gave no Dask answer: "
+                            + _NOT_DASK[0], _NOT_DASK[1])
+    if isinstance(answer, OSError) and not isinstance(answer, CommClosedError):
+        raise _cannot_reach(address, f"{type(answer).__name__}: {answer}")  # refused, no route
+    if not isinstance(answer, dict):
+        # A banner or any other bytes, read as Dask frames: a MemoryError for
+        # a "length" of exabytes, a decoding error, a closed connection.
+        raise _cannot_reach(address, f"it answered, but not as Dask does: {_NOT_DASK[0]}",
+                            _NOT_DASK[1])
+    if answer.get("type") in ("Worker", "Nanny"):
+        raise _cannot_reach(address, f"that is a Dask {answer['type'].lower()}, not the "
+                            f"scheduler", _NOT_DASK[1])
+
+
+def _connect(distributed, address: str):
+    """``distributed.Client(address)``, or a :class:`ClusterError`.
+
+    A Client whose constructor raises is left half made, reachable only from
+    the traceback, and its ``__del__`` at exit waits twice the timeout for an
+    event loop that has stopped, then prints a traceback: close it now,
+    while its loop runs, with a short timeout."""
+    try:
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except Exception as e:
+        for frame, _ in traceback.walk_tb(e.__traceback__):
+            half_made = frame.f_locals.get("self")
+            if isinstance(half_made, distributed.Client):
+                with suppress(Exception):
+                    half_made.close(timeout=2)
+                break
+        raise _cannot_reach(address, f"{type(e).__name__}: {e}") from None
+
+
 def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> Iterator[Any]:
     distributed = require_distributed()
     if not tasks:
@@ -319,16 +465,16 @@ def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> I
             raw = datasets.raw_arrays(backend.dataset, backend.data_dir)
             [sent] = client.scatter([(backend.dataset, raw)], broadcast=True)
             del raw
-        futures = [client.submit(_on_worker, fn, task, sent, pure=False, retries=RETRIES,
+        futures = [client.submit(_on_worker, fn, task, sent, backend.dataset, pure=False,
+                                 retries=RETRIES,
                                  key=f"{fn.__module__}.{fn.__name__}-{uuid.uuid4().hex}")
                    for task in tasks]
         try:
             for future in distributed.as_completed(futures, loop=client.loop):
                 try:
                     where, code, result = future.result()
-                except mnist_loader.DataError as e:  # --data-from workers
-                    raise ClusterError(f"a worker cannot read the data: {e} (or send it "
-                                       f"from here with --data-from client)") from None
+                except ClusterError:  # WorkerDataError: its message is the whole story
+                    raise
                 except ImportError as e:
                     raise ClusterError(f"a worker cannot import the sweep's code ({e}); "
                                        f"{_NEEDS}") from None
@@ -357,14 +503,34 @@ def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> I
                 client.run(datasets.forget_received)
 
 
-def _on_worker(fn: Callable[[Any], Any], task: Any, sent: tuple | None) -> tuple:
+def _on_worker(fn: Callable[[Any], Any], task: Any, sent: tuple | None,
+               dataset: str = "mnist") -> tuple:
     """What a Dask worker runs: ``fn(task)``, on the data the client sent if
-    it did; returns where it ran and the hash of its code with the result."""
+    it did; returns where it ran and the hash of its code with the result.
+
+    Raises :class:`WorkerDataError` when the worker cannot read ``dataset``
+    (``--data-from workers``): one line, naming the worker and the fixes a
+    user of the command line has, rather than the loader's several lines
+    about ``data_dir=`` for a Python caller on this machine."""
     import distributed
 
+    where = distributed.get_worker().address
     if sent is not None:
         datasets.receive(*sent)
-    return distributed.get_worker().address, code_version(fn), fn(task)
+    try:
+        result = fn(task)
+    except mnist_loader.DataError as e:
+        raise WorkerDataError(_data_problem(where, dataset, e)) from None
+    return where, code_version(fn), result
+
+
+def _data_problem(where: str, dataset: str, error: mnist_loader.DataError) -> str:
+    """One line: the loader's first sentence, and how a sweep gives workers data."""
+    first = error.for_command_line().splitlines()[0].split(". ")[0].rstrip(".")
+    return (f"the worker at {where} cannot read the {mnist_loader.TITLES[dataset]} data "
+            f"({first}); give the workers the data with --data-dir DIR (a folder every "
+            f"worker can read), ${datasets.ENV_VARS[dataset]} set on each worker, or "
+            f"--data-from client (sent from here)")
 
 
 def _importable(fn: Callable) -> Callable:

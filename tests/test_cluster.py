@@ -6,12 +6,17 @@ that the Dask backend writes the local backend's records bit for bit, that
 the data reaches each worker once, that a sweep resumes after its client is
 killed, that a worker killed mid-run costs only that run, that Ctrl-C stops
 a sweep with one line, and that a missing Dask or an unreachable scheduler
-gives a one-line error.
+gives a one-line error.  So does an address where something else listens (a
+web server, a banner, a Dask worker), within the timeout; a malformed address
+is a usage error before anything connects; a worker without the data says
+which worker and how to give it the data.  Progress lines of several
+processes never run together, and the tables' captions leave out the backend.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.server
 import json
 import logging
 import os
@@ -22,12 +27,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 import mnist_loader
-from experiments import book, compare_initializers, datasets, gradient_flow, runner
+from experiments import book, cli, compare_initializers, datasets, gradient_flow, report, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP = ["--epochs", "2", "--train-size", "300", "--inits", "randn,zeros", "--seeds", "3"]
@@ -335,7 +343,7 @@ def test_an_unreachable_scheduler_is_one_line_within_the_timeout(address, mnist_
 
 
 def cannot_find_the_data(task: int) -> None:
-    raise mnist_loader.DataNotFoundError("MNIST not found in /nowhere")
+    raise mnist_loader.DataNotFoundError("MNIST not found in /nowhere.\nLooked in: ...")
 
 
 def square(task: int) -> int:
@@ -345,8 +353,9 @@ def square(task: int) -> int:
 def test_workers_without_data_or_with_other_code_stop_the_sweep(cluster, monkeypatch):
     address, _ = cluster
     backend = runner.Backend(scheduler=address, data_from="workers")
-    with pytest.raises(runner.ClusterError, match="a worker cannot read the data: MNIST not "
-                                                  "found in /nowhere .*--data-from client"):
+    with pytest.raises(runner.ClusterError, match=r"the worker at tcp://127\.0\.0\.1:\d+ cannot "
+                                                  r"read the MNIST data \(MNIST not found in "
+                                                  r"/nowhere\); .*--data-from client"):
         list(runner.run_all(cannot_find_the_data, [1], backend))
     assert list(runner.run_all(square, [3], backend)) == [9]
     # The client's hash of the code differs from the workers' (which is unpatched).
@@ -388,3 +397,277 @@ def test_the_cluster_benchmark_runs_in_quick_mode(mnist_dir):
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "records: the same bit for bit" in done.stdout
+
+
+# ---- addresses where no Dask scheduler answers ----------------------------------
+
+
+@contextmanager
+def _listener(greeting: bytes = b"", hang_up: bool = False) -> Iterator[int]:
+    """A TCP server on 127.0.0.1 that is not Dask: on each connection it
+    sends ``greeting`` (a banner, say), then hangs up or says nothing more.
+    Yields its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)
+    connections: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:  # the timeout: look at `stop` again
+                continue
+            connections.append(connection)
+            with suppress(OSError):
+                connection.sendall(greeting)
+            if hang_up:
+                connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+        for connection in connections:
+            connection.close()
+
+
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # not on the test's stderr
+        pass
+
+
+@contextmanager
+def _web_server() -> Iterator[int]:
+    """``python -m http.server``'s server, on 127.0.0.1; yields its port."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def _main_within(seconds: float, main, argv: list[str]):
+    """``main(argv)`` in a thread, which must end within ``seconds`` (a hang
+    fails the test rather than stopping it); its exit code or return value."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(main(argv))
+        except SystemExit as e:
+            outcome.append(e.code)
+        except BaseException as e:
+            outcome.append(e)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"still running after {seconds} s"
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+@contextmanager
+def _listening(kind: str, request) -> Iterator[str]:
+    """The address of something that is not a Dask scheduler."""
+    if kind in ("dashboard", "worker"):
+        _, client = request.getfixturevalue("cluster")
+        if kind == "dashboard":  # the cluster's web pages: an HTTP server (Tornado)
+            port = urlsplit(client.dashboard_link).port
+            yield f"tcp://127.0.0.1:{port}"
+        else:  # a Dask server, but not the scheduler
+            yield next(iter(client.scheduler_info()["workers"]))
+    elif kind == "web server":
+        with _web_server() as port:
+            yield f"tcp://127.0.0.1:{port}"
+    else:
+        greeting, hang_up = {
+            "ssh banner": (b"SSH-2.0-OpenSSH_9.2\r\n", False),
+            "silent": (b"", False),
+            "hangs up": (b"", True),
+            # what Dask reads as the length of a message to come, which never comes
+            "a length, then silence": ((1000).to_bytes(8, "little"), False),
+        }[kind]
+        with _listener(greeting, hang_up) as port:
+            yield f"127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("kind", ["web server", "dashboard", "ssh banner", "silent", "hangs up",
+                                  "a length, then silence", "worker"])
+def test_an_address_where_no_dask_scheduler_listens_is_one_line_within_the_timeout(
+        kind, mnist_dir, tmp_path, monkeypatch, capsys, request):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT", 1.0)
+    with _listening(kind, request) as address:
+        start = time.monotonic()
+        code = _main_within(30, compare_initializers.main,
+                            _argv(mnist_dir, tmp_path, "--scheduler", address))
+        seconds = time.monotonic() - start
+    assert code == 2
+    assert seconds < 1.0 + 5  # the timeout, the probe's margin, a slow machine
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"error: cannot reach a Dask scheduler at {address!r} within 1 s")
+    expected = ("that is a Dask worker, not the scheduler" if kind == "worker"
+                else "does not look like a Dask scheduler")
+    assert expected in errors[0] and "usually port 8786" in errors[0]
+    assert not any((tmp_path / "runs").glob("*.json"))
+
+
+# A Client whose constructor raises, left to its __del__, stalls the exit by
+# twice the timeout and prints "Exception ignored in: <function Client.__del__".
+# Skipping the check of what listens makes the Client meet the banner itself.
+CLIENT_FAILS = ("import runpy, experiments.runner as r; r.CONNECT_TIMEOUT = 3.0; "
+                "r._check_scheduler = lambda address: None; "
+                "runpy.run_module('experiments.compare_initializers', run_name='__main__', "
+                "alter_sys=True)")
+
+
+def test_a_client_that_fails_to_connect_leaves_nothing_to_print_at_exit(mnist_dir, tmp_path):
+    pytest.importorskip("distributed")
+    with _listener(b"SSH-2.0-OpenSSH_9.2\r\n") as port:
+        done = subprocess.run(
+            [sys.executable, "-c", CLIENT_FAILS, *_argv(mnist_dir, tmp_path, "--scheduler",
+                                                        f"tcp://127.0.0.1:{port}")],
+            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    errors = done.stderr.strip().splitlines()
+    assert len(errors) == 1, done.stderr
+    assert errors[0].startswith("error: cannot reach a Dask scheduler at")
+
+
+@pytest.mark.parametrize(("address", "expected"), [
+    ("http://127.0.0.1:8786", "the scheduler's is the tcp:// address that `dask scheduler` "
+                              "prints, usually port 8786: tcp://127.0.0.1:8786"),
+    ("https://10.0.0.5:8787/status", "usually port 8786: tcp://10.0.0.5:8786"),
+    ("tcp://127.0.0.1", "has no port; expected tcp://HOST:PORT, HOST:PORT or local, such as "
+                        "tcp://127.0.0.1:8786"),
+    ("localhost", "has no port"),
+    ("locl", "did you mean 'local'"),
+    ("Local", "did you mean 'local'"),
+    ("", "an empty address; expected tcp://HOST:PORT, HOST:PORT or local"),
+    ("tcp://10.0.0.5:port", "no valid port"),
+    ("udp://10.0.0.5:8786", "the protocol udp://"),
+    ("tcp://10.0.0.5:8786/status", "more than a host and a port"),
+])
+@pytest.mark.parametrize("script", [compare_initializers, book])
+def test_a_malformed_scheduler_address_is_a_usage_error(script, address, expected, capsys):
+    start = time.monotonic()
+    with pytest.raises(SystemExit) as exit_info:
+        script.parse_args(["--scheduler", address])
+    assert time.monotonic() - start < 5  # nothing tries to connect
+    assert exit_info.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"error: argument --scheduler: {address!r}"[:40] in last or not address
+    assert expected in last, last
+    with pytest.raises(ValueError, match=re.escape(expected)):  # and for a Python caller
+        runner.Backend(scheduler=address)
+
+
+@pytest.mark.parametrize("address", ["local", "tcp://127.0.0.1:8786", "127.0.0.1:8786",
+                                     "tls://scheduler.example:8786", "tcp://[::1]:8786"])
+def test_well_formed_scheduler_addresses_pass_the_check(address):
+    pytest.importorskip("distributed")
+    assert compare_initializers.parse_args(["--scheduler", address]).scheduler == address
+
+
+# ---- a worker without the data ----------------------------------------------------
+
+
+def load_without_downloading(task: tuple[str, str]) -> None:
+    dataset, data_dir = task
+    datasets.load(dataset, data_dir, download=False)
+
+
+@pytest.mark.parametrize(("dataset", "folder"), [("mnist", "empty"),
+                                                 ("fashion-mnist", "missing")])
+def test_a_worker_without_the_data_is_one_line_naming_it_and_the_fixes(dataset, folder, cluster,
+                                                                        tmp_path, capsys):
+    address, client = cluster
+    # Data a client sent stays on a worker when its sweep is interrupted (by
+    # the Ctrl-C test): the workers would train on it whatever the folder.
+    client.run(datasets.forget_received)
+    data_dir = tmp_path if folder == "empty" else tmp_path / "not-on-this-worker"
+    backend = runner.Backend(scheduler=address, dataset=dataset, data_from="workers")
+    with pytest.raises(SystemExit) as exit_info, runner.resumable(lambda: ""):
+        list(runner.run_all(load_without_downloading, [(dataset, str(data_dir))], backend))
+    assert exit_info.value.code == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 1, errors
+    match = re.match(r"error: the worker at (tcp://127\.0\.0\.1:\d+) cannot read the "
+                     r"(MNIST|Fashion-MNIST) data \((.+)\); give the workers the data with "
+                     r"--data-dir DIR \(a folder every worker can read\), \$(\w+) set on each "
+                     r"worker, or --data-from client", errors[0])
+    assert match, errors[0]
+    assert match[1] in client.scheduler_info()["workers"]
+    assert match[2] == mnist_loader.TITLES[dataset]
+    assert match[4] == datasets.ENV_VARS[dataset]
+    assert "data_dir=" not in errors[0]
+    assert ("does not exist" if folder == "missing" else "data not found") in match[3]
+
+
+# ---- what the sweeps print --------------------------------------------------------
+
+
+def test_a_progress_line_is_one_write(monkeypatch):
+    writes: list[str] = []
+
+    class Recorder:
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            writes.append("<flush>")
+
+    monkeypatch.setattr(sys, "stdout", Recorder())
+    report.progress("[randn seed 0] epoch 1/2: 91.20% (0.03 s)")
+    assert writes == ["[randn seed 0] epoch 1/2: 91.20% (0.03 s)\n", "<flush>"]
+
+
+# Each process waits for the same moment, so that their lines overlap in time.
+PROGRESS_LINES = ("import sys, time; from experiments import report\n"
+                  "while time.time() < float(sys.argv[2]): time.sleep(0.001)\n"
+                  "for i in range(2000): report.progress(f'[{sys.argv[1]}] line {i} ' + 'x' * 60)")
+
+
+def test_progress_lines_of_two_processes_never_run_together():
+    """Two unbuffered processes (as a worker's output can be) on one pipe:
+    with ``print``, about a third of the lines ran together here."""
+    read_end, write_end = os.pipe()
+    start = str(time.time() + 2)  # after both have started
+    with os.fdopen(read_end) as reader:
+        try:
+            writers = [subprocess.Popen([sys.executable, "-u", "-c", PROGRESS_LINES, name, start],
+                                        cwd=ROOT, stdout=write_end) for name in ("a", "b")]
+        finally:
+            os.close(write_end)  # the writers hold it: the pipe ends when both exit
+        lines = reader.read().splitlines()
+    for writer in writers:
+        assert writer.wait(timeout=60) == 0
+    expected = {f"[{name}] line {i} " + "x" * 60 for name in "ab" for i in range(2000)}
+    assert sorted(lines) == sorted(expected)
+
+
+@pytest.mark.parametrize("backend", [
+    ["--scheduler", "tcp://10.1.2.3:8786"],
+    ["--scheduler=tcp://10.1.2.3:8786", "--data-from=workers"],
+    ["--scheduler", "local", "--data-from", "client"],
+    ["--sched", "tcp://10.1.2.3:8786", "--data-f", "workers"],  # abbreviations argparse takes
+])
+def test_captions_leave_out_the_backend(backend):
+    argv = ["--seeds", "3", "--data-dir", "/data/mnist", "--out", "results/x", "--jobs", "2"]
+    for where in (0, 2, len(argv)):  # before, among and after the other flags
+        command = cli.command_line("experiments.depth", [*argv[:where], *backend, *argv[where:]])
+        assert command == ("python -m experiments.depth --seeds 3 --data-dir /data/mnist "
+                           "--out results/x --jobs 2")
