@@ -274,7 +274,9 @@ def parser(description: str, blas_threads: bool = True,
                    help="a tiny run (seconds) that checks the script works; its figures "
                         "are not meant to meet the targets (a missed one still gives exit "
                         "status 3; `python -m benchmarks --quick` counts it as run)")
-    p.add_argument("--rounds", type=int, default=None,
+    from experiments.cli import positive_int
+
+    p.add_argument("--rounds", type=positive_int, default=None,
                    help="interleaved rounds per contender (default: the script's own)")
     if blas_threads:
         _add_blas_flag(p)

@@ -124,8 +124,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "see whether that difference in the data matters. Default: 255.")
     cli.add_training_args(
         p, jobs=runner.default_jobs(),
-        helps={"jobs": "runs trained at once, one process each. The results do not depend "
-                       "on it. Default: the number of cores (%(default)s)."})
+        helps={"jobs": "runs trained at once, one process each (with --scheduler local, the "
+                       "Dask workers). The results do not depend on it. Default: the number "
+                       "of cores (%(default)s)."})
     cli.add_sweep_args(p)
     cli.add_data_args(p)
     cli.add_output_args(p, NAME)
@@ -339,7 +340,7 @@ def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
         records.write_json(record_path(args.out, config), record)  # as it arrives: resumable
         done[config["run"], config["seed"]] = record
     if todo:
-        report.progress(f"ran {len(todo)} tasks in {time.perf_counter() - start:.1f} s")
+        report.progress(f"ran {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     return done
 
 
@@ -516,8 +517,10 @@ def tally(entries: list[dict]) -> str:
                 counts[short_verdict(e[key])] += 1
     parts = [f"{n} {word}" for word, n in counts.items() if n]
     if claims:
-        parts.append(f"{held} of {claims} qualitative claims hold for every seed")
-    return (f"**The book's figures against our seeds ({sum(counts.values())} comparisons): "
+        parts.append(f"{held} of {claims} qualitative claim{'s' * (claims != 1)} hold"
+                     f"{'s' * (claims == 1)} for every seed")
+    n = sum(counts.values())
+    return (f"**The book's figures against our seeds ({n} comparison{'s' * (n != 1)}): "
             + "; ".join(parts) + ".**")
 
 

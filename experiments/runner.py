@@ -341,7 +341,7 @@ def _client(backend: Backend, workers: int):
 
             cluster = distributed.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=":0", silence_logs=logging.ERROR)
+                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
             address = cluster.scheduler_address
         else:
             address = backend.scheduler

@@ -267,6 +267,16 @@ def test_ctrl_c_is_one_line_that_counts_the_saved_runs(tmp_path, mnist_dir, monk
     assert "3 runs: 1 reused" in capsys.readouterr().out
 
 
+def test_the_tally_counts_in_words_singular_and_plural():
+    one = {"row": "ch1-30-best", "verdict": "reproduced: inside our seed range"}
+    claim = {"row": "ch1-30-eta100", "claim_holds": 4, "per_seed": {"n": 5}}
+    assert "(1 comparison)" in book.tally([one]) and "1 inside our range" in book.tally([one])
+    assert "(2 comparisons)" in book.tally([one, one])
+    assert "0 of 1 qualitative claim holds" in book.tally([one, claim])
+    assert "1 of 2 qualitative claims hold" in book.tally(
+        [claim, {**claim, "claim_holds": 5}])
+
+
 def test_accuracies_far_from_the_books_are_drawn_at_the_edge_with_their_values():
     plt = book.report.pyplot()
     fig, ax = plt.subplots()

@@ -383,6 +383,19 @@ def test_data_from_without_a_scheduler_is_a_warning(capsys):
         capsys.readouterr().err
 
 
+def test_the_local_cluster_listens_on_loopback_only():
+    """Scheduler, workers and dashboard of ``--scheduler local``: 127.0.0.1."""
+    pytest.importorskip("distributed")
+    with runner._client(runner.Backend(jobs=1, scheduler=runner.LOCAL), 1) as client:
+        info = client.scheduler_info()
+        addresses = [info["address"], *info["workers"]]
+        assert all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
+        # The dashboard's bound sockets (tornado's), not only the link it shows.
+        bound = client.run_on_scheduler(lambda dask_scheduler: [
+            sock.getsockname()[0] for sock in dask_scheduler.http_server._sockets.values()])
+        assert bound and set(bound) == {"127.0.0.1"}, bound
+
+
 def test_the_local_backend_does_not_need_dask(mnist_dir, tmp_path, monkeypatch):
     for name in ("dask", "distributed"):
         monkeypatch.setitem(sys.modules, name, None)  # importing it would fail
