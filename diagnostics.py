@@ -53,6 +53,7 @@ import numpy as np
 
 import blas
 import initializers
+import mnist_loader
 import network
 
 # --------------------------------------------------------------------------
@@ -670,8 +671,6 @@ def load_sample(dataset: str = "mnist", data_dir: str | os.PathLike | None = Non
     the files once."""
     key = (dataset, None if data_dir is None else str(data_dir), images)
     if key not in _SAMPLES:
-        import mnist_loader
-
         # verbose: a first download shows its progress (on stderr)
         (X, y), _, _ = mnist_loader.load_data(dataset, data_dir, verbose=True)
         _SAMPLES[key] = (X[:images].copy(), y[:images].copy())  # not a view of all 60,000
@@ -1446,6 +1445,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                           images=args.images)
         if args.plot:
             report.plot(args.plot)
+    except mnist_loader.DataError as error:  # in this command's words: --data-dir, not data_dir=
+        print(f"python -m diagnostics: error: {error.for_command_line()}", file=sys.stderr)
+        return 2
     except (OSError, ValueError, TypeError, KeyError) as error:
         print(f"python -m diagnostics: error: {error}", file=sys.stderr)
         return 2

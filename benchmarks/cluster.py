@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks import common
+from experiments import cli
 
 CONTENDERS = {"local pool (--jobs 2)": ["--jobs", "2"],
               "Dask LocalCluster (--scheduler local --jobs 2)": ["--scheduler", "local",
@@ -71,7 +72,7 @@ def numbers(out: Path) -> dict[str, dict]:
     return result
 
 
-def run(argv: Sequence[str] | None = None) -> bool:
+def run(argv: Sequence[str] | None = None) -> int:
     # The sweeps choose their own BLAS threads (one per run).
     p = common.parser(__doc__.split("\n")[0], blas_threads=False)
     args = common.parse(p, argv)
@@ -82,12 +83,12 @@ def run(argv: Sequence[str] | None = None) -> bool:
                         common.command("cluster", argv)))
     if folder is None:
         print(f"{common.NO_MNIST}: skipped")
-        return True
+        return 0
     try:
         import distributed  # noqa: F401
     except ImportError:
         print('Dask is not installed (pip install -e ".[cluster]"): skipped')
-        return True
+        return 0
     times: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     cpu: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     records: dict[str, dict] = {}
@@ -100,7 +101,7 @@ def run(argv: Sequence[str] | None = None) -> bool:
                                                            Path(out))
                 if code != 0:
                     print(f"{name}: FAILED (exit {code})\n{err[-2000:]}")
-                    return False
+                    return 1
                 times[name].append(seconds)
                 cpu[name].append(cpu_seconds)
                 records[name] = numbers(Path(out))
@@ -121,8 +122,8 @@ def run(argv: Sequence[str] | None = None) -> bool:
     same = len({json.dumps(r, sort_keys=True) for r in records.values()}) == 1
     print("records: " + ("the same bit for bit (timings aside)" if same else
                          "DIFFERENT between the backends"))
-    return ok and same
+    return 0 if ok and same else 1
 
 
 if __name__ == "__main__":
-    sys.exit(0 if run() else 1)
+    cli.main_guard(run)

@@ -18,19 +18,19 @@ beside it.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 import diagnostics
 import network
 from benchmarks import common
+from experiments import cli
 
 SIZES = [784, 30, 10]
 IMAGES = 1000
 FRACTION_OF_EPOCH = 0.1
 
 
-def run(argv: Sequence[str] | None = None) -> bool:
+def run(argv: Sequence[str] | None = None) -> int:
     p = common.parser(__doc__.split("\n")[0])
     args = common.parse(p, argv)
     rounds = args.rounds or (1 if args.quick else 7)
@@ -67,8 +67,8 @@ def run(argv: Sequence[str] | None = None) -> bool:
     print(common.table(common.timing_rows(t), common.TIMING_HEADER))
     print()
     print(common.table(rows, ("issue 11", "measured", "target", "")))
-    return ratio <= FRACTION_OF_EPOCH
+    return common.status(ratio <= FRACTION_OF_EPOCH)
 
 
 if __name__ == "__main__":
-    sys.exit(0 if run() else 3)
+    cli.main_guard(run)

@@ -673,4 +673,4 @@ def publish(args: argparse.Namespace, done: dict[tuple, dict], command: str) -> 
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli.main_guard(main)

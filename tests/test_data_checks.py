@@ -19,14 +19,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import diagnostics
 import mnist_loader
 from benchmarks import __main__ as benchmarks_main
 from benchmarks import common
 from experiments import (
     cli,
     compare_initializers,
-    distributions,
+    depth,
     gradient_flow,
+    my_network,
     saturation,
     symmetry,
 )
@@ -41,9 +43,14 @@ DATA_SCRIPTS = {
     symmetry: ["--inits", "zeros", "--epochs", "1", "--train-size", "100"],
     gradient_flow: ["--inits", "zeros", "--epochs", "1", "--train-size", "100", "--images",
                     "50", "--jobs", "1"],
+    depth: ["--width", "8", "--depth", "2", "--epochs", "1", "--train-size", "100", "--eta",
+            "0.1", "--activations", "tanh", "--inits", "xavier_uniform", "--jobs", "1"],
+    my_network: ["--train-size", "100"],
 }
 # The benchmarks that read real data.
-DATA_BENCHMARKS = ["chapter1", "memory", "float32", "evaluate", "load"]
+DATA_BENCHMARKS = ["chapter1", "memory", "float32", "evaluate", "load", "diagnose"]
+# ... and the one that passes --data-dir on to the sweeps it times.
+DATA_DIR_BENCHMARKS = [*DATA_BENCHMARKS, "cluster"]
 
 
 def guarded(main, argv: list[str]) -> int:
@@ -111,11 +118,37 @@ def test_script_with_bad_files_exits_2_without_traceback(script, tmp_path):
 
 
 def test_every_script_runs_through_the_guard():
-    """Every experiment script's entry point is cli.main_guard, so that each
-    ends on bad data (and, later, on Ctrl-C) in the same way."""
-    for module in [*DATA_SCRIPTS, distributions]:
-        source = Path(module.__file__).read_text()
-        assert source.rstrip().endswith('if __name__ == "__main__":\n    cli.main_guard(main)')
+    """Every script under experiments/ (each file that can run as ``python -m``)
+    ends in cli.main_guard, so that each ends on bad data (and, later, on
+    Ctrl-C) in the same way; so does every benchmark given --data-dir."""
+    scripts = [path for path in sorted((ROOT / "experiments").glob("*.py"))
+               if 'if __name__ == "__main__":' in path.read_text()]
+    assert {"depth.py", "my_network.py", "book.py"} <= {path.name for path in scripts}
+    for path in scripts:
+        assert path.read_text().rstrip().endswith(
+            'if __name__ == "__main__":\n    cli.main_guard(main)'), path.name
+    for name in DATA_DIR_BENCHMARKS:
+        source = (ROOT / "benchmarks" / f"{name}.py").read_text()
+        assert "cli.main_guard(" in source.rstrip().splitlines()[-1], name
+
+
+def test_diagnostics_without_data_names_the_flag(offline, capsys):
+    """``python -m diagnostics`` speaks to a command-line user too: --data-dir,
+    not the Python argument data_dir=."""
+    code = diagnostics.main(["--init", "xavier_uniform", "--images", "50"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("python -m diagnostics: error: mnist data not found")
+    assert "pass --data-dir /path/to/folder" in err
+    assert "data_dir=" not in err and "the data_dir argument" not in err
+
+
+def test_diagnostics_with_bad_files_names_no_python_argument(tmp_path, capsys):
+    """A variant: files that are not MNIST (the loader's hint verify=False is
+    a Python argument, of no use on the command line)."""
+    folder = bad_files(tmp_path / "data")
+    code = diagnostics.main(["--init", "xavier_uniform", "--data-dir", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 2 and "checksum mismatch" in err and "verify=False" not in err
 
 
 # ---- a folder the user names is never created --------------------------------
@@ -196,6 +229,17 @@ def test_benchmark_with_bad_files_exits_2_without_traceback(name, tmp_path):
                            str(folder)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2, done.stderr[-2000:]
     assert "checksum mismatch" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", ["diagnose", "cluster"])
+def test_benchmark_with_a_folder_lacking_the_files(name, tmp_path):
+    (tmp_path / "empty").mkdir()
+    done = subprocess.run([sys.executable, "-m", f"benchmarks.{name}", "--quick", "--data-dir",
+                           str(tmp_path / "empty")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.startswith(f"error: --data-dir {tmp_path / 'empty'}: this folder")
+    assert "Traceback" not in done.stderr
 
 
 # ---- no development paths in the product -------------------------------------
