@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
+
 import initializers
 import mnist_loader
 import network
@@ -212,7 +214,8 @@ def add_sweep_args(parser: argparse.ArgumentParser) -> None:
 
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse ``argv``; a network for MNIST-shaped data (either data set) must
-    take the 784 pixels in and give the 10 classes out.  ``--scheduler``
+    take the 784 pixels in and give the 10 classes out, and every initializer
+    of ``--inits`` must be able to initialize it (:func:`drop_unfit`).  ``--scheduler``
     without Dask installed exits with one line that says what to install."""
     args = parser.parse_args(argv)
     if getattr(args, "scheduler", None) is not None:
@@ -227,7 +230,33 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
     if sizes is not None and (sizes[0] != 784 or sizes[-1] != 10):
         parser.error(f"--sizes must start with 784 (pixels) and end with 10 (classes), "
                      f"got {sizes}")
+    if sizes is not None and getattr(args, "inits", None) is not None:
+        args.inits = drop_unfit(parser, args)
     return args
+
+
+def drop_unfit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """``args.inits`` without the registered schemes that cannot initialize a
+    network of ``args.sizes`` (``identity`` needs square weight matrices):
+    found before any training, by drawing each distinct weight shape once.
+    Named, such a scheme is an error in one line (the scheme's own message);
+    with ``--inits all`` (every registered scheme) it is left out, with a
+    note on the standard error.  Names not in the registry (a script's own,
+    such as ``lsuv``) are left to the script."""
+    shapes = list(dict.fromkeys(zip(args.sizes[1:], args.sizes[:-1])))  # layer order
+    unfit = {}
+    for init in args.inits:
+        for shape in shapes if init in initializers.names() else []:
+            try:
+                initializers.get(init).weights(np.random.default_rng(0), shape)
+            except ValueError as err:
+                unfit[init] = str(err)
+                break
+    if unfit and not set(initializers.names()) <= set(args.inits):
+        parser.error(" ".join(unfit.values()))
+    for init, why in unfit.items():
+        print(f"--inits all: {init} left out: {why}", file=sys.stderr)
+    return [init for init in args.inits if init not in unfit]
 
 
 def add_output_args(parser: argparse.ArgumentParser, name: str) -> None:

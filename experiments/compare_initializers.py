@@ -87,25 +87,6 @@ def init_names(text: str) -> list[str]:
     return names
 
 
-def drop_unfit(p: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
-    """``args.inits`` without the schemes that cannot initialize ``args.sizes``:
-    left out of ``all`` with a note on the standard error, an error when named."""
-    shapes = list(zip(args.sizes[1:], args.sizes[:-1]))
-    unfit = {}
-    for init in args.inits:
-        for shape in shapes if init != LSUV else []:
-            try:
-                initializers.get(init).weights(np.random.default_rng(0), shape)
-            except ValueError as err:
-                unfit[init] = str(err)
-                break
-    if unfit and args.inits != init_names("all"):
-        p.error(" ".join(unfit.values()))
-    for init, why in unfit.items():
-        print(f"--inits all: {init} left out: {why}", file=sys.stderr)
-    return [init for init in args.inits if init not in unfit]
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog=f"python -m experiments.{NAME}",
@@ -156,7 +137,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.train_size = QUICK_TRAIN
     if args.train_size is not None and args.train_size > 50_000:
         p.error(f"--train-size must be at most 50000, got {args.train_size}")
-    args.inits = drop_unfit(p, args)
     return args
 
 

@@ -239,6 +239,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if (args.train_size or 50_000) < args.batch:
         p.error(f"--train-size ({args.train_size}) must be at least --batch ({args.batch})")
     args.sizes = [784] + [args.width] * args.depth + [10]
+    args.inits = cli.drop_unfit(p, args)
     return args
 
 

@@ -84,6 +84,10 @@ def test_first_epoch_bounds_are_whole_mini_batches():
     (["--eta", "0.1,0.1"], "expected distinct learning rates"),
     (["--activations", "tanh,swish"], "unknown activation 'swish'; valid: sigmoid, tanh"),
     (["--inits", "glorot_standard,uniform"], "unknown initializer 'uniform'"),
+    # identity needs square weight matrices: said up front, not by a worker mid-sweep
+    (["--inits", "identity"], "identity: a 1000 x 784 weight matrix (fan_out 1000, fan_in 784) "
+                              "is not square"),
+    (["--inits", "xavier_uniform,identity", "--quick"], "a 100 x 784 weight matrix"),
     (["--width", "0"], "expected a positive integer"),
     (["--dtype", "float16"], "invalid choice: 'float16'"),
     (["--train-size", "5", "--batch", "10"], "--train-size (5) must be at least --batch (10)"),
@@ -93,6 +97,12 @@ def test_bad_arguments_fail_before_training(argv, message, capsys):
         depth.parse_args(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_inits_all_leaves_out_what_cannot_initialize_the_network(capsys):
+    args = depth.parse_args(["--inits", "all", "--quick"])
+    assert "identity" not in args.inits and "glorot_standard" in args.inits
+    assert "--inits all: identity left out: identity: a 100 x 784" in capsys.readouterr().err
 
 
 def test_defaults_are_the_papers_setting():

@@ -62,6 +62,18 @@ def test_bad_arguments_fail_before_training(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("module", [saturation, symmetry, gradient_flow],
+                         ids=lambda m: m.NAME)
+def test_an_init_that_cannot_initialize_the_network_fails_before_anything(module, capsys):
+    """As in compare_initializers: one line naming the problem, exit status 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        module.parse_args(["--inits", "randn,identity"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: identity: a 30 x 784 weight matrix" in err and "not square" in err
+    assert "Traceback" not in err
+
+
 def test_defaults_are_the_books_setting():
     args = compare_initializers.parse_args([])
     assert (args.sizes, args.batch, args.eta, args.epochs, args.cost, args.activation) == \
