@@ -502,20 +502,28 @@ def _mean_p98(dynamics: list[dict], epoch: float) -> str:
     return "diverged" if mean is None or p98 is None else f"{mean:.2f} / {p98:.2f}"
 
 
+def ratio(numerator: float, denominator: float) -> str:
+    """``numerator / denominator`` to 2 decimals, or "—" (undefined) where the
+    denominator is 0: a ``zeros`` network's layers all have sd 0."""
+    return "—" if denominator == 0 else f"{numerator / denominator:.2f}"
+
+
 def init_table(args: argparse.Namespace, results: list[dict], command: str) -> str:
     rows = []
     for r in results:
         a, e = r["activation_sd"], r["error_sd"]
         rows.append([f"{PAPER_INIT_NAMES.get(r['init'], r['init'])} (`{r['init']}`)",
-                     ", ".join(f"{v:.3f}" for v in a), f"{a[-1] / a[0]:.2f}",
-                     ", ".join(f"{v:.2e}" for v in e), f"{e[0] / e[-1]:.2f}"])
+                     ", ".join(f"{v:.3f}" for v in a), ratio(a[-1], a[0]),
+                     ", ".join(f"{v:.2e}" for v in e), ratio(e[0], e[-1])])
     text = report.markdown_table(
         ["initialization", "sd of activations, layer 1 to " + str(args.depth),
          f"layer {args.depth} / layer 1", "sd of dC/dz, layer 1 to " + str(args.depth),
          f"layer 1 / layer {args.depth}"], rows)
+    undefined = (" A ratio shown as — is undefined: its denominator, an sd, is 0."
+                 if any("—" in row for row in rows) else "")
     return (text + f"\nAt initialization, tanh, {args.sizes}, seed {args.seeds[0]}, "
             f"{args.dtype}, on the first {PROBE} test images; dC/dz of the log-likelihood "
-            f"cost of each image. A ratio of 1 means the layers look alike. Made by "
+            f"cost of each image. A ratio of 1 means the layers look alike.{undefined} Made by "
             f"`{command}`.\n")
 
 
@@ -577,8 +585,10 @@ def plot_init(args: argparse.Namespace, results: list[dict]):
                              squeeze=False)
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, args.depth))
     a_bins = np.linspace(-1, 1, 101)
-    # The central 99.5 % of every layer's dC/dz fits in the gradients' range.
+    # The central 99.5 % of every layer's dC/dz fits in the gradients' range;
+    # if all are 0 (a zeros network sends nothing back), any range holds them.
     limit = max(float(np.percentile(np.abs(e), 99.5)) for r in results for e in r["errors"])
+    limit = limit or 1.0
     e_bins = np.linspace(-limit, limit, 101)
     for row, r in zip(axes, results):
         name = PAPER_INIT_NAMES.get(r["init"], r["init"])

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import network
-from experiments import depth
+from experiments import depth, report
 
 # ---- the measures ----------------------------------------------------------
 
@@ -67,6 +67,48 @@ def test_standard_init_shrinks_tanh_layers_and_normalized_does_not():
     assert all(0.45 < e[l] / e[l + 1] < 0.7 for l in range(4))
     a, e = norm["activation_sd"], norm["error_sd"]
     assert a[-1] / a[0] > 0.6 and e[0] / e[-1] > 0.6
+
+
+def _at_init(init: str, sizes=(784, 8, 8, 8, 10)) -> dict:
+    rng = np.random.default_rng(6)
+    X, labels = rng.random((50, 784)), rng.integers(0, 10, 50)
+    return depth.at_initialization(list(sizes), init, 0, "float64", X, labels)
+
+
+def test_a_ratio_of_sds_is_undefined_where_the_denominator_is_0():
+    # A zeros network: every layer's sd is 0, both ratios 0 / 0.
+    args = depth.parse_args(["--width", "8", "--depth", "3", "--inits", "zeros,xavier_uniform"])
+    results = [_at_init("zeros"), _at_init("xavier_uniform")]
+    text = depth.init_table(args, results, "cmd")
+    zeros_row = next(line for line in text.splitlines() if line.startswith("| zeros"))
+    assert zeros_row.count("| — |") == 2 and "is undefined" in text
+    assert "—" not in next(line for line in text.splitlines() if "xavier_uniform`" in line)
+    # A variant: activations that vary but a gradient sd of 0 at the top only.
+    fake = {"init": "xavier_uniform", "activation_sd": [0.3, 0.2, 0.1],
+            "error_sd": [0.01, 0.02, 0.0]}
+    row = depth.init_table(args, [fake], "cmd").splitlines()[2]
+    assert row.endswith("| 0.33 | 1.00e-02, 2.00e-02, 0.00e+00 | — |")
+    assert depth.ratio(1.0, 4.0) == "0.25" and depth.ratio(0.0, 0.0) == "—"
+
+
+def _constant(init: str) -> dict:
+    """A fake network's measures: every activation 0.5, every gradient 0."""
+    a, e = np.full((50, 8), 0.5), np.zeros((50, 8))
+    return {"init": init, "activations": [a] * 3, "errors": [e] * 3,
+            "activation_sd": [0.0] * 3, "error_sd": [0.0] * 3}
+
+
+@pytest.mark.parametrize("results", [
+    lambda: [_at_init("zeros")],
+    lambda: [_at_init("zeros"), _at_init("glorot_standard")],
+    lambda: [_constant("ones")],
+], ids=["zeros", "zeros-and-standard", "constant"])
+def test_histograms_of_constant_data_do_not_warn(results):
+    # pytest turns a RuntimeWarning into an error (pyproject.toml)
+    args = depth.parse_args(["--width", "8", "--depth", "3"])
+    fig = depth.plot_init(args, results())
+    assert len(fig.axes) == 2 * len(results())
+    report.pyplot().close(fig)
 
 
 def test_first_epoch_bounds_are_whole_mini_batches():
@@ -204,6 +246,17 @@ def test_a_tiny_study_writes_its_outputs_and_resumes(tmp_path, mnist_dir, capsys
     after = json.loads(victim.read_text())
     assert after["history"]["test_accuracy"] == before["history"]["test_accuracy"]
     assert after["dynamics"] == before["dynamics"]
+
+
+def test_a_zeros_network_trains_and_publishes_its_tables(tmp_path, mnist_dir, capsys):
+    """Its sds are 0 and its gradients too: the tables say so rather than crash."""
+    out = tmp_path / "out"
+    argv = [*TINY, "--activations", "tanh,sigmoid", "--inits", "zeros", "--epochs", "1",
+            "--data-dir", str(mnist_dir), "--out", str(out)]
+    assert depth.main(argv) == 0
+    assert "| zeros (`zeros`) | 0.000, 0.000, 0.000 | — |" in (out / "init.md").read_text()
+    assert "| Sigmoid (zeros) |" in (out / "table.md").read_text()
+    assert (out / "dynamics.md").exists() and (out / "init.png").stat().st_size > 0
 
 
 def test_ctrl_c_is_one_line_that_counts_the_saved_runs(tmp_path, monkeypatch, capsys):
