@@ -84,12 +84,11 @@ SPEED_SEEDS = 100
 
 def row_names(text: str) -> list[str]:
     """``"ch1-30-best,ch3-98"`` -> those rows, each checked against ``ROWS``."""
-    names = [s.strip() for s in text.split(",") if s.strip()]
+    names = cli.comma_items(text, "row name")
     unknown = [n for n in names if n not in ROW_NAMES]
-    if not names or unknown:
+    if unknown:
         raise argparse.ArgumentTypeError(
-            f"unknown row {unknown[0]!r}; valid rows: {', '.join(ROW_NAMES)}" if unknown
-            else "expected at least one row name")
+            f"unknown row {unknown[0]!r}; valid rows: {', '.join(ROW_NAMES)}")
     return list(dict.fromkeys(names))
 
 

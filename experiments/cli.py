@@ -71,10 +71,29 @@ def unit_interval(text: str) -> float:
     return value
 
 
+def comma_items(text: str, what: str, end_comma: bool = False) -> list[str]:
+    """``"a, b"`` -> ``["a", "b"]``: the items of a comma-separated flag,
+    stripped, each a ``what`` (singular).  No item at all, or an empty one
+    (``"a,,b"``, ``",a"``, ``"a,"``), is an error that says so: an empty item
+    is more likely a typo than a wish to be ignored.  With ``end_comma``, one
+    comma at the end is allowed (``--seeds 5,`` is the list of one seed 5)."""
+    items = [s.strip() for s in text.split(",")]
+    if end_comma and len(items) > 1 and items[-1] == "":
+        items.pop()
+    if not any(items):
+        raise argparse.ArgumentTypeError(f"expected at least one {what}, got {text!r}")
+    if "" in items:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has an empty item (two commas in a row, or a comma at either end): "
+            f"expected {what}s separated by single commas")
+    return items
+
+
 def layer_sizes(text: str) -> list[int]:
     """``"784,30,10"`` -> ``[784, 30, 10]``."""
+    items = comma_items(text, "layer size")
     try:
-        sizes = [int(s) for s in text.split(",")]
+        sizes = [int(s) for s in items]
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated layer sizes such as 784,30,10, got {text!r}") from None
@@ -89,9 +108,7 @@ def init_names(text: str) -> list[str]:
     ``"all"`` -> every registered name."""
     if text.strip() == "all":
         return initializers.names()
-    names = [s.strip() for s in text.split(",") if s.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError("expected at least one initializer name")
+    names = comma_items(text, "initializer name")
     for name in names:
         if name not in initializers.names():
             raise argparse.ArgumentTypeError(
@@ -109,12 +126,12 @@ def seed_list(text: str) -> list[int]:
             if count < 1:
                 raise ValueError
             return list(range(count))
-        seeds = [int(s) for s in text.split(",") if s.strip()]
+        seeds = [int(s) for s in comma_items(text, "seed", end_comma=True)]
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected a number of seeds (3 means seeds 0,1,2) or a list such as 4,7 "
             f"(a single seed as 5,), got {text!r}") from None
-    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+    if min(seeds) < 0 or len(set(seeds)) != len(seeds):
         raise argparse.ArgumentTypeError(f"expected distinct seeds >= 0, got {text!r}")
     return seeds
 

@@ -78,9 +78,9 @@ def init_names(text: str) -> list[str]:
     registered scheme and ``lsuv``."""
     if text.strip() == "all":
         return [*cli.init_names("all"), LSUV]
-    names = [s.strip() for s in text.split(",") if s.strip()]
+    names = cli.comma_items(text, "initializer name")
     registered = [n for n in names if n != LSUV]
-    if registered or not names:
+    if registered:
         cli.init_names(",".join(registered))  # raises, naming the valid names
     if names.count(LSUV) > 1:
         raise argparse.ArgumentTypeError(f"an initializer is named twice in {text!r}")

@@ -154,25 +154,27 @@ def at_initialization(sizes: list[int], init: str, seed: int, dtype: str,
 
 
 def activation_names(text: str) -> list[str]:
-    names = [s.strip() for s in text.split(",") if s.strip()]
+    """``"tanh,softsign"`` -> ``["tanh", "softsign"]``, each one of network's."""
+    names = cli.comma_items(text, "activation")
     for name in names:
         if name not in network.ACTIVATIONS:
             raise argparse.ArgumentTypeError(
                 f"unknown activation {name!r}; valid: {', '.join(network.ACTIVATIONS)}")
-    if not names or len(set(names)) != len(names):
+    if len(set(names)) != len(names):
         raise argparse.ArgumentTypeError(f"expected distinct activations, got {text!r}")
     return names
 
 
 def eta_list(text: str) -> list[float]:
     """``"0.01,0.1"`` -> ``[0.01, 0.1]``: the learning rates to choose from."""
+    items = cli.comma_items(text, "learning rate")
     try:
-        etas = [cli.positive_float(s) for s in text.split(",") if s.strip()]
+        etas = [cli.positive_float(s) for s in items]
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated positive learning rates such as 0.01,0.1, "
             f"got {text!r}") from None
-    if not etas or len(set(etas)) != len(etas):
+    if len(set(etas)) != len(etas):
         raise argparse.ArgumentTypeError(f"expected distinct learning rates, got {text!r}")
     return sorted(etas)
 

@@ -125,6 +125,12 @@ def test_first_epoch_bounds_are_whole_mini_batches():
     (["--eta", "0.1,-1"], "expected comma-separated positive learning rates"),
     (["--eta", "0.1,0.1"], "expected distinct learning rates"),
     (["--activations", "tanh,swish"], "unknown activation 'swish'; valid: sigmoid, tanh"),
+    # an empty list, or an empty item, is named as such (not dropped, not "distinct")
+    (["--activations", ","], "expected at least one activation, got ','"),
+    (["--activations", ""], "expected at least one activation, got ''"),
+    (["--eta", "0.1,,0.3"], "'0.1,,0.3' has an empty item (two commas in a row"),
+    (["--eta", " , "], "expected at least one learning rate"),
+    (["--activations", "tanh,"], "'tanh,' has an empty item"),
     (["--inits", "glorot_standard,uniform"], "unknown initializer 'uniform'"),
     # identity needs square weight matrices: said up front, not by a worker mid-sweep
     (["--inits", "identity"], "identity: a 1000 x 784 weight matrix (fan_out 1000, fan_in 784) "

@@ -91,6 +91,31 @@ def test_seed_lists():
     assert cli.seed_list("5,") == [5]
 
 
+@pytest.mark.parametrize(("flag", "text", "message"), [
+    ("--seeds", "4,,7", "'4,,7' has an empty item (two commas in a row, or a comma at either "
+                        "end): expected seeds separated by single commas"),
+    ("--seeds", ",", "expected at least one seed, got ','"),
+    ("--seeds", ",4", "',4' has an empty item"),
+    ("--inits", "randn,,zeros", "'randn,,zeros' has an empty item"),
+    ("--inits", "lsuv,", "'lsuv,' has an empty item"),
+    ("--sizes", "784,,10", "'784,,10' has an empty item"),
+])
+def test_an_empty_item_in_a_comma_list_is_named(flag, text, message, capsys):
+    """Not silently dropped (--seeds 4,,7 trained seeds 4 and 7)."""
+    with pytest.raises(SystemExit) as exit_info:
+        compare_initializers.parse_args([flag, text])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_empty_item_in_the_books_rows_is_named(capsys):
+    from experiments import book
+
+    with pytest.raises(SystemExit):
+        book.parse_args(["--rows", "ch3-98,,ch1-30-best"])
+    assert "'ch3-98,,ch1-30-best' has an empty item" in capsys.readouterr().err
+
+
 def test_help_explains_every_flag(capsys):
     with pytest.raises(SystemExit):
         compare_initializers.parse_args(["--help"])
