@@ -324,7 +324,7 @@ def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
             done[name, seed] = record
         else:
             todo.append({"config": config, "data_dir": args.data_dir})
-    report.progress(f"{len(done) + len(todo)} runs: {len(done)} reused from "
+    report.progress(f"{report.plural(len(done) + len(todo), 'run')}: {len(done)} reused from "
                     f"{args.out / 'runs'}, {len(todo)} to do on "
                     f"{runner.backend(args).describe(len(todo))}")
     for i, task in enumerate(todo, 1):
@@ -339,7 +339,8 @@ def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
         records.write_json(record_path(args.out, config), record)  # as it arrives: resumable
         done[config["run"], config["seed"]] = record
     if todo:
-        report.progress(f"ran {len(todo)} runs in {time.perf_counter() - start:.1f} s")
+        report.progress(f"ran {report.plural(len(todo), 'run')} in "
+                        f"{time.perf_counter() - start:.1f} s")
     return done
 
 
@@ -382,7 +383,7 @@ def results(args: argparse.Namespace, done: dict[tuple[str, int], dict]) -> list
             held = [CLAIMS[row.claim](r["accuracy"]) for r in runs]
             entry["claim_holds"] = sum(held)
             entry["verdict"] = (f"the book's \"{row.claim}\" holds for {sum(held)} of "
-                                f"{len(held)} seeds ({CLAIM_MEANS[row.claim]})")
+                                f"{report.plural(len(held), 'seed')} ({CLAIM_MEANS[row.claim]})")
         out.append(entry)
     return out
 
@@ -445,10 +446,11 @@ def table(args: argparse.Namespace, entries: list[dict], done: dict, command: st
             b = e["best_of_three"]
             lines.append([f"`{row.name}` (best of 3)", row.section,
                           f"the same, best of three seeds (by best accuracy), over all "
-                          f"{b['n']} triples of our {s['n']} seeds",
+                          f"{report.plural(b['n'], 'triple')} of our "
+                          f"{report.plural(s['n'], 'seed')}",
                           f"**{fmt(row, row.book)}**", "the text: \"To generate results in "
                           "this chapter I've taken best-of-three runs\"",
-                          f"{fmt_sd(row, b)} (over {b['n']} triples)",
+                          f"{fmt_sd(row, b)} (over {report.plural(b['n'], 'triple')})",
                           f"{fmt(row, b['min'])} to {fmt(row, b['max'])}", place(b),
                           e["best_of_three_verdict"]])
     header = ["row", "chapter, section", "exact setting", "the book", "the book's source",
@@ -491,7 +493,7 @@ def summary_table(entries: list[dict]) -> str:
             s = e[key]
             word = e["verdict" if key == "per_seed" else "best_of_three_verdict"]
             if "claim_holds" in e:
-                word = f"\"{row.claim}\": {e['claim_holds']} of {s['n']} seeds"
+                word = f"\"{row.claim}\": {e['claim_holds']} of {report.plural(s['n'], 'seed')}"
             lines.append([f"`{label}`", f"{RUNS[row.run].short()}; {what}",
                           fmt(row, row.book), f"{fmt_sd(row, s)} ({s['n']})",
                           f"{fmt(row, s['min'])} to {fmt(row, s['max'])}",
@@ -516,10 +518,10 @@ def tally(entries: list[dict]) -> str:
                 counts[short_verdict(e[key])] += 1
     parts = [f"{n} {word}" for word, n in counts.items() if n]
     if claims:
-        parts.append(f"{held} of {claims} qualitative claim{'s' * (claims != 1)} hold"
+        parts.append(f"{held} of {report.plural(claims, 'qualitative claim')} hold"
                      f"{'s' * (claims == 1)} for every seed")
     n = sum(counts.values())
-    return (f"**The book's figures against our seeds ({n} comparison{'s' * (n != 1)}): "
+    return (f"**The book's figures against our seeds ({report.plural(n, 'comparison')}): "
             + "; ".join(parts) + ".**")
 
 
@@ -608,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configs = [run_config(name, seed, args.quick, args.pixels) for name, seed in pairs]
         saved = sum(records.read_record(record_path(args.out, c), c, _FORMAT, RUN_CODE_VERSION,
                                         code) is not None for c in configs)
-        return f"{saved} of {len(configs)} runs saved in {args.out / 'runs'}"
+        return f"{saved} of {report.plural(len(configs), 'run')} saved in {args.out / 'runs'}"
 
     # Ctrl-C, at any moment, is one line (and a cluster's error too).
     with runner.resumable(interrupted):

@@ -225,7 +225,8 @@ def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
     todo = [{"config": c, "data_dir": args.data_dir} for c in configs
             if (c["init"], c["seed"]) not in done]
     backend = runner.backend(args)
-    report.progress(f"{len(configs)} runs: {len(done)} reused from {args.out / 'runs'}, "
+    report.progress(f"{report.plural(len(configs), 'run')}: {len(done)} reused from "
+                    f"{args.out / 'runs'}, "
                     f"{len(todo)} to train with {backend.describe(len(todo))}")
     for i, task in enumerate(todo, 1):
         c = task["config"]
@@ -242,7 +243,8 @@ def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
         report.progress(f"done {c['init']} seed {c['seed']}: final test "
                         f"{100 * record['history']['test_accuracy'][-1]:.2f}%")
     if todo:
-        report.progress(f"trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
+        report.progress(f"trained {report.plural(len(todo), 'run')} in "
+                        f"{time.perf_counter() - start:.1f} s")
     return {init: [done[init, seed] for seed in args.seeds] for init in args.inits}
 
 
@@ -335,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def interrupted() -> str:
         configs, done = saved(args)
-        return f"{len(done)} of {len(configs)} runs saved in {args.out / 'runs'}"
+        return f"{len(done)} of {report.plural(len(configs), 'run')} saved in {args.out / 'runs'}"
 
     # Ctrl-C, at any moment, is one line (and a cluster's error too).
     with runner.resumable(interrupted):

@@ -367,7 +367,8 @@ def sweep(args: argparse.Namespace) -> dict[tuple, dict]:
     configs, done = saved(args)
     todo = [{"config": c, "data_dir": args.data_dir} for c in configs if _key(c) not in done]
     backend = runner.backend(args)
-    report.progress(f"{len(configs)} runs: {len(done)} reused from {args.out / 'runs'}, "
+    report.progress(f"{report.plural(len(configs), 'run')}: {len(done)} reused from "
+                    f"{args.out / 'runs'}, "
                     f"{len(todo)} to train with {backend.describe(len(todo))}")
     for i, task in enumerate(todo, 1):
         c = task["config"]
@@ -385,7 +386,8 @@ def sweep(args: argparse.Namespace) -> dict[tuple, dict]:
             f"error {100 * (1 - record['history']['test_accuracy'][-1]):.2f}% "
             f"({record['wall_seconds']:.0f} s, {record['cpu_seconds']:.0f} s of CPU)")
     if todo:
-        report.progress(f"trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
+        report.progress(f"trained {report.plural(len(todo), 'run')} in "
+                        f"{time.perf_counter() - start:.1f} s")
     return {_key(c): done[_key(c)] for c in configs}
 
 
@@ -440,7 +442,7 @@ def budget(args: argparse.Namespace) -> str:
     updates = args.epochs * math.ceil(n / args.batch)
     paper_epochs = PAPER_UPDATES * PAPER_BATCH / 50_000
     return (f"Our budget: {report.plural(args.epochs, 'epoch')} of {n:,} training images at "
-            f"mini-batch {args.batch}, {updates:,} updates per run, {args.dtype}, "
+            f"mini-batch {args.batch}, {report.plural(updates, 'update')} per run, {args.dtype}, "
             f"{report.plural(len(args.seeds), 'seed')}, learning rates "
             f"{', '.join(f'{e:g}' for e in args.eta)}. The paper's: the learning rate chosen "
             f"on the validation error after {PAPER_UPDATES:,} updates of mini-batches of "
@@ -467,7 +469,7 @@ def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
     cpu = sum(r["cpu_seconds"] for r in rows)
     return (text + f"\n{describe(args)}. {budget(args)}. Test error on the 10,000 test images "
             f"after the last epoch, at the learning rate with the lowest final validation "
-            f"error. The {len(rows) * len(args.eta) * seeds} runs took "
+            f"error. The {report.plural(len(rows) * len(args.eta) * seeds, 'run')} took "
             f"{f'{cpu / 60:.0f} min' if cpu >= 120 else f'{cpu:.0f} s'} of CPU time. "
             f"Made by `{command}`.\n")
 
@@ -653,7 +655,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def interrupted() -> str:
         configs, done = saved(args)
-        return f"{len(done)} of {len(configs)} runs saved in {args.out / 'runs'}"
+        return f"{len(done)} of {report.plural(len(configs), 'run')} saved in {args.out / 'runs'}"
 
     # Ctrl-C, at any moment, is one line (and a cluster's error too).
     with runner.resumable(interrupted):

@@ -127,7 +127,8 @@ def sweep(args: argparse.Namespace) -> list[dict]:
     todo = [{"config": run_config(args, init), "data_dir": args.data_dir}
             for init in args.inits if init not in done]
     backend = runner.backend(args)
-    report.progress(f"{len(args.inits)} runs: {len(done)} reused from {args.out / 'runs'}, "
+    report.progress(f"{report.plural(len(args.inits), 'run')}: {len(done)} reused from "
+                    f"{args.out / 'runs'}, "
                     f"{len(todo)} to train with {backend.describe(len(todo))}")
     if todo:
         datasets.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
@@ -189,7 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     # Ctrl-C, at any moment, is one line (and a cluster's error too).
-    with runner.resumable(lambda: f"{len(saved(args))} of {len(args.inits)} runs saved in "
+    with runner.resumable(lambda: f"{len(saved(args))} of "
+                                  f"{report.plural(len(args.inits), 'run')} saved in "
                                   f"{args.out / 'runs'}"):
         results = sweep(args)
         command = cli.command_line(f"experiments.{NAME}", argv)

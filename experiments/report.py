@@ -82,9 +82,11 @@ def pct(mean: float, sd: float | None = None) -> str:
     return f"{100 * mean:.2f} ± {100 * sd:.2f}"
 
 
-def plural(count: int, noun: str) -> str:
-    """``plural(1, "epoch")`` is "1 epoch", ``plural(30, "epoch")`` "30 epochs"."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """A count and its noun, singular or plural: ``plural(1, "epoch")`` is
+    "1 epoch", ``plural(10_000, "update")`` "10,000 updates",
+    ``plural(2, "process", "processes")`` "2 processes"."""
+    return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

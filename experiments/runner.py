@@ -89,7 +89,7 @@ from urllib.parse import urlsplit
 from threadpoolctl import threadpool_limits
 
 import mnist_loader
-from experiments import datasets, records
+from experiments import datasets, records, report
 
 LOCAL = "local"  # --scheduler local: a LocalCluster for the sweep
 DATA_FROM = ("client", "workers")
@@ -197,9 +197,9 @@ class Backend:
     def describe(self, runs: int) -> str:
         """How ``runs`` runs will train, for a progress line."""
         if self.scheduler is None:
-            return f"{min(self.jobs, max(runs, 1))} process(es)"
+            return report.plural(min(self.jobs, max(runs, 1)), "process", "processes")
         if self.scheduler == LOCAL:
-            return f"a Dask LocalCluster of {min(self.jobs, max(runs, 1))} worker(s)"
+            return f"a Dask LocalCluster of {report.plural(min(self.jobs, max(runs, 1)), 'worker')}"
         return f"the Dask cluster at {self.scheduler}"
 
 

@@ -215,7 +215,7 @@ def test_tiny_run_writes_table_figure_json_and_resumes(tmp_path, mnist_dir, caps
             "--jobs", "1", "--data-dir", str(mnist_dir), "--out", str(out), "--docs", str(docs)]
     assert book.main(argv) == 0
     text = capsys.readouterr().out
-    assert "4 runs: 0 reused" in text and "4 to do on 1 process(es)" in text
+    assert "4 runs: 0 reused" in text and "4 to do on 1 process" in text
     runs = _runs(out)
     assert sorted(name.split("-seed")[0] for name in runs) == [
         "ch1-30-eta100", "ch1-30-eta100", "ch5-speed-2", "ch5-speed-2"]

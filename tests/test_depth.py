@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import network
-from experiments import depth, report
+from experiments import depth, report, runner
 
 # ---- the measures ----------------------------------------------------------
 
@@ -265,6 +265,37 @@ def test_a_zeros_network_trains_and_publishes_its_tables(tmp_path, mnist_dir, ca
     assert (out / "dynamics.md").exists() and (out / "init.png").stat().st_size > 0
 
 
+def test_counts_have_the_right_number(tmp_path, monkeypatch, capsys):
+    """One run is "1 run", in the progress lines and the table; one process, "1 process"."""
+    def train(task):
+        return {"config": task["config"], "history": {"test_accuracy": [0.9]},
+                "wall_seconds": 1.0, "cpu_seconds": 1.0}
+
+    monkeypatch.setattr(depth, "train", train)
+    monkeypatch.setattr(depth.datasets, "load", lambda *a: None)
+    args = depth.parse_args([*TINY, "--eta", "0.1", "--inits", "xavier_uniform", "--out",
+                             str(tmp_path / "out")])
+    depth.sweep(args)
+    out = capsys.readouterr().out
+    assert "1 run: 0 reused from" in out and "1 to train with 1 process\n" in out
+    assert "trained 1 run in" in out
+    row = {"activation": "tanh", "init": "xavier_uniform", "eta": 0.1, "validation": {0.1: 0.1},
+           "test": (0.1, 0.0), "paper": 1.64, "cpu_seconds": 90.0}
+    text = depth.table(args, [row], "cmd")
+    assert "The 1 run took 90 s of CPU time" in text and "2 epochs" in text
+    args.epochs = 1
+    assert "1 epoch of 200 training images at mini-batch 10, 20 updates per run" in depth.table(
+        args, [row], "cmd")
+
+
+def test_plural():
+    assert report.plural(1, "run") == "1 run" and report.plural(0, "run") == "0 runs"
+    assert report.plural(10_000, "update") == "10,000 updates"
+    assert report.plural(2, "process", "processes") == "2 processes"
+    assert runner.Backend(jobs=4).describe(1) == "1 process"
+    assert runner.Backend(jobs=2).describe(5) == "2 processes"
+
+
 def test_ctrl_c_is_one_line_that_counts_the_saved_runs(tmp_path, monkeypatch, capsys):
     def interrupt(args):
         raise KeyboardInterrupt
@@ -276,6 +307,9 @@ def test_ctrl_c_is_one_line_that_counts_the_saved_runs(tmp_path, monkeypatch, ca
     err = capsys.readouterr().err
     assert "interrupted: 0 of 4 runs saved in" in err and "rerun the same command" in err
     assert "Traceback" not in err
+    with pytest.raises(SystemExit):  # a variant: one run
+        depth.main([*TINY, "--eta", "0.1", "--inits", "zeros", "--out", str(tmp_path / "out")])
+    assert "interrupted: 0 of 1 run saved in" in capsys.readouterr().err
 
 
 def test_the_worker_returns_its_record_and_writes_nothing(tmp_path, mnist_dir, monkeypatch):
