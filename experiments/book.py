@@ -128,7 +128,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                        "of cores (%(default)s)."})
     cli.add_sweep_args(p)
     cli.add_data_args(p)
-    cli.add_output_args(p, NAME)
+    cli.add_output_args(p, NAME, docs=(".png", ".md", ".json"))
     args = cli.parse_args(p, argv)
     if args.dataset != "mnist":
         p.error("the book's numbers are for MNIST: --dataset must be mnist")

@@ -276,15 +276,20 @@ def drop_unfit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> lis
     return [init for init in args.inits if init not in unfit]
 
 
-def add_output_args(parser: argparse.ArgumentParser, name: str) -> None:
+def add_output_args(parser: argparse.ArgumentParser, name: str,
+                    docs: Sequence[str] = (".png", ".md")) -> None:
+    """``--out`` and ``--docs``; ``docs`` are the endings of the files the
+    script writes at ``--docs PREFIX`` (PREFIX.png and PREFIX.md unless it
+    says otherwise), so that the help names each."""
+    files = [f"PREFIX{ending}" for ending in docs]
     parser.add_argument(
         "--out", type=Path, default=Path("results") / name, metavar="DIR",
         help="output folder for records, figures and tables (created if needed). "
              "Default: %(default)s.")
     parser.add_argument(
         "--docs", default=None, metavar="PREFIX",
-        help="also write the figure and table as PREFIX.png and PREFIX.md "
-             "(for the README, e.g. docs/" + name + "). Default: not written.")
+        help=f"also write {', '.join(files[:-1])} and {files[-1]} (for the README, e.g. "
+             f"docs/{name}). Default: not written.")
 
 
 # The flags that choose where the runs train, not what they compute: left out

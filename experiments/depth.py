@@ -82,6 +82,7 @@ DEFAULT_ETAS = (0.01, 0.03, 0.1, 0.3)
 QUICK = {"width": 100, "epochs": 2, "train_size": 10_000, "eta": [0.03, 0.3]}
 FULL = {"width": 1000, "epochs": 30, "train_size": None, "eta": list(DEFAULT_ETAS)}
 CHECKED_COSTS = ("log_likelihood", "cross_entropy")  # output error a - y
+PARTS = ("dynamics", "init", "table")  # the three outputs, as <part>.png and <part>.md
 
 
 # --------------------------------------------------------------------------
@@ -231,7 +232,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                        "of cores (%(default)s)."})
     cli.add_sweep_args(p)
     cli.add_data_args(p)
-    cli.add_output_args(p, NAME)
+    cli.add_output_args(p, NAME, docs=[f"_{part}{ending}" for part in PARTS
+                                       for ending in (".png", ".md")])
     args = cli.parse_args(p, argv)
     for key in QUICK:
         if getattr(args, key) is None:

@@ -223,6 +223,11 @@ def test_tiny_run_writes_table_figure_json_and_resumes(tmp_path, mnist_dir, caps
     assert "NOT comparable" in table and "`ch5-speed-2-h2`" in table
     assert "`ch1-30-epoch1`" not in table
     assert (docs.parent / "book.png").stat().st_size > 0
+    with pytest.raises(SystemExit):  # --docs's help names every file it wrote
+        book.parse_args(["--help"])
+    helps = " ".join(capsys.readouterr().out.split())
+    assert sorted(p.name for p in docs.parent.iterdir()) == ["book.json", "book.md", "book.png"]
+    assert all(f"PREFIX{p.suffix}" in helps for p in docs.parent.iterdir())
     summary = json.loads((docs.parent / "book.json").read_text())
     assert [e["row"] for e in summary["rows"]] == ["ch1-30-eta100", "ch5-speed-2-h1",
                                                   "ch5-speed-2-h2"]

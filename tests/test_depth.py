@@ -216,7 +216,7 @@ def test_a_tiny_study_writes_its_outputs_and_resumes(tmp_path, mnist_dir, capsys
     out, docs = tmp_path / "out", tmp_path / "docs" / "depth"
     argv = [*TINY, "--data-dir", str(mnist_dir), "--out", str(out), "--docs", str(docs)]
     assert depth.main(argv) == 0
-    first = capsys.readouterr().out
+    first = capsys.readouterr().out  # (read here, before the help below)
     assert "epoch 2/2" in first
     runs = sorted((out / "runs").glob("*.json"))
     assert len(runs) == 4  # 1 activation x 2 inits x 2 learning rates x 1 seed
@@ -231,6 +231,13 @@ def test_a_tiny_study_writes_its_outputs_and_resumes(tmp_path, mnist_dir, capsys
         assert (out / f"{part}.png").stat().st_size > 0
         assert Path(f"{docs}_{part}.png").stat().st_size < 300_000
         assert "Made by `python -m experiments.depth" in Path(f"{docs}_{part}.md").read_text()
+    # --docs's help names every file --docs wrote, and no other.
+    with pytest.raises(SystemExit):
+        depth.parse_args(["--help"])
+    helps = " ".join(capsys.readouterr().out.split())
+    written = sorted(path.name.replace("depth", "PREFIX", 1) for path in docs.parent.iterdir())
+    assert len(written) == 6 and all(name in helps for name in written), (written, helps)
+    assert "PREFIX.png" not in helps and "PREFIX.md" not in helps
     table = (out / "table.md").read_text()
     assert "| Tanh N |" in table and "1.64" in table and "5,000,000 updates" in table
     assert "(chosen)" in (out / "dynamics.md").read_text()
