@@ -56,7 +56,7 @@ def main_job(folder: Path) -> tuple[float, int]:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    p = common.parser(__doc__.split("\n")[0])
+    p = common.parser("chapter1", __doc__.split("\n")[0])
     p.add_argument("--no-main-job", action="store_true",
                    help="skip experiments.compare_initializers (minutes)")
     args = common.parse(p, argv)

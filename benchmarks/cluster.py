@@ -74,7 +74,7 @@ def numbers(out: Path) -> dict[str, dict]:
 
 def run(argv: Sequence[str] | None = None) -> int:
     # The sweeps choose their own BLAS threads (one per run).
-    p = common.parser(__doc__.split("\n")[0], blas_threads=False)
+    p = common.parser("cluster", __doc__.split("\n")[0], blas_threads=False)
     args = common.parse(p, argv)
     rounds = args.rounds or 1
     folder = common.mnist_dir(args.data_dir)

@@ -263,13 +263,15 @@ def header(title: str, command: str) -> str:
     return f"== {title} ==\n$ {command}\nmachine: {machine()}"
 
 
-def parser(description: str, blas_threads: bool = True,
+def parser(name: str, description: str, blas_threads: bool = True,
            data: bool = True) -> argparse.ArgumentParser:
-    """The flags every benchmark takes.  ``--blas-threads`` and ``--data-dir``
-    are shown only where the script uses them (``blas_threads``, ``data``);
-    elsewhere they are accepted and ignored, so that ``python -m benchmarks``
-    can pass its options to every script."""
-    p = argparse.ArgumentParser(description=description)
+    """The flags every benchmark takes, for the script ``benchmarks/<name>.py``
+    (its usage line says ``python -m benchmarks.<name>``, as it is run).
+    ``--blas-threads`` and ``--data-dir`` are shown only where the script
+    uses them (``blas_threads``, ``data``); elsewhere they are accepted and
+    ignored, so that ``python -m benchmarks`` can pass its options to every
+    script."""
+    p = argparse.ArgumentParser(prog=f"python -m benchmarks.{name}", description=description)
     p.add_argument("--quick", action="store_true",
                    help="a tiny run (seconds) that checks the script works; its figures "
                         "are not meant to meet the targets (a missed one still gives exit "
@@ -306,10 +308,18 @@ def _add_data_flag(p: argparse.ArgumentParser) -> None:
                         "the measurements on real data are skipped: nothing is downloaded")
 
 
+# What a --quick run's verdicts mean, said once at its start.
+QUICK_NOTE = ("--quick: the figures of a quick run are too small to hold still; its PASS and "
+              "FAIL check only that the script runs, not the targets")
+
+
 def parse(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse the arguments and apply ``--blas-threads``."""
+    """Parse the arguments and apply ``--blas-threads``; with ``--quick``,
+    print :data:`QUICK_NOTE`."""
     args = p.parse_args(argv)
     set_blas_threads(args.blas_threads or DEFAULT_BLAS_THREADS)
+    if args.quick:
+        print(QUICK_NOTE, flush=True)
     return args
 
 

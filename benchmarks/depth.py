@@ -103,7 +103,7 @@ def profile(rounds: int) -> list[tuple]:
 
 
 def run(argv: Sequence[str] | None = None) -> bool:
-    p = common.parser(__doc__.split("\n")[0], data=False)
+    p = common.parser("depth", __doc__.split("\n")[0], data=False)
     args = common.parse(p, argv)
     rounds = args.rounds or (1 if args.quick else 5)
     examples = QUICK_EXAMPLES if args.quick else EXAMPLES

@@ -31,7 +31,7 @@ FRACTION_OF_EPOCH = 0.1
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    p = common.parser(__doc__.split("\n")[0])
+    p = common.parser("diagnose", __doc__.split("\n")[0])
     args = common.parse(p, argv)
     rounds = args.rounds or (1 if args.quick else 7)
     real = common.real_mnist(args.data_dir)

@@ -180,7 +180,7 @@ def inline(X, Y, weights, biases, order, m, eta, grads):
 
 
 def run(argv: Sequence[str] | None = None) -> bool:
-    p = common.parser(__doc__.split("\n")[0], data=False)
+    p = common.parser("epoch", __doc__.split("\n")[0], data=False)
     p.add_argument("--n", type=int, default=None, help="examples per epoch (default 10000)")
     args = common.parse(p, argv)
     n = args.n or (1000 if args.quick else 10_000)

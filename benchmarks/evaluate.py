@@ -50,7 +50,7 @@ def floor(X: np.ndarray, weights: list[np.ndarray]) -> None:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    p = common.parser(__doc__.split("\n")[0])
+    p = common.parser("evaluate", __doc__.split("\n")[0])
     args = common.parse(p, argv)
     rounds = args.rounds or (1 if args.quick else 7)
     real = common.real_mnist(args.data_dir)

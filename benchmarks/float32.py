@@ -43,7 +43,7 @@ def twin_networks() -> dict[str, network.Network]:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    p = common.parser(__doc__.split("\n")[0])
+    p = common.parser("float32", __doc__.split("\n")[0])
     p.add_argument("--epochs", type=int, default=None,
                    help="epochs for the accuracy comparison (default 10; 1 with --quick)")
     args = common.parse(p, argv)

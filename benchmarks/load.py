@@ -69,7 +69,7 @@ def peak_memory(fn: Callable[[], object]) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = common.parser(__doc__.splitlines()[0])
+    parser = common.parser("load", __doc__.splitlines()[0])
     parser.add_argument("--dataset", default="mnist", choices=mnist_loader.DATASETS)
     args = common.parse(parser, argv)
     args.repeat = args.rounds or (1 if args.quick else 5)  # best of this many runs

@@ -73,7 +73,7 @@ def measure(case: str, n: int, data_dir: str | None) -> dict:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    p = common.parser(__doc__.split("\n")[0])
+    p = common.parser("memory", __doc__.split("\n")[0])
     p.add_argument("--child", choices=CASES, help=argparse.SUPPRESS)
     p.add_argument("--n", type=int, default=None, help="training images (default 50000)")
     args = common.parse(p, argv)

@@ -33,7 +33,7 @@ def training_flops(sizes: list[int], n: int) -> float:
 
 
 def run(argv: Sequence[str] | None = None) -> bool:
-    p = common.parser(__doc__.split("\n")[0], data=False)
+    p = common.parser("scale", __doc__.split("\n")[0], data=False)
     args = common.parse(p, argv)
     rounds = args.rounds or (1 if args.quick else 3)
     n = 300 if args.quick else 3000

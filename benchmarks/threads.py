@@ -238,9 +238,6 @@ def run_epochs(args, argv) -> bool:
               "target", "", "epochs each"]
     print(common.table([row(sizes, m, c, LARGE_RATIO, forced=False)], header))
     ok &= c["means"][CHOSEN] / c["means"][ONE] <= LARGE_RATIO
-    if args.quick:
-        print("\n--quick: a few epochs in one process each, too few to hold still; the "
-              "PASS and FAIL above check that the script runs, not the targets")
     return ok
 
 
@@ -288,7 +285,7 @@ def run_threshold(args, argv) -> bool:
 
 
 def run(argv: Sequence[str] | None = None) -> bool:
-    p = common.parser(__doc__.split("\n")[0], blas_threads=False, data=False)
+    p = common.parser("threads", __doc__.split("\n")[0], blas_threads=False, data=False)
     p.add_argument("--processes", type=positive_int, default=None,
                    help="worker processes per network (default 4; 1 with --quick)")
     p.add_argument("--threshold", action="store_true",

@@ -54,7 +54,7 @@ def torch_epoch(torch, model, X, Y, order, m: int) -> None:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    p = common.parser(__doc__.split("\n")[0], data=False)
+    p = common.parser("torch_compare", __doc__.split("\n")[0], data=False)
     args = common.parse(p, argv)
     try:
         import torch

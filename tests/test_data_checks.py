@@ -174,7 +174,7 @@ def test_data_dir_flag_that_is_a_file(tmp_path, capsys):
 
 def test_benchmark_data_dir_flag_that_does_not_exist(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
-        common.parse(common.parser("x"), ["--data-dir", str(tmp_path / "nope")])
+        common.parse(common.parser("x", "x"), ["--data-dir", str(tmp_path / "nope")])
     assert info.value.code == 2 and "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "nope").exists()
 
