@@ -468,11 +468,12 @@ def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
           ", ".join(f"{e:g}: {100 * v:.2f}" for e, v in r["validation"].items()),
           report.pct(*r["test"]) if seeds > 1 else report.pct(r["test"][0]),
           "—" if r["paper"] is None else f"{r['paper']:.2f}"] for r in rows])
-    cpu = sum(r["cpu_seconds"] for r in rows)
+    cpu, runs = sum(r["cpu_seconds"] for r in rows), len(rows) * len(args.eta) * seeds
     return (text + f"\n{describe(args)}. {budget(args)}. Test error on the 10,000 test images "
             f"after the last epoch, at the learning rate with the lowest final validation "
-            f"error. The {report.plural(len(rows) * len(args.eta) * seeds, 'run')} took "
-            f"{f'{cpu / 60:.0f} min' if cpu >= 120 else f'{cpu:.0f} s'} of CPU time. "
+            f"error. The {report.plural(runs, 'run')} took "
+            f"{f'{cpu / 60:.0f} min' if cpu >= 120 else f'{cpu:.0f} s'} of CPU time, "
+            f"{cpu / (runs * args.epochs):.1f} s per epoch (evaluation and measures included). "
             f"Made by `{command}`.\n")
 
 
@@ -502,9 +503,25 @@ def dynamics_table(args: argparse.Namespace, rows: list[dict], done: dict[tuple,
             f"{seed}. {describe(args)}. Made by `{command}`.\n")
 
 
-def _mean_p98(dynamics: list[dict], epoch: float) -> str:
+def layers_table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
+    """Every hidden layer's mean activation and 98th percentile after the
+    first and the last epoch, per configuration at its chosen learning rate
+    (first seed): the numbers behind the figure's ends."""
+    shown = sorted({1.0, float(args.epochs)})
+    lines = [[config_name(r["activation"], r["init"]), f"{r['eta']:g}", f"{p:g}"]
+             + [_mean_p98(r["runs"][0]["dynamics"], p, l) for l in range(args.depth)]
+             for r in rows for p in shown]
+    text = report.markdown_table(
+        ["configuration", "learning rate (chosen)", "after epoch"]
+        + [f"layer {l + 1}" for l in range(args.depth)], lines)
+    return (text + f"\nEach cell: that hidden layer's mean activation / its 98th percentile, "
+            f"over its units and the first {PROBE} test images, seed {args.seeds[0]}, at the "
+            f"learning rate chosen on validation. {describe(args)}. Made by `{command}`.\n")
+
+
+def _mean_p98(dynamics: list[dict], epoch: float, layer: int = -1) -> str:
     point = next(p for p in dynamics if p["epoch"] == epoch)
-    mean, p98 = point["mean"][-1], point["p98"][-1]
+    mean, p98 = point["mean"][layer], point["p98"][layer]
     return "diverged" if mean is None or p98 is None else f"{mean:.2f} / {p98:.2f}"
 
 
@@ -620,9 +637,12 @@ def plot_init(args: argparse.Namespace, results: list[dict]):
 
 def plot_errors(args: argparse.Namespace, rows: list[dict]):
     """Test error per epoch per configuration at its chosen learning rate
-    (mean over seeds), with the paper's Table 1 figure as a dotted line."""
+    (mean over seeds), with the paper's Table 1 figure as a dotted line.
+    The log axis is labelled at 1, 2, 5, 10, 20, 50 and 100 %, so that the
+    paper's 1.6 to 2.2 % read off it."""
     plt = report.pyplot()
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
     epochs = np.arange(1, args.epochs + 1)
@@ -634,11 +654,20 @@ def plot_errors(args: argparse.Namespace, rows: list[dict]):
         if r["paper"] is not None:
             ax.axhline(r["paper"], color=line.get_color(), ls=":", lw=1)
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(FixedLocator([0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g} %"))
+    ax.yaxis.set_minor_formatter(NullFormatter())  # minor ticks: grid lines, no labels
+    ax.set_ylim(bottom=min(1.0, ax.get_ylim()[0]))  # 1 % and 2 % frame the paper's figures
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("test error % (log scale)")
+    ax.set_ylabel("test error (log scale)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    handles, _ = ax.get_legend_handles_labels()
+    if any(r["paper"] is not None for r in rows):
+        handles.append(Line2D([], [], color="grey", ls=":", lw=1,
+                              label="the paper's Table 1 (dotted, in its configuration's colour)"))
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
+              frameon=False)
     fig.suptitle(f"Test error through training (dotted: the paper's Table 1, after "
                  f"{PAPER_UPDATES:,} updates). {describe(args)}, "
                  f"{report.plural(len(args.seeds), 'seed')}", fontsize=8)
@@ -676,7 +705,8 @@ def publish(args: argparse.Namespace, done: dict[tuple, dict], command: str) -> 
                                  test[0][:PROBE], test[1][:PROBE]) for init in args.inits]
     out = args.out
     for part, fig, text in (
-            ("dynamics", plot_dynamics(args, rows), dynamics_table(args, rows, done, command)),
+            ("dynamics", plot_dynamics(args, rows),
+             dynamics_table(args, rows, done, command) + "\n" + layers_table(args, rows, command)),
             ("init", plot_init(args, results), init_table(args, results, command)),
             ("table", plot_errors(args, rows), table(args, rows, command))):
         docs = None if args.docs is None else f"{args.docs}_{part}"

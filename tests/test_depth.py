@@ -205,6 +205,60 @@ def test_the_learning_rate_is_chosen_on_the_final_validation_error():
     assert depth.choose(args, done)[0]["eta"] == 0.1
 
 
+# ---- the outputs ----------------------------------------------------------------
+
+
+def _row(activation: str, init: str, eta: float, paper: float | None, depth_: int = 3,
+         epochs: int = 2) -> dict:
+    """A configuration at its chosen rate, whose layer l has mean l/10 and 98th
+    percentile l/10 + 0.5 + epoch/100 at every point, and test errors 5 %, 4 %..."""
+    points = [0.0, 0.5, *range(1, epochs + 1)]
+    dynamics = [{"epoch": float(e), "mean": [l / 10 for l in range(1, depth_ + 1)],
+                 "p98": [l / 10 + 0.5 + e / 100 for l in range(1, depth_ + 1)]} for e in points]
+    history = {"test_accuracy": [0.95 + 0.01 * k for k in range(epochs)]}
+    return {"activation": activation, "init": init, "eta": eta, "paper": paper,
+            "runs": [{"dynamics": dynamics, "history": history}]}
+
+
+def test_the_layers_table_gives_every_layer_after_the_first_and_last_epoch():
+    args = depth.parse_args(["--depth", "3", "--epochs", "3", "--seeds", "7,"])
+    text = depth.layers_table(args, [_row("tanh", "xavier_uniform", 0.1, 1.64, epochs=3)], "c")
+    lines = text.splitlines()
+    assert lines[0] == ("| configuration | learning rate (chosen) | after epoch | layer 1 | "
+                        "layer 2 | layer 3 |")
+    assert lines[2] == "| Tanh N | 0.1 | 1 | 0.10 / 0.61 | 0.20 / 0.71 | 0.30 / 0.81 |"
+    assert lines[3] == "| Tanh N | 0.1 | 3 | 0.10 / 0.63 | 0.20 / 0.73 | 0.30 / 0.83 |"
+    assert "seed 7" in text and "Made by `c`" in text
+    # A variant: a run of one epoch has one row, a diverged layer says so.
+    args.epochs = 1
+    row = _row("softsign", "glorot_standard", 0.03, None, epochs=1)
+    row["runs"][0]["dynamics"][2]["p98"][1] = None
+    lines = depth.layers_table(args, [row], "c").splitlines()
+    assert lines[2] == "| Softsign | 0.03 | 1 | 0.10 / 0.61 | diverged | 0.30 / 0.81 |"
+    assert not lines[3].startswith("|")
+
+
+def test_the_error_figure_labels_its_log_axis_in_percent_and_names_the_dotted_lines():
+    args = depth.parse_args(["--depth", "3", "--epochs", "2", "--activations", "tanh,sigmoid"])
+    rows = [_row("tanh", "xavier_uniform", 0.1, 1.64), _row("sigmoid", "xavier_uniform", 0.1,
+                                                            None)]
+    rows[1]["runs"][0]["history"]["test_accuracy"] = [0.12, 0.12]  # 88 % error
+    fig = depth.plot_errors(args, rows)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    labels = [t.get_text() for t in ax.get_yticklabels() if low <= t.get_position()[1] <= high]
+    assert labels == ["1 %", "2 %", "5 %", "10 %", "20 %", "50 %", "100 %"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[-1].startswith("the paper's Table 1 (dotted")
+    assert [line.get_linestyle() for line in ax.get_legend().get_lines()][-1] == ":"
+    report.pyplot().close(fig)
+    # A variant: no configuration the paper has, no entry for its lines.
+    fig = depth.plot_errors(args, [rows[1]])
+    assert not any("paper" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    report.pyplot().close(fig)
+
+
 # ---- end to end on a little real data ------------------------------------------
 
 TINY = ["--width", "8", "--depth", "3", "--epochs", "2", "--train-size", "200",
@@ -240,7 +294,10 @@ def test_a_tiny_study_writes_its_outputs_and_resumes(tmp_path, mnist_dir, capsys
     assert "PREFIX.png" not in helps and "PREFIX.md" not in helps
     table = (out / "table.md").read_text()
     assert "| Tanh N |" in table and "1.64" in table and "5,000,000 updates" in table
-    assert "(chosen)" in (out / "dynamics.md").read_text()
+    dynamics = (out / "dynamics.md").read_text()
+    assert "(chosen)" in dynamics and "| after epoch | layer 1 | layer 2 | layer 3 |" in dynamics
+    assert sum(line.startswith(("| Tanh | ", "| Tanh N | ")) for line in dynamics.splitlines()
+               if line.count("/") == 3) == 4  # each init at its chosen rate, epochs 1 and 2
 
     # A second sweep (the figures aside) reuses every record and trains nothing.
     mtimes = {p: p.stat().st_mtime_ns for p in runs}
@@ -289,7 +346,7 @@ def test_counts_have_the_right_number(tmp_path, monkeypatch, capsys):
     row = {"activation": "tanh", "init": "xavier_uniform", "eta": 0.1, "validation": {0.1: 0.1},
            "test": (0.1, 0.0), "paper": 1.64, "cpu_seconds": 90.0}
     text = depth.table(args, [row], "cmd")
-    assert "The 1 run took 90 s of CPU time" in text and "2 epochs" in text
+    assert "The 1 run took 90 s of CPU time, 45.0 s per epoch" in text and "2 epochs" in text
     args.epochs = 1
     assert "1 epoch of 200 training images at mini-batch 10, 20 updates per run" in depth.table(
         args, [row], "cmd")
