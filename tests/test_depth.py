@@ -383,3 +383,47 @@ def test_the_worker_returns_its_record_and_writes_nothing(tmp_path, mnist_dir, m
     record = depth.train({"config": config, "data_dir": str(mnist_dir)})
     assert record["config"] == config and record["key"]
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- the README's figures come from the committed tables ------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _layer_cells(markdown: str) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """The per-layer table of docs/depth_dynamics.md: (configuration, after
+    epoch) -> each layer's (mean, 98th percentile), as printed."""
+    text = markdown[markdown.index("| after epoch |"):]
+    cells = {}
+    for line in text.splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        name, _, epoch, *layers = [c.strip() for c in line.strip("|").split("|")]
+        cells[name, epoch] = [tuple(c.split(" / ")) for c in layers]
+    return cells
+
+
+def test_the_readmes_depth_figures_are_those_of_the_committed_tables():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Deeper networks"):readme.index("<!-- END:depth -->")]
+    dynamics = (ROOT / "docs" / "depth_dynamics.md").read_text()
+    cells = _layer_cells(dynamics)
+    # The top layer's excerpt: rows of the first table as they are.
+    excerpt = [line for line in section.splitlines() if "** (chosen) |" in line or
+               line.startswith("| Sigmoid | 0.1 |")]
+    assert len(excerpt) == 6 and all(line in dynamics.splitlines() for line in excerpt)
+
+    def p98s(*configs: str, epoch: str = "2") -> list[str]:
+        return sorted(p for c in configs for _, p in cells[c, epoch])
+
+    tanh, softsign = p98s("Tanh", "Tanh N"), p98s("Softsign", "Softsign N")
+    assert f"98th percentile {p98s('Tanh')[0]} to {p98s('Tanh')[-1]} after 2 epochs" in section
+    assert (f"98th percentile is {softsign[0]} to {softsign[-1]} after 2 epochs, against "
+            f"{tanh[0]} to {tanh[-1]} for tanh") in section
+    first = ", ".join(p for _, p in cells["Tanh", "1"])
+    assert f"(after epoch 1: {first} from layer 1 up)" in section
+    below = [cells[c, e][3][0] for c in ("Sigmoid", "Sigmoid N") for e in ("1", "2")]
+    assert (f"rises to a mean of {below[0]} after the first epoch and {below[1]} after the "
+            f"second (normalized init: {below[2]} and {below[3]})") in section
+    per_epoch = (ROOT / "docs" / "depth_table.md").read_text().split(" s per epoch")[0]
+    assert f"took {per_epoch.split()[-1]} s of CPU time per epoch" in section
