@@ -31,11 +31,14 @@ def save_figure(fig, paths: Sequence[Path | str | None], dpi: int = 90) -> None:
 
 def write_outputs(out_png: Path, out_md: Path, docs: str | None, fig, table: str,
                   dpi: int = 90) -> None:
-    """Write the figure and table to the output folder, and to ``docs`` if asked."""
+    """Write the figure and table to the output folder, and to ``docs`` if asked.
+    The figure is then closed: pyplot keeps every figure it made until closed,
+    and a process that publishes several (a test session) would pile them up."""
     extra_png = extra_md = None
     if docs:
         extra_png, extra_md = Path(docs + ".png"), Path(docs + ".md")
     save_figure(fig, [out_png, extra_png], dpi=dpi)
+    pyplot().close(fig)
     for path in (out_md, extra_md):
         if path is not None:
             write_text(path, table)

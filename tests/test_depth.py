@@ -323,10 +323,12 @@ def test_a_zeros_network_trains_and_publishes_its_tables(tmp_path, mnist_dir, ca
     out = tmp_path / "out"
     argv = [*TINY, "--activations", "tanh,sigmoid", "--inits", "zeros", "--epochs", "1",
             "--data-dir", str(mnist_dir), "--out", str(out)]
+    open_figures = set(report.pyplot().get_fignums())
     assert depth.main(argv) == 0
     assert "| zeros (`zeros`) | 0.000, 0.000, 0.000 | — |" in (out / "init.md").read_text()
     assert "| Sigmoid (zeros) |" in (out / "table.md").read_text()
     assert (out / "dynamics.md").exists() and (out / "init.png").stat().st_size > 0
+    assert set(report.pyplot().get_fignums()) <= open_figures  # each closed once written
 
 
 def test_counts_have_the_right_number(tmp_path, monkeypatch, capsys):
