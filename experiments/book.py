@@ -5,7 +5,7 @@ The book's numbers, side by side with ours: every quantitative claim of
 chapters 1, 3 and 5 of Nielsen's *Neural Networks and Deep Learning* that
 this code can make, rerun over seeds.
 
-    python -m experiments.book --docs docs/book     # the full run (about an hour)
+    python -m experiments.book --docs docs/book     # 5 seeds: 35 min on 2 cores
     python -m experiments.book --quick              # a one-minute look (not comparable)
     python -m experiments.book --rows ch5-speed-3-h1,ch5-speed-3-h2,ch5-speed-3-h3
     python -m experiments.book --scheduler tcp://A:8786 --docs docs/book   # on a Dask cluster
