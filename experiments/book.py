@@ -605,15 +605,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
 
-    def interrupted() -> str:
+    def interrupted() -> tuple[int, int]:
         pairs, code = tasks_for(args), code_version()
         configs = [run_config(name, seed, args.quick, args.pixels) for name, seed in pairs]
         saved = sum(records.read_record(record_path(args.out, c), c, _FORMAT, RUN_CODE_VERSION,
                                         code) is not None for c in configs)
-        return f"{saved} of {report.plural(len(configs), 'run')} saved in {args.out / 'runs'}"
+        return saved, len(configs)
 
     # Ctrl-C, at any moment, is one line (and a cluster's error too).
-    with runner.resumable(interrupted):
+    with runner.resumable(interrupted, args.out / "runs"):
         start = time.perf_counter()
         done = sweep(args)
         entries = results(args, done)

@@ -335,12 +335,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
 
-    def interrupted() -> str:
+    def interrupted() -> tuple[int, int]:
         configs, done = saved(args)
-        return f"{len(done)} of {report.plural(len(configs), 'run')} saved in {args.out / 'runs'}"
+        return len(done), len(configs)
 
     # Ctrl-C, at any moment, is one line (and a cluster's error too).
-    with runner.resumable(interrupted):
+    with runner.resumable(interrupted, args.out / "runs"):
         start = time.perf_counter()
         by_init = sweep(args)
         rows = summarize(by_init)

@@ -190,9 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     # Ctrl-C, at any moment, is one line (and a cluster's error too).
-    with runner.resumable(lambda: f"{len(saved(args))} of "
-                                  f"{report.plural(len(args.inits), 'run')} saved in "
-                                  f"{args.out / 'runs'}"):
+    with runner.resumable(lambda: (len(saved(args)), len(args.inits)), args.out / "runs"):
         results = sweep(args)
         command = cli.command_line(f"experiments.{NAME}", argv)
         record = {"command": command, "versions": records.versions(),

@@ -31,7 +31,7 @@ example)::
     ...
     def main(argv):
         args = parse_args(argv)
-        with runner.resumable(lambda: f"{count_saved(args)} of {total} runs saved in {folder}"):
+        with runner.resumable(lambda: (count_saved(args), total), folder):
             sweep(args)                      # and the figures, the tables
 
 * ``train(task)`` is a module-level function (workers import it by name)
@@ -46,8 +46,8 @@ example)::
   Ctrl-C into one line, ``interrupted: 9 of 18 runs saved in results/...;
   rerun the same command to resume``, and exit code 130, and a
   :class:`ClusterError` (an unreachable scheduler, say) into one line
-  ``error: ...`` and exit code 2.  Its message is computed when Ctrl-C
-  comes, so counting the records on disk is simplest.
+  ``error: ...`` and exit code 2.  Its counts are taken when Ctrl-C comes,
+  so counting the records on disk is simplest.
 
 Data travels once.  With ``--data-from client`` (the default) the client
 sends the data set's uint8 arrays (about 55 MB for MNIST) to each Dask
@@ -236,16 +236,19 @@ def run_all(fn: Callable[[Any], Any], tasks: Sequence[Any],
 
 
 @contextmanager
-def resumable(saved: Callable[[], str]) -> Iterator[None]:
+def resumable(saved: Callable[[], tuple[int, int]], folder: Path) -> Iterator[None]:
     """Around a sweep script's work: Ctrl-C prints one line, ``interrupted:
-    {saved()}; rerun the same command to resume``, and exits with code 130
-    (128 + SIGINT, the shell's convention); a :class:`ClusterError` prints
-    ``error: ...`` and exits with code 2.  No traceback either way."""
+    9 of 18 runs saved in FOLDER; rerun the same command to resume``, where
+    ``saved()`` gives (runs saved, runs in all), counted when Ctrl-C comes,
+    and exits with code 130 (128 + SIGINT, the shell's convention); a
+    :class:`ClusterError` prints ``error: ...`` and exits with code 2.  No
+    traceback either way."""
     try:
         yield
     except KeyboardInterrupt:
-        print(f"interrupted: {saved()}; rerun the same command to resume",
-              file=sys.stderr, flush=True)
+        done, total = saved()
+        print(f"interrupted: {done} of {report.plural(total, 'run')} saved in {folder}; rerun "
+              f"the same command to resume", file=sys.stderr, flush=True)
         raise SystemExit(128 + signal.SIGINT) from None
     except ClusterError as e:
         print(f"error: {e}", file=sys.stderr, flush=True)

@@ -612,7 +612,7 @@ def test_a_worker_without_the_data_is_one_line_naming_it_and_the_fixes(dataset, 
     client.run(datasets.forget_received)
     data_dir = tmp_path if folder == "empty" else tmp_path / "not-on-this-worker"
     backend = runner.Backend(scheduler=address, dataset=dataset, data_from="workers")
-    with pytest.raises(SystemExit) as exit_info, runner.resumable(lambda: ""):
+    with pytest.raises(SystemExit) as exit_info, runner.resumable(lambda: (0, 1), tmp_path):
         list(runner.run_all(load_without_downloading, [(dataset, str(data_dir))], backend))
     assert exit_info.value.code == 2
     errors = capsys.readouterr().err.strip().splitlines()
