@@ -195,6 +195,12 @@ _TRAINING_FLAGS: dict[str, dict[str, Any]] = {
 }
 
 
+# ``--jobs`` of a script whose runs go through the sweep backend (``add_sweep_args``).
+SWEEP_JOBS_HELP = ("runs trained at once, one process each (with --scheduler local, the Dask "
+                   "workers). The results do not depend on it. Default: the number of cores "
+                   "(%(default)s).")
+
+
 def add_training_args(parser: argparse.ArgumentParser, helps: dict[str, str] | None = None,
                       **defaults: Any) -> None:
     """Add the training flags named by keyword (``train_size`` is

@@ -124,9 +124,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "or --train-size say otherwise.")
     cli.add_training_args(
         p, jobs=runner.default_jobs(),
-        helps={"jobs": "runs trained at once, one process each (with --scheduler local, the "
-                       "Dask workers). The results do not depend on it. Default: the number "
-                       "of cores (%(default)s)."})
+        helps={"jobs": cli.SWEEP_JOBS_HELP})
     cli.add_sweep_args(p)
     cli.add_data_args(p)
     cli.add_output_args(p, NAME)

@@ -227,9 +227,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "--epochs, --train-size or --eta say otherwise.")
     cli.add_training_args(
         p, jobs=runner.default_jobs(),
-        helps={"jobs": "runs trained at once, one process each (with --scheduler local, the "
-                       "Dask workers). The results do not depend on it. Default: the number "
-                       "of cores (%(default)s)."})
+        helps={"jobs": cli.SWEEP_JOBS_HELP})
     cli.add_sweep_args(p)
     cli.add_data_args(p)
     cli.add_output_args(p, NAME, docs=[f"_{part}{ending}" for part in PARTS
