@@ -309,25 +309,29 @@ def tasks_for(args: argparse.Namespace) -> list[tuple[str, int]]:
     return sorted(pairs, key=lambda p: (RUNS[p[0]].slow(), order[p[1]]))
 
 
-def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
-    """Run (or reuse) every task the chosen rows need; return the records."""
-    code = code_version()
-    done: dict[tuple[str, int], dict] = {}
-    todo = []
-    for name, seed in tasks_for(args):
-        config = run_config(name, seed, args.quick, args.pixels)
+def saved(args: argparse.Namespace) -> tuple[list[dict], dict[tuple[str, int], dict]]:
+    """The configurations of the tasks the chosen rows need, and the records
+    already saved for them (made by this code) by ``(run, seed)``."""
+    configs = [run_config(name, seed, args.quick, args.pixels) for name, seed in tasks_for(args)]
+    done, code = {}, code_version()
+    for config in configs:
         record = records.read_record(record_path(args.out, config), config, _FORMAT,
                                      RUN_CODE_VERSION, code)
         if record is not None:
-            done[name, seed] = record
-        else:
-            todo.append({"config": config, "data_dir": args.data_dir})
-    report.progress(f"{report.plural(len(done) + len(todo), 'run')}: {len(done)} reused from "
-                    f"{args.out / 'runs'}, {len(todo)} to do on "
-                    f"{runner.backend(args).describe(len(todo))}")
+            done[config["run"], config["seed"]] = record
+    return configs, done
+
+
+def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
+    """Run (or reuse) every task the chosen rows need; return the records."""
+    configs, done = saved(args)
+    todo = [{"config": c, "data_dir": args.data_dir} for c in configs
+            if (c["run"], c["seed"]) not in done]
+    backend = runner.backend(args)
+    report.progress(f"{report.plural(len(configs), 'run')}: {len(done)} reused from "
+                    f"{args.out / 'runs'}, {len(todo)} to do on {backend.describe(len(todo))}")
     for i, task in enumerate(todo, 1):
         task["label"] = f"[{i}/{len(todo)} {task['config']['run']} seed {task['config']['seed']}]"
-    backend = runner.backend(args)
     if todo and not (backend.scheduler and backend.data_from == "workers"):
         # Fail now, with the loader's message, if the data cannot be found here.
         datasets.load("mnist", args.data_dir)
@@ -604,11 +608,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
 
     def interrupted() -> tuple[int, int]:
-        pairs, code = tasks_for(args), code_version()
-        configs = [run_config(name, seed, args.quick, args.pixels) for name, seed in pairs]
-        saved = sum(records.read_record(record_path(args.out, c), c, _FORMAT, RUN_CODE_VERSION,
-                                        code) is not None for c in configs)
-        return saved, len(configs)
+        configs, done = saved(args)
+        return len(done), len(configs)
 
     # Ctrl-C, at any moment, is one line (and a cluster's error too).
     with runner.resumable(interrupted, args.out / "runs"):
