@@ -67,6 +67,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import DTypeLike
 
+from nndl.files import write_bytes_atomic
+
 #### Where the data lives and what it must be
 
 DATASETS = ("mnist", "fashion-mnist")
@@ -668,7 +670,7 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
     path = Path(path)
     if path.suffix == ".gz":
         data = gzip.compress(data, mtime=0)  # mtime=0: the same array, the same bytes
-    _write_atomic(path, data)
+    write_bytes_atomic(path, data)
     return path
 
 
@@ -736,25 +738,6 @@ def _check_digest(got: str, expected: str, what: str, own_data: bool = True) -> 
                 "or is not the file its name says; replace it")
     hint = " (or pass verify=False for data of your own)" if own_data else ""
     raise DataError(text + hint + ".", text + ".")
-
-
-# The process's umask, read once at import (reading it means setting it).
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    # Write a temporary file in the same folder, then rename it: os.replace
-    # is atomic, so the destination is either absent or complete.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; give it the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 #### Downloading

@@ -39,7 +39,6 @@ import math
 import numbers
 import os
 import sys
-import tempfile
 import time
 import warnings
 import zipfile
@@ -52,6 +51,8 @@ import numpy as np
 
 import blas
 import initializers
+from nndl.files import UMASK as _UMASK  # noqa: F401  (tests read it)
+from nndl.files import write_atomic
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "softsign")
 # "log_likelihood" is the book's log-likelihood cost C = -ln a_y, which goes
@@ -1307,27 +1308,3 @@ def _check_monitoring(evaluation_data, verbose, callback, **monitor) -> None:
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be a function callback(epoch, net, history) or None, "
                         f"got {callback!r}")
-
-
-# The process's umask, read once at import (reading it means setting it).
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def write_atomic(path: str | os.PathLike, write: Callable) -> None:
-    """Write through ``write(file)`` to a temporary file beside ``path``, then
-    rename it over ``path``: a crash leaves the old file or the new, never half.
-    ``save`` uses it, and so do the experiments for their records."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it private; give it the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

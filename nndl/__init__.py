@@ -1,0 +1,12 @@
+"""nndl
+~~~~
+
+What a learner reading ``network.py`` beside the book can skip: the pieces
+the book's files lean on but that are not the book's maths.  One idea per
+module:
+
+* :mod:`nndl.files`: writing a file so that a crash leaves it whole or absent.
+
+Everything here is public within the project (no leading underscores), so
+that the top-level modules import names, not private details.
+"""
