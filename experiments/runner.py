@@ -77,7 +77,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -89,7 +89,7 @@ from urllib.parse import urlsplit
 from threadpoolctl import threadpool_limits
 
 import mnist_loader
-from experiments import datasets, records, report
+from experiments import checkpoints, datasets, records, report
 
 LOCAL = "local"  # --scheduler local: a LocalCluster for the sweep
 DATA_FROM = ("client", "workers")
@@ -253,6 +253,151 @@ def resumable(saved: Callable[[], tuple[int, int]], folder: Path) -> Iterator[No
     except ClusterError as e:
         print(f"error: {e}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
+
+
+# ---- a sweep: its runs, records, checkpoints, and its main ----------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep.
+
+    key : the script's name for it, e.g. ``(init, seed)``: the sweep's result
+        is a dict of records by key.
+    config : everything that determines its numbers (its record's ``config``).
+    path : where its record goes, ``OUT/runs/NAME.json``; its checkpoint goes
+        to :func:`experiments.checkpoints.path_for` ``(path)``.
+    name : how progress lines name it, e.g. ``"randn seed 0"``.
+    """
+
+    key: Hashable
+    config: dict
+    path: Path
+    name: str
+
+
+def saved(runs: Sequence[Run], read: Callable[[Run], dict | None]) -> dict[Hashable, dict]:
+    """The records already saved for ``runs`` (``read(run)``, ``None`` if
+    there is none fit to reuse), by key."""
+    found = {}
+    for run in runs:
+        record = read(run)
+        if record is not None:
+            found[run.key] = record
+    return found
+
+
+def sweep(args: argparse.Namespace, train: Callable[[dict], dict], runs: Sequence[Run],
+          read: Callable[[Run], dict | None], check_data: Callable[[], Any], *,
+          summary: Callable[[dict], str] | None = None, doing: str = "to train with",
+          cost: Callable[[dict], float] | None = None) -> dict[Hashable, dict]:
+    """Reuse the saved records of ``runs`` and train the others with
+    ``train(task)`` on the backend ``args`` ask for; return every record by key.
+
+    Before any progress line, ``check_data()`` (the script's loader) fails
+    with the loader's message if the data cannot be found here (unless Dask
+    workers read it themselves).  Each task is ``{"config", "data_dir",
+    "label", "checkpoint"}``: ``train`` saves the run's checkpoint after every
+    epoch to that path (:class:`experiments.checkpoints.Training`), which is
+    removed here once the record is written.  Each finished run gets one line:
+    ``done NAME: summary(record); ... about 12 min left``, the estimate from
+    the finished runs' ``wall_seconds`` per unit of ``cost(config)`` (by
+    default epochs x training images x weights)."""
+    done = saved(runs, read)
+    todo = [run for run in runs if run.key not in done]
+    backend_ = backend(args)
+    if todo and not (backend_.scheduler and backend_.data_from == "workers"):
+        check_data()  # now, once, rather than in every worker, later
+    report.progress(f"{report.plural(len(runs), 'run')}: {len(done)} reused from "
+                    f"{args.out / 'runs'}, {len(todo)} "
+                    f"{doing} {backend_.describe(len(todo))}")
+    tasks = [{"config": run.config, "data_dir": args.data_dir,
+              "label": f"[run {i}/{len(todo)} {run.name}]",
+              "checkpoint": str(checkpoints.path_for(run.path))}
+             for i, run in enumerate(todo, 1)]
+    by_config = {records.config_key(run.config): run for run in todo}
+    clock = _Clock(cost or _cost, backend_, [run.config for run in todo])
+    for record in run_all(train, tasks, backend_):
+        run = by_config[records.config_key(record["config"])]
+        records.write_json(run.path, record)  # here, by the client, as it arrives
+        checkpoints.remove(checkpoints.path_for(run.path))
+        done[run.key] = record
+        report.progress(f"done {run.name}" + (f": {summary(record)}" if summary else "")
+                        + clock.finished(record))
+    if todo:
+        report.progress(f"trained {report.plural(len(todo), 'run')} in "
+                        f"{clock.elapsed():.1f} s")
+    return {run.key: done[run.key] for run in runs}
+
+
+def _cost(config: dict) -> float:
+    """A run's work, roughly: epochs x training images x weights."""
+    sizes = config.get("sizes", [1, 1])
+    return (max(1, config.get("epochs", 1)) * config.get("train_size", 1)
+            * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])))
+
+
+class _Clock:
+    """The time a sweep has left, from the runs finished so far."""
+
+    def __init__(self, cost: Callable[[dict], float], backend: Backend, configs: list[dict]):
+        self.cost, self.backend, self.start = cost, backend, time.perf_counter()
+        self.left = sum(cost(c) for c in configs)
+        self.runs_left = len(configs)
+        self.worked = self.seconds = 0.0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def finished(self, record: dict) -> str:
+        """``"; 3 runs left, about 12 min"`` (nothing after the last run, or
+        when the record has no wall time)."""
+        work = self.cost(record["config"])
+        self.left, self.runs_left = self.left - work, self.runs_left - 1
+        wall = record.get("wall_seconds", record.get("seconds"))
+        if not self.runs_left or not isinstance(wall, int | float) or work <= 0:
+            return ""
+        self.worked, self.seconds = self.worked + work, self.seconds + wall
+        if self.backend.scheduler in (None, LOCAL):
+            parallel = self.backend.jobs
+        else:  # a cluster of unknown size: as many at once as seen so far
+            parallel = max(1, round(self.seconds / self.elapsed()))
+        left = self.seconds / self.worked * self.left / min(parallel, self.runs_left)
+        return f"; {report.plural(self.runs_left, 'run')} left, about {duration(left)}"
+
+
+def duration(seconds: float) -> str:
+    """``"40 s"``, ``"12 min"``, ``"3.5 h"``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def main(name: str, argv: Sequence[str] | None,
+         parse_args: Callable[[Sequence[str]], argparse.Namespace],
+         runs: Callable[[argparse.Namespace], Sequence[Run]], read: Callable[[Run], dict | None],
+         work: Callable[[argparse.Namespace, str], Any]) -> int:
+    """A sweep script's ``main``: parse ``argv`` (default: the command line's),
+    then ``work(args, command)`` (the sweep, the figures, the tables; ``command``
+    is the call, for their captions) inside :func:`resumable`, whose Ctrl-C
+    line counts the records of ``runs(args)`` that ``read`` finds; then the
+    total time.  Returns the exit status, 0."""
+    from experiments import cli  # cli imports this module
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+
+    def count() -> tuple[int, int]:
+        every = runs(args)
+        return len(saved(every, read)), len(every)
+
+    with resumable(count, args.out / "runs"):
+        start = time.perf_counter()
+        work(args, cli.command_line(f"experiments.{name}", argv))
+        report.progress(f"total {time.perf_counter() - start:.1f} s")
+    return 0
 
 
 # ---- the local pool ---------------------------------------------------------
