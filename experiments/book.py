@@ -26,8 +26,9 @@ first epoch, at the best epoch, at the last, or a layer's speed of learning).
 Several rows share a run.  Each (run, seed) is one task for the process pool
 (or, with ``--scheduler``, a Dask cluster): the worker returns its record and
 this process writes it, so a killed sweep resumes with the tasks not yet
-written.  Records are keyed by the task's
-configuration and stamped with a hash of the code that made the numbers
+written, each from its checkpoint in ``checkpoints/`` after its last whole
+epoch if it had begun (``docs/checkpoints.md``).  Records are keyed by the
+task's configuration and stamped with a hash of the code that made the numbers
 (``network``, ``initializers``, ``mnist_loader``, ``network2`` and this
 script's ``RUN_CODE_VERSION``): other code, other records.
 

@@ -28,6 +28,9 @@ Into ``--out`` go:
   by the same code (:func:`experiments.records.code_version`), is reused, so a
   killed sweep resumes where it stopped.  Records are written whole or not at
   all (temporary file, then rename).
+* ``checkpoints/<init>-seed<k>-<hash>.npz``, while a run trains: its state
+  after its last whole epoch, from which a killed sweep resumes it
+  (``docs/checkpoints.md``); removed once the run's record is written.
 * ``accuracy.png``: test accuracy against epoch, one line per initializer,
   the mean over seeds, shaded from the worst seed to the best.
 * ``table.md``: final and best test accuracy per initializer, mean ± sample

@@ -27,7 +27,9 @@ Into ``--out`` go:
   98th percentiles of each hidden layer's activations on the first 300 test
   images, at initialization, at a few points of the first epoch and after
   every epoch.  A record made by the same code for the same configuration is
-  reused, so a killed sweep resumes where it stopped.
+  reused, so a killed sweep resumes where it stopped; a run cut off mid-way
+  resumes from its checkpoint in ``checkpoints/`` after its last whole
+  epoch (``docs/checkpoints.md``).
 * ``dynamics.png`` / ``.md``: those activations through training, per
   configuration at its chosen learning rate (the paper's Figures 2 to 4).
 * ``init.png`` / ``.md``: at initialization, with ``tanh``, the histograms of

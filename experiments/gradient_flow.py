@@ -17,7 +17,9 @@ layer over the first ``--images`` training images (1,000 by default).
     python -m experiments.gradient_flow
 
 Each initializer's run is recorded in ``--out``/``runs/`` as it finishes and
-reused by the same command (a killed run resumes); ``--jobs`` and
+reused by the same command; a run cut off mid-way resumes from its
+checkpoint in ``checkpoints/`` after its last whole epoch
+(``docs/checkpoints.md``); ``--jobs`` and
 ``--scheduler`` choose where the runs train (:mod:`experiments.runner`).
 """
 

@@ -19,35 +19,46 @@ order and change the last bits.  A run draws every random number from its
 own seed, so the numbers are the same bit for bit on either backend and
 whatever ``--jobs`` is.
 
-The API an experiment script uses (``compare_initializers.sweep`` is the
+The API an experiment script uses (``compare_initializers`` is the
 example)::
 
     cli.add_training_args(p, ..., jobs=runner.default_jobs())
     cli.add_sweep_args(p)                    # --scheduler, --data-from
     ...
-    def sweep(args):                         # reuse the saved records, train the rest
-        for record in runner.run_all(train, todo, runner.backend(args)):
-            records.write_json(path_of(record), record)   # the client writes
-    ...
-    def main(argv):
-        args = parse_args(argv)
-        with runner.resumable(lambda: (count_saved(args), total), folder):
-            sweep(args)                      # and the figures, the tables
+    def runs(args):                          # every run of the sweep
+        return [runner.Run(key, config, record_path, name) for ...]
+    def read(run):                           # its saved record, if fit to reuse
+        return records.read_record(run.path, run.config, FORMAT, VERSION, code)
+    def train(task):                         # one run, checkpointed; returns its record
+        run = checkpoints.Training(net, task, code)
+        net.SGD(data, run.left(epochs), ..., callback=run.callback(show))
+        return {..., "history": run.history, "wall_seconds": run.wall_seconds()}
+    def work(args, command):                 # the sweep, then the figures, the tables
+        done = runner.sweep(args, train, runs(args), read, check_data)
+    def main(argv=None):
+        return runner.main(NAME, argv, parse_args, runs, read, work)
 
 * ``train(task)`` is a module-level function (workers import it by name)
   that trains one run and *returns* its record; it reads its data with
   :func:`experiments.datasets.load` ``(dataset, data_dir, n_train)``.  It
-  writes nothing: records stay with the client, which writes each one
-  atomically as it arrives, so a sweep killed on either side keeps every
-  finished run and resumes by training only the missing ones.
+  writes nothing but the run's checkpoint, after every epoch, to the path
+  ``task["checkpoint"]`` (:mod:`experiments.checkpoints`): records stay
+  with the client, which writes each one atomically as it arrives and then
+  removes the run's checkpoint.  So a sweep killed on either side keeps
+  every finished run, and resumes the runs in flight from their last whole
+  epoch and trains the others.
+* :func:`sweep` reuses the records ``read`` finds, checks the data (before
+  any progress line), trains the rest on the backend the flags ask for,
+  writes each record, prints one line per finished run with an estimate of
+  the time left, and returns every record by key.
 * :func:`run_all` yields the results in order of completion.  Its third
   argument may also be a number ``n``, the local pool of ``n`` processes.
-* :func:`resumable`, around all of ``main`` after the arguments, turns
-  Ctrl-C into one line, ``interrupted: 9 of 18 runs saved in results/...;
-  rerun the same command to resume``, and exit code 130, and a
-  :class:`ClusterError` (an unreachable scheduler, say) into one line
-  ``error: ...`` and exit code 2.  Its counts are taken when Ctrl-C comes,
-  so counting the records on disk is simplest.
+* :func:`main` is a sweep script's ``main``: the arguments, then the work
+  inside :func:`resumable`, which turns Ctrl-C into one line,
+  ``interrupted: 9 of 18 runs saved in results/...; rerun the same command
+  to resume``, and exit code 130, and a :class:`ClusterError` (an
+  unreachable scheduler, say) into one line ``error: ...`` and exit code 2.
+  Its counts are taken when Ctrl-C comes, from the records on disk.
 
 Data travels once.  With ``--data-from client`` (the default) the client
 sends the data set's uint8 arrays (about 55 MB for MNIST) to each Dask
@@ -58,9 +69,14 @@ files itself, as :func:`experiments.datasets.load` finds them on its own
 machine (``--data-dir`` if given, else its ``$MNIST_DATA_DIR`` or
 ``$FASHION_MNIST_DATA_DIR``).  The pool's workers read the files, once each.
 
-A Dask worker that dies mid-run costs that run only: the scheduler gives it
-to another worker (up to ``distributed.scheduler.allowed-failures`` times,
-3 by default), and a run that raises is retried :data:`RETRIES` times.
+A Dask worker that dies mid-run costs that run at most one epoch: the
+scheduler gives it to another worker (up to
+``distributed.scheduler.allowed-failures`` times, 3 by default), which
+resumes it from its checkpoint, and a run that raises is retried
+:data:`RETRIES` times.  The checkpoints are written by the workers into
+the sweep's ``--out`` folder, so on a cluster of several machines that
+folder must be one they all share (a network file system); elsewhere a
+rescheduled run starts again from epoch 1.
 """
 
 from __future__ import annotations
@@ -423,8 +439,8 @@ def _exit_with_parent(parent: int) -> None:
 
     A ``kill`` of the sweep alone would leave the workers to finish their
     runs for nobody (and to compete with the rerun that resumes the sweep).
-    The client writes the records, so exiting at any moment loses nothing
-    but the run under way."""
+    The client writes the records, and each run its checkpoint after every
+    epoch, so exiting at any moment loses no more than the epochs under way."""
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
