@@ -60,9 +60,11 @@ def path_for(record_path: Path) -> Path:
 
 
 def remove(path: Path) -> None:
-    """Remove a checkpoint (its run's record is written), and its folder once
-    empty."""
+    """Remove a checkpoint (its run's record is written), any temporary file
+    of it that a kill mid-write left, and the folder once empty."""
     path.unlink(missing_ok=True)
+    for stray in path.parent.glob(f".{path.name}.*.tmp"):  # write_atomic's names
+        stray.unlink(missing_ok=True)
     try:
         path.parent.rmdir()
     except OSError:  # not empty (other runs in flight), or already gone

@@ -169,6 +169,11 @@ def test_a_sweep_removes_each_checkpoint_with_its_record(mnist_dir, tmp_path, mo
     args = compare_initializers.parse_args(
         ["--epochs", "2", "--train-size", "200", "--inits", "randn,zeros", "--seeds", "1",
          "--jobs", "1", "--data-dir", str(mnist_dir), "--out", str(tmp_path)])
+    stray = tmp_path / "checkpoints" / ".randn-seed0-x.npz.abc.tmp"  # a kill mid-write
+    stray.parent.mkdir()
+    stray.write_bytes(b"half")
+    monkeypatch.setattr(compare_initializers, "record_path",
+                        lambda out, c: out / "runs" / f"{c['init']}-seed{c['seed']}-x.json")
     compare_initializers.sweep(args)
     assert [(exists, records_then) for _, exists, records_then in seen] == [(True, 1), (True, 2)]
     assert all(p.parent == tmp_path / "checkpoints" for p, _, _ in seen)
