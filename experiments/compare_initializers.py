@@ -170,12 +170,8 @@ def train(task: dict) -> dict:
                           seed=config["seed"], activation=config["activation"],
                           cost=config["cost"])
     run = checkpoints.Training(net, task, records.code_version())
-    if init == LSUV and run.epoch == 0:
-        settings = config["lsuv"]
-        lsuv_report = initializers.lsuv(net, lsuv_batch(training[0], settings["batch"]),
-                                        tol=settings["tol"], max_iter=settings["max_iter"])
-        report.progress(f"{label} lsuv: " + "; ".join(map(str, lsuv_report)))
-        run.extra["lsuv"] = [dataclasses.asdict(layer) for layer in lsuv_report]
+    if init == LSUV and run.epoch == 0:  # a resumed run has its LSUV start in its weights
+        run.extra["lsuv"] = lsuv_start(net, training[0], config["lsuv"], label)
     epochs = config["epochs"]
 
     def show_epoch(epoch, net, history):
@@ -206,6 +202,15 @@ def train(task: dict) -> dict:
     if init == LSUV:
         record["lsuv"] = run.extra["lsuv"]
     return record
+
+
+def lsuv_start(net: network.Network, X: np.ndarray, settings: dict, label: str) -> list[dict]:
+    """Rescale ``net``'s orthogonal start by :func:`initializers.lsuv` on
+    ``settings["batch"]`` rows of ``X`` spread over it; its report, per layer."""
+    layers = initializers.lsuv(net, lsuv_batch(X, settings["batch"]), tol=settings["tol"],
+                               max_iter=settings["max_iter"])
+    report.progress(f"{label} lsuv: " + "; ".join(map(str, layers)))
+    return [dataclasses.asdict(layer) for layer in layers]
 
 
 def runs(args: argparse.Namespace) -> list[runner.Run]:

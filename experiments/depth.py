@@ -333,13 +333,19 @@ def train(task: dict) -> dict:
         run.epoch_done()
     net.SGD((X, y), run.left(epochs), m, eta, test_data=test, evaluation_data=validation,
             verbose=False, callback=run.callback(lambda j, net, h: keep(h, j + 1.0)))
+    return _record(config, run)
+
+
+def _record(config: dict, run: checkpoints.Training) -> dict:
+    """A trained run's record: its history and dynamics (JSON's null for
+    NaN or infinity), and its times."""
     return {
         "format": _FORMAT, "version": _VERSION, "key": records.config_key(config),
         "config": config, "versions": records.versions(),
         "history": {k: records.finite_or_none(v) if k.endswith("cost") else v
-                    for k, v in history.items()},
+                    for k, v in run.extra["history"].items()},
         "dynamics": [{k: v if k == "epoch" else records.finite_or_none(v)
-                      for k, v in point.items()} for point in dynamics],
+                      for k, v in point.items()} for point in run.extra["dynamics"]],
         # Wall time depends on what else the machine runs; CPU time much less.
         "wall_seconds": run.wall_seconds(),
         "cpu_seconds": run.cpu_seconds(),
