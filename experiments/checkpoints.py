@@ -110,13 +110,15 @@ class Checkpoint:
         try:
             meta, weights, biases = self._read()
             problem = self._foreign(meta, net, weights, biases)
-        except Exception as e:  # any damage: a cut file, a bad zip, bad JSON
+            if not problem:
+                # A generator of net's kind; the seed is irrelevant, its state replaced.
+                rng = np.random.Generator(type(net.rng.bit_generator)(0))
+                rng.bit_generator.state = meta["rng"]
+        except Exception as e:  # any damage: a cut file, a bad zip, bad JSON, a bad state
             problem = f"cannot be read ({type(e).__name__}: {e})"
         if problem:
             _say(f"checkpoint {self.path} {problem}: ignored, the run starts again from epoch 1")
             return None
-        rng = np.random.default_rng()
-        rng.bit_generator.state = meta["rng"]  # a ValueError if another kind of generator
         net.weights, net.biases, net.rng = weights, biases, rng
         return meta
 
