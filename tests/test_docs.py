@@ -102,3 +102,25 @@ def test_slug_follows_the_hosting_sites_rule():
     assert slug("The book's session, as printed") == "the-books-session-as-printed"
     assert slug("Why `zeros` learns only a little: symmetry is never broken") == \
         "why-zeros-learns-only-a-little-symmetry-is-never-broken"
+
+
+def _table_rows(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("| `")]
+
+
+def test_the_readmes_main_table_is_the_generated_one():
+    """The README's results table is copied, row for row, from the file the
+    main job writes; a rerun that changes a number fails here until the
+    README shows the new one."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## The main experiment"):readme.index("## Is my network")]
+    generated = (ROOT / "docs" / "results" / "compare_initializers.md").read_text()
+    rows = _table_rows(section)
+    assert len(rows) == 6 and all(row in generated.splitlines() for row in rows)
+
+
+def test_the_diagnosis_page_quotes_the_generated_reports():
+    page = (ROOT / "docs" / "diagnostics.md").read_text()
+    generated = (ROOT / "docs" / "results" / "my_network.md").read_text()
+    blocks = re.findall(r"```text\n(.*?)```", page, re.DOTALL)
+    assert blocks and all(block in generated for block in blocks)
