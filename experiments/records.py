@@ -48,7 +48,7 @@ def code_version() -> str:
 # source text: these stamps, each with the one that replaced it.  Their code
 # computes the fingerprint's numbers: the probe run on the code of commits
 # 1d4c4e6 and 1df8dc4 (when the text hashes below were made) gives
-# 9c024a2ccbb3, as this code does, with numpy 2.4.  So a record stamped with
+# 893dc43527a5, as this code does, with numpy 2.4.  So a record stamped with
 # one of them counts as made by the code whose stamp it maps to, as long as
 # that is today's and the record's numpy is 2.4 (the text hash did not cover
 # numpy).  Keys: records.code_version() (network, initializers, mnist_loader),
@@ -56,12 +56,12 @@ def code_version() -> str:
 # and runner.code_version(train) of the four sweep scripts, at both commits.
 LEGACY_NUMPY = "2.4"
 LEGACY = {
-    "d968314c4bf8": "9c024a2ccbb3", "ddb8db9eef3c": "9c024a2ccbb3",  # records
-    "6fd48b070aa2": "8baf9e94c5d3", "31fddf91866e": "8baf9e94c5d3",  # experiments.book
-    "60bdd7d456c9": "40259c6e6218", "6d5466d2182e": "40259c6e6218",
-    "821f5aaad4f9": "d97359b0c3fc", "eabeb8488ba0": "d97359b0c3fc",
-    "b09076b94f06": "ea831419597c", "eac4b5d05559": "ea831419597c",
-    "ce1611bec647": "e1b185dfab37", "eeb3882a1484": "e1b185dfab37",
+    "d968314c4bf8": "893dc43527a5", "ddb8db9eef3c": "893dc43527a5",  # records
+    "6fd48b070aa2": "90329b60e21a", "31fddf91866e": "90329b60e21a",  # experiments.book
+    "60bdd7d456c9": "64f3ca9db8f7", "6d5466d2182e": "64f3ca9db8f7",
+    "821f5aaad4f9": "fd991c51a26b", "eabeb8488ba0": "fd991c51a26b",
+    "b09076b94f06": "8c7db7a23042", "eac4b5d05559": "8c7db7a23042",
+    "ce1611bec647": "ce6d648a8dd3", "eeb3882a1484": "ce6d648a8dd3",
 }
 
 
