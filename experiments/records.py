@@ -7,7 +7,7 @@ stamped with the numerical fingerprint of the code that made it
 then rename) so that a killed sweep leaves whole records or none and resumes
 where it stopped.  Nothing here is ever unpickled: records are JSON.
 
-    python -m experiments.records      # prints this code's stamp
+    python -m nndl.provenance      # prints this code's stamp
 """
 
 from __future__ import annotations
@@ -126,8 +126,3 @@ def read_record(path: Path, config: dict, fmt: str | None = None,
             made_by.get("code"), code, made_by.get("numpy", ""))):
         return None
     return record
-
-
-if __name__ == "__main__":
-    print(code_version())
-
