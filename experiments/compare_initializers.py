@@ -25,8 +25,9 @@ Into ``--out`` go:
   configuration, seed, Python and numpy versions, and per epoch the test and
   validation accuracy and cost and the training seconds.  The hash names the
   configuration: a record already there for the same configuration, made
-  by the same code (:func:`experiments.records.code_version`), is reused, so a
-  killed sweep resumes where it stopped.  Records are written whole or not at
+  by code that computes the same numbers (the numerical fingerprint of
+  :func:`experiments.records.code_version`), is reused, so a killed sweep
+  resumes where it stopped.  Records are written whole or not at
   all (temporary file, then rename).
 * ``accuracy.png``: test accuracy against epoch, one line per initializer,
   the mean over seeds, shaded from the worst seed to the best.
