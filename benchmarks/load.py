@@ -36,6 +36,7 @@ import mnist_loader  # noqa: E402
 from benchmarks import common  # noqa: E402
 from experiments import cli  # noqa: E402
 from experiments.datasets import real_data_dir  # noqa: E402
+from nndl import locate  # noqa: E402
 
 TARGET = 1.5
 
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: the {args.dataset} files are not found; pass --data-dir DIR or set "
               f"{mnist_loader.ENV_VARS[args.dataset]} to a folder holding its four IDX files")
         return common.SKIPPED
-    paths = mnist_loader._idx_paths(folder)
+    paths = locate.idx_paths(folder)
 
     def floor() -> list[np.ndarray]:
         return [np.frombuffer(gzip.decompress(paths[name].read_bytes()), dtype=np.uint8)
