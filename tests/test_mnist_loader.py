@@ -302,6 +302,27 @@ def test_bad_arguments(tmp_path: Path) -> None:
         mnist_loader.load_arrays(data_dir=tmp_path, dtype=np.int32)
 
 
+def test_every_option_reaches_load_arrays(tmp_path: Path) -> None:
+    """load_data and load_data_wrapper pass each keyword on to load_arrays
+    (one signature); a misspelt one is refused, not ignored."""
+    sums = make_dataset(tmp_path)
+    options = dict(dtype=np.float32, verify=True, download=False, verbose=False,
+                   checksums=sums, mirrors=[])
+    (x, _), (xv, _), _ = mnist_loader.load_data(data_dir=tmp_path, validation_size=5, **options)
+    assert x.dtype == np.float32 and len(xv) == 5
+    training, validation, _ = mnist_loader.load_data_wrapper("mnist", tmp_path,
+                                                             validation_size=5, **options)
+    assert training[0][0].dtype == np.float32 and len(validation) == 5
+    with pytest.raises(TypeError, match="dtyp"):
+        mnist_loader.load_data_wrapper(data_dir=tmp_path, dtyp=np.float32)
+
+
+def test_public_names_still_import_from_mnist_loader() -> None:
+    """What moved into nndl/ is still importable from mnist_loader."""
+    for name in mnist_loader.__all__:
+        assert getattr(mnist_loader, name) is not None, name
+
+
 #### Where the files are looked for
 
 
