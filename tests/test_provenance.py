@@ -182,7 +182,7 @@ def test_the_published_book_tables_carry_the_new_stamp():
     """docs/book*.json were re-stamped when the fingerprint replaced the text
     hash; a table made since carries its code's stamp, never a text hash."""
     for name in ("book.json", "book_pixels256.json"):
-        stamp = json.loads((ROOT / "docs" / name).read_text())["code"]
+        stamp = json.loads((ROOT / "docs" / "results" / name).read_text())["code"]
         assert re.fullmatch(r"[0-9a-f]{12}", stamp) and stamp not in records.LEGACY
 
 
