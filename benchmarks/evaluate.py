@@ -1,6 +1,6 @@
 """Is evaluating 10,000 test images one matrix pass?
 
-Issue 5, target 4.  ``Network.evaluate`` on the 10,000 test images of
+``Network.evaluate`` on the 10,000 test images of
 ``[784, 30, 10]``, timed beside
 
 * **floor**: the forward products alone, ``X @ w.T`` per layer on all 10,000
@@ -84,7 +84,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                         common.command("evaluate", argv)))
     print(common.table(common.timing_rows(t), common.TIMING_HEADER))
     print()
-    print(common.table(rows, ("target 4", "measured", "target", "")))
+    print(common.table(rows, ("one matrix pass", "measured", "target", "")))
     return common.status(one_pass <= ONE_PASS and same)
 
 

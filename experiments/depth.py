@@ -60,7 +60,7 @@ from experiments import checkpoints, cli, datasets, records, report, runner
 
 NAME = "depth"
 _FORMAT = "nndl-init depth run"
-_VERSION = 1
+RUN_CODE_VERSION = 1  # bump when what a run computes changes (its records' "version")
 
 ACTIVATIONS = ("sigmoid", "tanh", "softsign")
 INITS = ("glorot_standard", "xavier_uniform")
@@ -340,7 +340,7 @@ def _record(config: dict, run: checkpoints.Training) -> dict:
     """A trained run's record: its history and dynamics (JSON's null for
     NaN or infinity), and its times."""
     return {
-        "format": _FORMAT, "version": _VERSION, "key": records.config_key(config),
+        "format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(config),
         "config": config, "versions": records.versions(),
         "history": {k: records.finite_or_none(v) if k.endswith("cost") else v
                     for k, v in run.extra["history"].items()},
@@ -391,7 +391,7 @@ def runs(args: argparse.Namespace) -> list[runner.Run]:
 
 def read(run: runner.Run) -> dict | None:
     """The run's saved record, if made by this code for its configuration."""
-    return records.read_record(run.path, run.config, _FORMAT, _VERSION,
+    return records.read_record(run.path, run.config, _FORMAT, RUN_CODE_VERSION,
                                records.code_version())
 
 

@@ -38,7 +38,7 @@ from experiments.compare_initializers import DEFAULT_INITS
 
 NAME = "gradient_flow"
 _FORMAT = "nndl-init gradient_flow run"
-_VERSION = 1
+RUN_CODE_VERSION = 1  # bump when what a run computes changes (its records' "version")
 
 
 def bias_gradient_norms(net: network.Network, data) -> list[float]:
@@ -103,7 +103,7 @@ def train(task: dict) -> dict:
 
     net.SGD(training, run.left(c["epochs"]), c["mini_batch_size"], c["eta"], test_data=test,
             verbose=False, callback=run.callback(record))
-    return {"format": _FORMAT, "version": _VERSION, "key": records.config_key(c),
+    return {"format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(c),
             "config": c, "versions": records.versions(), "init": c["init"], "norms": norms,
             "test_accuracy": run.history.test_accuracy, "seconds": run.wall_seconds()}
 
@@ -116,7 +116,7 @@ def runs(args: argparse.Namespace) -> list[runner.Run]:
 
 def read(run: runner.Run) -> dict | None:
     """The run's saved record, if made by this code for its configuration."""
-    return records.read_record(run.path, run.config, _FORMAT, _VERSION,
+    return records.read_record(run.path, run.config, _FORMAT, RUN_CODE_VERSION,
                                records.code_version())
 
 
