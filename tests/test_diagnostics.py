@@ -433,8 +433,9 @@ def test_showing_a_report_computes_nothing_again(sample, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a report recomputed a pass")
 
-    for name in ("forward", "backward", "gradient", "diagnose"):
-        monkeypatch.setattr(diagnostics, name, refuse)
+    for name in ("forward", "backward", "gradient", "cost_value"):
+        monkeypatch.setattr(diagnostics.measures, name, refuse)
+    monkeypatch.setattr(diagnostics, "diagnose", refuse)
     monkeypatch.setattr(network.Network, "SGD", refuse)
     str(report), report.to_dict(), report.plot(tmp_path / "r.png")
 
