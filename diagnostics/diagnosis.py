@@ -12,15 +12,18 @@ from typing import Any
 
 import blas
 
+from . import probes
 from .adapter import _model
 from .data import DEFAULT_IMAGES, _sample, load_sample
+from .findings import in_cause_order
 from .report import Report
 from .snapshot import _measure
 
 
 def diagnose(net: Any, data: Any = None, *, activation: str | None = None, cost: Any = None,
              dataset: str = "mnist", data_dir: str | os.PathLike | None = None,
-             images: int = DEFAULT_IMAGES, blas_threads: int | None = None) -> Report:
+             images: int = DEFAULT_IMAGES, blas_threads: int | None = None,
+             eta: float | None = None, mini_batch_size: int = 10) -> Report:
     """Measure ``net`` on a sample of inputs and name what stops it learning.
 
     ``net``: a ``network.Network``, a ``network2.Network`` (any object with
@@ -52,5 +55,21 @@ def diagnose(net: Any, data: Any = None, *, activation: str | None = None, cost:
         data = load_sample(dataset, data_dir, images)
     X, labels, Y = _sample(data, model.sizes)
     with blas.threads(model.sizes, len(X), blas_threads):
-        return _measure(model, X, labels, Y)
+        report = _measure(model, X, labels, Y)
+    if eta is not None:  # short training runs on copies (diagnostics.probes)
+        _probe(report, model, net, X, labels, Y, eta, mini_batch_size)
+    return report
+
+
+def _probe(report: Report, model, net: Any, X, labels, Y, eta: float, m: int) -> None:
+    """Add the probes' findings to ``report`` and re-read the snapshot's."""
+    import network
+
+    user = net if callable(getattr(net, "update_mini_batch", None)) and not isinstance(
+        net, network.Network) else None
+    findings, report.probes = probes.probe(
+        model, X, labels, Y, report.findings, eta=eta, mini_batch_size=m, user=user,
+        schemes=[layer.scheme for layer in report.layers],
+        shuffles=isinstance(net, network.Network))
+    report.findings = in_cause_order(findings)
 

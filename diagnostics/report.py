@@ -84,6 +84,7 @@ class Report:
     layers: list[LayerReport]
     findings: list[Finding]
     zs: list[np.ndarray] = field(default_factory=list, repr=False)  # for plot()
+    probes: Any = field(default=None, repr=False)  # diagnostics.probes.Probes, with eta
 
     @property
     def healthy(self) -> bool:
@@ -107,7 +108,8 @@ class Report:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k not in ("layers", "findings", "zs")}
+        out = {k: v for k, v in self.__dict__.items()
+               if k not in ("layers", "findings", "zs", "probes")}
         out["healthy"] = self.healthy
         out["layers"] = [layer.to_dict() for layer in self.layers]
         out["findings"] = [f.to_dict() for f in self.findings]
