@@ -557,7 +557,8 @@ def label_permutation(predicted: np.ndarray, labels: np.ndarray, n_out: int
     same inputs): ``(shift, mapping, share, identity)``.  ``shift`` s when
     ``labels == (predicted + s) % n_out`` explains at least
     :data:`PERMUTATION_SHARE` of them and twice the identity's share;
-    ``mapping`` {predicted: label} when another permutation does; ``share``
+    ``mapping`` {predicted: label} when another permutation explains that
+    share and 10 points more than the identity; ``share``
     the share it explains, ``identity`` the identity's."""
     identity = float(np.mean(predicted == labels))
     shares = [float(np.mean((predicted + s) % n_out == labels)) for s in range(n_out)]
@@ -568,8 +569,10 @@ def label_permutation(predicted: np.ndarray, labels: np.ndarray, n_out: int
     np.add.at(confusion, (predicted, labels), 1)
     mapping = confusion.argmax(axis=1)
     share = float(confusion[np.arange(n_out), mapping].sum() / len(labels))
+    # A bijection other than the identity that explains clearly more (two
+    # classes swapped explain 20 points more than the identity on MNIST).
     if (len(set(mapping.tolist())) == n_out and share >= PERMUTATION_SHARE
-            and share >= 2 * identity and np.any(mapping != np.arange(n_out))):
+            and share >= identity + 0.1 and np.any(mapping != np.arange(n_out))):
         return None, {int(k): int(v) for k, v in enumerate(mapping)}, share, identity
     return None, None, share, identity
 
