@@ -124,12 +124,16 @@ def reference(net: Any, *, activation: str | None = None, cost: Any = None,
     weights are copied as they are: the copy's training methods then refuse
     them (``ValueError``), as ``network.Network`` refuses any NaN.
     """
-    model = _model(net, activation, cost)
-    copy_ = network.Network(model.sizes, "zeros", seed=seed, activation=model.activation,
-                            cost=model.cost)
-    copy_.weights = [w.copy() for w in model.weights]
-    copy_.biases = [b.copy() for b in model.biases]
-    return copy_
+    return as_network(_model(net, activation, cost), seed)
+
+
+def as_network(model: _Model, seed: int = 0) -> network.Network:
+    """A fresh ``network.Network`` holding copies of ``model``'s parameters."""
+    net = network.Network(model.sizes, "zeros", seed=seed, activation=model.activation,
+                          cost=model.cost)
+    net.weights = [w.copy() for w in model.weights]
+    net.biases = [b.copy() for b in model.biases]
+    return net
 
 
 def _load(path: Path) -> Any:

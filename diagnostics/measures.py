@@ -228,10 +228,22 @@ def cost_value(z: np.ndarray, a: np.ndarray, Y: np.ndarray, cost: str) -> float:
 
 
 def _targets(y: np.ndarray, n_out: int) -> np.ndarray:
+    """Targets (n, n_out) for labels ``y`` (n,): one-hot rows, or for a single
+    output the label itself (0 or 1).  Targets (n, n_out) are returned as
+    float64."""
     y = np.asarray(y)
     if y.ndim == 2:
         return y.astype(np.float64)
+    if n_out == 1:
+        return y.reshape(-1, 1).astype(np.float64)
     Y = np.zeros((len(y), n_out))
     Y[np.arange(len(y)), y] = 1
     return Y
 
+
+def predictions_of(z_out: np.ndarray) -> np.ndarray:
+    """The network's answers from its output ``z`` (n, n_out): the largest
+    output, or for a single output 1 where it is above 0.5 (``z > 0``)."""
+    if z_out.shape[1] == 1:
+        return (z_out[:, 0] > 0).astype(np.intp)
+    return z_out.argmax(axis=1)

@@ -96,7 +96,7 @@ SORTED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
-class Sample:
+class Split:
     """The probe's data: training rows in the user's order, and a held-out part
     drawn at random.  ``X`` (n, n_in) float64, ``Y`` (n, n_out) targets,
     ``labels`` (n,) integers; ``chance`` is the held-out share of its most
@@ -111,7 +111,7 @@ class Sample:
     chance: float
 
 
-def split(X: np.ndarray, labels: np.ndarray, Y: np.ndarray, seed: int = 0) -> Sample:
+def split(X: np.ndarray, labels: np.ndarray, Y: np.ndarray, seed: int = 0) -> Split:
     """Hold out :data:`HOLD_OUT` of the rows, drawn with ``seed``; the others
     keep the user's order (their order is evidence).  Fewer than 50 rows: the
     same rows serve for both."""
@@ -125,7 +125,7 @@ def split(X: np.ndarray, labels: np.ndarray, Y: np.ndarray, seed: int = 0) -> Sa
         held = np.sort(np.random.default_rng(seed).permutation(n)[:size])
         train = np.setdiff1d(np.arange(n), held)
     chance = float(np.bincount(labels[held]).max() / len(held))
-    return Sample(X[train], Y[train], labels[train], X[held], Y[held], labels[held], chance)
+    return Split(X[train], Y[train], labels[train], X[held], Y[held], labels[held], chance)
 
 
 @dataclass
@@ -179,7 +179,7 @@ def _copy_net(weights, biases, hidden: str, cost: str) -> network.Network:
     return net
 
 
-def _measure(run: Run, step: int, net: network.Network, sample: Sample, hidden: str,
+def _measure(run: Run, step: int, net: network.Network, sample: Split, hidden: str,
              output: str, cost: str) -> bool:
     """Append the held-out figures after ``step`` steps; False once not finite."""
     zs, acts = forward(net.weights, net.biases, sample.X_eval, hidden, output)
@@ -198,7 +198,7 @@ def _predict(z_out: np.ndarray) -> np.ndarray:
     return (z_out[:, 0] > 0).astype(np.intp) if z_out.shape[1] == 1 else z_out.argmax(axis=1)
 
 
-def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: Sample,
+def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: Split,
           eta: float, *, hidden: str = "sigmoid", cost: str = "quadratic", m: int = 10,
           steps: int = STEPS, shuffle: bool = True, seed: int = 0, checks: int = 12,
           X: np.ndarray | None = None) -> Run:
@@ -245,7 +245,7 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
 # --------------------------------------------------------------------------
 
 
-def range_test(model: _Model, sample: Sample, eta: float, m: int = 10, seed: int = 0,
+def range_test(model: _Model, sample: Split, eta: float, m: int = 10, seed: int = 0,
                steps: int = STEPS) -> dict[float, Run]:
     """One copy of ``model`` trained per rate of :data:`GRID` and at ``eta``
     (the same mini-batches for every rate), by rate."""
@@ -357,7 +357,7 @@ def fan_scaled(model: _Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.
     return weights, [np.zeros_like(b) for b in model.biases]
 
 
-def revise(findings: list[Finding], model: _Model, sample: Sample, eta: float,
+def revise(findings: list[Finding], model: _Model, sample: Split, eta: float,
            runs: dict[float, Run], schemes: list[list[str]], m: int = 10,
            seed: int = 0) -> list[Finding]:
     """The snapshot's ``findings`` re-read with the probes' evidence.
@@ -436,7 +436,7 @@ def chance_cost(cost: str, n_out: int) -> float:
     return n_out * (math.log(2) if cost == "cross_entropy" else 0.125)
 
 
-def cost_at_start(model: _Model, sample: Sample, seed: int = 0) -> list[Finding]:
+def cost_at_start(model: _Model, sample: Split, seed: int = 0) -> list[Finding]:
     """The starting held-out cost more than :data:`START_FACTOR` times
     :func:`chance_cost`: the outputs start confidently wrong.  The fix, a
     fan-scaled draw with zero biases, is measured on the same examples."""
@@ -467,15 +467,15 @@ def _chance_words(cost: str) -> str:
             else "answering 0.5 on every output")
 
 
-def _tiny(sample: Sample, k: int = OVERFIT_EXAMPLES) -> Sample:
+def _tiny(sample: Split, k: int = OVERFIT_EXAMPLES) -> Split:
     """``k`` training rows (the first ones), which are also the held-out ones:
     can the network memorise them?"""
     X, Y, labels = sample.X[:k], sample.Y[:k], sample.labels[:k]
     chance = float(np.bincount(labels).max() / len(labels))
-    return Sample(X, Y, labels, X, Y, labels, chance)
+    return Split(X, Y, labels, X, Y, labels, chance)
 
 
-def cannot_overfit(model: _Model, sample: Sample, eta: float, m: int = 10,
+def cannot_overfit(model: _Model, sample: Split, eta: float, m: int = 10,
                    user: object | None = None, seed: int = 0) -> list[Finding]:
     """Train on :data:`OVERFIT_EXAMPLES` examples for :data:`OVERFIT_STEPS`
     mini-batches, at ``eta``: a working update drives their cost near zero
@@ -521,7 +521,7 @@ def _memorised(run: Run, cost: str) -> bool:
     return run.diverged_at is None and run.costs[-1] <= OVERFIT_LEFT * chance_cost(cost, n_out)
 
 
-def _user_overfit(user: object, model: _Model, tiny: Sample, eta: float, m: int,
+def _user_overfit(user: object, model: _Model, tiny: Split, eta: float, m: int,
                   seed: int) -> Run | None:
     """The user's own ``update_mini_batch`` on a deep copy, the book's way:
     a list of ``(x, y)`` columns per mini-batch.  None if it has none or it
@@ -599,7 +599,7 @@ def _digit_reference(seed: int = 0) -> network.Network | None:
     return _REFERENCE["mnist"]
 
 
-def labels_misaligned(model: _Model, sample: Sample, X_all: np.ndarray, labels_all: np.ndarray,
+def labels_misaligned(model: _Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
                       Y_all: np.ndarray, m: int = 10, seed: int = 0) -> list[Finding]:
     """Labels that do not belong to their inputs.  MNIST-shaped data: a
     reference classifier's answers against the labels (a cyclic shift, "label
@@ -647,7 +647,7 @@ def _permuted(answers: np.ndarray, labels: np.ndarray, n_out: int) -> list[Findi
             f"(before: {identity:.0%})", True, {"share": share, "identity": identity}))]
 
 
-def _unrelated(model: _Model, sample: Sample, X_all: np.ndarray, labels_all: np.ndarray,
+def _unrelated(model: _Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
                Y_all: np.ndarray, m: int, seed: int) -> list[Finding]:
     if len(sample.X_eval) < 50:
         return []
@@ -694,7 +694,7 @@ def _realign(w, b, X: np.ndarray, labels: np.ndarray, Y: np.ndarray, rate: float
     return None
 
 
-def data_unshuffled(model: _Model, sample: Sample, eta: float, m: int = 10,
+def data_unshuffled(model: _Model, sample: Split, eta: float, m: int = 10,
                     shuffles: bool = False, seed: int = 0) -> list[Finding]:
     """Training rows sorted by label (consecutive labels equal at least
     :data:`SORTED_SHARE` of the time), and a copy trained on them in that
@@ -727,7 +727,7 @@ def data_unshuffled(model: _Model, sample: Sample, eta: float, m: int = 10,
             f"{shuffled.summary()}", True, {"accuracy": shuffled.accuracy[-1]}))]
 
 
-def verify_scaling(f: Finding, model: _Model, sample: Sample, eta: float, yours: Run,
+def verify_scaling(f: Finding, model: _Model, sample: Split, eta: float, yours: Run,
                    m: int = 10, seed: int = 0) -> Finding:
     """The ``unscaled_inputs`` finding with its fix tried: the same copy at
     ``eta`` on the inputs divided by their largest value."""

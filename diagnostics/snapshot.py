@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from . import measures
+from . import measures, weights
 from .adapter import _Model
 from .findings import Finding, in_cause_order
 from .measures import (
@@ -65,17 +65,20 @@ SAME_OUTPUT = 1e-6
 # Inputs scaled to [0, 1], to [-1, 1] or standardised stay below this in
 # absolute value; raw pixels reach 255.
 INPUT_MAX = 5.0
+
+
 def _measure(model: _Model, X_raw: np.ndarray, labels: np.ndarray, Y: np.ndarray) -> Report:
     with np.errstate(all="ignore"):  # non-finite values are findings, not warnings
         X = np.ascontiguousarray(X_raw, dtype=np.float64)
-        zs, acts = measures.forward(model.weights, model.biases, X, model.activation, model.output)
-        nabla_b, nabla_w = measures.backward(model.weights, acts, Y, model.activation, model.output,
-                                    model.cost)
+        zs, acts = measures.forward(model.weights, model.biases, X, model.activation,
+                                    model.output)
+        nabla_b, nabla_w = measures.backward(model.weights, acts, Y, model.activation,
+                                             model.output, model.cost)
         layers = [_layer(l, model, zs[l], nabla_b[l], nabla_w[l])
                   for l in range(len(model.weights))]
         z_out, a_out = zs[-1], acts[-1]
-        predictions = z_out.argmax(axis=1)
-        counts = np.bincount(predictions, minlength=model.sizes[-1])
+        predictions = measures.predictions_of(z_out)
+        counts = np.bincount(predictions, minlength=max(model.sizes[-1], 2))
         lo, hi, mean = _finite_range(X)
         grad_first, grad_last = layers[0].grad_b, layers[-1].grad_b
         report = Report(
@@ -135,14 +138,19 @@ def _sd(x: np.ndarray) -> float:
     return float(x.std()) if x.size else math.nan
 
 
-
-
 def _findings(report: Report, model: _Model, X_raw: np.ndarray, acts: list[np.ndarray],
               grads: list[np.ndarray]) -> list[Finding]:
-    found = _non_finite(model, X_raw, report.zs, grads) + _unscaled_inputs(report, X_raw)
+    non_finite = _non_finite(model, X_raw, report.zs, grads)
+    architecture = weights.bottleneck(model.sizes)
+    if non_finite and not all(np.isfinite(p).all() for p in model.weights + model.biases):
+        # Every number computed from NaN weights is meaningless (NaN rows even
+        # look like copied units): they are the one finding.
+        return in_cause_order(non_finite + architecture)
+    found = non_finite + architecture + weights.diverged(model)
+    found += _unscaled_inputs(report, X_raw)
     symmetry = _symmetry(report, model)
     hidden = _saturation(report, model, acts) + _dead_units(report, model, acts)
-    found += symmetry + hidden
+    found += symmetry + hidden + _output_saturation(report, model, acts)
     causes = [f for f in hidden if f.severity == "error"]  # what stops a layer's gradient
     # A zero first-layer gradient behind all-zero weights is the symmetry finding's.
     if not (symmetry and report.layers[0].grad_b == 0):
@@ -233,7 +241,7 @@ def _symmetry(report: Report, model: _Model) -> list[Finding]:
 def _saturation(report: Report, model: _Model, acts: list[np.ndarray]) -> list[Finding]:
     found = []
     trained = report.accuracy >= report.chance + TRAINED_GAIN * (1 - report.chance)
-    for layer in report.layers[:-1]:  # the output layer's saturation is output_collapse's
+    for layer in report.layers[:-1]:  # the output layer's is output_saturation's
         share = layer.saturated
         if share is None or not share >= SATURATED_WARNING:
             continue
@@ -258,6 +266,36 @@ def _saturation(report: Report, model: _Model, acts: list[np.ndarray]) -> list[F
             evidence={"saturated": share, "saturated_units": layer.saturated_units,
                       "threshold_z": z_t, "z_mean": layer.z_mean, "z_var": layer.z_var}))
     return found
+
+
+def _output_saturation(report: Report, model: _Model, acts: list[np.ndarray]
+                       ) -> list[Finding]:
+    """A saturated output layer.  With the quadratic cost the output error is
+    multiplied by sigma'(z) ~ 0, so nothing learns; the cross-entropy cost
+    cancels that factor (the book, ch. 3), so there it is only noted."""
+    out = report.layers[-1]
+    share = out.saturated
+    if share is None or not share >= SATURATED_WARNING:
+        return []
+    trained = report.accuracy >= report.chance + TRAINED_GAIN * (1 - report.chance)
+    why, fix = _why_z(out, model, acts, report)
+    if trained or model.cost != "quadratic":
+        severity = "info"
+        note = (f" The network already answers {report.accuracy:.1%} correctly: confident "
+                f"outputs are normal after training." if trained else
+                f" With the {model.cost} cost the output error is a - y, not multiplied by "
+                f"{out.activation}'(z), so saturated outputs still learn (the book, ch. 3).")
+        fix = "nothing to fix for this alone"
+    else:
+        severity = "error" if share >= SATURATED_ERROR else "warning"
+        note = (f" With the quadratic cost the output error is multiplied by "
+                f"{out.activation}'(z) ~ 0 there, so the whole network learns slowly.")
+    return [Finding(
+        "output_saturation", severity,
+        f"{share:.1%} of the outputs are saturated (|z| > {saturation_z(out.activation):.3g}); "
+        f"z has mean {out.z_mean:.3g} and sd {math.sqrt(out.z_var):.3g}. {why}.{note}",
+        fix, layer=out.index, evidence={"saturated": share, "z_mean": out.z_mean,
+                                        "z_var": out.z_var})]
 
 
 def _dead_units(report: Report, model: _Model, acts: list[np.ndarray]) -> list[Finding]:

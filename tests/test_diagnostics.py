@@ -352,8 +352,14 @@ def test_bad_data_is_refused_clearly(sample):
     net = network.Network([784, 30, 3], "randn", seed=0)
     with pytest.raises(ValueError, match="pass data="):
         diagnostics.diagnose(net)
+    # Some labels outside the outputs: a finding, measured on the others.
+    report = diagnostics.diagnose(net, sample)
+    found = report.finding("labels_format")
+    assert found.severity == "error" and report.cause is found
+    assert found.evidence["outside"] == np.count_nonzero(sample[1] > 2) == 1000 - report.examples
+    # None inside: nothing to measure.
     with pytest.raises(ValueError, match="labels must run from 0 to 2"):
-        diagnostics.diagnose(net, sample)
+        diagnostics.diagnose(net, (sample[0][:5], np.full(5, 7)))
     with pytest.raises(ValueError, match=r"expected inputs of shape \(n, 784\)"):
         diagnostics.diagnose(net, (np.zeros((5, 10)), np.zeros(5, dtype=int)))
     with pytest.raises(ValueError, match="can be read only once"):
