@@ -15,7 +15,7 @@ from typing import Any
 import blas
 import network
 
-from . import labels, usercode, weights
+from . import labels, probes, usercode, weights
 from .adapter import _model
 from .data import DEFAULT_IMAGES, _sample, load_sample
 from .findings import Finding, Verification, in_cause_order
@@ -89,9 +89,23 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
         for check in CHECKS:
             found += check(subject)
         report.findings = in_cause_order([_verified(f, subject) for f in found])
+        if eta is not None:  # short training runs on copies, at the user's rate
+            _probe(report, subject, net)
     report.eta, report.mini_batch_size = eta, mini_batch_size
     report.checked = subject.methods
     return report
+
+
+def _probe(report: Report, subject: Subject, net: Any) -> None:
+    """Re-read the findings with the probes' runs and add theirs
+    (:func:`diagnostics.probes.probe`)."""
+    shuffles = isinstance(net, network.Network) or isinstance(
+        getattr(net, "network", None), network.Network)  # their SGD shuffles every epoch
+    findings, report.probes = probes.probe(
+        subject.model, subject.X, subject.sample.labels, subject.Y, report.findings,
+        eta=subject.eta, mini_batch_size=subject.mini_batch_size, user=subject.obj,
+        schemes=[layer.scheme for layer in report.layers], shuffles=shuffles)
+    report.findings = in_cause_order(findings)
 
 
 def _own_code(net: Any) -> Any:

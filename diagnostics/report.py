@@ -90,6 +90,7 @@ class Report:
     eta: float | None = None  # the learning rate given to diagnose
     mini_batch_size: int = 10
     checked: list[str] = field(default_factory=list)  # the user's methods checked
+    probes: Any = field(default=None, repr=False)  # diagnostics.probes.Probes, with eta
 
     @property
     def healthy(self) -> bool:
@@ -113,7 +114,8 @@ class Report:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k not in ("layers", "findings", "zs")}
+        out = {k: v for k, v in self.__dict__.items()
+               if k not in ("layers", "findings", "zs", "probes")}
         out["healthy"] = self.healthy
         out["layers"] = [layer.to_dict() for layer in self.layers]
         out["findings"] = [f.to_dict() for f in self.findings]

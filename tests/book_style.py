@@ -4,6 +4,10 @@ that newcomers write, one subclass each.  The diagnostics tests diagnose
 these, and ``python -m diagnostics --code tests/book_style.py`` imports this
 file as a user's own."""
 
+# A newcomer's code draws from numpy's global generator, as the book's does;
+# the tests seed it through diagnostics.userfile.construct, as the CLI does.
+# ruff: noqa: NPY002
+
 import numpy as np
 
 
