@@ -492,8 +492,10 @@ def test_cli_json(mnist_dir, capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    ([], "give a saved network's FILE, or --init NAME"),
-    (["net.npz", "--init", "rand"], "not both"),
+    ([], "give one of: a saved network's FILE, --init NAME"),
+    (["net.npz", "--init", "rand"], "give one of"),
+    (["--init", "rand", "--code", "mine.py"], "--code YOUR_FILE.py"),
+    (["--code", "mine.py", "--eta", "-1"], "expected a positive learning rate"),
     (["--init", "gaussian"], "invalid choice: 'gaussian'"),
     (["--init", "rand", "--sizes", "784,30"], "--sizes must start with 784"),
     (["--init", "rand", "--images", "0"], "expected a positive integer"),
