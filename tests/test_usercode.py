@@ -1,4 +1,4 @@
-"""diagnostics on a newcomer's own code (tests/book_style.py, the book's
+"""diagnostics on a newcomer's own code (experiments/their_network.py, the book's
 network.py with one bug each): the user-code checks, labels_format,
 bottleneck, diverged, non_finite without symmetry, single outputs, the
 log-likelihood network everywhere, the command line's --code, and the
@@ -15,17 +15,17 @@ import sys
 import warnings
 from pathlib import Path
 
-import book_style as bs
 import numpy as np
 import pytest
 
 import diagnostics
 import network
 from diagnostics.userfile import construct
+from experiments import their_network as bs
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = [784, 30, 10]
-CODE = str(Path(__file__).with_name("book_style.py"))
+CODE = str(ROOT / "experiments" / "their_network.py")
 
 
 @pytest.fixture(scope="module")

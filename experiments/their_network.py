@@ -1,8 +1,14 @@
-"""A newcomer's own network, written as the book's network.py (chapter 1) is:
-a class with ``np.random.randn`` weights and per-example loops, and the bugs
-that newcomers write, one subclass each.  The diagnostics tests diagnose
-these, and ``python -m diagnostics --code tests/book_style.py`` imports this
-file as a user's own."""
+"""experiments.their_network
+~~~~~~~~~~~~~~~~~~~~~~~~~~~
+
+A newcomer's own network, written as the book's network.py (chapter 1) is: a
+class with ``np.random.randn`` weights and per-example loops, and the bugs
+that newcomers write, one subclass each.  ``experiments.diagnoses`` and the
+tests diagnose these, and it is the file of the guide's command line:
+
+    python -m diagnostics --code experiments/their_network.py \
+        --class FlippedCostDerivative --eta 3.0
+"""
 
 # A newcomer's code draws from numpy's global generator, as the book's does;
 # the tests seed it through diagnostics.userfile.construct, as the CLI does.
