@@ -110,6 +110,15 @@ def test_a_missing_sigma_prime_points_the_hidden_gradient_another_way(sample):
     assert_verified_learns(found)
 
 
+def test_a_transposed_product_is_named_by_its_shapes(sample):
+    found = diagnosed(bs.TransposedProduct, sample).cause
+    assert found.name == "gradient_mismatch"
+    assert "returned shapes (10, 1) and (30, 10) for layer 2; expected (10, 1) and (10, 30)" \
+        in found.message and "a transposed product?" in found.message
+    # Their training fails at its first step, which the trial says; the reference learns.
+    assert "an error at step 1" in str(found.verified) and found.verified.helped
+
+
 def test_a_sign_flipped_update_is_ratio_minus_1(sample):
     found = diagnosed(bs.SignFlippedUpdate, sample).cause
     assert found.name == "update_mismatch" and "(a sign error)" in found.message
