@@ -32,6 +32,7 @@ from . import measures, verify
 from .adapter import user_copy
 from .findings import Finding, Verification
 from .subject import Subject
+from .verify import fresh_draw
 
 # The user's numbers agree with the reference's when they differ by less than
 # this relative to the reference: float64 code that sums in another order
@@ -450,16 +451,16 @@ def verify_code(finding: Finding, subject: Subject) -> Verification | None:
     own = ("update_mini_batch" if "update_mini_batch" in subject.methods
            else "backprop in the book's update")
     return verify.compare(fixed, theirs, "with the reference's code (your weights)",
-                          f"with your {own}", eta, m)
+                          f"with your {own}", eta, m, must_beat=False)
 
 
 def verify_forward(finding: Finding, subject: Subject) -> Verification:
-    """Train a reference copy from the user's weights, then answer the
-    sample with the reference's forward pass and with the user's
-    ``feedforward`` on those trained weights: a wrong forward pass shows in
-    the answers, whatever the training."""
+    """Train a fresh fan-scaled draw of the user's sizes with the reference,
+    then answer the sample with the reference's forward pass and with the
+    user's ``feedforward`` on those trained weights: a wrong forward pass
+    shows in the answers, whatever the training."""
     eta, m = subject.step_size, subject.mini_batch_size
-    net = subject.reference()
+    net = fresh_draw(subject.model.sizes, subject.model.activation, subject.model.cost)
     trial = verify.train_reference(net, subject.X, subject.Y, eta, m)
     X, labels = subject.X[:ANSWERED], subject.sample.labels[:ANSWERED]
     copy_ = subject.user()
@@ -470,15 +471,14 @@ def verify_forward(finding: Finding, subject: Subject) -> Verification:
                                  measures.output_activation(net.cost))
         ref = float(np.mean(measures.predictions_of(zs[-1]) == labels))
         try:
-            outputs = user_outputs(copy_, X)
-            yours = float(np.mean(_answers(outputs) == labels))
+            yours = float(np.mean(_answers(user_outputs(copy_, X)) == labels))
         except Exception:  # the user's code may raise anything
             yours = math.nan
     helped = trial.learns and not ref <= yours + ANSWER_GAIN
     return Verification(
-        f"after {trial.steps} steps of the reference's training from your weights "
-        f"(eta={eta:g}), the reference's forward pass answers {ref:.1%} of {len(X)} examples "
-        f"correctly, your feedforward {yours:.1%}", helped,
+        f"a fresh {net.init} draw of your sizes, trained {trial.steps} steps by the reference "
+        f"(eta={eta:g}): the reference's forward pass answers {ref:.1%} of {len(X)} examples "
+        f"correctly, your feedforward on the same weights {yours:.1%}", helped,
         {"reference_accuracy": ref, "your_accuracy": yours, "steps": trial.steps, "eta": eta})
 
 

@@ -90,9 +90,7 @@ def bottleneck(sizes: list[int]) -> list[Finding]:
 
 
 def _fresh(sizes: list[int], subject: Subject, seed: int = 0) -> network.Network:
-    init = "he_normal" if subject.model.activation == "relu" else "xavier_normal"
-    return network.Network(sizes, init, seed=seed, activation=subject.model.activation,
-                           cost=subject.model.cost)
+    return verify.fresh_draw(sizes, subject.model.activation, subject.model.cost, seed)
 
 
 def verify_bottleneck(finding: Finding, subject: Subject) -> Verification:
@@ -102,9 +100,9 @@ def verify_bottleneck(finding: Finding, subject: Subject) -> Verification:
     wide = [sizes[0]] + [max(n, 30, sizes[-1]) for n in sizes[1:-1]] + [sizes[-1]]
     eta, m = subject.step_size, subject.mini_batch_size
     theirs = verify.train_reference(_fresh(sizes, subject), subject.X, subject.Y, eta, m)
-    fixed = verify.train_reference(_fresh(wide, subject), subject.X, subject.Y, eta, m)
-    init = "he_normal" if subject.model.activation == "relu" else "xavier_normal"
-    return verify.compare(fixed, theirs, f"with sizes {wide} ({init} draw)",
+    fixed_net = _fresh(wide, subject)
+    fixed = verify.train_reference(fixed_net, subject.X, subject.Y, eta, m)
+    return verify.compare(fixed, theirs, f"with sizes {wide} (a {fixed_net.init} draw)",
                           f"with yours, {sizes} (the same draw)", eta, m, {"sizes": wide})
 
 
@@ -114,14 +112,13 @@ def verify_diverged(finding: Finding, subject: Subject) -> Verification:
     rate."""
     eta, m = subject.step_size, subject.mini_batch_size
     for rate in (eta, eta / 10, eta / 100):
-        fixed = verify.train_reference(_fresh(subject.model.sizes, subject), subject.X,
-                                       subject.Y, rate, m)
+        net = _fresh(subject.model.sizes, subject)
+        fixed = verify.train_reference(net, subject.X, subject.Y, rate, m)
         if fixed.learns:
             break
     theirs = verify.train_reference(subject.reference(), subject.X, subject.Y, rate, m)
-    return verify.compare(fixed, theirs, "from a fresh xavier_normal draw"
-                          if subject.model.activation != "relu" else "from a fresh he_normal "
-                          "draw", "from your weights", rate, m, {"eta_tried": rate})
+    return verify.compare(fixed, theirs, f"from a fresh {net.init} draw", "from your weights",
+                          rate, m, {"eta_tried": rate})
 
 
 VERIFIERS = {"bottleneck": verify_bottleneck, "diverged": verify_diverged}
