@@ -1,70 +1,26 @@
 """The probes of ``diagnose(..., eta=...)``: short training runs on copies.
 
 The acceptance cases run on the first MNIST training images (skipped without
-real MNIST, see conftest.py).  Each checks the root cause, that the fix was
-measured on a copy, and, where the fix is a setting, that applying it to a
-fresh network makes it learn.
+real MNIST, see conftest.py); the user's own classes are tests/book_style.py.
+Each checks the root cause, that the fix was measured on a copy, and, where
+the fix is a setting, that applying it to a fresh network makes it learn.
 """
 
 import copy
 
+import book_style
 import numpy as np
 import pytest
 
 import diagnostics
 import network
 from diagnostics import probes
+from diagnostics.userfile import construct
 
 
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
-
-
-class BookNetwork:
-    """The book's network.py as a newcomer writes it: per-example backprop,
-    an update that never shuffles, and ``np.random.rand`` (or ``randn``)
-    weights and biases."""
-
-    def __init__(self, sizes, draw="rand", seed=0):
-        rng = np.random.default_rng(seed)
-        f = rng.random if draw == "rand" else rng.standard_normal
-        self.num_layers, self.sizes = len(sizes), sizes
-        self.biases = [f((y, 1)) for y in sizes[1:]]
-        self.weights = [f((y, x)) for x, y in zip(sizes[:-1], sizes[1:])]
-
-    def feedforward(self, a):
-        for b, w in zip(self.biases, self.weights):
-            a = sigmoid(w @ a + b)
-        return a
-
-    def update_mini_batch(self, mini_batch, eta):
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        for x, y in mini_batch:
-            db, dw = self.backprop(x, y)
-            nabla_b = [nb + d for nb, d in zip(nabla_b, db)]
-            nabla_w = [nw + d for nw, d in zip(nabla_w, dw)]
-        k = eta / len(mini_batch)
-        self.weights = [w - k * nw for w, nw in zip(self.weights, nabla_w)]
-        self.biases = [b - k * nb for b, nb in zip(self.biases, nabla_b)]
-
-    def backprop(self, x, y):
-        activations, zs, a = [x], [], x
-        for b, w in zip(self.biases, self.weights):
-            zs.append(w @ a + b)
-            a = sigmoid(zs[-1])
-            activations.append(a)
-        delta = self.cost_derivative(a, y) * a * (1 - a)
-        nabla_b, nabla_w = [delta], [delta @ activations[-2].T]
-        for l in range(2, self.num_layers):
-            s = activations[-l]
-            delta = (self.weights[-l + 1].T @ delta) * s * (1 - s)
-            nabla_b.insert(0, delta)
-            nabla_w.insert(0, delta @ activations[-l - 1].T)
-        return nabla_b, nabla_w
-
-    def cost_derivative(self, output_activations, y):
-        return output_activations - y
+def own(cls=book_style.RandNetwork, sizes=(784, 30, 10)):
+    """The user's own book-style class (tests/book_style.py), drawn with seed 0."""
+    return construct(cls, list(sizes), seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +54,7 @@ def book(seed=0, **kw):
 
 
 def test_users_rand_class_is_saturation_with_a_verified_init(sample, mnist):
-    user = BookNetwork([784, 30, 10], "rand")
+    user = own()
     before = copy.deepcopy(user)
     report = diagnostics.diagnose(user, sample, eta=3.0)
     assert report.cause.name == "saturation"
@@ -154,8 +110,7 @@ def test_labels_one_position_off_are_found_and_realigned(sample):
 def test_sorted_data_with_an_update_that_does_not_shuffle(mnist):
     X, y = mnist[0][:5000], mnist[1][:5000]
     order = np.argsort(y, kind="stable")
-    report = diagnostics.diagnose(BookNetwork([784, 30, 10], "randn"), (X[order], y[order]),
-                                  eta=3.0)
+    report = diagnostics.diagnose(own(book_style.Network), (X[order], y[order]), eta=3.0)
     assert report.cause.name == "data_unshuffled"
     assert report.cause.severity == "error"
     assert report.cause.verified.helped
