@@ -268,8 +268,9 @@ def range_test(model: _Model, sample: Split, eta: float, m: int = 10, seed: int 
 def best_rate(runs: dict[float, Run], chance: float) -> float | None:
     """The rate to suggest: among the copies that learned, the smallest rate
     whose held-out accuracy is within 3 points of the best one's (a rate
-    below the edge, as after a range test); None if no copy learned."""
-    learned = [r for r, run in runs.items() if run.learned(chance)]
+    below the edge, as after a range test); None if no copy learned.  Runs
+    of the same length compete: a longer look at the user's rate does not."""
+    learned = [r for r, run in runs.items() if run.learned(chance) and run.steps[-1] <= STEPS]
     if not learned:
         return None
     top = max(runs[r].accuracy[-1] for r in learned)
@@ -819,5 +820,6 @@ def probe(model: _Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
         new = (learning_rate(runs, eta, sample.chance) + cost_at_start(model, sample, seed)
                + cannot_overfit(model, sample, rate, m, user, seed)
                + labels_misaligned(model, sample, X, labels, Y, m, seed)
-               + data_unshuffled(model, sample, rate, m, shuffles, seed))
+               # the order's effect shows fastest at the rate that learns fastest
+               + data_unshuffled(model, sample, best or eta, m, shuffles, seed))
     return revised + new, Probes(runs, eta, m, sample.chance, best)
