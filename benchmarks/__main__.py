@@ -1,6 +1,6 @@
 """Run every benchmark, each in its own process, and sum up.
 
-    python -m benchmarks            # the figures of the README (several minutes)
+    python -m benchmarks            # the figures of docs/performance.md (several minutes)
     python -m benchmarks --quick    # seconds: checks that every script runs
     python -m benchmarks epoch scale --rounds 9   # some of them; options pass through
 

@@ -196,12 +196,12 @@ def finding_lines(f: Finding) -> list[tuple[str, str]]:
     was found, the fix, and what was measured when the fix was tried."""
     where = f", layer {f.layer}" if f.layer is not None else ""
     lines = [(f"[{f.severity}] {f.name}{where}: {f.message}", "    ")]
-    if f.verified is None or f.verified.helped:
-        lines.append((f"    fix: {f.fix}", "         "))
-    else:
-        lines.append((f"    fix, not confirmed: {f.fix}", "         "))
+    confirmed = f.verified is None or f.verified.helped or f.severity == "info"
+    lines.append((f"    fix: {f.fix}" if confirmed else f"    fix, not confirmed: {f.fix}",
+                  "         "))
     if f.verified is not None:
-        note = "" if f.verified.helped else " (it did not do better: look at the other findings)"
+        note = ("" if f.verified.helped or f.severity == "info"
+                else " (it did not do better: look at the other findings)")
         lines.append((f"    verified: {f.verified}{note}" if f.verified.helped else
                       f"    tried: {f.verified}{note}", "         "))
     return lines

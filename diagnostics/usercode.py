@@ -70,10 +70,19 @@ def check(subject: Subject) -> list[Finding]:
     return found
 
 
+class ShapeError(ValueError):
+    """The user's method returned arrays of the wrong number or shapes."""
+
+
 def _raised(name: str, method: str, error: Exception) -> Finding:
-    return Finding(name, "error", f"your {method} raised {type(error).__name__}: {error}",
-                   f"make {method} run on the book's inputs (a column x of shape (n_in, 1), "
-                   f"a one-hot column y of shape (n_out, 1))",
+    what = (f"your {method} {error}" if isinstance(error, ShapeError)
+            else f"your {method} raised {type(error).__name__}: {error}")
+    fix = ("return arrays in the shapes of the biases and weights, as the book's code does "
+           "(nabla_w[l] = np.dot(delta, activations[l].T) is (fan_out, fan_in))"
+           if isinstance(error, ShapeError) else
+           f"make {method} run on the book's inputs (a column x of shape (n_in, 1), a one-hot "
+           f"column y of shape (n_out, 1))")
+    return Finding(name, "error", what, fix,
                    evidence={"error": f"{type(error).__name__}: {error}"})
 
 
@@ -96,7 +105,7 @@ def user_outputs(obj: Any, X: np.ndarray, layers: int | None = None) -> np.ndarr
     for x in X:
         a = np.asarray(copy_.feedforward(x.reshape(-1, 1)), dtype=np.float64)
         if a.shape not in ((units, 1), (units,)):
-            raise ValueError(f"feedforward returned shape {a.shape} for an input of shape "
+            raise ShapeError(f"returned shape {a.shape} for an input of shape "
                              f"({len(x)}, 1); expected ({units}, 1)")
         rows.append(a.reshape(-1))
     return np.stack(rows)
@@ -175,12 +184,12 @@ def user_gradient(obj: Any, X: np.ndarray, Y: np.ndarray, pairs: list | None = N
     for x, y in pairs:
         nb, nw = copy_.backprop(x, y)
         if len(nb) != len(sum_b) or len(nw) != len(sum_w):
-            raise ValueError(f"backprop returned {len(nb)} bias and {len(nw)} weight "
+            raise ShapeError(f"returned {len(nb)} bias and {len(nw)} weight "
                              f"gradients for {len(sum_b)} layers")
         for l, (db, dw) in enumerate(zip(nb, nw)):
             db, dw = np.asarray(db, dtype=np.float64), np.asarray(dw, dtype=np.float64)
             if db.size != sum_b[l].size or dw.shape != shapes_w[l]:
-                raise ValueError(f"backprop returned shapes {db.shape} and {dw.shape} for "
+                raise ShapeError(f"returned shapes {db.shape} and {dw.shape} for "
                                  f"layer {l + 1}; expected {shapes_b[l]} and {shapes_w[l]} "
                                  f"(a transposed product?)")
             sum_b[l] += db.reshape(shapes_b[l])
@@ -304,7 +313,7 @@ def _moved(subject: Subject, eta: float, pairs: list, lmbda: float = 0.0, n: int
     after += [np.asarray(b, dtype=np.float64).reshape(-1, 1) for b in copy_.biases]
     before = subject.model.weights + subject.model.biases
     if [a.shape for a in after] != [b.shape for b in before]:
-        raise ValueError(f"update_mini_batch changed the parameters' shapes to "
+        raise ShapeError(f"changed the parameters' shapes to "
                          f"{[a.shape for a in after]}")
     return [a - b for a, b in zip(after, before)]
 
@@ -355,8 +364,12 @@ def update_mismatch(subject: Subject, gradient_wrong: bool = False) -> list[Find
     if all(rel <= AGREE for _, rel in ratios):
         return _l2_mismatch(subject, pairs, moved)
     if gradient_wrong and "backprop" in subject.methods:
-        own_b, own_w = user_gradient(subject.obj, X, Y)
-        if all(rel <= AGREE for _, rel in _ratios(moved, [-eta * g for g in own_w + own_b])):
+        try:
+            own_b, own_w = user_gradient(subject.obj, X, Y)
+        except Exception:  # the user's code may raise anything: gradient_mismatch says so
+            own_b, own_w = None, None
+        if own_w is not None and all(rel <= AGREE for _, rel in _ratios(
+                moved, [-eta * g for g in own_w + own_b], model.weights + model.biases)):
             return []  # the update is right; its gradient is not (gradient_mismatch)
     return [_update_finding(subject, ratios, m, eta)]
 

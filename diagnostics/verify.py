@@ -62,13 +62,16 @@ class Trial:
     end: float
     steps: int
     nan_after: int | None = None
+    error: str | None = None  # what the training code raised, if it did
 
     @property
     def learns(self) -> bool:
         return math.isfinite(self.end) and self.end < LEARNS * self.start
 
     def ended(self) -> str:
-        """``"0.0912"``, or ``"NaN after 12 steps"``."""
+        """``"0.0912"``, ``"NaN after 12 steps"`` or ``"an error at step 1 (...)"``."""
+        if self.error is not None:
+            return f"an error at step {self.steps} ({self.error})"
         if self.nan_after is not None:
             return f"NaN after {self.nan_after} step{'s' * (self.nan_after != 1)}"
         return g(self.end)
@@ -107,8 +110,12 @@ def _trial(step: Callable[[np.ndarray], None], params: Callable[[], tuple], X: n
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the user's code may warn at every step
                 step(rows)
-        except (ValueError, FloatingPointError, OverflowError):
-            return Trial(start, math.nan, k, k)  # network.Network refuses NaN weights
+        except (ValueError, FloatingPointError, OverflowError) as error:
+            if not all(np.isfinite(p).all() for p in params()[0]):
+                return Trial(start, math.nan, k, k)  # network.Network refuses NaN weights
+            return Trial(start, math.nan, k, None, f"{type(error).__name__}: {error}")
+        except Exception as error:  # the user's code may raise anything
+            return Trial(start, math.nan, k, None, f"{type(error).__name__}: {error}")
         if k % CHECK_EVERY == 0 and not math.isfinite(cost_of(*params(), X, Y, hidden, cost)):
             return Trial(start, math.nan, k, k)
     end = cost_of(*params(), X, Y, hidden, cost)

@@ -5,10 +5,10 @@ The book's numbers, side by side with ours: every quantitative claim of
 chapters 1, 3 and 5 of Nielsen's *Neural Networks and Deep Learning* that
 this code can make, rerun over seeds.
 
-    python -m experiments.book --docs docs/book     # 5 seeds: 35 min on 2 cores
+    python -m experiments.book --docs docs/results/book     # 5 seeds: 35 min on 2 cores
     python -m experiments.book --quick              # a one-minute look (not comparable)
     python -m experiments.book --rows ch5-speed-3-h1,ch5-speed-3-h2,ch5-speed-3-h3
-    python -m experiments.book --scheduler tcp://A:8786 --docs docs/book   # on a Dask cluster
+    python -m experiments.book --scheduler tcp://A:8786 --docs docs/results/book  # Dask
 
 Each of the book's figures comes from one unseeded run (or, in chapter 1, the
 best of three runs), so it is one draw from a distribution.  This script
@@ -483,7 +483,7 @@ def table(args: argparse.Namespace, entries: list[dict], done: dict, command: st
 
 
 def summary_table(entries: list[dict]) -> str:
-    """Every comparison in one line: the short table for the README."""
+    """Every comparison in one line: the short table for docs/book_numbers.md."""
     rows_by_name = {row.name: row for row in ROWS}
     lines = []
     for e in entries:

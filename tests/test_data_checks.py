@@ -247,9 +247,11 @@ def test_benchmark_with_a_folder_lacking_the_files(name, tmp_path):
 
 def test_product_never_names_the_ci_data():
     """The product looks in data_dir=, the variables, its data/ cache, then
-    downloads: nothing in it (code, messages, README) names the folder
+    downloads: nothing in it (code, messages, README, docs, notebook) names the folder
     beside the checkout where this repository's CI keeps its copies."""
     product = [ROOT / "README.md", ROOT / "data" / "README.md", ROOT / "pyproject.toml",
+               *sorted((ROOT / "docs").glob("*.md")),
+               *sorted((ROOT / "notebooks").glob("why_rand_fails.*")),
                ROOT / "mnist_loader.py", ROOT / "network.py", ROOT / "initializers.py",
                *sorted((ROOT / "experiments").glob("*.py")),
                *sorted((ROOT / "benchmarks").glob("*.py"))]

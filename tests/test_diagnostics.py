@@ -146,7 +146,7 @@ def test_every_scheme_is_recognised_in_the_books_shapes(name):
         found = diagnostics.identify_scheme(net.weights[0], net.biases[0])
         assert name in found
         # First, unless another scheme draws with the very same moments
-        # (each of the ten schemes of the README's table comes first today).
+        # (each of the ten schemes of docs/initializers.md's table comes first today).
         assert found[0] == name or moments(found[0]) == moments(name), found
 
 
@@ -492,8 +492,10 @@ def test_cli_json(mnist_dir, capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    ([], "give a saved network's FILE, or --init NAME"),
-    (["net.npz", "--init", "rand"], "not both"),
+    ([], "give one of: a saved network's FILE, --init NAME"),
+    (["net.npz", "--init", "rand"], "give one of"),
+    (["--init", "rand", "--code", "mine.py"], "--code YOUR_FILE.py"),
+    (["--code", "mine.py", "--eta", "-1"], "expected a positive learning rate"),
     (["--init", "gaussian"], "invalid choice: 'gaussian'"),
     (["--init", "rand", "--sizes", "784,30"], "--sizes must start with 784"),
     (["--init", "rand", "--images", "0"], "expected a positive integer"),

@@ -1,14 +1,13 @@
 """The probes of ``diagnose(..., eta=...)``: short training runs on copies.
 
 The acceptance cases run on the first MNIST training images (skipped without
-real MNIST, see conftest.py); the user's own classes are tests/book_style.py.
+real MNIST, see conftest.py); the user's own classes are experiments/their_network.py.
 Each checks the root cause, that the fix was measured on a copy, and, where
 the fix is a setting, that applying it to a fresh network makes it learn.
 """
 
 import copy
 
-import book_style
 import numpy as np
 import pytest
 
@@ -16,10 +15,11 @@ import diagnostics
 import network
 from diagnostics import probes
 from diagnostics.userfile import construct
+from experiments import their_network
 
 
-def own(cls=book_style.RandNetwork, sizes=(784, 30, 10)):
-    """The user's own book-style class (tests/book_style.py), drawn with seed 0."""
+def own(cls=their_network.RandNetwork, sizes=(784, 30, 10)):
+    """The user's own book-style class (experiments/their_network.py), drawn with seed 0."""
     return construct(cls, list(sizes), seed=0)
 
 
@@ -110,7 +110,7 @@ def test_labels_one_position_off_are_found_and_realigned(sample):
 def test_sorted_data_with_an_update_that_does_not_shuffle(mnist):
     X, y = mnist[0][:5000], mnist[1][:5000]
     order = np.argsort(y, kind="stable")
-    report = diagnostics.diagnose(own(book_style.Network), (X[order], y[order]), eta=3.0)
+    report = diagnostics.diagnose(own(their_network.Network), (X[order], y[order]), eta=3.0)
     assert report.cause.name == "data_unshuffled"
     assert report.cause.severity == "error"
     assert report.cause.verified.helped

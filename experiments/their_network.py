@@ -1,8 +1,14 @@
-"""A newcomer's own network, written as the book's network.py (chapter 1) is:
-a class with ``np.random.randn`` weights and per-example loops, and the bugs
-that newcomers write, one subclass each.  The diagnostics tests diagnose
-these, and ``python -m diagnostics --code tests/book_style.py`` imports this
-file as a user's own."""
+"""experiments.their_network
+~~~~~~~~~~~~~~~~~~~~~~~~~~~
+
+A newcomer's own network, written as the book's network.py (chapter 1) is: a
+class with ``np.random.randn`` weights and per-example loops, and the bugs
+that newcomers write, one subclass each.  ``experiments.diagnoses`` and the
+tests diagnose these, and it is the file of the guide's command line:
+
+    python -m diagnostics --code experiments/their_network.py \
+        --class FlippedCostDerivative --eta 3.0
+"""
 
 # A newcomer's code draws from numpy's global generator, as the book's does;
 # the tests seed it through diagnostics.userfile.construct, as the CLI does.
@@ -197,3 +203,29 @@ class OnlyWeights:
     def __init__(self, weights, biases):
         self.weights = weights
         self.biases = biases
+
+
+class TransposedProduct(Network):
+    """Multiplies the output layer's delta the wrong way round."""
+
+    def backprop(self, x, y):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activation = x
+        activations = [x]
+        zs = []
+        for b, w in zip(self.biases, self.weights):
+            z = np.dot(w, activation) + b
+            zs.append(z)
+            activation = sigmoid(z)
+            activations.append(activation)
+        delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
+        nabla_b[-1] = delta
+        nabla_w[-1] = np.dot(activations[-2], delta.transpose())
+        for l in range(2, self.num_layers):
+            z = zs[-l]
+            sp = sigmoid_prime(z)
+            delta = np.dot(self.weights[-l + 1].transpose(), delta) * sp
+            nabla_b[-l] = delta
+            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+        return (nabla_b, nabla_w)
