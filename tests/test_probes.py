@@ -197,3 +197,26 @@ def test_train_measures_update_ratio_and_divergence(sample):
                         cost="cross_entropy", steps=50)
     assert wild.diverged_at is not None or wild.accuracy[-1] < 0.3
     assert np.array_equal(net.weights[0], book().weights[0])  # arguments untouched
+
+
+@pytest.mark.parametrize("eta, name", [(30.0, "learning_rate_too_large"),
+                                       (1e-4, "learning_rate_too_small")])
+def test_softmax_network_rates(sample, eta, name):
+    report = diagnostics.diagnose(book(init="xavier_normal", cost="log_likelihood"), sample,
+                                  eta=eta)
+    assert report.cause.name == name and report.cause.verified.helped
+
+
+def test_sorted_data_for_a_network_whose_sgd_shuffles_is_a_warning(mnist):
+    X, y = mnist[0][:5000], mnist[1][:5000]
+    order = np.argsort(y, kind="stable")
+    report = diagnostics.diagnose(book(), (X[order], y[order]), eta=3.0)
+    found = report.finding("data_unshuffled")
+    assert found is not None and found.severity == "warning"
+
+
+def test_an_update_without_the_mean_cannot_overfit_where_the_reference_can(sample):
+    report = diagnostics.diagnose(own(their_network.NoMeanUpdate), sample, eta=3.0)
+    found = report.finding("cannot_overfit")
+    assert found is not None and found.verified.helped
+    assert report.cause.name == "update_mismatch"  # the cause comes first
