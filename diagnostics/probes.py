@@ -254,12 +254,15 @@ def range_test(model: _Model, sample: Split, eta: float, m: int = 10, seed: int 
                steps: int = STEPS) -> dict[float, Run]:
     """One copy of ``model`` trained per rate of :data:`GRID` and at ``eta``
     (the same mini-batches for every rate), by rate; the copy at ``eta`` for
-    :data:`STEPS_LONG` steps when it has not learned in ``steps``."""
+    :data:`STEPS_LONG` steps when it has not learned in ``steps`` and shows
+    no overshoot (divergence, a rising cost, growing saturation)."""
     kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed)
     runs = {r: train(model.weights, model.biases, sample, r, steps=steps, **kw)
             for r in sorted(set(GRID) | {float(eta)})}
     yours = runs[float(eta)]
-    if not yours.learned(sample.chance) and yours.diverged_at is None and steps < STEPS_LONG:
+    overshoots = (yours.diverged_at is not None or yours.costs[-1] > yours.costs[0]
+                  or yours.saturated[-1] > yours.saturated[0] + 0.1)
+    if not yours.learned(sample.chance) and not overshoots and steps < STEPS_LONG:
         runs[float(eta)] = train(model.weights, model.biases, sample, eta, steps=STEPS_LONG,
                                  **kw)
     return runs
@@ -783,7 +786,23 @@ class Probes:
     @property
     def learns(self) -> bool:
         """The copy learned at the user's own rate."""
-        return self.runs[float(self.eta)].learned(self.chance)
+        return bool(self.runs) and self.runs[float(self.eta)].learned(self.chance)
+
+    def text(self) -> str:
+        """The range test in one paragraph: each rate's held-out accuracy (or
+        where it diverged), and what the user's rate did."""
+        if not self.runs:
+            return "Step size: not probed (non-finite weights or inputs cannot train)."
+        cells = [f"{r:.3g}: " + (f"NaN after {run.diverged_at}" if run.diverged_at is not None
+                                 else f"{run.accuracy[-1]:.0%}")
+                 for r, run in sorted(self.runs.items())]
+        yours = self.runs[float(self.eta)]
+        verdict = ("learns" if self.learns else "does not learn") + f" in {yours.steps[-1]} steps"
+        best = "" if self.best is None else f"; the probe's best: eta={self.best:.3g}"
+        return (f"Step size: a range test of copies, {STEPS} mini-batches of "
+                f"{self.mini_batch_size} at each rate, held-out accuracy (chance "
+                f"{self.chance:.0%}): {', '.join(cells)}. At yours, eta={self.eta:.3g}, it "
+                f"{verdict}{best}.")
 
 
 def probe(model: _Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
