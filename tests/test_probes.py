@@ -134,6 +134,8 @@ def test_the_books_network_at_eta_3_is_healthy(sample):
     assert saturation is not None and saturation.severity == "info"
     assert "learns anyway" in saturation.message
     assert not any(f.name.startswith("learning_rate") for f in report.findings)
+    assert "Step size: a range test of copies" in str(report)
+    assert report.probes.learns and report.probes.best is not None
 
 
 def test_raw_pixels_fix_is_dividing_by_255_verified(sample):
