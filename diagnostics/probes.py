@@ -41,6 +41,7 @@ import numpy as np
 import initializers
 import network
 
+from . import verify
 from .adapter import _Model
 from .findings import Finding, Verification
 from .measures import cost_value, forward, saturated_fraction
@@ -550,12 +551,13 @@ def _memorised(run: Run, model: _Model) -> bool:
 def _user_overfit(user: object, model: _Model, tiny: Split, eta: float, m: int,
                   seed: int) -> Run | None:
     """The user's own ``update_mini_batch`` on a deep copy, the book's way:
-    a list of ``(x, y)`` columns per mini-batch.  None if it has none or it
-    raises (the user-code checks report that)."""
+    a list of ``(x, y)`` columns per mini-batch (with chapter 3's ``lmbda``
+    and ``n`` when it takes them, :func:`diagnostics.verify.call_update`).
+    None if it has none or it raises (the user-code checks report that)."""
     if not callable(getattr(user, "update_mini_batch", None)):
         return None
     net = copy.deepcopy(user)
-    pairs = [(x.reshape(-1, 1), y.reshape(-1, 1)) for x, y in zip(tiny.X, tiny.Y)]
+    pairs = verify.columns(tiny.X, tiny.Y)
     rng = np.random.default_rng(seed)
     run = Run(eta)
     out = "softmax" if model.cost == "log_likelihood" else "sigmoid"
@@ -566,7 +568,7 @@ def _user_overfit(user: object, model: _Model, tiny: Split, eta: float, m: int,
             _measure(run, 0, ref, tiny, model.activation, out, model.cost)
             for step in range(1, OVERFIT_STEPS + 1):
                 rows = rng.permutation(len(pairs))[:m]
-                net.update_mini_batch([pairs[i] for i in rows], eta)
+                verify.call_update(net.update_mini_batch, [pairs[i] for i in rows], eta)
                 if step % every == 0:
                     ref = _copy_net(net.weights, net.biases, model.activation, model.cost)
                     if not _measure(run, step, ref, tiny, model.activation, out, model.cost):
