@@ -61,19 +61,19 @@ of the cost being minimised.  The training cost is the same in both.
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 
 import network
 from mnist_loader import vectorized_result
-from network import CrossEntropyCost, QuadraticCost, sigmoid, sigmoid_prime
+from network import sigmoid, sigmoid_prime
+from nndl import persistence
+from nndl.costs import BOOK_COSTS, CrossEntropyCost, QuadraticCost, cost_name
+from nndl.data import array_pair, prepare
 
 __all__ = ["CrossEntropyCost", "Network", "QuadraticCost", "load", "sigmoid",
            "sigmoid_prime", "vectorized_result"]
-
-_COST_CLASSES = {"quadratic": QuadraticCost, "cross_entropy": CrossEntropyCost}
 
 # What ``convert`` says about the targets y, in the book's words.
 _FORMS = {
@@ -145,7 +145,7 @@ class Network:
     @property
     def cost(self) -> type:
         """The cost class, ``CrossEntropyCost`` or ``QuadraticCost``."""
-        return _COST_CLASSES[self.network.cost]
+        return BOOK_COSTS[self.network.cost]
 
     @cost.setter
     def cost(self, value) -> None:
@@ -210,9 +210,9 @@ class Network:
         A data set is checked and stacked once, before the first epoch.
         """
         net = self.network
-        train = net._prepare(training_data, "training_data")  # once, not per epoch
-        evaluation = None if evaluation_data is None else net._prepare(evaluation_data,
-                                                                       "evaluation_data")
+        train = self._prepared(training_data, "training_data")  # once, not per epoch
+        evaluation = None if evaluation_data is None else self._prepared(evaluation_data,
+                                                                         "evaluation_data")
         if evaluation is None and (monitor_evaluation_cost or monitor_evaluation_accuracy):
             raise ValueError("monitor_evaluation_cost and monitor_evaluation_accuracy need "
                              "evaluation_data (validation_data or test_data)")
@@ -283,22 +283,21 @@ class Network:
         if form is not None and form != wanted:
             raise ValueError(f"{call.format(convert)} is for {_FORMS[wanted]}, but the y in "
                              f"data are {_FORMS[form]}: use {call.format(not convert)}")
-        return self.network._prepare(data, "data")
+        return self._prepared(data, "data")
+
+    def _prepared(self, data, what: str):
+        """``data`` checked and laid out for the engine (:func:`nndl.data.prepare`)."""
+        net = self.network
+        return prepare(data, net.sizes[0], net.sizes[-1], net.dtype, what)
 
     def save(self, filename: str | os.PathLike) -> None:
         """Save to ``filename`` in the book's JSON format: ``sizes``, ``weights``
         and ``biases`` as nested lists, and ``cost`` as the class name
         (``"CrossEntropyCost"``).  The book's ``network2.load`` reads it.  A
         float32 network adds ``"dtype": "float32"``, which the book ignores.
-        Written atomically (``network.write_atomic``); floats keep every digit,
-        so :func:`load` gives back the same arrays exactly."""
-        data = {"sizes": self.sizes,
-                "weights": [w.tolist() for w in self.weights],
-                "biases": [b.tolist() for b in self.biases],
-                "cost": self.cost.__name__}
-        if self.network.dtype != np.float64:
-            data["dtype"] = self.network.dtype.name
-        network.write_atomic(filename, lambda f: f.write(json.dumps(data).encode()))
+        Written atomically (``nndl.files.write_atomic``); floats keep every
+        digit, so :func:`load` gives back the same arrays exactly."""
+        persistence.save_network2(self, filename)
 
 
 def load(filename: str | os.PathLike) -> Network:
@@ -310,8 +309,8 @@ def load(filename: str | os.PathLike) -> Network:
 def _book_cost(cost) -> str:
     """The engine's name of one of chapter 3's two costs; the engine's
     ``"log_likelihood"`` (a softmax output layer) has no class here."""
-    name = network._cost_name(cost)
-    if name not in _COST_CLASSES:
+    name = cost_name(cost)
+    if name not in BOOK_COSTS:
         raise ValueError(f"unknown cost {cost!r} for network2: the book's network2 has "
                          f"QuadraticCost and CrossEntropyCost; use network.Network(..., "
                          f"cost={name!r}) for this one")
@@ -321,7 +320,7 @@ def _book_cost(cost) -> str:
 def _form(data) -> str | None:
     """``"labels"`` or ``"vectors"``: how ``data`` holds its targets ``y``.
     ``None`` when ``data`` is malformed, which the engine then reports."""
-    pair = network._array_pair(data)
+    pair = array_pair(data)
     if pair is not None:
         return "labels" if pair[1].ndim == 1 else "vectors"
     try:
