@@ -83,11 +83,15 @@ class Network:
         ``(n_in, 1)`` (or ``(n_in,)``) gives ``(n_out, 1)``; ``(n_in, k)`` holds
         ``k`` inputs as columns and gives ``(n_out, k)``.  Each layer computes
         ``a' = f(w a + b)`` (the book's eq. 22), here on ``a.T``, a row."""
-        x = self._input_rows(a)
-        a = x
+        a = self._input_rows(a)
+        finite = True
         for w, b, f in zip(self.weights, self.biases, self._layer_functions()):
-            a = f(a @ w.T + b.T)  # f works in place on the new array
-        return self._checked_output(x, a).T
+            z = a @ w.T + b.T
+            finite &= np.vdot(z, z) < math.inf  # False for a NaN or infinite parameter
+            a = f(z)  # in place
+        if not finite:
+            parameters.check(self)  # which parameter, and where
+        return a.T
 
     def SGD(self, training_data, epochs: int, mini_batch_size: int, eta: float,
             test_data=None, *, lmbda: float = 0.0, evaluation_data=None,
@@ -253,27 +257,21 @@ class Network:
         return fused.layer_functions(self.activation, self.cost, self.num_layers - 1)
 
     def _input_rows(self, a) -> np.ndarray:
-        """``feedforward``'s input as rows, checked cheaply: a full check of the
-        parameters only when they are not the arrays last checked, of the
-        inputs only when their sum is not finite or above ``n_in`` (raw pixels?)."""
+        """``feedforward``'s input as rows, checked cheaply: the parameters in
+        full only when they are not the arrays last checked; the input in full
+        (:func:`nndl.data.rows`) unless it is one column whose sum of squares
+        is at most ``n_in``.  That sum is finite only for finite inputs, and
+        bounds their sum by ``n_in`` (Cauchy-Schwarz), so such an input cannot
+        look like raw pixels; BLAS's dot computes it in a third of numpy's sum."""
         a = columns(a, self.sizes[0])
         params, checked = (*self.weights, *self.biases), getattr(self, "_checked", ())
         if len(params) != len(checked) or not all(map(operator.is_, params, checked)):
             parameters.check(self)
             self._checked = (*self.weights, *self.biases)
         x = a.T
-        total = np.add.reduce(x, axis=None) if a.dtype == self.dtype else math.inf
-        if not (math.isfinite(total) and total <= self.sizes[0]):
+        if not (a.dtype == self.dtype and x.shape[0] == 1 and np.dot(x[0], x[0]) <= x.shape[1]):
             x = rows(x, self.sizes[0], self.dtype, "feedforward")
         return x
-
-    def _checked_output(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """``out``, once known finite: a NaN or infinity in a parameter or an
-        input makes some layer's output, hence the sum checked here, non-finite
-        (or, through a sigmoid, 0 or 1: parameters are checked when new)."""
-        if not math.isfinite(np.add.reduce(out, axis=None)):
-            parameters.check(self)
-        return out
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

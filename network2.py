@@ -68,7 +68,7 @@ import numpy as np
 import network
 from mnist_loader import vectorized_result
 from network import sigmoid, sigmoid_prime
-from nndl import persistence
+from nndl import persistence, training
 from nndl.costs import BOOK_COSTS, CrossEntropyCost, QuadraticCost, cost_name
 from nndl.data import array_pair, prepare
 
@@ -209,36 +209,19 @@ class Network:
         book's ``SGD`` needs vectors for training and labels for evaluation).
         A data set is checked and stacked once, before the first epoch.
         """
-        net = self.network
         train = self._prepared(training_data, "training_data")  # once, not per epoch
         evaluation = None if evaluation_data is None else self._prepared(evaluation_data,
                                                                          "evaluation_data")
         if evaluation is None and (monitor_evaluation_cost or monitor_evaluation_accuracy):
             raise ValueError("monitor_evaluation_cost and monitor_evaluation_accuracy need "
                              "evaluation_data (validation_data or test_data)")
-        evaluation_cost, evaluation_accuracy = [], []
-        training_cost, training_accuracy = [], []
-
-        def monitor(j: int, net: network.Network, history) -> None:
-            lines = [f"Epoch {j} training complete"]
-            if monitor_training_cost:
-                training_cost.append(net.total_cost(train, lmbda))
-                lines.append(f"Cost on training data: {training_cost[-1]}")
-            if monitor_training_accuracy:
-                training_accuracy.append(net.evaluate(train))
-                lines.append(f"Accuracy on training data: {training_accuracy[-1]} / {len(train)}")
-            if monitor_evaluation_cost:
-                evaluation_cost.append(net.total_cost(evaluation, lmbda))
-                lines.append(f"Cost on evaluation data: {evaluation_cost[-1]}")
-            if monitor_evaluation_accuracy:
-                evaluation_accuracy.append(net.evaluate(evaluation))
-                lines.append(f"Accuracy on evaluation data: {evaluation_accuracy[-1]} / "
-                             f"{len(evaluation)}")
-            print("\n".join(lines) + "\n", flush=True)
-
-        net.SGD(train, epochs, mini_batch_size, eta, lmbda=lmbda, verbose=False,
-                callback=monitor)
-        return evaluation_cost, evaluation_accuracy, training_cost, training_accuracy
+        monitor = _Monitor(train, evaluation, lmbda, training.Monitor(
+            monitor_evaluation_cost, monitor_evaluation_accuracy, monitor_training_cost,
+            monitor_training_accuracy))
+        self.network.SGD(train, epochs, mini_batch_size, eta, lmbda=lmbda, verbose=False,
+                         callback=monitor)
+        return (monitor.evaluation_cost, monitor.evaluation_accuracy, monitor.training_cost,
+                monitor.training_accuracy)
 
     def update_mini_batch(self, mini_batch, eta: float, lmbda: float, n: int) -> None:
         """One gradient step on ``mini_batch`` (a list of ``(x, y)``), with the
@@ -298,6 +281,35 @@ class Network:
         Written atomically (``nndl.files.write_atomic``); floats keep every
         digit, so :func:`load` gives back the same arrays exactly."""
         persistence.save_network2(self, filename)
+
+
+class _Monitor:
+    """The book's ``SGD`` monitoring, as a callback of ``network.Network.SGD``:
+    after each epoch, the flagged figures are appended to the four lists and
+    printed in the book's order (training cost, training accuracy, evaluation
+    cost, evaluation accuracy), then a blank line.  A cost is
+    ``total_cost(data, lmbda)``, its L2 term divided by that data set's size."""
+
+    def __init__(self, train, evaluation, lmbda: float, flags: training.Monitor) -> None:
+        self.train, self.evaluation, self.lmbda, self.flags = train, evaluation, lmbda, flags
+        self.evaluation_cost, self.evaluation_accuracy = [], []
+        self.training_cost, self.training_accuracy = [], []
+
+    def __call__(self, j: int, net: network.Network, history) -> None:
+        lines = [f"Epoch {j} training complete"]
+        lines += self._measure(net, "training", self.train)
+        lines += self._measure(net, "evaluation", self.evaluation)
+        print("\n".join(lines) + "\n", flush=True)
+
+    def _measure(self, net: network.Network, name: str, data) -> list[str]:
+        cost = correct = None
+        if getattr(self.flags, f"{name}_cost"):
+            cost = net.total_cost(data, self.lmbda)
+            getattr(self, f"{name}_cost").append(cost)
+        if getattr(self.flags, f"{name}_accuracy"):
+            correct = net.evaluate(data)
+            getattr(self, f"{name}_accuracy").append(correct)
+        return training.monitor_lines(name, 0 if data is None else len(data), cost, correct)
 
 
 def load(filename: str | os.PathLike) -> Network:

@@ -22,6 +22,7 @@ calls, because at mini-batch 10 a pass is about 30 numpy calls on arrays of
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -38,7 +39,7 @@ class Plan(NamedTuple):
     weights: list[np.ndarray]
     weights_t: list[np.ndarray]  # w.T: a batch of rows A goes to A @ w.T
     biases_t: list[np.ndarray]  # b.T, a (1, n) row added to every example's row
-    functions: list[Callable]  # each layer's activation, in place
+    functions: tuple[Callable, ...]  # each layer's activation, in place
     prime: Callable  # the hidden layers' derivative, from their output
     quadratic: bool  # the cost; False for cross-entropy and log-likelihood
 
@@ -50,11 +51,12 @@ class Update(NamedTuple):
     buffers: list[np.ndarray]  # shaped like the weights, to receive their gradients
 
 
-def layer_functions(activation: str, cost: str, layers: int) -> list[Callable]:
+@functools.cache  # feedforward asks once per example
+def layer_functions(activation: str, cost: str, layers: int) -> tuple[Callable, ...]:
     """Each layer's in-place function: ``activation`` in the hidden layers,
     the output function of ``cost`` in the last (``layers`` in all)."""
     output = TABLE[output_activation(cost)].function
-    return [TABLE[activation].function] * (layers - 1) + [output]
+    return (TABLE[activation].function,) * (layers - 1) + (output,)
 
 
 def plan(net) -> Plan:

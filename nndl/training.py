@@ -116,21 +116,24 @@ def record(net, history: History, j: int, run: Run) -> list[str]:
         correct, _ = measure("test", run.test)
         lines = [f"Epoch {j}: {correct} / {len(run.test)}"]
     if monitor.training_cost or monitor.training_accuracy:
-        lines += _lines("training", *measure("training", run.train), n,
-                        monitor.training_cost, monitor.training_accuracy)
+        correct, cost = measure("training", run.train)
+        lines += monitor_lines("training", n, cost if monitor.training_cost else None,
+                               correct if monitor.training_accuracy else None)
     if run.evaluation is not None:
-        lines += _lines("evaluation", *measure("evaluation", run.evaluation),
-                        len(run.evaluation), monitor.evaluation_cost,
-                        monitor.evaluation_accuracy)
+        correct, cost = measure("evaluation", run.evaluation)
+        lines += monitor_lines("evaluation", len(run.evaluation),
+                               cost if monitor.evaluation_cost else None,
+                               correct if monitor.evaluation_accuracy else None)
     return lines
 
 
-def _lines(name: str, correct: int, cost: float, size: int, show_cost, show_accuracy
-           ) -> list[str]:
-    """The book's lines for the monitored figures of one data set."""
+def monitor_lines(name: str, size: int, cost: float | None = None, correct: int | None = None
+                  ) -> list[str]:
+    """The book's lines (``network2.py``) for the monitored figures of one
+    data set of ``size`` examples; a figure that is None is not printed."""
     lines = []
-    if show_cost:
+    if cost is not None:
         lines.append(f"Cost on {name} data: {cost}")
-    if show_accuracy:
+    if correct is not None:
         lines.append(f"Accuracy on {name} data: {correct} / {size}")
     return lines
