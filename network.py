@@ -58,7 +58,10 @@ class Network:
 
     Bad settings, data or parameters raise ``ValueError`` or ``TypeError``
     before any work, naming the problem and the fix; inputs that look like raw
-    0-255 pixels warn (:class:`UnscaledInputWarning`).  The methods over whole
+    0-255 pixels warn (:class:`UnscaledInputWarning`).  ``feedforward``, called
+    once per example, checks parameters in full when they are new arrays and
+    otherwise refuses a NaN or infinity in them by the non-finite ``z`` it
+    gives, after the pass.  The methods over whole
     data sets set numpy's BLAS threads from the sizes of their products
     (:mod:`blas`), or to ``blas_threads=``.
     """
@@ -260,9 +263,9 @@ class Network:
         """``feedforward``'s input as rows, checked cheaply: the parameters in
         full only when they are not the arrays last checked; the input in full
         (:func:`nndl.data.rows`) unless it is one column whose sum of squares
-        is at most ``n_in``.  That sum is finite only for finite inputs, and
+        is at most ``n_in``: that sum is finite only for finite inputs, and
         bounds their sum by ``n_in`` (Cauchy-Schwarz), so such an input cannot
-        look like raw pixels; BLAS's dot computes it in a third of numpy's sum."""
+        look like raw pixels.  BLAS's dot computes it faster than numpy's sum."""
         a = columns(a, self.sizes[0])
         params, checked = (*self.weights, *self.biases), getattr(self, "_checked", ())
         if len(params) != len(checked) or not all(map(operator.is_, params, checked)):
@@ -286,6 +289,11 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
 
 
 # ---- to be removed once diagnostics imports the nndl names -----------------
-# diagnostics.py still reads these private names; its package version will
-# import nndl.costs.log_likelihood and the other public names instead.
+# diagnostics (diagnostics.py, and its package's measures.py and probes.py)
+# still reads these private names; it should import nndl.costs.log_likelihood,
+# nndl.fused.plan, nndl.fused.Update and nndl.fused.backprop instead.
 from nndl.costs import log_likelihood as _log_likelihood  # noqa: E402, F401
+from nndl.fused import Update as _Update  # noqa: E402, F401
+from nndl.fused import backprop as _backprop  # noqa: E402, F401
+
+Network._plan = fused.plan

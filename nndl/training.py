@@ -80,12 +80,12 @@ class Step:
     ``b <- b - eta/m nabla_b`` on a mini-batch of rows ``(X, Y)``, fused
     (:func:`nndl.fused.backprop`), for ``net``'s arrays as they are now."""
 
-    def __init__(self, net, eta: float, lmbda: float, n: int, sizes=()) -> None:
+    def __init__(self, net, eta: float, lmbda: float, n: int, batch_sizes=()) -> None:
         self.plan = fused.plan(net)
         self.update = fused.update(net, 1.0 - eta * lmbda / n)
         # eta/m for each mini-batch size m, as 0-d arrays (see nndl.activations.ONE)
         # (other sizes: the Python float eta / m, the same number)
-        self.scale = {m: np.array(eta / m, dtype=net.dtype) for m in sizes}
+        self.scale = {m: np.array(eta / m, dtype=net.dtype) for m in batch_sizes}
         self.eta = eta
 
     def __call__(self, X: np.ndarray, Y: np.ndarray) -> None:
