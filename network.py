@@ -14,6 +14,10 @@ one matrix product per layer (the book's suggested exercise).
     >>> net = network.Network([784, 30, 10])
     >>> net.SGD(training_data, 30, 10, 3.0, test_data=test_data)
 
+Chapter 3's session is the module :mod:`network2`, the book's interface over
+this class; ``Network(cost=network2.CrossEntropyCost)`` and ``Network.load``
+of a ``network2.save()`` file work here too.
+
 Layout.  As in the book, ``weights[l]`` is ``(sizes[l+1], sizes[l])`` and
 ``biases[l]`` a column ``(sizes[l+1], 1)``.  A mini-batch holds one example
 per *row* (``X`` is ``(m, 784)``), as the data sits in memory, so
@@ -59,11 +63,11 @@ class Network:
     Bad settings, data or parameters raise ``ValueError`` or ``TypeError``
     before any work, naming the problem and the fix; inputs that look like raw
     0-255 pixels warn (:class:`UnscaledInputWarning`).  ``feedforward``, called
-    once per example, checks parameters in full when they are new arrays and
+    once per example, checks parameters in full when they are new arrays, and
     otherwise refuses a NaN or infinity in them by the non-finite ``z`` it
-    gives, after the pass.  The methods over whole
-    data sets set numpy's BLAS threads from the sizes of their products
-    (:mod:`blas`), or to ``blas_threads=``.
+    gives, after the pass.  The methods over whole data sets set numpy's BLAS
+    threads from the sizes of their products (:mod:`blas`), or to
+    ``blas_threads=``.
     """
 
     def __init__(self, sizes: list[int], init: str | Callable = "randn",
@@ -87,12 +91,13 @@ class Network:
         ``k`` inputs as columns and gives ``(n_out, k)``.  Each layer computes
         ``a' = f(w a + b)`` (the book's eq. 22), here on ``a.T``, a row."""
         a = self._input_rows(a)
-        finite = True
+        squares = 0.0  # of every z: inf or NaN when a parameter is
         for w, b, f in zip(self.weights, self.biases, self._layer_functions()):
-            z = a @ w.T + b.T
-            finite &= np.vdot(z, z) < math.inf  # False for a NaN or infinite parameter
+            z = np.dot(a, w.T)
+            z += b.T
+            squares += np.vdot(z, z)
             a = f(z)  # in place
-        if not finite:
+        if not squares < math.inf:
             parameters.check(self)  # which parameter, and where
         return a.T
 
@@ -271,10 +276,9 @@ class Network:
         if len(params) != len(checked) or not all(map(operator.is_, params, checked)):
             parameters.check(self)
             self._checked = (*self.weights, *self.biases)
-        x = a.T
-        if not (a.dtype == self.dtype and x.shape[0] == 1 and np.dot(x[0], x[0]) <= x.shape[1]):
-            x = rows(x, self.sizes[0], self.dtype, "feedforward")
-        return x
+        if a.dtype == self.dtype and a.shape[1] == 1 and np.vdot(a, a) <= len(a):
+            return a.T
+        return rows(a.T, self.sizes[0], self.dtype, "feedforward")
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
