@@ -1202,7 +1202,7 @@ def _plot(report: Report, path: Path) -> None:
     from matplotlib.figure import Figure  # no pyplot: the user's backend is left alone
 
     L = len(report.layers)
-    fig = Figure(figsize=(8, 2.3 * (L + 1)))
+    fig = Figure(figsize=(8, 1.9 * (L + 1) + 0.6))
     axes = fig.subplots(L + 1, 1)
     for ax, layer, z in zip(axes, report.layers, report.zs):
         act = activation(layer.activation)
@@ -1249,8 +1249,11 @@ def _plot(report: Report, path: Path) -> None:
     fig.suptitle(f"{report.source}, {report.sizes}: grey saturated ({report.activation}' "
                  f"< {SATURATION_LEVEL:.0%} of max), red dead; black f(z) and f'(z) scaled",
                  fontsize=8)
-    fig.subplots_adjust(left=0.05, right=0.97, top=1 - 0.5 / (L + 1), bottom=0.5 / (L + 1),
-                        hspace=0.55)  # by hand: tight_layout would draw the figure twice
+    # Margins in inches, by hand (tight_layout would draw the figure twice): room
+    # for the title above, the x label below and the log scale's labels at left.
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.75 / 8, right=0.98, top=1 - 0.7 / height,
+                        bottom=0.5 / height, hspace=0.6)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80)
     network.write_atomic(path, lambda f: f.write(buffer.getvalue()))

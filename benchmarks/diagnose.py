@@ -1,6 +1,6 @@
 """Is ``diagnose`` cheap enough to run on every network, and after every epoch?
 
-Issue 11: ``diagnostics.diagnose`` on ``[784, 30, 10]`` with 1,000 images
+The claim: ``diagnostics.diagnose`` on ``[784, 30, 10]`` with 1,000 images
 takes well under a second.  Timed beside, in the same run:
 
 * **one training epoch**: ``SGD`` over the 50,000 training images, mini-batch
@@ -66,7 +66,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                         common.command("diagnose", argv)))
     print(common.table(common.timing_rows(t), common.TIMING_HEADER))
     print()
-    print(common.table(rows, ("issue 11", "measured", "target", "")))
+    print(common.table(rows, ("diagnose", "measured", "target", "")))
     return common.status(ratio <= FRACTION_OF_EPOCH)
 
 

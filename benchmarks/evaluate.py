@@ -106,7 +106,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                         common.command("evaluate", argv)))
     print(common.table(common.timing_rows(t), common.TIMING_HEADER))
     print()
-    print(common.table(rows, ("target", "measured", "target", "")))
+    print(common.table(rows, ("claim", "measured", "target", "")))
     return common.status(one_pass <= ONE_PASS and single <= FEEDFORWARD and same)
 
 

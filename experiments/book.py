@@ -5,10 +5,10 @@ The book's numbers, side by side with ours: every quantitative claim of
 chapters 1, 3 and 5 of Nielsen's *Neural Networks and Deep Learning* that
 this code can make, rerun over seeds.
 
-    python -m experiments.book --docs docs/book     # 5 seeds: 35 min on 2 cores
+    python -m experiments.book --docs docs/results/book     # 5 seeds: 35 min on 2 cores
     python -m experiments.book --quick              # a one-minute look (not comparable)
     python -m experiments.book --rows ch5-speed-3-h1,ch5-speed-3-h2,ch5-speed-3-h3
-    python -m experiments.book --scheduler tcp://A:8786 --docs docs/book   # on a Dask cluster
+    python -m experiments.book --scheduler tcp://A:8786 --docs docs/results/book  # Dask
 
 Each of the book's figures comes from one unseeded run (or, in chapter 1, the
 best of three runs), so it is one draw from a distribution.  This script
@@ -27,9 +27,10 @@ Several rows share a run.  Each (run, seed) is one task for the process pool
 (or, with ``--scheduler``, a Dask cluster): the worker returns its record and
 this process writes it, so a killed sweep resumes with the tasks not yet
 written.  Records are keyed by the task's
-configuration and stamped with a hash of the code that made the numbers
-(``network``, ``initializers``, ``mnist_loader``, ``network2`` and this
-script's ``RUN_CODE_VERSION``): other code, other records.
+configuration and stamped with the numerical fingerprint of the code that
+made the numbers (:func:`nndl.provenance.fingerprint`, which runs ``network``,
+``network2``, ``initializers`` and ``mnist_loader`` on a fixed probe) and
+this script's ``RUN_CODE_VERSION``: other numbers, other records.
 
 Into ``--out`` go ``runs/<run>-seed<k>-<hash>.json``, ``book.md`` (the
 table), ``book.png`` (the figure) and ``book.json`` (each row's numbers, read
@@ -157,13 +158,13 @@ def run_config(run_name: str, seed: int, quick: bool, pixels: int = 255) -> dict
 
 
 def code_version() -> str:
-    """The code behind a record's numbers: the modules of
-    :func:`records.code_version`, ``network2`` (chapters 3 and 5 run through it)
-    and this script's ``RUN_CODE_VERSION``."""
-    digest = hashlib.sha256(records.code_version().encode())
-    digest.update(Path(network2.__file__).read_bytes())
-    digest.update(str(RUN_CODE_VERSION).encode())
-    return digest.hexdigest()[:12]
+    """The stamp of a run's record and of ``book.json``: the numerical
+    fingerprint of :func:`records.code_version` (its probe trains through
+    ``network2`` too, as chapters 3 and 5 do) and this script's
+    ``RUN_CODE_VERSION``, bumped by hand when a driver below changes what a
+    run computes."""
+    text = f"{records.code_version()} {RUN_CODE_VERSION}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def record_path(out: Path, config: dict) -> Path:
@@ -483,7 +484,7 @@ def table(args: argparse.Namespace, entries: list[dict], done: dict, command: st
 
 
 def summary_table(entries: list[dict]) -> str:
-    """Every comparison in one line: the short table for the README."""
+    """Every comparison in one line: the short table for docs/book_numbers.md."""
     rows_by_name = {row.name: row for row in ROWS}
     lines = []
     for e in entries:

@@ -25,8 +25,9 @@ Into ``--out`` go:
   configuration, seed, Python and numpy versions, and per epoch the test and
   validation accuracy and cost and the training seconds.  The hash names the
   configuration: a record already there for the same configuration, made
-  by the same code (:func:`experiments.records.code_version`), is reused, so a
-  killed sweep resumes where it stopped.  Records are written whole or not at
+  by code that computes the same numbers (the numerical fingerprint of
+  :func:`experiments.records.code_version`), is reused, so a killed sweep
+  resumes where it stopped.  Records are written whole or not at
   all (temporary file, then rename).
 * ``accuracy.png``: test accuracy against epoch, one line per initializer,
   the mean over seeds, shaded from the worst seed to the best.
@@ -63,7 +64,7 @@ LSUV_SETTINGS = {"batch": 1000, "tol": 0.1, "max_iter": 10}  # the paper's tol a
 QUICK_EPOCHS = 5
 QUICK_TRAIN = 10_000
 _FORMAT = "nndl-init compare_initializers run"
-_VERSION = 2
+RUN_CODE_VERSION = 2  # bump when what a run computes changes (its records' "version")
 
 
 def lsuv_batch(X: np.ndarray, size: int) -> np.ndarray:
@@ -186,7 +187,7 @@ def train(task: dict) -> dict:
     # "It repeats one answer": how often the trained network gives each label.
     answers = np.bincount(net.predict(test[0]), minlength=config["sizes"][-1])
     record = {
-        "format": _FORMAT, "version": _VERSION, "key": records.config_key(config),
+        "format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(config),
         "config": config, "versions": records.versions(),
         "history": {
             "test_accuracy": history.test_accuracy,
@@ -210,8 +211,8 @@ def saved(args: argparse.Namespace) -> tuple[list[dict], dict[tuple[str, int], d
     done = {}
     code = records.code_version()
     for config in configs:
-        record = records.read_record(record_path(args.out, config), config, _FORMAT, _VERSION,
-                                     code)
+        record = records.read_record(record_path(args.out, config), config, _FORMAT,
+                                     RUN_CODE_VERSION, code)
         if record is not None:
             done[config["init"], config["seed"]] = record
     return configs, done

@@ -60,7 +60,7 @@ from experiments import cli, datasets, records, report, runner
 
 NAME = "depth"
 _FORMAT = "nndl-init depth run"
-_VERSION = 1
+RUN_CODE_VERSION = 1  # bump when what a run computes changes (its records' "version")
 
 ACTIVATIONS = ("sigmoid", "tanh", "softsign")
 INITS = ("glorot_standard", "xavier_uniform")
@@ -325,7 +325,7 @@ def train(task: dict) -> dict:
         net.SGD((X, y), epochs - 1, m, eta, test_data=test, evaluation_data=validation,
                 verbose=False, callback=lambda j, net, h: keep(h, j + 2.0))
     return {
-        "format": _FORMAT, "version": _VERSION, "key": records.config_key(config),
+        "format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(config),
         "config": config, "versions": records.versions(),
         "history": {k: records.finite_or_none(v) if k.endswith("cost") else v
                     for k, v in history.items()},
@@ -353,8 +353,8 @@ def saved(args: argparse.Namespace) -> tuple[list[dict], dict[tuple, dict]]:
                for init in args.inits for eta in args.eta for seed in args.seeds]
     done, code = {}, records.code_version()
     for config in configs:
-        record = records.read_record(record_path(args.out, config), config, _FORMAT, _VERSION,
-                                     code)
+        record = records.read_record(record_path(args.out, config), config, _FORMAT,
+                                     RUN_CODE_VERSION, code)
         if record is not None:
             done[_key(config)] = record
     return configs, done

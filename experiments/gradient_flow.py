@@ -38,7 +38,7 @@ from experiments.compare_initializers import DEFAULT_INITS
 
 NAME = "gradient_flow"
 _FORMAT = "nndl-init gradient_flow run"
-_VERSION = 1
+RUN_CODE_VERSION = 1  # bump when what a run computes changes (its records' "version")
 
 
 def bias_gradient_norms(net: network.Network, data) -> list[float]:
@@ -101,7 +101,7 @@ def train(task: dict) -> dict:
     start = time.perf_counter()
     history = net.SGD(training, c["epochs"], c["mini_batch_size"], c["eta"], test_data=test,
                       verbose=False, callback=record)
-    return {"format": _FORMAT, "version": _VERSION, "key": records.config_key(c),
+    return {"format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(c),
             "config": c, "versions": records.versions(), "init": c["init"], "norms": norms,
             "test_accuracy": history.test_accuracy, "seconds": time.perf_counter() - start}
 
@@ -114,7 +114,7 @@ def saved(args: argparse.Namespace) -> dict[str, dict]:
     for init in args.inits:
         config = run_config(args, init)
         record = records.read_record(record_path(args.out, config), config, _FORMAT,
-                                     _VERSION, code)
+                                     RUN_CODE_VERSION, code)
         if record is not None:
             done[init] = record
     return done

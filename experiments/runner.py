@@ -489,12 +489,11 @@ def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> I
                 except distributed.KilledWorker as e:
                     raise ClusterError(f"a run ended every worker that ran it (out of "
                                        f"memory?), and Dask gave up: {e}") from None
-                if code != expected:
+                if not records.same_code(code, expected):
                     raise ClusterError(
                         f"the worker at {where} runs other code than this machine "
-                        f"(code {code}, here {expected}: network, initializers, "
-                        f"mnist_loader, experiments.runner, experiments.datasets or "
-                        f"{fn.__module__} differ); {_NEEDS}")
+                        f"(code {code}, here {expected}: its numbers or "
+                        f"{fn.__module__}'s RUN_CODE_VERSION differ); {_NEEDS}")
                 future.release()
                 yield result
         except BaseException:
@@ -509,7 +508,7 @@ def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> I
 def _on_worker(fn: Callable[[Any], Any], task: Any, sent: tuple | None,
                dataset: str = "mnist") -> tuple:
     """What a Dask worker runs: ``fn(task)``, on the data the client sent if
-    it did; returns where it ran and the hash of its code with the result.
+    it did; returns where it ran and its :func:`code_version` with the result.
 
     Raises :class:`WorkerDataError` when the worker cannot read ``dataset``
     (``--data-from workers``): one line, naming the worker and the fixes a
@@ -547,14 +546,14 @@ def _importable(fn: Callable) -> Callable:
 
 
 def code_version(fn: Callable) -> str:
-    """A short hash of the code that runs ``fn`` on a worker and makes its
-    numbers: :func:`experiments.records.code_version`'s modules, this module,
-    :mod:`experiments.datasets` and ``fn``'s module (unless it is
-    ``__main__``, whose functions travel as code)."""
-    digest = hashlib.sha256(records.code_version().encode())
-    modules = [__name__, datasets.__name__]
+    """The stamp a worker returns with ``fn``'s result, compared with the
+    client's: the numerical fingerprint of :func:`experiments.records.code_version`
+    (equal on any CPU for code that computes the same numbers) and, unless
+    ``fn`` comes from ``__main__`` (whose functions travel as code), its
+    module's ``RUN_CODE_VERSION``, the integer a sweep script bumps by hand
+    when what a run computes from those numbers changes."""
+    text = records.code_version()
     if fn.__module__ != "__main__":
-        modules.append(fn.__module__)
-    for name in modules:
-        digest.update(Path(sys.modules[name].__file__).read_bytes())
-    return digest.hexdigest()[:12]
+        module = sys.modules[fn.__module__]
+        text += f" {fn.__module__} {getattr(module, 'RUN_CODE_VERSION', None)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -7,7 +7,7 @@ learning, and a tiny real run that resumes.
 The slow test (``pytest -m slow``) reruns the chapter-1, chapter-3
 weight-initialization and chapter-5 rows with a seed the sweep never used,
 and checks each against the distribution the full run measured
-(``docs/book.json``, written by ``python -m experiments.book --docs docs/book``).
+(``docs/book.json``, written by ``python -m experiments.book --docs docs/results/book``).
 Its thresholds are not chosen by hand; they come from that spread.  From n
 seeds with mean m and sample standard deviation s, one new run of the same
 code falls in the 99 % prediction interval ``m ± t(0.995, n-1) s sqrt(1 + 1/n)``
@@ -36,7 +36,7 @@ import network2
 from experiments import book, book_numbers, book_stats, runner
 from experiments.book_numbers import CLAIMS, ROW_NAMES, ROWS, RUNS
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "book.json"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "results" / "book.json"
 
 
 # ---- the rows --------------------------------------------------------------
@@ -342,7 +342,7 @@ CHECKED = [row.name for row in ROWS
 def test_book_rows_reproduce_with_a_new_seed(mnist_dir):
     summary = json.loads(DOCS.read_text())
     assert not summary["quick"] and summary["pixels"] == 255, \
-        "docs/book.json must come from the full run"
+        "docs/results/book.json must come from the full run"
     entries = {e["row"]: e for e in summary["rows"]}
     rows = [row for row in ROWS if row.name in CHECKED]
     assert {row.name for row in rows} <= entries.keys()

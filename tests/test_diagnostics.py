@@ -146,7 +146,7 @@ def test_every_scheme_is_recognised_in_the_books_shapes(name):
         found = diagnostics.identify_scheme(net.weights[0], net.biases[0])
         assert name in found
         # First, unless another scheme draws with the very same moments
-        # (each of the ten schemes of the README's table comes first today).
+        # (each of the ten schemes of docs/initializers.md's table comes first today).
         assert found[0] == name or moments(found[0]) == moments(name), found
 
 
