@@ -298,7 +298,8 @@ def test_chapter3_drives_network2_as_the_book_does(mnist_dir, capsys):
     training, validation, _ = book.datasets.load("mnist", mnist_dir)
     config = {**book.run_config("ch3-winit-30-old", 3, quick=True), "epochs": 10}
     small = (training[0][:300], training[1][:300])
-    accuracy = book.chapter3(config, small, (validation[0][:500], validation[1][:500]), "[t]")
+    accuracy, _ = book.chapter3({"config": config, "label": "[t]"}, small,
+                                (validation[0][:500], validation[1][:500]))
     out = capsys.readouterr().out
     count = round(500 * accuracy[-1])
     assert out == f"[t] epoch 10/10: Accuracy on evaluation data: {count} / 500\n"

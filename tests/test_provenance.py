@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments import book, records
+from experiments import book, records, runner
 from nndl import provenance
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,9 +173,9 @@ def test_the_book_sweep_reuses_a_migrated_record(tmp_path, monkeypatch):
               "versions": {"code": "0ld0ld0ld0ld", "numpy": np.__version__},
               "speed": [0.1, 0.2]}
     records.write_json(book.record_path(tmp_path, config), record)
-    assert list(book.saved(args)[1]) == [("ch5-speed-3", 0)]
+    assert list(runner.saved(book.runs(args), book.read)) == [("ch5-speed-3", 0)]
     monkeypatch.setattr(records, "LEGACY", {})
-    assert book.saved(args)[1] == {}
+    assert runner.saved(book.runs(args), book.read) == {}
 
 
 def test_the_published_book_tables_carry_the_new_stamp():
