@@ -150,7 +150,7 @@ class Network:
         lmbda = checks.check_nonnegative("lmbda", lmbda)
         n = checks.check_count("n", n, minimum=1)
         d = self._data(mini_batch, "mini_batch")
-        training.Step(self, eta, lmbda, n)(d.X, d.Y)
+        training.Step(self, eta, lmbda, n, {len(d)})(d.X, d.Y)
 
     def backprop(self, x: np.ndarray, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Return ``(nabla_b, nabla_w)``, the gradient of the cost for the
