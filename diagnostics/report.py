@@ -168,6 +168,8 @@ def _format(report: Report, wide: bool = False) -> str:
     if report.eta is None:
         para("Step size: not checked. Pass your learning rate, diagnose(net, eta=...) or "
              "--eta, to train copies at your rate.")
+    elif report.probes is not None:
+        para(report.probes.text())
     out.write("\n")
     errors = sum(f.severity == "error" for f in report.findings)
     warns = sum(f.severity == "warning" for f in report.findings)

@@ -1,9 +1,9 @@
 """The probes of ``diagnose(..., eta=...)``: short training runs on copies.
 
 The acceptance cases run on the first MNIST training images (skipped without
-real MNIST, see conftest.py).  Each checks the root cause, that the fix was
-measured on a copy, and, where the fix is a setting, that applying it to a
-fresh network makes it learn.
+real MNIST, see conftest.py); the user's own classes are experiments/their_network.py.
+Each checks the root cause, that the fix was measured on a copy, and, where
+the fix is a setting, that applying it to a fresh network makes it learn.
 """
 
 import copy
@@ -14,57 +14,13 @@ import pytest
 import diagnostics
 import network
 from diagnostics import probes
+from diagnostics.userfile import construct
+from experiments import their_network
 
 
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
-
-
-class BookNetwork:
-    """The book's network.py as a newcomer writes it: per-example backprop,
-    an update that never shuffles, and ``np.random.rand`` (or ``randn``)
-    weights and biases."""
-
-    def __init__(self, sizes, draw="rand", seed=0):
-        rng = np.random.default_rng(seed)
-        f = rng.random if draw == "rand" else rng.standard_normal
-        self.num_layers, self.sizes = len(sizes), sizes
-        self.biases = [f((y, 1)) for y in sizes[1:]]
-        self.weights = [f((y, x)) for x, y in zip(sizes[:-1], sizes[1:])]
-
-    def feedforward(self, a):
-        for b, w in zip(self.biases, self.weights):
-            a = sigmoid(w @ a + b)
-        return a
-
-    def update_mini_batch(self, mini_batch, eta):
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        for x, y in mini_batch:
-            db, dw = self.backprop(x, y)
-            nabla_b = [nb + d for nb, d in zip(nabla_b, db)]
-            nabla_w = [nw + d for nw, d in zip(nabla_w, dw)]
-        k = eta / len(mini_batch)
-        self.weights = [w - k * nw for w, nw in zip(self.weights, nabla_w)]
-        self.biases = [b - k * nb for b, nb in zip(self.biases, nabla_b)]
-
-    def backprop(self, x, y):
-        activations, zs, a = [x], [], x
-        for b, w in zip(self.biases, self.weights):
-            zs.append(w @ a + b)
-            a = sigmoid(zs[-1])
-            activations.append(a)
-        delta = self.cost_derivative(a, y) * a * (1 - a)
-        nabla_b, nabla_w = [delta], [delta @ activations[-2].T]
-        for l in range(2, self.num_layers):
-            s = activations[-l]
-            delta = (self.weights[-l + 1].T @ delta) * s * (1 - s)
-            nabla_b.insert(0, delta)
-            nabla_w.insert(0, delta @ activations[-l - 1].T)
-        return nabla_b, nabla_w
-
-    def cost_derivative(self, output_activations, y):
-        return output_activations - y
+def own(cls=their_network.RandNetwork, sizes=(784, 30, 10)):
+    """The user's own book-style class (experiments/their_network.py), drawn with seed 0."""
+    return construct(cls, list(sizes), seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +54,7 @@ def book(seed=0, **kw):
 
 
 def test_users_rand_class_is_saturation_with_a_verified_init(sample, mnist):
-    user = BookNetwork([784, 30, 10], "rand")
+    user = own()
     before = copy.deepcopy(user)
     report = diagnostics.diagnose(user, sample, eta=3.0)
     assert report.cause.name == "saturation"
@@ -154,8 +110,7 @@ def test_labels_one_position_off_are_found_and_realigned(sample):
 def test_sorted_data_with_an_update_that_does_not_shuffle(mnist):
     X, y = mnist[0][:5000], mnist[1][:5000]
     order = np.argsort(y, kind="stable")
-    report = diagnostics.diagnose(BookNetwork([784, 30, 10], "randn"), (X[order], y[order]),
-                                  eta=3.0)
+    report = diagnostics.diagnose(own(their_network.Network), (X[order], y[order]), eta=3.0)
     assert report.cause.name == "data_unshuffled"
     assert report.cause.severity == "error"
     assert report.cause.verified.helped
@@ -179,6 +134,8 @@ def test_the_books_network_at_eta_3_is_healthy(sample):
     assert saturation is not None and saturation.severity == "info"
     assert "learns anyway" in saturation.message
     assert not any(f.name.startswith("learning_rate") for f in report.findings)
+    assert "Step size: a range test of copies" in str(report)
+    assert report.probes.learns and report.probes.best is not None
 
 
 def test_raw_pixels_fix_is_dividing_by_255_verified(sample):
@@ -242,3 +199,26 @@ def test_train_measures_update_ratio_and_divergence(sample):
                         cost="cross_entropy", steps=50)
     assert wild.diverged_at is not None or wild.accuracy[-1] < 0.3
     assert np.array_equal(net.weights[0], book().weights[0])  # arguments untouched
+
+
+@pytest.mark.parametrize("eta, name", [(30.0, "learning_rate_too_large"),
+                                       (1e-4, "learning_rate_too_small")])
+def test_softmax_network_rates(sample, eta, name):
+    report = diagnostics.diagnose(book(init="xavier_normal", cost="log_likelihood"), sample,
+                                  eta=eta)
+    assert report.cause.name == name and report.cause.verified.helped
+
+
+def test_sorted_data_for_a_network_whose_sgd_shuffles_is_a_warning(mnist):
+    X, y = mnist[0][:5000], mnist[1][:5000]
+    order = np.argsort(y, kind="stable")
+    report = diagnostics.diagnose(book(), (X[order], y[order]), eta=3.0)
+    found = report.finding("data_unshuffled")
+    assert found is not None and found.severity == "warning"
+
+
+def test_an_update_without_the_mean_cannot_overfit_where_the_reference_can(sample):
+    report = diagnostics.diagnose(own(their_network.NoMeanUpdate), sample, eta=3.0)
+    found = report.finding("cannot_overfit")
+    assert found is not None and found.verified.helped
+    assert report.cause.name == "update_mismatch"  # the cause comes first
