@@ -609,7 +609,26 @@ def eye_moments(fan_in: int, fan_out: int, gain: float = 1.0) -> tuple[float, fl
 
 
 # --------------------------------------------------------------------------
-# Gains.
+# Gains: the factor on a weight's standard deviation that suits a
+# nonlinearity, PyTorch's torch.nn.init.calculate_gain value for value.
+# Why these values (z ~ N(0, 1) below):
+#
+# * linear: the identity changes no variance, so Var[w] = 1/fan_in keeps
+#   Var[z] (LeCun et al. 1998).
+# * relu: ReLU zeroes half of a symmetric input, so E[relu(z)**2] = Var[z] / 2
+#   and the variance must be doubled (He et al. 2015).
+# * leaky_relu: with slope a on the negative half, E[f(z)**2] =
+#   (1 + a**2) Var[z] / 2 (He et al. 2015, eq. 15).
+# * tanh: its slope at 0 is 1, but it shrinks large inputs: E[tanh(z)**2] =
+#   0.394, and 1/sqrt(0.394) = 1.59.  PyTorch rounds up to 5/3, with which
+#   Var[z] through a deep tanh stack settles near 1.18 instead of shrinking.
+# * sigmoid: 1 is a convention.  Glorot & Bengio (2010) derive their scheme
+#   for an activation of slope 1 at 0 and use it as is for the sigmoid.  Its
+#   slope at 0 is 1/4 and E[sigmoid(z)**2] is 0.293 (gain 1.85 for the second
+#   moment), but its mean of 1/2 breaks the zero-mean argument anyway.
+# * selu: PyTorch's choice, for steadier gradients; for a self-normalizing
+#   network (Klambauer et al. 2017) PyTorch's documentation advises "linear"
+#   (Var[w] = 1/fan_in) instead.
 # --------------------------------------------------------------------------
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d",
@@ -620,47 +639,17 @@ _GAINS = {**dict.fromkeys(_LINEAR, 1.0), "sigmoid": 1.0, "tanh": 5.0 / 3.0,
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The factor on a weight's standard deviation that suits ``nonlinearity``:
-    PyTorch's ``torch.nn.init.calculate_gain``, value for value.
+    PyTorch's ``torch.nn.init.calculate_gain``, value for value (why: the
+    comment above).
 
-    ============================================  =========================
-    nonlinearity                                  gain
-    ============================================  =========================
-    ``linear``, ``conv1d/2d/3d``,                 1
-    ``conv_transpose1d/2d/3d``
-    ``sigmoid``                                   1
-    ``tanh``                                      5/3
-    ``relu``                                      sqrt(2)
-    ``leaky_relu`` (slope ``param``, default      sqrt(2 / (1 + param**2)))
-    0.01)
-    ``selu``                                      3/4
-    ============================================  =========================
+    ``linear`` and the ``conv*`` names: 1; ``sigmoid``: 1; ``tanh``: 5/3;
+    ``relu``: sqrt(2); ``leaky_relu`` with negative slope ``param`` (default
+    0.01): sqrt(2 / (1 + param**2)); ``selu``: 3/4.
 
-    Why these values (``z ~ N(0, 1)`` below):
-
-    * linear: the identity changes no variance, so ``Var[w] = 1/fan_in``
-      keeps ``Var[z]`` (LeCun et al. 1998).
-    * relu: ReLU zeroes half of a symmetric input, so ``E[relu(z)**2] =
-      Var[z] / 2`` and the variance must be doubled (He et al. 2015).
-    * leaky_relu: with slope ``a`` on the negative half, ``E[f(z)**2] =
-      (1 + a**2) Var[z] / 2`` (He et al. 2015, eq. 15).
-    * tanh: its slope at 0 is 1, but it shrinks large inputs:
-      ``E[tanh(z)**2] = 0.394``, and ``1/sqrt(0.394) = 1.59``.  PyTorch
-      rounds up to 5/3, with which ``Var[z]`` through a deep tanh stack
-      settles near 1.18 instead of shrinking.
-    * sigmoid: 1 is a convention.  Glorot & Bengio (2010) derive their
-      scheme for an activation of slope 1 at 0 and use it as is for the
-      sigmoid.  Its slope at 0 is 1/4 and ``E[sigmoid(z)**2]`` is 0.293
-      (gain 1.85 for the second moment), but its mean of 1/2 breaks the
-      zero-mean argument anyway.
-    * selu: PyTorch's choice, for steadier gradients; for a
-      self-normalizing network (Klambauer et al. 2017) PyTorch's
-      documentation advises ``"linear"`` (``Var[w] = 1/fan_in``) instead.
-
-    Use: ``xavier_normal(rng, shape, gain=calculate_gain("tanh"))``.  The
-    network's activations ``"sigmoid"``, ``"tanh"`` and ``"relu"`` are all in
-    the table.  Raises ``ValueError`` for another name, or for a ``param``
-    that is not a finite number; a ``param`` given to any function but
-    ``leaky_relu`` is ignored (as in PyTorch) with a warning.
+    Use: ``xavier_normal(rng, shape, gain=calculate_gain("tanh"))``.  Raises
+    ``ValueError`` for another name, or for a ``param`` that is not a finite
+    number; a ``param`` given to any function but ``leaky_relu`` is ignored
+    (as in PyTorch) with a warning.
     """
     if nonlinearity not in _GAINS:
         raise ValueError(f"unknown nonlinearity {nonlinearity!r}; valid: "
@@ -739,7 +728,7 @@ _SCHEMES = [
                "w ~ N(0, 2/fan_in); b = 0  (He et al. 2015, for ReLU)"),
     _zero_bias("he_uniform", he_uniform, _HE_UNIFORM.moments,
                "w ~ U[-sqrt(6/fan_in), +]; b = 0  (He et al. 2015, for ReLU)"),
-    # Issue 13: the rest of what PyTorch and Keras ship.
+    # The rest of what PyTorch (torch.nn.init) and Keras (keras.initializers) ship.
     _zero_bias("glorot_standard", glorot_standard, _GLOROT_STANDARD.moments,
                "w ~ U[-1/sqrt(fan_in), +]; b = 0  (Glorot & Bengio 2010's 'standard'; "
                "PyTorch nn.Linear's weights)"),
@@ -796,7 +785,27 @@ def bias_draw(name: str) -> Draw:
 
 
 # --------------------------------------------------------------------------
-# LSUV: a data-dependent initialization of a whole network.
+# LSUV: a data-dependent initialization of a whole network (Mishkin & Matas
+# 2015, "All you need is a good init", Algorithm 1).
+#
+# It is z, the output of the layer's linear map, that is normalised (the
+# convolution or inner-product output in the paper), not the activation: a
+# sigmoid's output has variance at most 1/4, so a target of 1 after it could
+# never be met.  The forward pass is the network's own (net.forward), so this
+# works with whatever activation the network has.  With zero biases z is
+# linear in the layer's weights, so one rescaling meets the target up to
+# rounding; the loop is the paper's, and ends in an error, not in silence,
+# when the target is out of reach.
+#
+# Why a function and not Network(..., init="lsuv", init_data=X): every other
+# scheme draws one layer from its shape alone, f(rng, shape, dtype), while
+# LSUV needs data and forward passes through the finished network.  As a step
+# after construction it leaves Network free of data (a network can still be
+# built before the data is loaded, and saved and loaded without it), shows at
+# the call site which batch shaped the weights (so another batch can be held
+# out to check), returns its per-layer report instead of hiding it in a
+# constructor, and works on any network, like the torch.nn.init functions,
+# which act on an existing module.
 # --------------------------------------------------------------------------
 
 
@@ -821,9 +830,8 @@ class LSUVLayer:
 
 
 def lsuv(net, X: np.ndarray, tol: float = 0.1, max_iter: int = 10) -> list[LSUVLayer]:
-    """Layer-sequential unit-variance initialization of ``net``, in place.
-
-    Mishkin & Matas (2015), "All you need is a good init", Algorithm 1:
+    """Layer-sequential unit-variance initialization of ``net``, in place
+    (Mishkin & Matas 2015, Algorithm 1; see the comment above):
 
     1. Orthonormal start: every weight matrix is redrawn by :func:`orthogonal`
        from ``net.rng`` (layer by layer, in order) and every bias set to 0.
@@ -832,53 +840,20 @@ def lsuv(net, X: np.ndarray, tol: float = 0.1, max_iter: int = 10) -> list[LSUVL
        units and examples), and divide the layer's weights by its square
        root, until ``|Var z - 1| <= tol`` or ``max_iter`` rescalings.
 
-    It is ``z``, the output of the layer's linear map, that is normalised (the
-    convolution or inner-product output in the paper), not the activation: a
-    sigmoid's output has variance at most 1/4, so a target of 1 after it could
-    never be met.  The forward pass is the network's own (``net.forward``), so
-    this works with whatever activation ``net`` has.  With zero biases ``z``
-    is linear in the layer's weights, so one rescaling meets the target up to
-    rounding; the loop is the paper's, and ends in an error, not in silence,
-    when the target is out of reach.
-
-    Why a function and not ``Network(..., init="lsuv", init_data=X)``: every
-    other scheme draws one layer from its shape alone, ``f(rng, shape,
-    dtype)``, while LSUV needs data and forward passes through the finished
-    network.  As a step after construction it leaves ``Network`` free of data
-    (a network can still be built before the data is loaded, and saved and
-    loaded without it), shows at the call site which batch shaped the weights
-    (so another batch can be held out to check), returns its per-layer report
-    instead of hiding it in a constructor, and works on any network, like the
-    ``torch.nn.init`` functions, which act on an existing module.
-
-    Parameters
-    ----------
-    net : a ``network.Network``; its ``weights``, ``biases`` and ``rng`` are used.
-    X : a batch of inputs, one example per row, shape ``(n, sizes[0])``: a
-        fair sample of the data, since the target is met on ``X`` and only
-        approximately on other data.  Take random or evenly spaced examples,
-        not the first ``n``: MNIST's training images come in blocks of
-        differing mean ink (by up to 8 % between blocks of 1,000), enough to
-        put another block's ``Var z`` outside ``tol``.
-    tol : the tolerance on ``Var z``, in ``(0, 1)``; the paper's 0.1.
-    max_iter : the most rescalings per layer, at least 1; the paper's 10.
-
-    Returns one :class:`LSUVLayer` per weight layer: iterations taken and the
-    final variance.  Same seed, same ``X``: same weights, bit for bit; the
-    only random draws are the orthonormal start's, from ``net.rng``.
+    ``net``: a ``network.Network``.  ``X``: inputs ``(n, sizes[0])``, one per
+    row, a fair sample of the data (random or evenly spaced examples, not the
+    first ``n``: MNIST's training images come in blocks whose mean ink differs
+    by up to 8 %).  ``tol`` in ``(0, 1)`` and ``max_iter >= 1``: the paper's
+    0.1 and 10.  Returns one :class:`LSUVLayer` per weight layer; same seed,
+    same ``X``: same weights, bit for bit.
 
     Raises ``ValueError`` for a bad ``X``, ``tol`` or ``max_iter``, and when a
-    layer cannot reach the target: its ``z`` has variance 0 on ``X`` (for
-    example every unit of the layer before is dead, a ReLU giving 0 on every
-    example), is not finite, or is still off after ``max_iter`` rescalings.
-    The network's weights and biases are then left as they were (its
-    generator has moved on).
+    layer cannot reach the target: its ``z`` has variance 0 on ``X`` (every
+    unit of the layer before dead, say), is not finite, or is still off after
+    ``max_iter`` rescalings.  The weights and biases are then left as they
+    were (the generator has moved on).
     """
-    X = _lsuv_batch(net, X)
-    if not (isinstance(tol, int | float) and 0 < tol < 1):
-        raise ValueError(f"lsuv: tol must be in (0, 1), got {tol!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
-        raise ValueError(f"lsuv: max_iter must be an integer >= 1, got {max_iter!r}")
+    X = _lsuv_arguments(net, X, tol, max_iter)
     saved = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
     try:
         for w in net.weights:
@@ -891,6 +866,15 @@ def lsuv(net, X: np.ndarray, tol: float = 0.1, max_iter: int = 10) -> list[LSUVL
             net.weights[l][...], net.biases[l][...] = w, b
         raise
 
+
+def _lsuv_arguments(net, X, tol, max_iter) -> np.ndarray:
+    """The batch ``X`` as an array, once it and ``tol`` and ``max_iter`` are checked."""
+    X = _lsuv_batch(net, X)
+    if not (isinstance(tol, int | float) and 0 < tol < 1):
+        raise ValueError(f"lsuv: tol must be in (0, 1), got {tol!r}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
+        raise ValueError(f"lsuv: max_iter must be an integer >= 1, got {max_iter!r}")
+    return X
 
 def _lsuv_batch(net, X) -> np.ndarray:
     X = np.asarray(X)

@@ -61,19 +61,19 @@ of the cost being minimised.  The training cost is the same in both.
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 
 import network
 from mnist_loader import vectorized_result
-from network import CrossEntropyCost, QuadraticCost, sigmoid, sigmoid_prime
+from network import sigmoid, sigmoid_prime
+from nndl import persistence, training
+from nndl.costs import BOOK_COSTS, CrossEntropyCost, QuadraticCost, cost_name
+from nndl.data import array_pair, prepare
 
 __all__ = ["CrossEntropyCost", "Network", "QuadraticCost", "load", "sigmoid",
            "sigmoid_prime", "vectorized_result"]
-
-_COST_CLASSES = {"quadratic": QuadraticCost, "cross_entropy": CrossEntropyCost}
 
 # What ``convert`` says about the targets y, in the book's words.
 _FORMS = {
@@ -145,7 +145,7 @@ class Network:
     @property
     def cost(self) -> type:
         """The cost class, ``CrossEntropyCost`` or ``QuadraticCost``."""
-        return _COST_CLASSES[self.network.cost]
+        return BOOK_COSTS[self.network.cost]
 
     @cost.setter
     def cost(self, value) -> None:
@@ -209,36 +209,19 @@ class Network:
         book's ``SGD`` needs vectors for training and labels for evaluation).
         A data set is checked and stacked once, before the first epoch.
         """
-        net = self.network
-        train = net._prepare(training_data, "training_data")  # once, not per epoch
-        evaluation = None if evaluation_data is None else net._prepare(evaluation_data,
-                                                                       "evaluation_data")
+        train = self._prepared(training_data, "training_data")  # once, not per epoch
+        evaluation = None if evaluation_data is None else self._prepared(evaluation_data,
+                                                                         "evaluation_data")
         if evaluation is None and (monitor_evaluation_cost or monitor_evaluation_accuracy):
             raise ValueError("monitor_evaluation_cost and monitor_evaluation_accuracy need "
                              "evaluation_data (validation_data or test_data)")
-        evaluation_cost, evaluation_accuracy = [], []
-        training_cost, training_accuracy = [], []
-
-        def monitor(j: int, net: network.Network, history) -> None:
-            lines = [f"Epoch {j} training complete"]
-            if monitor_training_cost:
-                training_cost.append(net.total_cost(train, lmbda))
-                lines.append(f"Cost on training data: {training_cost[-1]}")
-            if monitor_training_accuracy:
-                training_accuracy.append(net.evaluate(train))
-                lines.append(f"Accuracy on training data: {training_accuracy[-1]} / {len(train)}")
-            if monitor_evaluation_cost:
-                evaluation_cost.append(net.total_cost(evaluation, lmbda))
-                lines.append(f"Cost on evaluation data: {evaluation_cost[-1]}")
-            if monitor_evaluation_accuracy:
-                evaluation_accuracy.append(net.evaluate(evaluation))
-                lines.append(f"Accuracy on evaluation data: {evaluation_accuracy[-1]} / "
-                             f"{len(evaluation)}")
-            print("\n".join(lines) + "\n", flush=True)
-
-        net.SGD(train, epochs, mini_batch_size, eta, lmbda=lmbda, verbose=False,
-                callback=monitor)
-        return evaluation_cost, evaluation_accuracy, training_cost, training_accuracy
+        monitor = _Monitor(train, evaluation, lmbda, training.Monitor(
+            monitor_evaluation_cost, monitor_evaluation_accuracy, monitor_training_cost,
+            monitor_training_accuracy))
+        self.network.SGD(train, epochs, mini_batch_size, eta, lmbda=lmbda, verbose=False,
+                         callback=monitor)
+        return (monitor.evaluation_cost, monitor.evaluation_accuracy, monitor.training_cost,
+                monitor.training_accuracy)
 
     def update_mini_batch(self, mini_batch, eta: float, lmbda: float, n: int) -> None:
         """One gradient step on ``mini_batch`` (a list of ``(x, y)``), with the
@@ -283,22 +266,50 @@ class Network:
         if form is not None and form != wanted:
             raise ValueError(f"{call.format(convert)} is for {_FORMS[wanted]}, but the y in "
                              f"data are {_FORMS[form]}: use {call.format(not convert)}")
-        return self.network._prepare(data, "data")
+        return self._prepared(data, "data")
+
+    def _prepared(self, data, what: str):
+        """``data`` checked and laid out for the engine (:func:`nndl.data.prepare`)."""
+        net = self.network
+        return prepare(data, net.sizes[0], net.sizes[-1], net.dtype, what)
 
     def save(self, filename: str | os.PathLike) -> None:
         """Save to ``filename`` in the book's JSON format: ``sizes``, ``weights``
         and ``biases`` as nested lists, and ``cost`` as the class name
         (``"CrossEntropyCost"``).  The book's ``network2.load`` reads it.  A
         float32 network adds ``"dtype": "float32"``, which the book ignores.
-        Written atomically (``network.write_atomic``); floats keep every digit,
-        so :func:`load` gives back the same arrays exactly."""
-        data = {"sizes": self.sizes,
-                "weights": [w.tolist() for w in self.weights],
-                "biases": [b.tolist() for b in self.biases],
-                "cost": self.cost.__name__}
-        if self.network.dtype != np.float64:
-            data["dtype"] = self.network.dtype.name
-        network.write_atomic(filename, lambda f: f.write(json.dumps(data).encode()))
+        Written atomically (``nndl.files.write_atomic``); floats keep every
+        digit, so :func:`load` gives back the same arrays exactly."""
+        persistence.save_network2(self, filename)
+
+
+class _Monitor:
+    """The book's ``SGD`` monitoring, as a callback of ``network.Network.SGD``:
+    after each epoch, the flagged figures are appended to the four lists and
+    printed in the book's order (training cost, training accuracy, evaluation
+    cost, evaluation accuracy), then a blank line.  A cost is
+    ``total_cost(data, lmbda)``, its L2 term divided by that data set's size."""
+
+    def __init__(self, train, evaluation, lmbda: float, flags: training.Monitor) -> None:
+        self.train, self.evaluation, self.lmbda, self.flags = train, evaluation, lmbda, flags
+        self.evaluation_cost, self.evaluation_accuracy = [], []
+        self.training_cost, self.training_accuracy = [], []
+
+    def __call__(self, j: int, net: network.Network, history) -> None:
+        lines = [f"Epoch {j} training complete"]
+        lines += self._measure(net, "training", self.train)
+        lines += self._measure(net, "evaluation", self.evaluation)
+        print("\n".join(lines) + "\n", flush=True)
+
+    def _measure(self, net: network.Network, name: str, data) -> list[str]:
+        cost = correct = None
+        if getattr(self.flags, f"{name}_cost"):
+            cost = net.total_cost(data, self.lmbda)
+            getattr(self, f"{name}_cost").append(cost)
+        if getattr(self.flags, f"{name}_accuracy"):
+            correct = net.evaluate(data)
+            getattr(self, f"{name}_accuracy").append(correct)
+        return training.monitor_lines(name, 0 if data is None else len(data), cost, correct)
 
 
 def load(filename: str | os.PathLike) -> Network:
@@ -310,8 +321,8 @@ def load(filename: str | os.PathLike) -> Network:
 def _book_cost(cost) -> str:
     """The engine's name of one of chapter 3's two costs; the engine's
     ``"log_likelihood"`` (a softmax output layer) has no class here."""
-    name = network._cost_name(cost)
-    if name not in _COST_CLASSES:
+    name = cost_name(cost)
+    if name not in BOOK_COSTS:
         raise ValueError(f"unknown cost {cost!r} for network2: the book's network2 has "
                          f"QuadraticCost and CrossEntropyCost; use network.Network(..., "
                          f"cost={name!r}) for this one")
@@ -321,7 +332,7 @@ def _book_cost(cost) -> str:
 def _form(data) -> str | None:
     """``"labels"`` or ``"vectors"``: how ``data`` holds its targets ``y``.
     ``None`` when ``data`` is malformed, which the engine then reports."""
-    pair = network._array_pair(data)
+    pair = array_pair(data)
     if pair is not None:
         return "labels" if pair[1].ndim == 1 else "vectors"
     try:

@@ -66,8 +66,8 @@ def race_dtype(dtype, examples: dict[int, int], gemm_n: int,
 
 
 def layer_step(dtype, m: int, width: int = 1000) -> dict[str, Callable[[], object]]:
-    """The operations of one hidden layer's training step, as ``network``'s
-    ``_forward`` and ``_backprop`` run them (tanh, in place where they are in
+    """The operations of one hidden layer's training step, as ``nndl.fused``'s
+    ``forward`` and ``backprop`` run them (tanh, in place where they are in
     place), on a ``width`` x ``width`` layer and ``m`` examples."""
     rng = np.random.default_rng(0)
     W = (rng.standard_normal((width, width)) / np.sqrt(width)).astype(dtype)

@@ -35,6 +35,7 @@ import numpy as np
 
 import network
 from benchmarks import common
+from nndl.activations import sigmoid_, sigmoid_prime_from_output
 
 SIZES = [784, 30, 10]
 BATCH, ETA = 10, 3.0
@@ -158,10 +159,10 @@ def inline(X, Y, weights, biases, order, m, eta, grads):
         for w_t, b_t in zip(weights_t, biases_t):
             a = a @ w_t
             a += b_t
-            network._sigmoid_(a)
+            sigmoid_(a)
             activations.append(a)
         delta = a - Y[k:k + m]
-        delta *= network._sigmoid_prime_from_output(a)
+        delta *= sigmoid_prime_from_output(a)
         delta *= scale
         for l in range(L - 1, -1, -1):
             a = activations[l]
@@ -169,7 +170,7 @@ def inline(X, Y, weights, biases, order, m, eta, grads):
             np.matmul(delta.T, a, out=grads[l])
             if l > 0:
                 back = delta @ weights[l]
-                back *= network._sigmoid_prime_from_output(a)
+                back *= sigmoid_prime_from_output(a)
             weights[l] -= grads[l]
             biases_t[l] -= nb
             if l > 0:

@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import blas
 import network
 from benchmarks import threads as bench
+from nndl import fused
 
 ROOT = Path(__file__).resolve().parent.parent
 LARGE = [784, 1000, 1000, 1000, 10]
@@ -45,13 +46,13 @@ def data(n, sizes, seed=0):
 def threads_seen(monkeypatch) -> list[int]:
     """Record the BLAS threads in force at every forward pass."""
     seen = []
-    forward = network._forward
+    forward = fused.forward
 
     def spy(*args, **kwargs):
         seen.append(blas.threads_in_force())
         return forward(*args, **kwargs)
 
-    monkeypatch.setattr(network, "_forward", spy)
+    monkeypatch.setattr(fused, "forward", spy)
     return seen
 
 

@@ -4,6 +4,7 @@ The expected moments are written out here from the papers' formulas, not read
 from ``initializers``, so a wrong formula there cannot agree with itself.
 """
 
+import inspect
 import math
 import re
 from pathlib import Path
@@ -438,13 +439,16 @@ def _gauss_hermite_mean(f):
     return float(np.sum(_WEIGHTS * f(_NODES)) / math.sqrt(2 * math.pi))
 
 
-def test_the_numbers_in_calculate_gains_docstring():
-    doc = " ".join(initializers.calculate_gain.__doc__.split())
+def test_the_numbers_in_calculate_gains_explanation():
+    # The explanation is the comment above calculate_gain in initializers.py.
+    source = inspect.getsource(initializers)
+    doc = " ".join(source[source.index("# Gains:"):source.index("def calculate_gain")]
+                   .replace("#", " ").split())
     tanh2 = _gauss_hermite_mean(lambda z: np.tanh(z) ** 2)
     sigmoid2 = _gauss_hermite_mean(lambda z: (1 / (1 + np.exp(-z))) ** 2)
     assert f"E[tanh(z)**2] = {tanh2:.3f}" in doc
     assert f"1/sqrt({tanh2:.3f}) = {1 / math.sqrt(tanh2):.2f}" in doc
-    assert f"E[sigmoid(z)**2]`` is {sigmoid2:.3f}" in doc
+    assert f"E[sigmoid(z)**2] is {sigmoid2:.3f}" in doc
     assert f"(gain {1 / math.sqrt(sigmoid2):.2f} for the second moment)" in doc
     # Through a deep tanh stack with gain 5/3, Var z goes to the fixed point
     # q = (5/3)**2 E[tanh(sqrt(q) z)**2].

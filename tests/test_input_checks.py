@@ -140,6 +140,30 @@ def test_variant_nan_inputs_to_predict_forward_and_feedforward():
             call()
 
 
+def test_feedforward_checks_what_changed_since_its_last_call():
+    # feedforward, called once per example, checks its parameters in full only
+    # when they are new arrays; a NaN or an infinity written into them in place,
+    # or given in the input, must still be refused, not returned.
+    net = network.Network(SIZES, seed=0, activation="relu")
+    x = arrays()[0][0].reshape(784, 1)
+    net.feedforward(x)
+    net.weights[0][5, 7] = np.nan
+    with pytest.raises(ValueError, match=NAN_ERROR + r" \(first at \[5, 7\]\)"):
+        net.feedforward(x)
+    net.weights[0][5, 7] = 0.0
+    net.biases[1][3, 0] = np.inf
+    with pytest.raises(ValueError, match=r"biases\[1\] contains infinity"):
+        net.feedforward(x)
+    net.biases[1][3, 0] = 0.0
+    for bad in (np.inf, -np.inf):
+        x_bad = x.copy()
+        x_bad[300, 0] = bad
+        with pytest.raises(ValueError, match="the inputs contain NaN or infinity"):
+            net.feedforward(x_bad)
+    net.weights = [w.astype(np.float32) for w in net.weights]  # new arrays: converted
+    assert net.feedforward(x).dtype == np.float64 and net.weights[0].dtype == np.float64
+
+
 # ---- 2. wrongly shaped parameters outside SGD ----------------------------------------
 
 

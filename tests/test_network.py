@@ -16,6 +16,8 @@ import pytest
 
 import initializers
 import network
+from nndl import files, fused
+from nndl.data import all_finite
 
 # ---- an independent per-example reference ---------------------------------
 
@@ -177,19 +179,53 @@ def test_vectorised_update_matches_the_per_example_reference(activation, cost, l
 def test_the_in_place_step_is_gradient_then_update_bit_for_bit(activation):
     # The training step subtracts each layer's gradient as soon as it is known;
     # it must give exactly what computing every gradient first, then updating, gives.
-    fused = network.Network([784, 20, 15, 10], init="xavier_normal", seed=3,
+    stepped = network.Network([784, 20, 15, 10], init="xavier_normal", seed=3,
                             activation=activation)
     plain = network.Network([784, 20, 15, 10], init="xavier_normal", seed=3,
                             activation=activation)
     X, y = as_arrays(book_data(10, seed=4))
     Y = np.eye(10)[y]
     for _ in range(3):
-        fused.update_mini_batch((X, y), 0.5)
-        nabla_b, nabla_w = network._backprop(plain._plan(), X, Y, 0.5 / len(X))
+        stepped.update_mini_batch((X, y), 0.5)
+        nabla_b, nabla_w = fused.backprop(fused.plan(plain), X, Y, 0.5 / len(X))
         plain.weights = [w - nw for w, nw in zip(plain.weights, nabla_w)]
         plain.biases = [b - nb for b, nb in zip(plain.biases, nabla_b)]
-    for got, want in zip(fused.weights + fused.biases, plain.weights + plain.biases):
+    for got, want in zip(stepped.weights + stepped.biases, plain.weights + plain.biases):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("lmbda", [0.0, 5.0])
+@pytest.mark.parametrize("cost", network.COSTS)
+@pytest.mark.parametrize("activation", network.ACTIVATIONS)
+def test_the_fused_step_is_the_readable_backprop_then_the_book_update(activation, cost, lmbda):
+    # SGD and update_mini_batch train through nndl.fused; Network.backprop is the
+    # book's BP1-BP4, written to be read.  One step of each must agree (their
+    # roundings differ: the fused step scales the error by eta/m first).
+    eta, n = 0.5, 1000
+    net = network.Network([784, 30, 20, 10], init="xavier_normal", bias_init="randn", seed=9,
+                          activation=activation, cost=cost)
+    X, y = as_arrays(book_data(10, seed=10))
+    Y = np.eye(10)[y]
+    for _ in range(3):
+        nabla_b, nabla_w = net.backprop(X.T, Y.T)  # the mini-batch as the book's columns
+        weights = [(1 - eta * lmbda / n) * w - eta / len(X) * nw
+                   for w, nw in zip(net.weights, nabla_w)]
+        biases = [b - eta / len(X) * nb for b, nb in zip(net.biases, nabla_b)]
+        net.update_mini_batch((X, y), eta, lmbda, n)
+        for got, want in zip(net.weights + net.biases, weights + biases):
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_backprop_of_a_mini_batch_is_the_sum_of_its_examples():
+    net = network.Network([784, 20, 10], seed=11, cost="cross_entropy")
+    batch = book_data(4, seed=12)
+    X = np.hstack([x for x, _ in batch])
+    labels = [int(np.argmax(y)) for _, y in batch]
+    got_b, got_w = net.backprop(X, labels)
+    each = [net.backprop(x, y) for x, y in batch]
+    for l in range(2):
+        np.testing.assert_allclose(got_b[l], sum(e[0][l] for e in each), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got_w[l], sum(e[1][l] for e in each), rtol=0, atol=1e-12)
 
 
 def test_weights_assigned_by_a_callback_are_the_ones_trained():
@@ -671,9 +707,9 @@ def test_huge_finite_inputs_whose_sum_overflows_are_accepted():
     X = np.full((4, 784), np.finfo(np.float64).max / 2)
     with np.errstate(over="ignore"):
         assert np.isinf(X.sum(axis=1)).all()
-    assert network._all_finite(X)
+    assert all_finite(X)
     X[2, 100] = np.nan
-    assert not network._all_finite(X)
+    assert not all_finite(X)
 
 
 def test_bad_test_data_fails_before_training():
@@ -749,4 +785,4 @@ def test_saved_file_has_the_usual_permissions(tmp_path):
     # mkstemp creates 0600 files; a saved network should be readable like any file.
     path = tmp_path / "net.npz"
     network.Network([784, 5, 10], seed=0).save(path)
-    assert path.stat().st_mode & 0o777 == 0o666 & ~network._UMASK
+    assert path.stat().st_mode & 0o777 == 0o666 & ~files.UMASK

@@ -19,6 +19,7 @@ import pytest
 import mnist_loader
 import network
 import network2
+from nndl import persistence
 
 SIZES = [30, 12, 10]
 
@@ -495,7 +496,7 @@ def test_save_and_load_round_trip_exactly(tmp_path, data, cost, dtype, capsys):
 def test_save_writes_through_write_atomic(tmp_path, monkeypatch):
     """write_atomic (tested in test_network.py) makes the file whole or absent."""
     calls = []
-    monkeypatch.setattr(network, "write_atomic", lambda path, write: calls.append(path))
+    monkeypatch.setattr(persistence, "write_atomic", lambda path, write: calls.append(path))
     network2.Network([4, 3, 2], seed=0).save(tmp_path / "net")
     assert calls == [tmp_path / "net"] and not (tmp_path / "net").exists()
 

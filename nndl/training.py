@@ -1,0 +1,137 @@
+"""nndl.training
+~~~~~~~~~~~~~~
+
+What ``network.Network.SGD`` needs besides the book's loop: its arguments
+checked and its data sets prepared before the first epoch (:class:`Run`),
+the shuffled mini-batches, the fused gradient step (:class:`Step`) and the
+figures recorded after each epoch (:func:`record`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+import numpy as np
+
+from nndl import checks, fused, parameters
+from nndl.data import Data, prepare
+from nndl.history import History
+
+
+class Monitor(NamedTuple):
+    """SGD's ``monitor_*`` flags, the book's ``network2`` names."""
+
+    evaluation_cost: bool = False
+    evaluation_accuracy: bool = False
+    training_cost: bool = False
+    training_accuracy: bool = False
+
+
+class Run(NamedTuple):
+    """SGD's arguments, checked, and its data sets, prepared."""
+
+    epochs: int
+    mini_batch_size: int
+    eta: float
+    lmbda: float
+    train: Data
+    test: Data | None
+    evaluation: Data | None
+    monitor: Monitor
+
+
+def checked_run(net, training_data, epochs, mini_batch_size, eta, test_data, lmbda,
+                evaluation_data, monitor: Monitor, verbose, callback: Callable | None) -> Run:
+    """Every argument of ``net.SGD`` checked, and its data sets prepared, in
+    this order: the parameters, the numbers, the switches, then the data.
+    Raises before any work (not even a shuffle is drawn)."""
+    parameters.check(net)
+    epochs = checks.check_count("epochs", epochs, minimum=0)
+    mini_batch_size = checks.check_count("mini_batch_size", mini_batch_size, minimum=1)
+    eta = checks.check_positive("eta", eta)
+    lmbda = checks.check_nonnegative("lmbda", lmbda)
+    checks.check_monitoring(evaluation_data, verbose=verbose, callback=callback,
+                            **{f"monitor_{k}": v for k, v in monitor._asdict().items()})
+    n_in, n_out, dtype = net.sizes[0], net.sizes[-1], net.dtype
+    train = prepare(training_data, n_in, n_out, dtype, "training_data")
+    checks.check_not_lmbda(test_data)
+    test = None if test_data is None else prepare(test_data, n_in, n_out, dtype, "test_data")
+    evaluation = None if evaluation_data is None else prepare(
+        evaluation_data, n_in, n_out, dtype, "evaluation_data")
+    return Run(epochs, mini_batch_size, eta, lmbda, train, test, evaluation, monitor)
+
+
+def mini_batches(data: Data, m: int, rng: np.random.Generator
+                 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``data`` shuffled with ``rng`` and cut into mini-batches ``(X, Y)`` of
+    ``m`` rows (the last may be smaller), as the book's ``SGD`` does.  The
+    targets are small (n x 10): gathered once.  The inputs are gathered a
+    batch at a time, so that ``data.X`` is never copied whole."""
+    n = len(data)
+    order = rng.permutation(n)
+    Y = data.Y.take(order, axis=0)
+    for k in range(0, n, m):
+        yield data.X.take(order[k:k + m], axis=0), Y[k:k + m]
+
+
+class Step:
+    """One gradient step ``w <- (1 - eta lmbda / n) w - eta/m nabla_w``,
+    ``b <- b - eta/m nabla_b`` on a mini-batch of rows ``(X, Y)`` of one of
+    the sizes ``m`` in ``batch_sizes``, fused (:func:`nndl.fused.backprop`),
+    for ``net``'s arrays as they are now."""
+
+    def __init__(self, net, eta: float, lmbda: float, n: int, batch_sizes) -> None:
+        self.plan = fused.plan(net)
+        self.update = fused.update(net, 1.0 - eta * lmbda / n)
+        # eta/m as 0-d arrays of the network's dtype (see nndl.activations.ONE)
+        self.scale = {m: np.array(eta / m, dtype=net.dtype) for m in batch_sizes}
+
+    def __call__(self, X: np.ndarray, Y: np.ndarray) -> None:
+        fused.backprop(self.plan, X, Y, self.scale[len(X)], self.update)
+
+
+def step_for(net, run: Run) -> Step:
+    """The :class:`Step` of ``run``: its full mini-batches and its last, smaller one."""
+    n, m = len(run.train), run.mini_batch_size
+    return Step(net, run.eta, run.lmbda, n, {m, n % m or m})
+
+
+def record(net, history: History, j: int, run: Run) -> list[str]:
+    """Measure epoch ``j``'s figures into ``history``; return the lines to print
+    (the book's: ``Epoch 0: 9129 / 10000``, then the monitored figures).
+    Every cost's L2 term divides by the training-set size ``n``."""
+    n, monitor, plan = len(run.train), run.monitor, fused.plan(net)
+
+    def measure(name: str, data: Data) -> tuple[int, float]:
+        correct, cost = fused.measure(plan, net.cost, data, run.lmbda, n)
+        getattr(history, f"{name}_accuracy").append(correct / len(data))
+        getattr(history, f"{name}_cost").append(cost)
+        return correct, cost
+
+    lines = [f"Epoch {j} complete"]
+    if run.test is not None:
+        correct, _ = measure("test", run.test)
+        lines = [f"Epoch {j}: {correct} / {len(run.test)}"]
+    if monitor.training_cost or monitor.training_accuracy:
+        correct, cost = measure("training", run.train)
+        lines += monitor_lines("training", n, cost if monitor.training_cost else None,
+                               correct if monitor.training_accuracy else None)
+    if run.evaluation is not None:
+        correct, cost = measure("evaluation", run.evaluation)
+        lines += monitor_lines("evaluation", len(run.evaluation),
+                               cost if monitor.evaluation_cost else None,
+                               correct if monitor.evaluation_accuracy else None)
+    return lines
+
+
+def monitor_lines(name: str, size: int, cost: float | None = None, correct: int | None = None
+                  ) -> list[str]:
+    """The book's lines (``network2.py``) for the monitored figures of one
+    data set of ``size`` examples; a figure that is None is not printed."""
+    lines = []
+    if cost is not None:
+        lines.append(f"Cost on {name} data: {cost}")
+    if correct is not None:
+        lines.append(f"Accuracy on {name} data: {correct} / {size}")
+    return lines
