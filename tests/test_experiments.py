@@ -28,6 +28,7 @@ from experiments import (
     saturation,
     symmetry,
 )
+from nndl import machine
 
 TINY = ["--epochs", "2", "--train-size", "300", "--inits", "randn,zeros", "--seeds", "2"]
 
@@ -281,7 +282,10 @@ def test_scripts_write_their_outputs(module, argv, outputs, tmp_path, mnist_dir,
     for name in outputs:
         assert (tmp_path / "out" / name).stat().st_size > 0
     assert docs.with_suffix(".png").stat().st_size < 200_000
-    assert "Made by `python -m experiments." in docs.with_suffix(".md").read_text()
+    caption = docs.with_suffix(".md").read_text()
+    assert "Made by `python -m experiments." in caption
+    here = machine.machine()  # the caption names where its numbers were made
+    assert f"` on {here['cpu']}, {here['blas']} ({here['blas_kernel']} kernel" in caption
 
 
 SWEEP = """
