@@ -211,6 +211,17 @@ def test_quick_benchmarks_without_pytorch_say_skipped(tmp_path):
     assert "SKIPPED" in _row(done.stdout, "torch_compare")
 
 
+def test_the_cluster_benchmark_without_dask_says_skipped(tmp_path):
+    """Not PASS: it measured nothing."""
+    (tmp_path / "distributed.py").write_text("raise ImportError('no Dask here (a test)')\n")
+    done = subprocess.run([sys.executable, "-m", "benchmarks.cluster", "--quick"], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path)}, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == common.SKIPPED, done.stderr[-2000:]
+    assert "skipped" in done.stdout
+    assert benchmarks_main.summary(done.returncode, quick=True).startswith("SKIPPED")
+
+
 def test_benchmarks_without_real_data_say_skipped():
     """A variant: no real MNIST."""
     if mnist_loader._idx_paths(mnist_loader.CACHE_DIR / "mnist") is not None:
