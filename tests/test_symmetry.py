@@ -1,0 +1,98 @@
+"""Symmetry, on any CPU: ``experiments.symmetry``'s exact-symmetry product keeps
+equal hidden neurons bit-equal whatever the BLAS kernel; its training step
+is ``network.Network``'s arithmetic bit for bit (two runs on this machine);
+and where this machine's kernel breaks the symmetry of ``zeros``, the first
+difference is a rounding error, which then grows.  Nothing here compares
+with digits made on another machine."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import network
+from experiments import datasets, symmetry
+
+
+@pytest.fixture(scope="module")
+def small(mnist_dir):
+    return datasets.load("mnist", mnist_dir, 2000, download=False)
+
+
+def test_the_distinct_product_gives_equal_rows_and_columns_equal_bits():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((7, 784))[[0, 1, 1, 2, 0, 3, 1]]  # rows 0 = 4, 1 = 2 = 6
+    B = rng.standard_normal((784, 5))[:, [0, 0, 1, 2, 0]]     # columns 0 = 1 = 4
+    P = symmetry.distinct_matmul(A, B)
+    assert np.allclose(P, A @ B, rtol=1e-13, atol=1e-12)
+    assert np.array_equal(P[1], P[2]) and np.array_equal(P[1], P[6])
+    assert np.array_equal(P[0], P[4])
+    assert np.array_equal(P[:, 0], P[:, 1]) and np.array_equal(P[:, 0], P[:, 4])
+    # -0.0 and 0.0 are the same number: one row
+    Z = np.zeros((2, 3))
+    Z[1, 0] = -0.0
+    assert np.array_equal(symmetry.distinct_matmul(Z, np.ones((3, 2))), np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("init", ["randn", "zeros"])
+def test_the_step_is_network_training_bit_for_bit(small, init):
+    """The same start, the same mini-batches, one BLAS thread, this machine:
+    the study's loop and ``Network.SGD`` end on the same bits."""
+    (X, y), _, _ = small
+    X, y = X[:500], y[:500]
+    net = network.Network([784, 30, 10], init, seed=3)
+    weights, biases = [w.copy() for w in net.weights], [b.T.copy() for b in net.biases]
+    rng = copy.deepcopy(net.rng)  # SGD's shuffling, without using it up
+    net.SGD((X, y), 2, 10, 3.0, verbose=False, blas_threads=1)
+    Y = np.eye(10)[y]
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        for _ in range(2):
+            order = rng.permutation(len(X))
+            for k in range(0, len(X), 10):
+                rows = order[k:k + 10]
+                symmetry.step(weights, biases, X[rows], Y[rows], 3.0 / 10)
+    for mine, its in zip(weights, net.weights):
+        assert np.array_equal(mine, its)
+    for mine, its in zip(biases, net.biases):
+        assert np.array_equal(mine.T, its)
+
+
+def test_zeros_keeps_every_hidden_neuron_identical_in_exact_arithmetic(small):
+    run = symmetry.train_zeros(small, 30, 1, "distinct")
+    assert run["distinct"] == 1
+    assert max(run["per_batch"]) == 0 and run["per_epoch"][-1] == 0
+    assert symmetry.growth(run) == {"first": None, "separated": None, "efold": None}
+    assert run["largest_hidden_weight"] > 0  # it learned, as one neuron copied 30 times
+
+
+def test_on_this_kernel_symmetry_breaks_only_by_rounding_then_growth(small):
+    """Either the kernel adds equal neurons' terms in the same order (they
+    stay equal), or their first difference is a rounding error, far below
+    the weights, and whatever differs later grew from it."""
+    run = symmetry.train_zeros(small, 30, 2, "blas")
+    g = symmetry.growth(run)
+    if g["first"] is None:
+        assert run["distinct"] == 1 and run["per_epoch"][-1] == 0
+        return
+    t, s = symmetry.timeline(run)
+    first = s[t == g["first"]][0]
+    assert 0 < first < 1e-12, f"the first difference, {first:.1e}, is no rounding error"
+    assert run["distinct"] > 1
+    again = symmetry.train_zeros(small, 30, 2, "blas")  # and it repeats, on one machine
+    assert again["per_batch"] == run["per_batch"] and again["per_epoch"] == run["per_epoch"]
+
+
+def test_growth_reads_first_difference_separation_and_e_folding():
+    spreads = [0.0, 0.0, 1e-16] + [1e-16 * np.exp(k / 20) for k in range(1, 998)]
+    run = {"batches_per_epoch": 1000, "per_batch": spreads[:1001],
+           "per_epoch": [0.0, spreads[-1], 1.0, 2.0]}
+    g = symmetry.growth(run)
+    assert g["first"] == 2
+    assert g["efold"] == pytest.approx(20, rel=0.05)
+    assert g["separated"] == 2 + int(np.ceil(20 * np.log(1e-2 / 1e-16)))
+    assert symmetry.growth({"batches_per_epoch": 10, "per_batch": [0.0] * 11,
+                            "per_epoch": [0.0, 0.0]})["first"] is None
