@@ -25,14 +25,12 @@ backpropagation for ``[784, n, 10]``, sigmoid, quadratic cost, vectorised
 mini-batches: :func:`step`, the same arithmetic as ``network.Network``) run
 with two matrix products:
 
-* **exact-arithmetic symmetry** (``--product distinct``): every product
-  computes each *distinct* row of its left factor and each distinct column
-  of its right one once, and copies the result to the equal ones
-  (:func:`distinct_matmul`).  Equal neurons then get bit-equal sums whatever
+* **exact-arithmetic symmetry**: every product multiplies each *distinct*
+  neuron's weights (or error) once and copies the result to the neurons
+  equal to it (:func:`distinct_matmul`).  Equal neurons then get bit-equal sums whatever
   the kernel, as exact arithmetic (or any rounding that depends only on the
   numbers) gives them: what ``zeros`` does with symmetry kept.
-* **this machine's kernel** (``--product blas``): plain ``@``, as training
-  does.
+* **each BLAS kernel**: plain ``@``, as training does.
 
 For each it records the *spread* of the hidden layer, the largest difference
 between two hidden neurons' incoming weights or biases (``max |w_i - w_j|``),
@@ -81,26 +79,37 @@ def distinct_units(net: network.Network, layer: int = 0) -> int:
 
 
 def _distinct_rows(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of ``A`` (compared bit for bit, -0.0 as 0.0) and,
-    per row of ``A``, the index of its distinct row."""
-    A = np.ascontiguousarray(A + 0.0)
-    rows = A.view(np.dtype((np.void, A.itemsize * A.shape[1]))).ravel()
-    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
-    return A[first], inverse.ravel()
+    """The distinct rows of ``A`` (equal as numbers: -0.0 is 0.0) and, per row
+    of ``A``, the index of its distinct row.  Compared with the first row of
+    each group in turn: quick for a layer's few groups of equal neurons."""
+    group = np.full(len(A), -1)
+    firsts = []
+    for i in range(len(A)):
+        if group[i] < 0:
+            group[(group < 0) & (A == A[i]).all(axis=1)] = len(firsts)
+            firsts.append(i)
+    return A[firsts], group
 
 
-def distinct_matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """``A @ B`` (m, k) @ (k, n), each distinct row of ``A`` times each distinct
-    column of ``B`` computed once and copied to the equal ones: equal rows of
-    ``A`` give bit-equal rows of the product and equal columns of ``B``
-    bit-equal columns, on any BLAS kernel, as in exact arithmetic."""
-    rows, row_of = _distinct_rows(A)
+def distinct_matmul(A: np.ndarray, B: np.ndarray, neurons: str = "rows") -> np.ndarray:
+    """``A @ B`` (m, k) @ (k, n) where the rows of ``A`` (``neurons="rows"``) or
+    the columns of ``B`` (``"cols"``) belong to neurons: each distinct one is
+    multiplied once and its result copied to the equal ones.  Equal neurons
+    then get bit-equal results on any BLAS kernel, as in exact arithmetic."""
+    if neurons == "rows":
+        rows, row_of = _distinct_rows(A)
+        return (rows @ B)[row_of]
     cols, col_of = _distinct_rows(B.T)
-    return (rows @ cols.T)[np.ix_(row_of, col_of)]
+    return (A @ cols.T)[:, col_of]
 
 
-PRODUCTS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "distinct": distinct_matmul, "blas": np.matmul}
+def blas_matmul(A: np.ndarray, B: np.ndarray, neurons: str = "rows") -> np.ndarray:
+    """``A @ B`` as training computes it, on this process's BLAS kernel."""
+    return A @ B
+
+
+PRODUCTS: dict[str, Callable[..., np.ndarray]] = {"distinct": distinct_matmul,
+                                                  "blas": blas_matmul}
 
 
 # --------------------------------------------------------------------------
@@ -109,16 +118,17 @@ PRODUCTS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 
 
 def step(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, Y: np.ndarray,
-         scale: float, matmul: Callable = np.matmul) -> None:
+         scale: float, matmul: Callable = blas_matmul) -> None:
     """One gradient step on the mini-batch ``X`` (m, n_in), ``Y`` (m, n_out),
     in place: the book's backpropagation (chapter 2, eqs. BP1-BP4) for sigmoid
     neurons and the quadratic cost, ``scale = eta / m``.  ``weights[l]`` is
     (n_out, n_in) as in the book, ``biases[l]`` a (1, n_out) row.  The
     operations and their order are ``network.Network``'s, so that with
-    ``matmul = np.matmul`` it rounds as training does."""
+    ``matmul = blas_matmul`` it rounds as training does.  ``matmul(A, B,
+    neurons)`` is told which factor's rows or columns are neurons."""
     activations = [X]
     for w, b in zip(weights, biases):
-        z = matmul(activations[-1], w.T)
+        z = matmul(activations[-1], w.T, "cols")
         z += b
         activations.append(network.sigmoid(z))
     a = activations[-1]
@@ -128,9 +138,9 @@ def step(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, Y: 
     for l in range(len(weights) - 1, -1, -1):
         a = activations[l]
         nb = np.add.reduce(delta, axis=0)
-        nw = matmul(delta.T, a)
+        nw = matmul(delta.T, a, "rows")
         if l > 0:
-            back = matmul(delta, weights[l])
+            back = matmul(delta, weights[l], "cols")
             back *= (1 - a) * a
         weights[l] -= nw
         biases[l] -= nb
@@ -335,8 +345,9 @@ def table(args: argparse.Namespace, result: dict, command: str) -> str:
             f"{report.plural(args.epochs, 'epoch')} on {args.train_size or 50_000:,} training "
             f"images, mini-batch {args.batch}, eta {args.eta}, quadratic cost, shuffling seed "
             f"{args.seed}, one BLAS thread. Spread: max |w_i - w_j| over the hidden neurons' "
-            f"incoming weights and biases. Exact symmetry: every product computes each "
-            f"distinct row and column once (`experiments.symmetry.distinct_matmul`), on "
+            f"incoming weights and biases. Exact symmetry: every product multiplies each "
+            f"distinct neuron once and copies the result to its equals "
+            f"(`experiments.symmetry.distinct_matmul`), on "
             f"{machine.describe(result['exact']['machine'])}; each kernel's run is a "
             f"subprocess with `OPENBLAS_CORETYPE` set to it"
             + (f" ({'; '.join(mismatch)})" if mismatch else "")

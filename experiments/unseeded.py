@@ -266,18 +266,15 @@ def plot(args: argparse.Namespace, runs: list[dict]):
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-
-    def interrupted() -> tuple[int, int]:
-        configs, done = saved(args)
-        return len(done), len(configs)
-
-    with runner.resumable(interrupted, args.out / "runs"):
-        start = time.perf_counter()
-        runs = sweep(args)
+    # Ctrl-C at any moment: one line with (runs saved, runs in all), and exit 130.
+    with runner.resumable(lambda: tuple(len(part) for part in saved(args)[::-1]),
+                          args.out / "runs"):
+        start, runs = time.perf_counter(), sweep(args)
         command = cli.command_line(f"experiments.{NAME}", argv)
+        summary_record = {"command": command, "versions": records.versions(),
+                          "runs": [what_went_wrong(r) for r in runs]}
         report.publish(args, NAME, plot(args, runs), table(args, runs, command),
-                       {"command": command, "versions": records.versions(),
-                        "runs": [what_went_wrong(r) for r in runs]})
+                       summary_record)
         report.progress(f"total {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -21,19 +21,21 @@ def small(mnist_dir):
     return datasets.load("mnist", mnist_dir, 2000, download=False)
 
 
-def test_the_distinct_product_gives_equal_rows_and_columns_equal_bits():
+def test_the_distinct_product_gives_equal_neurons_equal_bits():
     rng = np.random.default_rng(0)
     A = rng.standard_normal((7, 784))[[0, 1, 1, 2, 0, 3, 1]]  # rows 0 = 4, 1 = 2 = 6
     B = rng.standard_normal((784, 5))[:, [0, 0, 1, 2, 0]]     # columns 0 = 1 = 4
-    P = symmetry.distinct_matmul(A, B)
-    assert np.allclose(P, A @ B, rtol=1e-13, atol=1e-12)
-    assert np.array_equal(P[1], P[2]) and np.array_equal(P[1], P[6])
-    assert np.array_equal(P[0], P[4])
-    assert np.array_equal(P[:, 0], P[:, 1]) and np.array_equal(P[:, 0], P[:, 4])
-    # -0.0 and 0.0 are the same number: one row
-    Z = np.zeros((2, 3))
-    Z[1, 0] = -0.0
-    assert np.array_equal(symmetry.distinct_matmul(Z, np.ones((3, 2))), np.zeros((2, 2)))
+    by_rows = symmetry.distinct_matmul(A, B, "rows")
+    assert np.allclose(by_rows, A @ B, rtol=1e-13, atol=1e-12)
+    assert np.array_equal(by_rows[1], by_rows[2]) and np.array_equal(by_rows[1], by_rows[6])
+    assert np.array_equal(by_rows[0], by_rows[4])
+    by_cols = symmetry.distinct_matmul(A, B, "cols")
+    assert np.allclose(by_cols, A @ B, rtol=1e-13, atol=1e-12)
+    assert np.array_equal(by_cols[:, 0], by_cols[:, 1])
+    assert np.array_equal(by_cols[:, 0], by_cols[:, 4])
+    # -0.0 and 0.0 are the same number: one neuron
+    rows, group = symmetry._distinct_rows(np.array([[0.0, 1.0], [-0.0, 1.0], [2.0, 1.0]]))
+    assert len(rows) == 2 and group.tolist() == [0, 0, 1]
 
 
 @pytest.mark.parametrize("init", ["randn", "zeros"])
