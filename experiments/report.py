@@ -113,6 +113,8 @@ def made_by(command: str, records: Iterable[dict] | None = None,
         names = list(dict.fromkeys(names))
     else:
         names = [describe(machine())] if records is None else machines(records)
+    if not names:  # no records at all
+        return f"Made by `{command}`."
     if len(names) == 1:
         return f"Made by `{command}` on {names[0]}."
     return f"Made by `{command}` on {len(names)} kinds of machine: {'; '.join(names)}."

@@ -91,16 +91,22 @@ def _distinct_rows(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return A[firsts], group
 
 
-def distinct_matmul(A: np.ndarray, B: np.ndarray, neurons: str = "rows") -> np.ndarray:
-    """``A @ B`` (m, k) @ (k, n) where the rows of ``A`` (``neurons="rows"``) or
-    the columns of ``B`` (``"cols"``) belong to neurons: each distinct one is
-    multiplied once and its result copied to the equal ones.  Equal neurons
-    then get bit-equal results on any BLAS kernel, as in exact arithmetic."""
-    if neurons == "rows":
-        rows, row_of = _distinct_rows(A)
-        return (rows @ B)[row_of]
-    cols, col_of = _distinct_rows(B.T)
-    return (A @ cols.T)[:, col_of]
+def distinct_matmul(A: np.ndarray, B: np.ndarray, neurons: str = "rows",
+                    product: Callable = np.matmul) -> np.ndarray:
+    """``A @ B`` (m, k) @ (k, n) where the rows of ``A`` (``neurons="rows"``),
+    the columns of ``B`` (``"cols"``) or both (``"both"``) belong to neurons:
+    each distinct one is multiplied once and its result copied to the equal
+    ones.  Equal neurons then get bit-equal results however ``product`` (the
+    BLAS) rounds at each place of its result, as in exact arithmetic.  (Not
+    only the kernel decides: one kernel may round equal columns alike for one
+    memory layout of its factors and not for another.)"""
+    row_of = col_of = slice(None)
+    if neurons in ("rows", "both"):
+        A, row_of = _distinct_rows(A)
+    if neurons in ("cols", "both"):
+        cols, col_of = _distinct_rows(B.T)
+        B = cols.T
+    return product(A, B)[row_of][:, col_of]
 
 
 def blas_matmul(A: np.ndarray, B: np.ndarray, neurons: str = "rows") -> np.ndarray:
@@ -138,7 +144,9 @@ def step(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, Y: 
     for l in range(len(weights) - 1, -1, -1):
         a = activations[l]
         nb = np.add.reduce(delta, axis=0)
-        nw = matmul(delta.T, a, "rows")
+        # Rows: this layer's neurons; columns: the inputs, or the neurons of
+        # the hidden layer below, which must stay equal too.
+        nw = matmul(delta.T, a, "rows" if l == 0 else "both")
         if l > 0:
             back = matmul(delta, weights[l], "cols")
             back *= (1 - a) * a

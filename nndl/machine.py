@@ -73,3 +73,7 @@ def describe(machine: dict | None) -> str:
         inside.append(f"{threads} thread{'' if threads == 1 else 's'}")
     return (f"{machine.get('cpu')}, {machine.get('blas')} ({', '.join(inside)}), "
             f"numpy {machine.get('numpy')}")
+
+
+if __name__ == "__main__":  # python -m nndl.machine: where this Python would make its numbers
+    print(describe(machine()))

@@ -286,7 +286,7 @@ def test_scripts_write_their_outputs(module, argv, outputs, tmp_path, mnist_dir,
     caption = docs.with_suffix(".md").read_text()
     assert "Made by `python -m experiments." in caption
     here = machine.machine()  # the caption names where its numbers were made
-    assert f"` on {here['cpu']}, {here['blas']} ({here['blas_kernel']} kernel" in caption
+    assert f"{here['cpu']}, {here['blas']} ({here['blas_kernel']} kernel" in caption
 
 
 SWEEP = """

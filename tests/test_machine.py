@@ -55,6 +55,7 @@ def test_a_caption_names_each_kind_of_machine_its_records_came_from():
     assert "an unrecorded machine" in report.made_by("c", [{"versions": {}}])
     assert report.made_by("c") == f"Made by `c` on {machine.describe(machine.machine())}."
     assert report.made_by("c", names=["m1", "m1"]) == "Made by `c` on m1."
+    assert report.made_by("c", []) == "Made by `c`."
 
 
 def test_benchmarks_print_the_same_machine_line():

@@ -33,9 +33,40 @@ def test_the_distinct_product_gives_equal_neurons_equal_bits():
     assert np.allclose(by_cols, A @ B, rtol=1e-13, atol=1e-12)
     assert np.array_equal(by_cols[:, 0], by_cols[:, 1])
     assert np.array_equal(by_cols[:, 0], by_cols[:, 4])
+    both = symmetry.distinct_matmul(A, B, "both")
+    assert np.allclose(both, A @ B, rtol=1e-13, atol=1e-12)
+    assert np.array_equal(both[1], both[6]) and np.array_equal(both[:, 0], both[:, 4])
     # -0.0 and 0.0 are the same number: one neuron
     rows, group = symmetry._distinct_rows(np.array([[0.0, 1.0], [-0.0, 1.0], [2.0, 1.0]]))
     assert len(rows) == 2 and group.tolist() == [0, 0, 1]
+
+
+def _position_dependent(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """A worst-case BLAS: it rounds each place of the product differently."""
+    rows, cols = np.arange(A.shape[0])[:, None], np.arange(B.shape[1])
+    return (A @ B) * (1 + 2.0 ** -50 * (rows + 3 * cols))
+
+
+def test_exact_symmetry_survives_any_rounding_by_position():
+    """Whatever a kernel does at each place of a product, the distinct product
+    keeps equal neurons equal; the plain product, on such a kernel, does not."""
+    rng = np.random.default_rng(1)
+    X, Y = rng.random((200, 784)), np.eye(10)[rng.integers(0, 10, 200)]
+
+    def train(matmul):
+        weights, biases = [np.zeros((30, 784)), np.zeros((10, 30))], [np.zeros((1, 30)),
+                                                                       np.zeros((1, 10))]
+        for k in range(0, 200, 10):
+            symmetry.step(weights, biases, X[k:k + 10], Y[k:k + 10], 0.3, matmul)
+        return symmetry.spread(weights[0], biases[0]), np.abs(weights[0]).max()
+
+    def kept(A, B, neurons):
+        return symmetry.distinct_matmul(A, B, neurons, product=_position_dependent)
+
+    spread, largest = train(kept)
+    assert spread == 0 and largest > 0
+    spread, _ = train(lambda A, B, neurons: _position_dependent(A, B))
+    assert spread > 0
 
 
 @pytest.mark.parametrize("init", ["randn", "zeros"])
