@@ -200,6 +200,7 @@ def train_zeros(data: tuple, width: int, epochs: int, product: str, seed: int = 
             "test_accuracy": test, "distinct": diagnostics.distinct_units(weights[0],
                                                                           biases[0].ravel()),
             "largest_hidden_weight": float(np.abs(weights[0]).max()),
+            "groups": _distinct_rows(np.hstack([weights[0], biases[0].T]))[1].tolist(),
             "kernel": here["blas_kernel"], "machine": here}
 
 
@@ -319,7 +320,14 @@ def _broke(r: dict) -> str:
     if g["first"] is None:
         return f"kept: 1 neuron after {report.plural(r['epochs'], 'epoch')}"
     separated = "" if g["separated"] is None else f", separated at {g['separated']:,}"
-    return f"broken at mini-batch {g['first']:,}{separated}; {r['distinct']} distinct at the end"
+    return (f"broken at mini-batch {g['first']:,}{separated}; {r['distinct']} distinct at the "
+            f"end ({apart(r['groups'])})")
+
+
+def apart(groups: list[int]) -> str:
+    """Which neurons (numbered from 1) ended apart from neuron 1's group."""
+    others = [i + 1 for i, g in enumerate(groups) if g != groups[0]]
+    return f"neuron{'s' if len(others) > 1 else ''} {', '.join(map(str, others))} apart"
 
 
 def table(args: argparse.Namespace, result: dict, command: str) -> str:
@@ -389,8 +397,12 @@ def plot(args: argparse.Namespace, result: dict):
     left.set_xlabel("mini-batches (each one in epoch 1, then per epoch)")
     left.set_ylabel("spread: max |w_i - w_j| (hidden)")
     if kept:
-        left.text(0.02, 0.98, "spread 0 throughout:\n" + "\n".join(kept),
-                  transform=left.transAxes, va="top", fontsize=10)
+        left.text(0.98, 0.02, "spread 0 throughout:\n" + "\n".join(kept),
+                  transform=left.transAxes, ha="right", va="bottom", fontsize=10)
+    symmetric = [r["test_accuracy"] for r in [result["exact"], *runs] if growth(r)["first"] is None]
+    if len(symmetric) > 1 and all(acc == symmetric[0] for acc in symmetric):
+        right.set_title(f"the {len(symmetric)} runs that keep the symmetry coincide",
+                        fontsize=10)
     right.set_xlabel("epoch")
     right.set_ylabel("test accuracy (%)")
     right.set_ylim(0, 100)

@@ -45,6 +45,7 @@ _VERSION = 1
 BAD = 0.90  # a run is "bad" when its final test accuracy is below this
 STUCK_RECALL = 0.5  # a digit is "lost" when less than half its images are recognised
 SILENT = 0.1  # an output neuron is "silent" when its activation never reaches this
+LONG = 5  # epochs with a lost digit that make a run worth a colour in the figure
 QUICK = {"seeds": 4, "epochs": 2, "train_size": 5_000}
 
 
@@ -163,7 +164,10 @@ def what_went_wrong(record: dict) -> dict:
             "recall": last["recall"], "top": (int(counts.argmax()), counts.max() / counts.sum()),
             "never": [d for d, c in enumerate(counts) if c == 0],
             "silent": [d for d, a in enumerate(last["max_activation"]) if a < SILENT],
-            "max_activation": last["max_activation"]}
+            "max_activation": last["max_activation"],
+            "lost_at": {e + 1: [d for d, r in enumerate(epoch["recall"]) if r < STUCK_RECALL]
+                        for e, epoch in enumerate(record["epochs"])
+                        if min(epoch["recall"]) < STUCK_RECALL}}
 
 
 def since(record: dict, digits: list[int]) -> str:
@@ -178,6 +182,35 @@ def since(record: dict, digits: list[int]) -> str:
     return str(first + 1)
 
 
+def lost_at(w: dict) -> str:
+    """``2, 6 in epoch 1; 2 in epochs 2-12`` from :func:`what_went_wrong`'s
+    ``lost_at``: runs of epochs that lost the same digits, together."""
+    spans: list[list] = []  # [first epoch, last epoch, digits]
+    for epoch, digits in ((int(e), d) for e, d in w["lost_at"].items()):
+        if spans and spans[-1][2] == digits and spans[-1][1] == epoch - 1:
+            spans[-1][1] = epoch
+        else:
+            spans.append([epoch, epoch, digits])
+    return "; ".join(f"{', '.join(map(str, d))} in epoch{'s' if a < b else ''} "
+                     f"{a}{f'-{b}' if a < b else ''}" for a, b, d in spans)
+
+
+def while_lost(record: dict, w: dict) -> str:
+    """Per lost digit, over the epochs it was lost: the most test images its
+    output neuron answered, and its largest activation on any test image
+    (a silent neuron: a few answers at most, activation far below 1)."""
+    parts = []
+    for d in sorted({d for digits in w["lost_at"].values() for d in digits}):
+        epochs = [record["epochs"][int(e) - 1] for e, ds in w["lost_at"].items() if d in ds]
+        parts.append(f"{d}: {max(e['counts'][d] for e in epochs)}, "
+                     f"{max(e['max_activation'][d] for e in epochs):.2f}")
+    return "; ".join(parts)
+
+
+def lost_epochs(w: dict) -> int:
+    return len(w["lost_at"])
+
+
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """The 95 % Wilson score interval of a proportion ``k / n`` (Wilson 1927):
     unlike k/n ± 1.96 sd it stays inside [0, 1] and is not empty at k = 0."""
@@ -189,8 +222,10 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def summary(args: argparse.Namespace, runs: list[dict]) -> str:
     finals = np.array([r["test_accuracy"][-1] for r in runs])
+    firsts = [r["test_accuracy"][0] for r in runs]
     n, bad = len(runs), int(np.sum(finals < BAD))
     lost = sum(1 for r in runs if what_went_wrong(r)["lost"])
+    ever = [max(what_went_wrong(r)["lost_at"]) for r in runs if what_went_wrong(r)["lost_at"]]
     low, high = wilson(bad, n)
     mean, sd = report.mean_sd(finals)
     four = 1 - (1 - bad / n) ** 4
@@ -200,38 +235,51 @@ def summary(args: argparse.Namespace, runs: list[dict]) -> str:
             f"Final test accuracy {report.pct(mean, sd)} % (mean ± sd), median "
             f"{report.pct(float(np.median(finals)))} %, from {report.pct(finals.min())} to "
             f"{report.pct(finals.max())} %. At this rate, at least one of four unseeded runs "
-            f"is bad with probability {100 * four:.0f} %.\n")
+            f"is bad with probability {100 * four:.0f} %. After the first epoch the runs "
+            f"reached {report.pct(min(firsts))} to {report.pct(max(firsts))} %, and "
+            f"{sum(1 for r in runs if min(r['test_accuracy']) < BAD)} of them were below "
+            f"{100 * BAD:.0f} % after some epoch; {len(ever)} lost a digit after some epoch"
+            + (f", the last of them after epoch {max(ever)}" if ever else "") + ".\n")
 
 
 def table(args: argparse.Namespace, runs: list[dict], command: str) -> str:
     """The summary, then one row per run that ended badly or lost a digit."""
-    shown = [r for r in runs if r["test_accuracy"][-1] < BAD or what_went_wrong(r)["lost"]]
+    shown = [r for r in runs if r["test_accuracy"][-1] < BAD or what_went_wrong(r)["lost_at"]]
     rows = []
-    for r in sorted(shown, key=lambda r: r["test_accuracy"][-1]):
+    for r in sorted(shown, key=lambda r: (-lost_epochs(what_went_wrong(r)),
+                                          r["test_accuracy"][-1])):
         w = what_went_wrong(r)
+        low = int(np.argmin(r["test_accuracy"]))
+        during = [r["test_accuracy"][int(e) - 1] for e in w["lost_at"]]
         rows.append([w["seed"], report.pct(w["final"]), report.pct(w["best"]),
+                     f"{report.pct(r['test_accuracy'][low])} (epoch {low + 1})",
+                     f"{report.pct(min(during))} to {report.pct(max(during))}" if during else "",
+                     while_lost(r, w),
                      ", ".join(map(str, w["lost"])) or "none", since(r, w["lost"]),
                      f"{w['top'][0]} ({100 * w['top'][1]:.0f} %)",
                      ", ".join(map(str, w["never"])) or "none",
                      ", ".join(f"{d} ({w['max_activation'][d]:.1e})" for d in w["silent"])
                      or "none",
-                     " ".join(f"{100 * v:.0f}" for v in w["recall"])])
+                     " ".join(f"{100 * v:.0f}" for v in w["recall"]), lost_at(w)])
     text = summary(args, runs) + "\n"
     if rows:
         text += report.markdown_table(
-            ["seed", "final test %", "best %", "lost digits", "lost since epoch",
+            ["seed", "final test %", "best %", "lowest % (epoch)", "test % while a digit was lost",
+             "the lost digit's output neuron meanwhile: most answers, largest activation",
+             "lost digits at the end",
+             "lost since epoch",
              "most frequent answer (share)", "digits never answered",
              f"silent output neurons (largest activation < {SILENT:g})",
-             "recall % of digits 0 to 9"], rows)
+             "recall % of digits 0 to 9", "lost digits, by epoch"], rows)
     else:
-        text += "No run ended badly or lost a digit.\n"
+        text += "No run ended badly or lost a digit after any epoch.\n"
     return (text + f"\nThe book's chapter-1 session, once per seed {args.seeds[0]} to "
             f"{args.seeds[-1]}: {args.dataset}, {args.sizes}, N(0, 1) weights and biases, "
             f"quadratic cost, {report.plural(args.epochs, 'epoch')} on "
             f"{args.train_size or 50_000:,} training images, mini-batch {args.batch}, eta "
             f"{args.eta}; accuracy and recall on the 10,000 test images after the last "
-            f"epoch. A run is listed when it ended below {100 * BAD:.0f} % or with a lost "
-            f"digit. {report.made_by(command, runs)}\n")
+            f"epoch. A run is listed when it ended below {100 * BAD:.0f} % or lost a digit "
+            f"after any epoch. {report.made_by(command, runs)}\n")
 
 
 def plot(args: argparse.Namespace, runs: list[dict]):
@@ -242,14 +290,16 @@ def plot(args: argparse.Namespace, runs: list[dict]):
     for r in runs:
         acc = 100 * np.array(r["test_accuracy"])
         epochs = np.arange(1, len(acc) + 1)
-        if acc[-1] < 100 * BAD:
-            left.plot(epochs, acc, lw=1.6, label=f"seed {r['config']['seed']}")
+        w = what_went_wrong(r)
+        if acc[-1] < 100 * BAD or lost_epochs(w) >= LONG:
+            left.plot(epochs, acc, lw=1.6,
+                      label=f"seed {w['seed']}: lost {lost_at(w) or 'none'}")
         else:
             left.plot(epochs, acc, color="0.7", lw=0.7)
     left.set_xlabel("epoch")
     left.set_ylabel("test accuracy (%)")
-    left.set_title(f"{report.plural(len(runs), 'run')}; grey: ended at or above "
-                   f"{100 * BAD:.0f} %")
+    left.set_title(f"{report.plural(len(runs), 'run')}; in colour: ended below "
+                   f"{100 * BAD:.0f} % or lost a digit for {LONG}+ epochs", fontsize=10)
     order = np.sort(finals)
     right.plot(np.arange(1, len(order) + 1), 100 * order, "o", ms=4)
     right.axhline(100 * BAD, color="C3", lw=1, ls="--", label=f"{100 * BAD:.0f} %")

@@ -33,6 +33,8 @@ def test_what_went_wrong_names_the_lost_digit_and_the_silent_neuron():
     record["epochs"].insert(1, {**record["epochs"][0]})
     record["epochs"][0] = {**record["epochs"][2]}
     assert unseeded.since(record, [7]) == "3"
+    assert unseeded.lost_at({"lost_at": {"1": [2, 6], "2": [2], "3": [2], "5": [2]}}) == \
+        "2, 6 in epoch 1; 2 in epochs 2-3; 2 in epoch 5"
 
 
 def test_wilson_interval():
