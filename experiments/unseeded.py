@@ -45,7 +45,7 @@ _VERSION = 1
 BAD = 0.90  # a run is "bad" when its final test accuracy is below this
 STUCK_RECALL = 0.5  # a digit is "lost" when less than half its images are recognised
 SILENT = 0.1  # an output neuron is "silent" when its activation never reaches this
-LONG = 5  # epochs with a lost digit that make a run worth a colour in the figure
+LONG = 10  # epochs with a lost digit that make a run worth a colour in the figure
 QUICK = {"seeds": 4, "epochs": 2, "train_size": 5_000}
 
 
