@@ -39,25 +39,6 @@ N_IN, N_OUT = 784, 10
 # --------------------------------------------------------------------------
 
 
-def blas_info() -> str:
-    """The BLAS numpy is built against, e.g. ``scipy-openblas 0.3.31``."""
-    try:
-        config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{config.get('name', '?')} {config.get('version', '')}".strip()
-    except Exception:  # older numpy, or a build without the information
-        return "unknown"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -66,11 +47,12 @@ def cores() -> int:
 
 
 def machine() -> str:
-    """One line: cores, CPU, Python, numpy, BLAS and its threads."""
-    threads = blas_threads()
-    return (f"{cores()} cores ({cpu_model()}), Python {platform.python_version()}, "
-            f"numpy {np.__version__}, BLAS {blas_info()}, "
-            f"{'?' if threads is None else threads} BLAS thread(s)")
+    """One line: cores, Python, and :func:`nndl.machine.describe`'s CPU, BLAS
+    (its kernel and threads) and numpy."""
+    from nndl.machine import describe
+    from nndl.machine import machine as this_machine
+
+    return f"{cores()} cores, Python {platform.python_version()}, {describe(this_machine())}"
 
 
 # OpenBLAS's thread count, set and read through ctypes on the library numpy has

@@ -485,7 +485,7 @@ def table(args: argparse.Namespace, entries: list[dict], done: dict, command: st
              "p of one run cubed). The book's figure is \"inside the central 95 %\" when "
              "0.025 ≤ p ≤ 0.975: one run like the book's is then a plausible draw from ours. "
              "Speeds of learning are norms of the mean ∂C/∂b over the first 1,000 training "
-             f"images. Made by `{command}`.\n")
+             f"images. {report.made_by(command, done.values())}\n")
     text = ""
     if args.quick:
         text += ("**QUICK RUN: fewer epochs, fewer images and seeds. These numbers are NOT "

@@ -249,7 +249,8 @@ def summarize(by_init: dict[str, list[dict]]) -> list[dict]:
         rows.append({"init": init, "final": report.mean_sd(finals),
                      "best": report.mean_sd(bests), "finals": finals,
                      "top_answer": [(int(c.argmax()), c.max() / c.sum()) for c in counts],
-                     "seconds_per_epoch": sum(seconds) / len(seconds)})
+                     "seconds_per_epoch": sum(seconds) / len(seconds),
+                     "machines": report.machines(runs)})
     return rows
 
 
@@ -268,8 +269,9 @@ def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
                  f"layer's Var z is 1 ± {LSUV_SETTINGS['tol']} on "
                  f"{LSUV_SETTINGS['batch']:,} training images spread evenly over the "
                  f"training set.\n")
+    made = report.made_by(command, names=[m for r in rows for m in r["machines"]])
     return (text + f"\n{describe(args)}. sd is the sample standard deviation over seeds. "
-            f"Made by `{command}`.\n")
+            f"{made}\n")
 
 
 def describe(args: argparse.Namespace) -> str:

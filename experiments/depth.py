@@ -490,7 +490,7 @@ def table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
             f"error. The {report.plural(runs, 'run')} took "
             f"{f'{cpu / 60:.0f} min' if cpu >= 120 else f'{cpu:.0f} s'} of CPU time, "
             f"{cpu / (runs * args.epochs):.1f} s per epoch (evaluation and measures included). "
-            f"Made by `{command}`.\n")
+            f"{report.made_by(command, [run for r in rows for run in r['runs']])}\n")
 
 
 def checkpoints_of(rows: list[dict]) -> list[float]:
@@ -516,7 +516,7 @@ def dynamics_table(args: argparse.Namespace, rows: list[dict], done: dict[tuple,
         ["configuration", "learning rate"] + [f"epoch {p:g}" for p in shown], lines)
     return (text + f"\nEach cell: the top (layer {args.depth}) hidden layer's mean activation / "
             f"its 98th percentile, over its units and the first {PROBE} test images, seed "
-            f"{seed}. {describe(args)}. Made by `{command}`.\n")
+            f"{seed}. {describe(args)}. {report.made_by(command, done.values())}\n")
 
 
 def layers_table(args: argparse.Namespace, rows: list[dict], command: str) -> str:
@@ -532,7 +532,8 @@ def layers_table(args: argparse.Namespace, rows: list[dict], command: str) -> st
         + [f"layer {l + 1}" for l in range(args.depth)], lines)
     return (text + f"\nEach cell: that hidden layer's mean activation / its 98th percentile, "
             f"over its units and the first {PROBE} test images, seed {args.seeds[0]}, at the "
-            f"learning rate chosen on validation. {describe(args)}. Made by `{command}`.\n")
+            f"learning rate chosen on validation. {describe(args)}. "
+            f"{report.made_by(command, [run for r in rows for run in r['runs']])}\n")
 
 
 def _mean_p98(dynamics: list[dict], epoch: float, layer: int = -1) -> str:
@@ -562,8 +563,8 @@ def init_table(args: argparse.Namespace, results: list[dict], command: str) -> s
                  if any("—" in row for row in rows) else "")
     return (text + f"\nAt initialization, tanh, {args.sizes}, seed {args.seeds[0]}, "
             f"{args.dtype}, on the first {PROBE} test images; dC/dz of the log-likelihood "
-            f"cost of each image. A ratio of 1 means the layers look alike.{undefined} Made by "
-            f"`{command}`.\n")
+            f"cost of each image. A ratio of 1 means the layers look alike.{undefined} "
+            f"{report.made_by(command)}\n")
 
 
 # --------------------------------------------------------------------------

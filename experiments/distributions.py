@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                  f"{args.fan_out} layer, drawn by each scheme (seed {args.seed})")
     text = report.markdown_table(
         ["scheme", "rule", "mean: formula / drawn", "variance: formula / drawn", "% positive"],
-        rows) + f"\nMade by `{command}`.\n"
+        rows) + f"\n{report.made_by(command)}\n"
     report.publish(args, NAME, fig, text)
     return 0
 

@@ -173,8 +173,7 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
          f"after epoch {args.epochs}", f"test % after epoch {args.epochs}"], rows)
     return (text + f"\n{args.dataset}, {args.sizes}, {args.activation}, {args.cost} cost, "
             f"{report.plural(args.epochs, 'epoch')}, mini-batch {args.batch}, eta {args.eta}, "
-            f"seed {args.seed}. "
-            f"Made by `{command}`.\n")
+            f"seed {args.seed}. {report.made_by(command, results)}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{len(training[0]):,} {args.dataset} training images): "
             f"**{report.pct(accuracy[0])} %** from the "
             f"`rand` lists, **{report.pct(accuracy[1])} %** after the fix. "
-            f"Made by `{command}`.\n")
+            f"{report.made_by(command)}\n")
     records.write_json(args.out / f"{NAME}.json",
                       {"command": command, "versions": records.versions(),
                        "before": before.to_dict(), "after": after.to_dict(),

@@ -23,13 +23,16 @@ from typing import Any
 import numpy as np
 
 import network
-from nndl import provenance
+from nndl import machine, provenance
 
 
-def versions() -> dict[str, str]:
-    """The versions a result depends on, stored in every record."""
+def versions() -> dict[str, Any]:
+    """The versions a result depends on, stored in every record, and the
+    machine it was made on (:func:`nndl.machine.machine`: CPU, BLAS, its
+    kernel and threads, numpy), whose rounding decides its last bits."""
     return {"python": platform.python_version(), "numpy": np.__version__,
-            "platform": platform.platform(), "code": code_version()}
+            "platform": platform.platform(), "code": code_version(),
+            "machine": machine.machine()}
 
 
 def code_version() -> str:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from experiments.records import write_atomic, write_json, write_text
+from nndl.machine import describe, machine
 
 
 def save_figure(fig, paths: Sequence[Path | str | None], dpi: int = 90) -> None:
@@ -90,6 +91,33 @@ def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     "1 epoch", ``plural(10_000, "update")`` "10,000 updates",
     ``plural(2, "process", "processes")`` "2 processes"."""
     return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
+
+
+def machines(records: Iterable[dict]) -> list[str]:
+    """The machines ``records`` were made on, each named once by
+    :func:`nndl.machine.describe`, in order of first appearance."""
+    names = [describe(r.get("versions", {}).get("machine")) for r in records]
+    return list(dict.fromkeys(names))
+
+
+def made_by(command: str, records: Iterable[dict] | None = None,
+            names: Iterable[str] | None = None) -> str:
+    """A caption's last sentence: the command that made it and the machine
+    its numbers come from, ``Made by `python -m ...` on AMD EPYC, openblas
+    0.3.31 (Haswell kernel, 1 thread), numpy 2.4.6.``  The machine is that of
+    ``records`` (a sweep may reuse records made elsewhere: then each kind is
+    named), or the machines ``names`` (:func:`machines` of records already
+    summarized), or this one when neither is given.  Numbers repeat bit for
+    bit only on the same kind of machine (``docs/reproducibility.md``)."""
+    if names is not None:
+        names = list(dict.fromkeys(names))
+    else:
+        names = [describe(machine())] if records is None else machines(records)
+    if not names:  # no records at all
+        return f"Made by `{command}`."
+    if len(names) == 1:
+        return f"Made by `{command}` on {names[0]}."
+    return f"Made by `{command}` on {len(names)} kinds of machine: {'; '.join(names)}."
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

@@ -151,7 +151,7 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
             f"(neuron, image) pairs on the first {args.images} {args.dataset} training images. "
             f"Predicted: the scheme's formula given the layer's measured inputs. "
             f"{args.sizes}, seed {args.seed}, one epoch of 50,000 images, mini-batch "
-            f"{args.batch}, eta {args.eta}, {args.cost} cost. Made by `{command}`.\n")
+            f"{args.batch}, eta {args.eta}, {args.cost} cost. {report.made_by(command)}\n")
 
 
 def plot(args: argparse.Namespace, results: list[dict]):

@@ -4,7 +4,8 @@ Each trains the book's network ``[784, 30, 10]`` (mini-batch 10, eta 3.0,
 quadratic cost) for one epoch over the 50,000 training images, about a second,
 and checks that each initializer lands where it should: the fan-scaled Xavier
 schemes learn fast, the book's ``randn`` well, ``rand`` not at all (and the
-saturation measure says why), ``zeros`` keeps its hidden neurons identical.
+saturation measure says why), ``zeros`` keeps its hidden neurons identical in
+exact arithmetic.
 
 Data: ``$MNIST_DATA_DIR`` / ``$FASHION_MNIST_DATA_DIR``, else the cache
 ``data/<dataset>/`` (see conftest.py); the tests of a data set are skipped,
@@ -78,13 +79,15 @@ def test_rand_stays_near_chance_because_hidden_units_saturate(mnist):
     assert accuracy <= 0.20, f"rand learned: {accuracy:.2%} after one epoch"
 
 
-def test_zeros_keeps_every_hidden_unit_identical(mnist):
-    net, accuracy = _one_epoch(mnist, "zeros")
-    assert symmetry.distinct_units(net, 0) == 1
-    assert np.ptp(net.weights[0], axis=0).max() == 0
-    # The weights did move: one neuron copied 30 times still learns a little.
-    assert np.abs(net.weights[0]).max() > 0
-    assert 0.11 < accuracy < 0.6, f"zeros: {accuracy:.2%}"
+def test_zeros_keeps_every_hidden_unit_identical_in_exact_arithmetic(mnist):
+    """What holds on any CPU: with every product computed so that equal
+    neurons get equal sums (as in exact arithmetic), the 30 hidden neurons
+    stay one neuron, which still learns a little.  On a real BLAS kernel they
+    may come apart by rounding (``tests/test_symmetry.py``, docs/results/symmetry.md)."""
+    run = symmetry.train_zeros(mnist, 30, 1, "distinct")
+    assert run["distinct"] == 1 and run["per_epoch"][-1] == 0
+    assert run["largest_hidden_weight"] > 0
+    assert 0.11 < run["test_accuracy"][-1] < 0.6, f"zeros: {run['test_accuracy'][-1]:.2%}"
 
 
 @pytest.mark.slow

@@ -41,7 +41,8 @@ DATA_SCRIPTS = {
     compare_initializers: ["--epochs", "1", "--train-size", "100", "--inits", "zeros",
                            "--seeds", "1", "--jobs", "1"],
     saturation: ["--inits", "zeros", "--images", "50"],
-    symmetry: ["--inits", "zeros", "--epochs", "1", "--train-size", "100"],
+    symmetry: ["--epochs", "1", "--train-size", "100", "--width", "10", "--widths", "10",
+               "--kernels", "Haswell"],
     gradient_flow: ["--inits", "zeros", "--epochs", "1", "--train-size", "100", "--images",
                     "50", "--jobs", "1"],
     depth: ["--width", "8", "--depth", "2", "--epochs", "1", "--train-size", "100", "--eta",
@@ -210,6 +211,17 @@ def test_quick_benchmarks_without_pytorch_say_skipped(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "the comparison is skipped" in done.stdout
     assert "SKIPPED" in _row(done.stdout, "torch_compare")
+
+
+def test_the_cluster_benchmark_without_dask_says_skipped(tmp_path):
+    """Not PASS: it measured nothing."""
+    (tmp_path / "distributed.py").write_text("raise ImportError('no Dask here (a test)')\n")
+    done = subprocess.run([sys.executable, "-m", "benchmarks.cluster", "--quick"], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path)}, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == common.SKIPPED, done.stderr[-2000:]
+    assert "skipped" in done.stdout
+    assert benchmarks_main.summary(done.returncode, quick=True).startswith("SKIPPED")
 
 
 def test_benchmarks_without_real_data_say_skipped():

@@ -346,7 +346,7 @@ def test_counts_have_the_right_number(tmp_path, monkeypatch, capsys):
     assert "1 run: 0 reused from" in out and "1 to train with 1 process\n" in out
     assert "trained 1 run in" in out
     row = {"activation": "tanh", "init": "xavier_uniform", "eta": 0.1, "validation": {0.1: 0.1},
-           "test": (0.1, 0.0), "paper": 1.64, "cpu_seconds": 90.0}
+           "test": (0.1, 0.0), "paper": 1.64, "cpu_seconds": 90.0, "runs": []}
     text = depth.table(args, [row], "cmd")
     assert "The 1 run took 90 s of CPU time, 45.0 s per epoch" in text and "2 epochs" in text
     args.epochs = 1

@@ -25,9 +25,6 @@ CITED = re.compile(r"docs/results/[A-Za-z0-9_\-]+\.(?:md|png|json)")
 DOCS_PREFIX = re.compile(r"--docs\s+(docs/results/[A-Za-z0-9_\-]+)")
 
 # Pages that other sessions write; the README links them before they land.
-PENDING = {"docs/reproducibility.md", "docs/symmetry_explained.md", "docs/checkpoints.md"}
-
-
 def slug(heading: str) -> str:
     """The anchor a code-hosting site gives a heading: lower case, markup
     and punctuation dropped, spaces to hyphens."""
@@ -59,8 +56,6 @@ def test_every_relative_link_and_image_resolves(page):
         path, _, anchor = target.partition("#")
         resolved = (page.parent / path).resolve() if path else page
         name = resolved.relative_to(ROOT).as_posix() if resolved.is_relative_to(ROOT) else None
-        if name in PENDING and not resolved.exists():
-            continue
         if name is None or not resolved.exists():
             broken.append(f"{target}: no such file")
         elif anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):

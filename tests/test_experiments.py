@@ -28,6 +28,7 @@ from experiments import (
     saturation,
     symmetry,
 )
+from nndl import machine
 
 TINY = ["--epochs", "2", "--train-size", "300", "--inits", "randn,zeros", "--seeds", "2"]
 
@@ -62,7 +63,7 @@ def test_bad_arguments_fail_before_training(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("module", [saturation, symmetry, gradient_flow],
+@pytest.mark.parametrize("module", [saturation, gradient_flow],
                          ids=lambda m: m.NAME)
 def test_an_init_that_cannot_initialize_the_network_fails_before_anything(module, capsys):
     """As in compare_initializers: one line naming the problem, exit status 2."""
@@ -267,7 +268,8 @@ def test_theoretical_density_integrates_to_one(init):
 @pytest.mark.parametrize(("module", "argv", "outputs"), [
     (saturation, ["--inits", "rand,xavier_normal", "--images", "200"],
      ["saturation.png", "saturation.md", "saturation.json"]),
-    (symmetry, ["--inits", "zeros,randn", "--epochs", "2", "--train-size", "300"],
+    (symmetry, ["--quick", "--train-size", "300", "--width", "10", "--widths", "10",
+                "--kernels", "Haswell"],
      ["symmetry.png", "symmetry.md", "symmetry.json"]),
     (gradient_flow, ["--inits", "rand,zeros", "--epochs", "1", "--train-size", "300",
                      "--images", "100", "--jobs", "1"],
@@ -281,7 +283,10 @@ def test_scripts_write_their_outputs(module, argv, outputs, tmp_path, mnist_dir,
     for name in outputs:
         assert (tmp_path / "out" / name).stat().st_size > 0
     assert docs.with_suffix(".png").stat().st_size < 200_000
-    assert "Made by `python -m experiments." in docs.with_suffix(".md").read_text()
+    caption = docs.with_suffix(".md").read_text()
+    assert "Made by `python -m experiments." in caption
+    here = machine.machine()  # the caption names where its numbers were made
+    assert f"{here['cpu']}, {here['blas']} ({here['blas_kernel']} kernel" in caption
 
 
 SWEEP = """
