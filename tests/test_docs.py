@@ -129,3 +129,19 @@ def test_the_diagnosis_page_quotes_the_generated_reports():
     blocks = re.findall(r"```text\n(.*?)```", page, re.DOTALL)
     blocks = [b for b in blocks if not b.startswith("python -m diagnostics: error")]
     assert len(blocks) >= 5 and all(block in generated for block in blocks)
+
+
+def test_the_readmes_diagnosis_excerpt_is_the_generated_report():
+    """Every line of the README's excerpt (but its '...') stands in the report
+    that ``python -m experiments.diagnoses`` wrote, in the same order."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Is my network healthy?"):]
+    excerpt = re.search(r"```text\n(.*?)```", section, re.DOTALL).group(1)
+    generated = (ROOT / "docs" / "results" / "diagnoses.md").read_text()
+    at = 0
+    for line in excerpt.splitlines():
+        if line.strip() == "...":
+            continue
+        found = generated.find(line + "\n", at)
+        assert found >= 0, f"README line not in docs/results/diagnoses.md after the last: {line!r}"
+        at = found + len(line)
