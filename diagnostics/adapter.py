@@ -17,8 +17,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import network
+from nndl.activations import ACTIVATIONS
+from nndl.checks import check_choice
+from nndl.costs import cost_name, output_activation
 
-from .measures import activation, output_activation
+from .measures import activation
 
 
 class _Model(NamedTuple):
@@ -33,22 +36,6 @@ class _Model(NamedTuple):
 
 # The book's methods a book-style object may have, each run on a deep copy.
 BOOK_METHODS = ("feedforward", "backprop", "update_mini_batch", "cost_derivative")
-_COST_SPELLINGS = (("quadratic", ("quadratic", "quadraticcost")),
-                   ("cross_entropy", ("crossentropy", "crossentropycost")),
-                   ("log_likelihood", ("loglikelihood", "loglikelihoodcost")))
-
-
-def _cost_name(cost: Any) -> str:
-    """``"quadratic"``, ``"cross_entropy"`` or ``"log_likelihood"`` from this
-    project's names, the book's classes (``network2.CrossEntropyCost``) or
-    their names."""
-    name = cost if isinstance(cost, str) else getattr(cost, "__name__", type(cost).__name__)
-    key = name.lower().replace("-", "").replace("_", "").replace(" ", "")
-    for known, spellings in _COST_SPELLINGS:
-        if key in spellings:
-            return known
-    raise ValueError(f"unknown cost {name!r}; valid: {', '.join(network.COSTS)} "
-                     "(or the book's QuadraticCost, CrossEntropyCost)")
 
 
 def _settings(net: Any, activation_: str | None, cost: Any) -> tuple[str, str]:
@@ -59,13 +46,13 @@ def _settings(net: Any, activation_: str | None, cost: Any) -> tuple[str, str]:
     own_activation = getattr(net, "activation", None)
     own_cost = getattr(net, "cost", None)
     own_activation = own_activation if isinstance(own_activation, str) else None
-    own_cost = None if own_cost is None else _cost_name(own_cost)
+    own_cost = None if own_cost is None else cost_name(own_cost)
     if activation_ is not None and own_activation is not None and activation_ != own_activation:
         raise ValueError(f"the network's activation is {own_activation!r}, not {activation_!r}")
-    if cost is not None and own_cost is not None and _cost_name(cost) != own_cost:
-        raise ValueError(f"the network's cost is {own_cost!r}, not {_cost_name(cost)!r}")
+    if cost is not None and own_cost is not None and cost_name(cost) != own_cost:
+        raise ValueError(f"the network's cost is {own_cost!r}, not {cost_name(cost)!r}")
     return (own_activation or activation_ or "sigmoid",
-            own_cost or _cost_name(cost or "quadratic"))
+            own_cost or cost_name(cost or "quadratic"))
 
 
 def _model(net: Any, activation_: str | None, cost: Any) -> _Model:
@@ -76,7 +63,7 @@ def _model(net: Any, activation_: str | None, cost: Any) -> _Model:
         net, source = _load(Path(net)), f"file {net}"
     elif isinstance(net, tuple | list) and len(net) == 2 and not hasattr(net, "weights"):
         weights, biases = net
-        cost_ = _cost_name(cost or "quadratic")
+        cost_ = cost_name(cost or "quadratic")
         return _from_lists(weights, biases, activation_ or "sigmoid", output_activation(cost_),
                            cost_, "(weights, biases) lists")
     else:
@@ -149,6 +136,7 @@ def _load(path: Path) -> Any:
 
 def _from_lists(weights, biases, hidden: str, output: str, cost: str, source: str) -> _Model:
     activation(hidden), activation(output)  # a clear error for an unknown name
+    check_choice("hidden activation", hidden, ACTIVATIONS)  # the softmax is an output's
     weights, biases = list(weights), list(biases)
     if not weights or len(weights) != len(biases):
         raise ValueError(f"expected as many weight matrices as bias vectors (at least one), "

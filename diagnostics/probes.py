@@ -40,11 +40,12 @@ import numpy as np
 
 import initializers
 import network
+from nndl import fused
 
 from . import verify
 from .adapter import _Model
 from .findings import Finding, Verification
-from .measures import cost_value, forward, saturated_fraction
+from .measures import cost_value, forward, predictions_of, saturated_fraction
 
 # A probe is this many mini-batches: enough for the book's [784, 30, 10] at
 # eta = 3 to go from 10 % to about 45 % held-out accuracy (randn) or 75 %
@@ -186,22 +187,16 @@ def _copy_net(weights, biases, hidden: str, cost: str) -> network.Network:
 
 
 def _measure(run: Run, step: int, net: network.Network, sample: Split, hidden: str,
-             output: str, cost: str) -> bool:
+             cost: str) -> bool:
     """Append the held-out figures after ``step`` steps; False once not finite."""
-    zs, acts = forward(net.weights, net.biases, sample.X_eval, hidden, output)
+    zs, acts = forward(net.weights, net.biases, sample.X_eval, hidden, cost)
     c = cost_value(zs[-1], acts[-1], sample.Y_eval, cost)
     run.steps.append(step)
     run.costs.append(c)
-    run.accuracy.append(float(np.mean(_predict(zs[-1]) == sample.labels_eval)))
+    run.accuracy.append(float(np.mean(predictions_of(zs[-1]) == sample.labels_eval)))
     run.saturated.append(float(np.mean([saturated_fraction(z, hidden) for z in zs[:-1]]))
                          if len(zs) > 1 else 0.0)
     return math.isfinite(c) and all(np.isfinite(w).all() for w in net.weights)
-
-
-def _predict(z_out: np.ndarray) -> np.ndarray:
-    """Labels from the output layer's ``z``: argmax, or z > 0 (a > 0.5) for a
-    single output."""
-    return (z_out[:, 0] > 0).astype(np.intp) if z_out.shape[1] == 1 else z_out.argmax(axis=1)
 
 
 def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: Split,
@@ -215,17 +210,16 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
     generator seeded ``seed``.  Measures ``checks`` + 1 times.  Returns the
     :class:`Run`; the arguments are not changed."""
     net = _copy_net(weights, biases, hidden, cost)
-    output = "softmax" if cost == "log_likelihood" else "sigmoid"
     X = sample.X if X is None else np.asarray(X, dtype=np.float64)
     n, m = len(X), min(m, len(X))
     rng = np.random.default_rng(seed)
-    plan = net._plan()  # the fused step of network.py, without its per-call checks
-    update = network._Update(1.0, [np.empty_like(w) for w in net.weights])
+    plan = fused.plan(net)  # the fused step of network.py, without its per-call checks
+    update = fused.update(net, 1.0)
     scale = np.array(eta / m)
     run = Run(eta)
     every = max(1, steps // checks)
     with np.errstate(all="ignore"):  # divergence is measured, not warned about
-        _measure(run, 0, net, sample, hidden, output, cost)
+        _measure(run, 0, net, sample, hidden, cost)
         order, pos = (rng.permutation(n) if shuffle else np.arange(n)), 0
         for step in range(1, steps + 1):
             if pos + m > n:
@@ -234,12 +228,12 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
             pos += m
             norms = ([np.linalg.norm(w) for w in net.weights] if step % RATIO_EVERY == 1
                      else None)
-            network._backprop(plan, X[rows], sample.Y[rows], scale, update)
+            fused.backprop(plan, X[rows], sample.Y[rows], scale, update)
             if norms is not None:
                 run.ratios.append([float(np.linalg.norm(d) / w) if w > 0 else math.nan
                                    for d, w in zip(update.buffers, norms)])
             if (step % every == 0 or step == steps) and not _measure(
-                    run, step, net, sample, hidden, output, cost):
+                    run, step, net, sample, hidden, cost):
                 run.diverged_at = step
                 break
     run.weights, run.biases = net.weights, net.biases
@@ -466,15 +460,14 @@ def cost_at_start(model: _Model, sample: Split, seed: int = 0) -> list[Finding]:
     """The starting held-out cost more than :data:`START_FACTOR` times
     :func:`chance_cost`: the outputs start confidently wrong.  The fix, a
     fan-scaled draw with zero biases, is measured on the same examples."""
-    out = "softmax" if model.cost == "log_likelihood" else "sigmoid"
     with np.errstate(all="ignore"):
-        zs, acts = forward(model.weights, model.biases, sample.X_eval, model.activation, out)
+        zs, acts = forward(model.weights, model.biases, sample.X_eval, model.activation, model.cost)
         start = cost_value(zs[-1], acts[-1], sample.Y_eval, model.cost)
         chance = chance_cost(model.cost, sample.Y.shape[1])
         if not start > START_FACTOR * chance:  # NaN is non_finite's
             return []
         w, b = fan_scaled(model, seed)
-        zs, acts = forward(w, b, sample.X_eval, model.activation, out)
+        zs, acts = forward(w, b, sample.X_eval, model.activation, model.cost)
         fixed = cost_value(zs[-1], acts[-1], sample.Y_eval, model.cost)
     return [Finding(
         "cost_at_start", "warning",
@@ -560,18 +553,17 @@ def _user_overfit(user: object, model: _Model, tiny: Split, eta: float, m: int,
     pairs = verify.columns(tiny.X, tiny.Y)
     rng = np.random.default_rng(seed)
     run = Run(eta)
-    out = "softmax" if model.cost == "log_likelihood" else "sigmoid"
     ref = _copy_net(net.weights, net.biases, model.activation, model.cost)
     every = OVERFIT_STEPS // 4
     try:
         with np.errstate(all="ignore"):
-            _measure(run, 0, ref, tiny, model.activation, out, model.cost)
+            _measure(run, 0, ref, tiny, model.activation, model.cost)
             for step in range(1, OVERFIT_STEPS + 1):
                 rows = rng.permutation(len(pairs))[:m]
                 verify.call_update(net.update_mini_batch, [pairs[i] for i in rows], eta)
                 if step % every == 0:
                     ref = _copy_net(net.weights, net.biases, model.activation, model.cost)
-                    if not _measure(run, step, ref, tiny, model.activation, out, model.cost):
+                    if not _measure(run, step, ref, tiny, model.activation, model.cost):
                         run.diverged_at = step
                         break
     except Exception:  # noqa: BLE001  (their code's error is the user-code checks' finding)

@@ -71,9 +71,9 @@ def _measure(model: _Model, X_raw: np.ndarray, labels: np.ndarray, Y: np.ndarray
     with np.errstate(all="ignore"):  # non-finite values are findings, not warnings
         X = np.ascontiguousarray(X_raw, dtype=np.float64)
         zs, acts = measures.forward(model.weights, model.biases, X, model.activation,
-                                    model.output)
-        nabla_b, nabla_w = measures.backward(model.weights, acts, Y, model.activation,
-                                             model.output, model.cost)
+                                    model.cost)
+        nabla_b, nabla_w = measures.gradient(model.weights, model.biases, X, Y,
+                                             model.activation, model.cost)
         layers = [_layer(l, model, zs[l], nabla_b[l], nabla_w[l])
                   for l in range(len(model.weights))]
         z_out, a_out = zs[-1], acts[-1]
