@@ -57,6 +57,7 @@ import numpy as np
 
 import network
 from experiments import checkpoints, cli, datasets, records, report, runner
+from nndl.activations import TABLE
 
 NAME = "depth"
 _FORMAT = "nndl-init depth run"
@@ -103,14 +104,6 @@ def layer_stats(net: network.Network, X: np.ndarray) -> dict[str, list[float]]:
             "p98": [float(np.percentile(a, 98)) for a in hidden]}
 
 
-_PRIMES = {  # f'(z), for the back-propagated gradients
-    "sigmoid": network.sigmoid_prime,
-    "tanh": lambda z: 1 - np.tanh(z) ** 2,
-    "softsign": network.softsign_prime,
-    "relu": lambda z: (z > 0).astype(z.dtype),
-}
-
-
 def backprop_errors(net: network.Network, X: np.ndarray,
                     labels: np.ndarray) -> list[np.ndarray]:
     """``dC/dz`` of every layer, one row per row of ``X``: the book's error
@@ -128,9 +121,9 @@ def backprop_errors(net: network.Network, X: np.ndarray,
     zs, activations = net.forward(X)
     delta = activations[-1] - np.eye(net.sizes[-1], dtype=net.dtype)[labels]
     deltas = [delta]
-    prime = _PRIMES[net.activation]
+    prime = TABLE[net.activation].prime  # f'(z) from the output a = f(z), as training has it
     for l in range(len(zs) - 2, -1, -1):
-        delta = (delta @ net.weights[l + 1]) * prime(zs[l])
+        delta = (delta @ net.weights[l + 1]) * prime(activations[l + 1])
         deltas.append(delta)
     return deltas[::-1]
 
