@@ -24,7 +24,11 @@ from nndl.costs import cost_name, output_activation
 from .measures import activation
 
 
-class _Model(NamedTuple):
+class Model(NamedTuple):
+    """What a diagnosis measures: float64 copies of the parameters, the
+    activations (hidden and output, names of ``nndl.activations.TABLE``), the
+    cost and where the network came from (:func:`model_of` reads one)."""
+
     weights: list[np.ndarray]  # float64 copies, (sizes[l+1], sizes[l])
     biases: list[np.ndarray]  # float64 copies, (sizes[l+1], 1)
     sizes: list[int]
@@ -55,7 +59,7 @@ def _settings(net: Any, activation_: str | None, cost: Any) -> tuple[str, str]:
             own_cost or cost_name(cost or "quadratic"))
 
 
-def _model(net: Any, activation_: str | None, cost: Any) -> _Model:
+def model_of(net: Any, activation_: str | None, cost: Any) -> Model:
     """What to diagnose as float64 copies: ``net`` a network object, any
     book-style object (``weights`` and ``biases`` lists), a saved network's
     path, or plain ``(weights, biases)`` lists."""
@@ -111,10 +115,10 @@ def reference(net: Any, *, activation: str | None = None, cost: Any = None,
     weights are copied as they are: the copy's training methods then refuse
     them (``ValueError``), as ``network.Network`` refuses any NaN.
     """
-    return as_network(_model(net, activation, cost), seed)
+    return as_network(model_of(net, activation, cost), seed)
 
 
-def as_network(model: _Model, seed: int = 0) -> network.Network:
+def as_network(model: Model, seed: int = 0) -> network.Network:
     """A fresh ``network.Network`` holding copies of ``model``'s parameters."""
     net = network.Network(model.sizes, "zeros", seed=seed, activation=model.activation,
                           cost=model.cost)
@@ -134,7 +138,7 @@ def _load(path: Path) -> Any:
                          f"from Network.save, or the book's network2.save()): {error}") from None
 
 
-def _from_lists(weights, biases, hidden: str, output: str, cost: str, source: str) -> _Model:
+def _from_lists(weights, biases, hidden: str, output: str, cost: str, source: str) -> Model:
     activation(hidden), activation(output)  # a clear error for an unknown name
     check_choice("hidden activation", hidden, ACTIVATIONS)  # the softmax is an output's
     weights, biases = list(weights), list(biases)
@@ -159,5 +163,5 @@ def _from_lists(weights, biases, hidden: str, output: str, cost: str, source: st
         ws.append(w)
         bs.append(b.reshape(-1, 1))
     sizes = [ws[0].shape[1]] + [w.shape[0] for w in ws]
-    return _Model(ws, bs, sizes, hidden, output, cost, source)
+    return Model(ws, bs, sizes, hidden, output, cost, source)
 

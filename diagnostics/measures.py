@@ -141,7 +141,7 @@ def gradient(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.
     (:func:`nndl.fused.backprop`), unchecked: equal, bit for bit, to
     ``network.Network.gradient``."""
     plan = fused.plan_from(weights, biases, hidden, cost)
-    Y = _targets(y, len(biases[-1]))
+    Y = targets(y, len(biases[-1]))
     return fused.backprop(plan, X, Y, 1.0 / len(Y))
 
 
@@ -151,7 +151,7 @@ def cost_value(z: np.ndarray, a: np.ndarray, Y: np.ndarray, cost: str) -> float:
     return float(per_example(cost, z, a, Y).sum()) / len(Y)
 
 
-def _targets(y: np.ndarray, n_out: int) -> np.ndarray:
+def targets(y: np.ndarray, n_out: int) -> np.ndarray:
     """Targets (n, n_out) for labels ``y`` (n,): one-hot rows, or for a single
     output the label itself (0 or 1).  Targets (n, n_out) are returned as
     float64."""

@@ -43,7 +43,7 @@ import network
 from nndl import fused
 
 from . import verify
-from .adapter import _Model
+from .adapter import Model
 from .findings import Finding, Verification
 from .measures import cost_value, forward, predictions_of, saturated_fraction
 
@@ -245,7 +245,7 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
 # --------------------------------------------------------------------------
 
 
-def range_test(model: _Model, sample: Split, eta: float, m: int = 10, seed: int = 0,
+def range_test(model: Model, sample: Split, eta: float, m: int = 10, seed: int = 0,
                steps: int = STEPS) -> dict[float, Run]:
     """One copy of ``model`` trained per rate of :data:`GRID` and at ``eta``
     (the same mini-batches for every rate), by rate; the copy at ``eta`` for
@@ -367,7 +367,7 @@ INIT_FINDINGS = ("symmetry", "saturation", "dead_units", "exploding_gradient",
 BAD_SCHEMES = ("rand", "zeros", "randn")
 
 
-def fan_scaled(model: _Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def fan_scaled(model: Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """A fan-scaled draw for ``model``'s shapes, zero biases: ``he_normal`` for
     ReLU layers, else ``xavier_normal``."""
     name = "he_normal" if model.activation == "relu" else "xavier_normal"
@@ -377,7 +377,7 @@ def fan_scaled(model: _Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.
     return weights, [np.zeros_like(b) for b in model.biases]
 
 
-def revise(findings: list[Finding], model: _Model, sample: Split, eta: float,
+def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
            runs: dict[float, Run], schemes: list[list[str]], m: int = 10,
            seed: int = 0) -> list[Finding]:
     """The snapshot's ``findings`` re-read with the probes' evidence.
@@ -456,7 +456,7 @@ def chance_cost(cost: str, n_out: int) -> float:
     return n_out * (math.log(2) if cost == "cross_entropy" else 0.125)
 
 
-def cost_at_start(model: _Model, sample: Split, seed: int = 0) -> list[Finding]:
+def cost_at_start(model: Model, sample: Split, seed: int = 0) -> list[Finding]:
     """The starting held-out cost more than :data:`START_FACTOR` times
     :func:`chance_cost`: the outputs start confidently wrong.  The fix, a
     fan-scaled draw with zero biases, is measured on the same examples."""
@@ -494,7 +494,7 @@ def _tiny(sample: Split, k: int = OVERFIT_EXAMPLES) -> Split:
     return Split(X, Y, labels, X, Y, labels, chance)
 
 
-def cannot_overfit(model: _Model, sample: Split, eta: float, m: int = 10,
+def cannot_overfit(model: Model, sample: Split, eta: float, m: int = 10,
                    user: object | None = None, seed: int = 0) -> list[Finding]:
     """Train on :data:`OVERFIT_EXAMPLES` examples for :data:`OVERFIT_STEPS`
     mini-batches, at ``eta``: a working update drives their cost near zero
@@ -535,13 +535,13 @@ def cannot_overfit(model: _Model, sample: Split, eta: float, m: int = 10,
         evidence={"cost": ref.costs[-1]})]
 
 
-def _memorised(run: Run, model: _Model) -> bool:
+def _memorised(run: Run, model: Model) -> bool:
     """The run's cost ended below :data:`OVERFIT_LEFT` of knowing nothing."""
     limit = OVERFIT_LEFT * chance_cost(model.cost, model.sizes[-1])
     return run.diverged_at is None and run.costs[-1] <= limit
 
 
-def _user_overfit(user: object, model: _Model, tiny: Split, eta: float, m: int,
+def _user_overfit(user: object, model: Model, tiny: Split, eta: float, m: int,
                   seed: int) -> Run | None:
     """The user's own ``update_mini_batch`` on a deep copy, the book's way:
     a list of ``(x, y)`` columns per mini-batch (with chapter 3's ``lmbda``
@@ -619,7 +619,7 @@ def _digit_reference(seed: int = 0) -> network.Network | None:
     return _REFERENCE["mnist"]
 
 
-def labels_misaligned(model: _Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
+def labels_misaligned(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
                       Y_all: np.ndarray, m: int = 10, seed: int = 0) -> list[Finding]:
     """Labels that do not belong to their inputs.  MNIST-shaped data: a
     reference classifier's answers against the labels (a cyclic shift, "label
@@ -667,7 +667,7 @@ def _permuted(answers: np.ndarray, labels: np.ndarray, n_out: int) -> list[Findi
             f"(before: {identity:.0%})", True, {"share": share, "identity": identity}))]
 
 
-def _unrelated(model: _Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
+def _unrelated(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
                Y_all: np.ndarray, m: int, seed: int) -> list[Finding]:
     if len(sample.X_eval) < 50:
         return []
@@ -714,7 +714,7 @@ def _realign(w, b, X: np.ndarray, labels: np.ndarray, Y: np.ndarray, rate: float
     return None
 
 
-def data_unshuffled(model: _Model, sample: Split, eta: float, m: int = 10,
+def data_unshuffled(model: Model, sample: Split, eta: float, m: int = 10,
                     shuffles: bool = False, seed: int = 0) -> list[Finding]:
     """Training rows sorted by label (consecutive labels equal at least
     :data:`SORTED_SHARE` of the time), and a copy trained on them in that
@@ -747,7 +747,7 @@ def data_unshuffled(model: _Model, sample: Split, eta: float, m: int = 10,
             f"{shuffled.summary()}", True, {"accuracy": shuffled.accuracy[-1]}))]
 
 
-def verify_scaling(f: Finding, model: _Model, sample: Split, eta: float, yours: Run,
+def verify_scaling(f: Finding, model: Model, sample: Split, eta: float, yours: Run,
                    m: int = 10, seed: int = 0) -> Finding:
     """The ``unscaled_inputs`` finding with its fix tried: the same copy at
     ``eta`` on the inputs divided by their largest value."""
@@ -799,7 +799,7 @@ class Probes:
                 f"{verdict}{best}.")
 
 
-def probe(model: _Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
+def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
           findings: list[Finding], *, eta: float, mini_batch_size: int = 10,
           user: object | None = None, schemes: list[list[str]] | None = None,
           shuffles: bool = False, seed: int = 0) -> tuple[list[Finding], Probes]:
