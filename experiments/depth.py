@@ -149,14 +149,7 @@ def at_initialization(sizes: list[int], init: str, seed: int, dtype: str,
 
 def activation_names(text: str) -> list[str]:
     """``"tanh,softsign"`` -> ``["tanh", "softsign"]``, each one of network's."""
-    names = cli.comma_items(text, "activation")
-    for name in names:
-        if name not in network.ACTIVATIONS:
-            raise argparse.ArgumentTypeError(
-                f"unknown activation {name!r}; valid: {', '.join(network.ACTIVATIONS)}")
-    if len(set(names)) != len(names):
-        raise argparse.ArgumentTypeError(f"expected distinct activations, got {text!r}")
-    return names
+    return cli.choices(text, "activation", network.ACTIVATIONS)
 
 
 def eta_list(text: str) -> list[float]:
