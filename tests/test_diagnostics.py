@@ -101,6 +101,21 @@ def test_gradient_is_the_networks_bit_for_bit(activation, cost):
         assert all(np.array_equal(a, b) for a, b in zip(zs + activations, zs2 + activations2))
 
 
+def test_the_passes_measure_nan_weights_where_the_network_refuses_them():
+    rng = np.random.default_rng(4)
+    net = network.Network([6, 5, 3], "randn", seed=0)
+    X, y = rng.random((8, 6)), rng.integers(0, 3, 8)
+    net.weights[1][2, 4] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        net.gradient((X, y))
+    with np.errstate(all="raise"):  # NaN propagates without a warning
+        zs, _ = diagnostics.forward(net.weights, net.biases, X, "sigmoid", "quadratic")
+        nabla_b, nabla_w = diagnostics.gradient(net.weights, net.biases, X, y)
+    assert np.isfinite(zs[0]).all() and np.isnan(zs[1][:, 2]).all()
+    assert np.isfinite(zs[1][:, [0, 1]]).all()  # only the unit that reads the NaN
+    assert np.isnan(nabla_w[0]).any() and np.isnan(nabla_b[1][2])
+
+
 @pytest.mark.parametrize("cost", network.COSTS)
 @pytest.mark.parametrize("activation", [a for a in diagnostics.ACTIVATIONS if a != "softmax"])
 def test_gradient_matches_finite_differences(activation, cost):
