@@ -22,7 +22,7 @@ import numpy as np
 
 from nndl import fused
 from nndl.activations import TABLE, Activation
-from nndl.costs import per_example
+from nndl.costs import cost_name, per_example
 
 # A unit is saturated on an example when its activation's derivative is below
 # 1 % of the derivative's maximum: the error passing back through it is cut
@@ -124,10 +124,11 @@ def forward(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.n
     ``zs[l]`` (n, sizes[l+1]) the weighted inputs of layer ``l + 1`` and
     ``activations[l]`` (n, sizes[l]) the outputs of layer ``l``, ``X`` first.
     The output layer is the cost's (a softmax for the log-likelihood, else a
-    sigmoid).  ``network.Network``'s own pass (:func:`nndl.fused.forward`),
-    unchecked: NaN weights give NaN, not an error."""
+    sigmoid; an unknown cost is a ``ValueError``).  ``network.Network``'s own
+    pass (:func:`nndl.fused.forward`), unchecked: NaN weights give NaN, not an
+    error."""
     zs: list[np.ndarray] = []
-    activations = fused.forward(fused.plan_from(weights, biases, hidden, cost), X, zs)
+    activations = fused.forward(fused.plan_from(weights, biases, hidden, cost_name(cost)), X, zs)
     return zs, activations
 
 
@@ -140,7 +141,7 @@ def gradient(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.
     for a whole batch).  ``network.Network``'s own pass
     (:func:`nndl.fused.backprop`), unchecked: equal, bit for bit, to
     ``network.Network.gradient``."""
-    plan = fused.plan_from(weights, biases, hidden, cost)
+    plan = fused.plan_from(weights, biases, hidden, cost_name(cost))
     Y = targets(y, len(biases[-1]))
     return fused.backprop(plan, X, Y, 1.0 / len(Y))
 

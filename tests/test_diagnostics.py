@@ -114,6 +114,8 @@ def test_the_passes_measure_nan_weights_where_the_network_refuses_them():
     assert np.isfinite(zs[0]).all() and np.isnan(zs[1][:, 2]).all()
     assert np.isfinite(zs[1][:, [0, 1]]).all()  # only the unit that reads the NaN
     assert np.isnan(nabla_w[0]).any() and np.isnan(nabla_b[1][2])
+    with pytest.raises(ValueError, match="unknown cost 'softmax'"):  # the cost, not the output
+        diagnostics.forward(net.weights, net.biases, X, "sigmoid", "softmax")
 
 
 @pytest.mark.parametrize("cost", network.COSTS)
