@@ -481,6 +481,13 @@ def cost_at_start(model: Model, sample: Split, seed: int = 0) -> list[Finding]:
             f"examples (yours: {start:.3g})", fixed < start, {"cost_start": fixed}))]
 
 
+def _learns_anyway_start(f: Finding, yours: Run) -> Finding:
+    """``cost_at_start`` of a network the probe shows learning at its rate:
+    what to know, not what stops it."""
+    return replace(f, severity="info", message=f"{f.message}. The probe shows the network "
+                   f"learns anyway: at eta={yours.eta:.3g} its {yours.summary()}")
+
+
 def _chance_words(cost: str) -> str:
     return ("a uniform softmax, ln n" if cost == "log_likelihood"
             else "answering 0.5 on every output")
@@ -587,14 +594,29 @@ def label_permutation(predicted: np.ndarray, labels: np.ndarray, n_out: int
         return s, None, shares[s], identity
     confusion = np.zeros((n_out, n_out), dtype=np.intp)
     np.add.at(confusion, (predicted, labels), 1)
-    mapping = confusion.argmax(axis=1)
+    mapping = _matching(confusion)
     share = float(confusion[np.arange(n_out), mapping].sum() / len(labels))
     # A bijection other than the identity that explains clearly more (two
     # classes swapped explain 20 points more than the identity on MNIST).
-    if (len(set(mapping.tolist())) == n_out and share >= PERMUTATION_SHARE
-            and share >= identity + 0.1 and np.any(mapping != np.arange(n_out))):
+    if (share >= PERMUTATION_SHARE and share >= identity + 0.1
+            and np.any(mapping != np.arange(n_out))):
         return None, {int(k): int(v) for k, v in enumerate(mapping)}, share, identity
     return None, None, share, identity
+
+
+def _matching(confusion: np.ndarray) -> np.ndarray:
+    """A one-to-one map of answers to labels, greedily by the largest counts
+    of ``confusion`` (answers, labels): every answer gets a label even when a
+    class is never answered (a row-wise argmax then maps two answers to one
+    label and hides the permutation)."""
+    n = len(confusion)
+    mapping = np.full(n, -1)
+    used = np.zeros(n, dtype=bool)
+    for flat in np.argsort(-confusion, axis=None, kind="stable"):
+        answer, label = divmod(int(flat), n)
+        if mapping[answer] < 0 and not used[label]:
+            mapping[answer], used[label] = label, True
+    return mapping
 
 
 # A classifier of MNIST digits trained on the real, correctly labelled images,
@@ -620,12 +642,16 @@ def _digit_reference(seed: int = 0) -> network.Network | None:
 
 
 def labels_misaligned(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
-                      Y_all: np.ndarray, m: int = 10, seed: int = 0) -> list[Finding]:
+                      Y_all: np.ndarray, m: int = 10, seed: int = 0,
+                      learns: bool = False) -> list[Finding]:
     """Labels that do not belong to their inputs.  MNIST-shaped data: a
     reference classifier's answers against the labels (a cyclic shift, "label
-    k given to digit k - s", or another permutation).  Any data: a fresh
-    fan-scaled copy learns from the real inputs no better than from zeroed
-    ones; then labels moved by a few positions are tried."""
+    k given to digit k - s", or another permutation).  Any network: its own
+    answers a permutation of the labels (it was trained with other labels).
+    Any data, unless the range test showed the network learning (``learns``:
+    then the labels do tell something): a fresh copy that is known to learn
+    learns from the real inputs no better than from zeroed ones; then labels
+    moved by a few positions are tried."""
     n_in, n_out = model.sizes[0], model.sizes[-1]
     X_scaled = _scaled(X_all)
     if (n_in, n_out) == (784, 10):
@@ -634,6 +660,12 @@ def labels_misaligned(model: Model, sample: Split, X_all: np.ndarray, labels_all
             found = _permuted(ref.predict(X_scaled), labels_all, n_out)
             if found:
                 return found
+    with np.errstate(all="ignore"):
+        zs, _ = forward(model.weights, model.biases, np.asarray(X_all, dtype=np.float64),
+                        model.activation, model.cost)
+    found = _permuted(predictions_of(zs[-1]), labels_all, n_out, own=True)
+    if found or learns:
+        return found
     return _unrelated(model, sample, X_scaled, labels_all, Y_all, m, seed)
 
 
@@ -643,10 +675,23 @@ def _scaled(X: np.ndarray) -> np.ndarray:
     return X / top if top > 5.0 and math.isfinite(top) else X
 
 
-def _permuted(answers: np.ndarray, labels: np.ndarray, n_out: int) -> list[Finding]:
+def _columns_scaled(X: np.ndarray) -> np.ndarray:
+    """Each column divided by its largest magnitude (columns of zeros kept):
+    inputs in [-1, 1] however they were scaled or standardized, so that a
+    copy known to learn can show whether the labels follow the inputs."""
+    top = np.max(np.abs(X), axis=0) if X.size else np.ones(X.shape[1])
+    return X / np.where(np.isfinite(top) & (top > 0), top, 1.0)
+
+
+def _permuted(answers: np.ndarray, labels: np.ndarray, n_out: int,
+              own: bool = False) -> list[Finding]:
+    """``labels_misaligned`` when ``answers`` (a reference classifier's, or
+    the network's ``own``) are a shift or a permutation of ``labels``."""
     shift, mapping, share, identity = label_permutation(answers, labels, n_out)
     if shift is None and mapping is None:
         return []
+    if own:
+        return [_answers_permuted(shift, mapping, share, identity, n_out)]
     if shift is not None:
         what = (f"each label is the digit shown plus {shift} (mod {n_out}): an image of 3 is "
                 f"labelled {(3 + shift) % n_out}")
@@ -667,14 +712,41 @@ def _permuted(answers: np.ndarray, labels: np.ndarray, n_out: int) -> list[Findi
             f"(before: {identity:.0%})", True, {"share": share, "identity": identity}))]
 
 
+def _answers_permuted(shift: int | None, mapping: dict[int, int] | None, share: float,
+                      identity: float, n_out: int) -> Finding:
+    """The network's own answers relabel the classes: it learned, but from
+    labels other than these (or it is tested with another mapping)."""
+    if shift is not None:
+        what = (f"your network answers k - {shift} (mod {n_out}) where the label is k: it "
+                f"answers {(3 - shift) % n_out} for an example labelled 3")
+    else:
+        pairs = ", ".join(f"{k}->{v}" for k, v in mapping.items() if k != v)
+        what = f"your network's answers are a permutation of the labels (answer->label: {pairs})"
+    return Finding(
+        "labels_misaligned", "error",
+        f"{what}. Its answers agree with {identity:.0%} of these labels as they are, and with "
+        f"{share:.0%} after undoing this: it learned from labels that name the classes "
+        f"differently from the ones it is measured with", "train and test with the same "
+        "labels (the same loader and label mapping for both)",
+        evidence={"shift": shift, "mapping": mapping, "share": share, "identity": identity},
+        verified=Verification(
+            f"after undoing it, {share:.0%} of your network's answers agree with the labels "
+            f"(before: {identity:.0%})", True, {"share": share, "identity": identity}))
+
+
 def _unrelated(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
                Y_all: np.ndarray, m: int, seed: int) -> list[Finding]:
     if len(sample.X_eval) < 50:
         return []
-    w, b = fan_scaled(model, seed)
-    scaled = replace(sample, X=_scaled(sample.X), X_eval=_scaled(sample.X_eval))
-    kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed)
-    rate = _reference_rate(model.cost)
+    # A learner independent of the user's choices (their activation, cost or
+    # input scaling may be what stops their network): sigmoid hidden layers,
+    # the cross-entropy cost, a fan-scaled draw, each input column scaled.
+    learner = model._replace(activation="sigmoid", output="sigmoid", cost="cross_entropy")
+    w, b = fan_scaled(learner, seed)
+    X_all = _columns_scaled(X_all)
+    scaled = replace(sample, X=_columns_scaled(sample.X), X_eval=_columns_scaled(sample.X_eval))
+    kw = dict(hidden=learner.activation, cost=learner.cost, m=m, seed=seed)
+    rate = _reference_rate(learner.cost)
     real = train(w, b, scaled, rate, **kw)
     zero = train(w, b, scaled, rate, X=np.zeros_like(scaled.X), **kw)
     if real.accuracy[-1] > zero.accuracy[-1] + LEARNED / 2:
@@ -687,7 +759,8 @@ def _unrelated(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.nd
     offset = "" if moved is None else f" (they fit when moved by {moved[0]:+d} positions)"
     return [Finding(
         "labels_misaligned", "error",
-        f"a fresh fan-scaled copy trained at eta={rate:.3g} on your inputs reaches "
+        f"a fresh fan-scaled copy (sigmoid, cross-entropy, each input column scaled to "
+        f"[-1, 1]) trained at eta={rate:.3g} on your inputs reaches "
         f"{real.accuracy[-1]:.0%} held-out accuracy, and {zero.accuracy[-1]:.0%} on inputs "
         f"set to zero: the inputs tell it nothing about the labels{offset}",
         "check that labels[i] belongs to inputs[i] (an offset or a separate shuffle of "
@@ -753,8 +826,10 @@ def verify_scaling(f: Finding, model: Model, sample: Split, eta: float, yours: R
     ``eta`` on the inputs divided by their largest value."""
     top = float(np.max(np.abs(sample.X))) if sample.X.size else 1.0
     scaled = replace(sample, X=sample.X / top, X_eval=sample.X_eval / top)
+    # as many steps as the user's run had (its longer look, too): runs of
+    # the same length compete
     run = train(model.weights, model.biases, scaled, eta, hidden=model.activation,
-                cost=model.cost, m=m, seed=seed)
+                cost=model.cost, m=m, steps=yours.steps[-1], seed=seed)
     helped = run.learned(sample.chance) and run.accuracy[-1] > yours.accuracy[-1] + LEARNED / 2
     text = (f"with the inputs divided by {top:.4g}, at eta={eta:.3g}, the {run.summary()}; as "
             f"they are, the {yours.summary()}")
@@ -830,9 +905,11 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
         revised = revise(findings, model, sample, eta, runs, schemes or [], m, seed)
         revised = [verify_scaling(f, model, sample, eta, yours, m, seed)
                    if f.name == "unscaled_inputs" else f for f in revised]
-        new = (learning_rate(runs, eta, sample.chance) + cost_at_start(model, sample, seed)
+        start = [_learns_anyway_start(f, yours) if yours.learned(sample.chance) else f
+                 for f in cost_at_start(model, sample, seed)]
+        new = (learning_rate(runs, eta, sample.chance) + start
                + cannot_overfit(model, sample, rate, m, user, seed)
-               + labels_misaligned(model, sample, X, labels, Y, m, seed)
+               + labels_misaligned(model, sample, X, labels, Y, m, seed, learns=best is not None)
                # the order's effect shows fastest at the rate that learns fastest
                + data_unshuffled(model, sample, best or eta, m, shuffles, seed))
     return revised + new, Probes(runs, eta, m, sample.chance, best)

@@ -370,11 +370,40 @@ def update_mismatch(subject: Subject, gradient_wrong: bool = False) -> list[Find
         if own_w is not None and all(rel <= AGREE for _, rel in _ratios(
                 moved, [-eta * g for g in own_w + own_b], model.weights + model.biases)):
             return []  # the update is right; its gradient is not (gradient_mismatch)
-    return [_update_finding(subject, ratios, m, eta)]
+    return [_update_finding(subject, ratios, m, eta, _decay(moved, expected, model))]
+
+
+def _decay(moved: list[np.ndarray], expected: list[np.ndarray], model) -> float | None:
+    """The factor ``c`` when the update moved each weight matrix by the
+    expected step plus ``c * w`` (the same ``c`` in every layer, the biases
+    right): a weight decay, the L2 term of chapter 3 (``c = -eta lmbda / n``)
+    applied some other way.  None when the difference is not that."""
+    L = len(model.weights)
+    if any(_ratios(moved[L:], expected[L:], model.biases)[i][1] > AGREE for i in range(L)):
+        return None
+    factors = []
+    for u, e, w in zip(moved[:L], expected[:L], model.weights):
+        r, size = u - e, float(np.sum(w * w))
+        c = float(np.sum(r * w)) / size if size else math.nan
+        if not (math.isfinite(c) and np.linalg.norm(r - c * w) <= 1e-3 * np.linalg.norm(r)):
+            return None
+        factors.append(c)
+    return factors[0] if np.allclose(factors, factors[0], rtol=1e-3) else None
+
+
+def aliases(obj: object) -> list[str]:
+    """The user's parameters that share memory with an earlier one, each as
+    ``"biases[1] and biases[0]"``: one array put in two places of the lists
+    (``[b] * 2``, or the same ``b`` appended twice) is updated twice."""
+    named = [(f"{kind}[{i}]", p) for kind in ("weights", "biases")
+             for i, p in enumerate(getattr(obj, kind, []) or [])
+             if isinstance(p, np.ndarray)]
+    return [f"{name} and {other}" for k, (name, p) in enumerate(named)
+            for other, q in named[:k] if np.shares_memory(p, q)][:3]
 
 
 def _update_finding(subject: Subject, ratios: list[tuple[float, float]], m: int,
-                    eta: float) -> Finding:
+                    eta: float, decay: float | None = None) -> Finding:
     names = _names(subject.model)
     wrong = [(name, r) for name, (r, rel) in zip(names, ratios) if rel > AGREE]
     values = sorted({round(r, 3) for _, r in wrong})
@@ -397,6 +426,19 @@ def _update_finding(subject: Subject, ratios: list[tuple[float, float]], m: int,
         why = ""
     fix = ("update every weight and bias as w - (eta / len(mini_batch)) * nabla_w and "
            "b - (eta / len(mini_batch)) * nabla_b, nabla summed over the mini-batch")
+    shared = aliases(subject.obj)
+    if decay is not None:
+        why = (f": besides the step, it multiplies every weight by {1 + decay:.4g} (a weight "
+               f"decay of {-decay:.3g} per step; chapter 3's L2 term shrinks them by "
+               f"eta * lmbda / n, e.g. {eta:g} * 5 / 50000 = {eta * 5 / 50000:.2g}: is the "
+               f"division by n, the size of the whole training set, missing?)")
+        fix = ("shrink the weights as (1 - eta * lmbda / n) * w - (eta / len(mini_batch)) * "
+               "nabla_w, n the size of the whole training set (the book, ch. 3)")
+    elif shared:
+        why = (f": {' and '.join(shared)} are the same array in your object, so an update in "
+               f"place of one moves the other too")
+        fix = ("give every layer its own arrays (np.random.randn(y, 1) drawn per layer, or "
+               "b.copy()), never one array in two places of the list")
     return Finding(
         "update_mismatch", "error",
         f"one call of your update_mini_batch on a copy, with a mini-batch of {m}: "

@@ -84,5 +84,9 @@ def build(path: str | os.PathLike, name: str, sizes: list[int], seed: int = 0) -
     try:
         return construct(cls, sizes, seed)
     except Exception as error:  # the user's code may raise anything
+        hint = (f"; --code builds {name}(sizes) with the sizes alone: give its other "
+                f"parameters defaults, or diagnose it from Python, "
+                f"diagnostics.diagnose({name}(...), eta=...)"
+                if isinstance(error, TypeError) and _where(error, Path(path)) == "" else "")
         raise CodeError(f"{name}({sizes}) from {path} raised{_where(error, Path(path))} "
-                        f"{_one_line(error)}") from None
+                        f"{_one_line(error)}{hint}") from None

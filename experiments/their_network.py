@@ -229,3 +229,39 @@ class TransposedProduct(Network):
             nabla_b[-l] = delta
             nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
         return (nabla_b, nabla_w)
+
+
+class AliasedBiases(Network):
+    """Two hidden layers of the same width share one bias array (the same
+    object twice in the list), and the update changes the arrays in place."""
+
+    def __init__(self, sizes):
+        super().__init__(sizes)
+        shared = self.biases[0]
+        self.biases = [shared if b.shape == shared.shape else b for b in self.biases]
+
+    def update_mini_batch(self, mini_batch, eta):
+        for x, y in mini_batch:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            for w, dnw in zip(self.weights, delta_nabla_w):
+                w -= (eta / len(mini_batch)) * dnw
+            for b, dnb in zip(self.biases, delta_nabla_b):
+                b -= (eta / len(mini_batch)) * dnb
+
+
+class DecayWithoutN(Network):
+    """Chapter 3's L2 update with (1 - eta * lmbda) for (1 - eta * lmbda / n)."""
+
+    def update_mini_batch(self, mini_batch, eta, lmbda=5.0):
+        before = self.weights
+        super().update_mini_batch(mini_batch, eta)
+        # the L2 term, added after the book's step: eta * lmbda * w, not / n
+        self.weights = [w - eta * lmbda * w0 for w, w0 in zip(self.weights, before)]
+
+
+class NeedsCost(Network):
+    """A constructor that takes more than the sizes (the command line cannot build it)."""
+
+    def __init__(self, sizes, cost):
+        super().__init__(sizes)
+        self.cost_name = cost
