@@ -290,14 +290,3 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     """Derivative of the sigmoid function, ``sigmoid(z) * (1 - sigmoid(z))``."""
     return activations.sigmoid_prime(z)
-
-
-# ---- to be removed once diagnostics imports the nndl names -----------------
-# diagnostics (diagnostics.py, and its package's measures.py and probes.py)
-# still reads these private names; it should import nndl.costs.log_likelihood,
-# nndl.fused.plan, nndl.fused.Update and nndl.fused.backprop instead.
-from nndl.costs import log_likelihood as _log_likelihood  # noqa: E402, F401
-from nndl.fused import Update as _Update  # noqa: E402, F401
-from nndl.fused import backprop as _backprop  # noqa: E402, F401
-
-Network._plan = fused.plan

@@ -3,9 +3,9 @@
 One epoch of ``[784, 30, 10]``, mini-batch 10, eta 3.0, quadratic cost,
 float64, on 10,000 MNIST-shaped examples, timed side by side in one run:
 
-* **book, per example**: the book's ``network.py`` algorithm written plainly
-  below (a list of ``(x, y)`` columns, one backpropagation per example, the
-  gradients summed with list comprehensions);
+* **book, per example**: the book's ``network.py`` (its copy in
+  ``experiments.their_network``: a list of ``(x, y)`` columns, one
+  backpropagation per example, the gradients summed with list comprehensions);
 * **nndl-init, arrays**: ``Network.SGD((X, y), ...)``;
 * **nndl-init, list of tuples**: ``Network.SGD(training_data, ...)`` with the
   book's list of ``(x, y)`` columns; its conversion to arrays is included;
@@ -35,6 +35,7 @@ import numpy as np
 
 import network
 from benchmarks import common
+from experiments import their_network
 from nndl.activations import sigmoid_, sigmoid_prime_from_output
 
 SIZES = [784, 30, 10]
@@ -44,19 +45,15 @@ FLOOR_ARRAYS, FLOOR_LIST = 1.5, 2.0
 
 
 # --------------------------------------------------------------------------
-# The book's network.py, plainly (Python 3, numpy, one example at a time)
+# The book's network.py (Python 3, numpy, one example at a time)
 # --------------------------------------------------------------------------
 
 
-def book_sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+class BookNetwork(their_network.Network):
+    """The book's network.py (:class:`experiments.their_network.Network`, its
+    per-example backprop and list-comprehension update), its weights and
+    shuffles drawn from a generator seeded ``seed``, with the book's ``SGD``."""
 
-
-def book_sigmoid_prime(z):
-    return book_sigmoid(z) * (1 - book_sigmoid(z))
-
-
-class BookNetwork:
     def __init__(self, sizes, seed=0):
         self.rng = np.random.default_rng(seed)
         self.num_layers = len(sizes)
@@ -72,38 +69,6 @@ class BookNetwork:
                             for k in range(0, n, mini_batch_size)]
             for mini_batch in mini_batches:
                 self.update_mini_batch(mini_batch, eta)
-
-    def update_mini_batch(self, mini_batch, eta):
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        for x, y in mini_batch:
-            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
-            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
-            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
-        self.weights = [w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w)]
-        self.biases = [b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b)]
-
-    def backprop(self, x, y):
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        activation = x
-        activations = [x]
-        zs = []
-        for b, w in zip(self.biases, self.weights):
-            z = np.dot(w, activation) + b
-            zs.append(z)
-            activation = book_sigmoid(z)
-            activations.append(activation)
-        delta = (activations[-1] - y) * book_sigmoid_prime(zs[-1])
-        nabla_b[-1] = delta
-        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
-        for l in range(2, self.num_layers):
-            z = zs[-l]
-            sp = book_sigmoid_prime(z)
-            delta = np.dot(self.weights[-l + 1].transpose(), delta) * sp
-            nabla_b[-l] = delta
-            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
-        return (nabla_b, nabla_w)
 
 
 def book_data(X: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -31,8 +31,9 @@ import numpy as np
 
 import network
 from benchmarks import common
-from benchmarks.epoch import BookNetwork, book_data, book_sigmoid
+from benchmarks.epoch import BookNetwork, book_data
 from experiments import cli
+from experiments.their_network import sigmoid
 
 SIZES = [784, 30, 10]
 ONE_PASS = 2.0
@@ -42,7 +43,7 @@ FEEDFORWARD = 1.5  # one Network.feedforward call / the book's bare loop
 def book_feedforward(net: BookNetwork, a: np.ndarray) -> np.ndarray:
     """The book's ``feedforward``, its bare loop."""
     for b, w in zip(net.biases, net.weights):
-        a = book_sigmoid(np.dot(w, a) + b)
+        a = sigmoid(np.dot(w, a) + b)
     return a
 
 

@@ -27,7 +27,8 @@ finding is an error).
 One idea per module:
 
 - :mod:`~diagnostics.measures`: each layer's numbers (saturation, dead units,
-  the forward and backward passes, the cost), pure functions over lists;
+  the network's own forward and backward passes, the cost), pure functions
+  over lists;
 - :mod:`~diagnostics.schemes`: which initialization scheme drew the weights;
 - :mod:`~diagnostics.adapter`: what to diagnose, read one way (a network, a
   file, lists, any book-style object), never changing the user's object;
@@ -43,6 +44,8 @@ One idea per module:
 - :mod:`~diagnostics.cli`: ``python -m diagnostics``.
 """
 
+from nndl.costs import output_activation
+
 from .adapter import reference
 from .cli import main, parse_args
 from .data import DEFAULT_IMAGES, load_sample
@@ -54,14 +57,12 @@ from .measures import (
     UNIT_SATURATED_SHARE,
     Activation,
     activation,
-    backward,
     cost_value,
     dead_units,
     distinct_units,
     forward,
     gradient,
     layer_activations,
-    output_activation,
     saturated,
     saturated_fraction,
     saturated_units,
@@ -91,7 +92,7 @@ __all__ = [
     "MONITORED", "OUTPUT_SATURATED", "SAME_OUTPUT", "SATURATED_ERROR", "SATURATED_WARNING",
     "SATURATION_LEVEL", "SEVERITIES", "TRAINED_GAIN", "UNIT_SATURATED_SHARE", "VANISHING_ERROR",
     "VANISHING_RATIO", "Activation", "Finding", "LayerReport", "Monitor", "Report",
-    "TrainingHealthWarning", "Verification", "activation", "backward", "cost_value",
+    "TrainingHealthWarning", "Verification", "activation", "cost_value",
     "dead_units", "diagnose", "distinct_units", "forward", "gradient", "identify_scheme",
     "layer_activations", "load_sample", "main", "output_activation", "parse_args", "reference",
     "saturated", "saturated_fraction", "saturated_units", "saturation_z",

@@ -17,11 +17,18 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import network
+from nndl.activations import ACTIVATIONS
+from nndl.checks import check_choice
+from nndl.costs import cost_name, output_activation
 
-from .measures import activation, output_activation
+from .measures import activation
 
 
-class _Model(NamedTuple):
+class Model(NamedTuple):
+    """What a diagnosis measures: float64 copies of the parameters, the
+    activations (hidden and output, names of ``nndl.activations.TABLE``), the
+    cost and where the network came from (:func:`model_of` reads one)."""
+
     weights: list[np.ndarray]  # float64 copies, (sizes[l+1], sizes[l])
     biases: list[np.ndarray]  # float64 copies, (sizes[l+1], 1)
     sizes: list[int]
@@ -33,22 +40,6 @@ class _Model(NamedTuple):
 
 # The book's methods a book-style object may have, each run on a deep copy.
 BOOK_METHODS = ("feedforward", "backprop", "update_mini_batch", "cost_derivative")
-_COST_SPELLINGS = (("quadratic", ("quadratic", "quadraticcost")),
-                   ("cross_entropy", ("crossentropy", "crossentropycost")),
-                   ("log_likelihood", ("loglikelihood", "loglikelihoodcost")))
-
-
-def _cost_name(cost: Any) -> str:
-    """``"quadratic"``, ``"cross_entropy"`` or ``"log_likelihood"`` from this
-    project's names, the book's classes (``network2.CrossEntropyCost``) or
-    their names."""
-    name = cost if isinstance(cost, str) else getattr(cost, "__name__", type(cost).__name__)
-    key = name.lower().replace("-", "").replace("_", "").replace(" ", "")
-    for known, spellings in _COST_SPELLINGS:
-        if key in spellings:
-            return known
-    raise ValueError(f"unknown cost {name!r}; valid: {', '.join(network.COSTS)} "
-                     "(or the book's QuadraticCost, CrossEntropyCost)")
 
 
 def _settings(net: Any, activation_: str | None, cost: Any) -> tuple[str, str]:
@@ -59,16 +50,16 @@ def _settings(net: Any, activation_: str | None, cost: Any) -> tuple[str, str]:
     own_activation = getattr(net, "activation", None)
     own_cost = getattr(net, "cost", None)
     own_activation = own_activation if isinstance(own_activation, str) else None
-    own_cost = None if own_cost is None else _cost_name(own_cost)
+    own_cost = None if own_cost is None else cost_name(own_cost)
     if activation_ is not None and own_activation is not None and activation_ != own_activation:
         raise ValueError(f"the network's activation is {own_activation!r}, not {activation_!r}")
-    if cost is not None and own_cost is not None and _cost_name(cost) != own_cost:
-        raise ValueError(f"the network's cost is {own_cost!r}, not {_cost_name(cost)!r}")
+    if cost is not None and own_cost is not None and cost_name(cost) != own_cost:
+        raise ValueError(f"the network's cost is {own_cost!r}, not {cost_name(cost)!r}")
     return (own_activation or activation_ or "sigmoid",
-            own_cost or _cost_name(cost or "quadratic"))
+            own_cost or cost_name(cost or "quadratic"))
 
 
-def _model(net: Any, activation_: str | None, cost: Any) -> _Model:
+def model_of(net: Any, activation_: str | None, cost: Any) -> Model:
     """What to diagnose as float64 copies: ``net`` a network object, any
     book-style object (``weights`` and ``biases`` lists), a saved network's
     path, or plain ``(weights, biases)`` lists."""
@@ -76,7 +67,7 @@ def _model(net: Any, activation_: str | None, cost: Any) -> _Model:
         net, source = _load(Path(net)), f"file {net}"
     elif isinstance(net, tuple | list) and len(net) == 2 and not hasattr(net, "weights"):
         weights, biases = net
-        cost_ = _cost_name(cost or "quadratic")
+        cost_ = cost_name(cost or "quadratic")
         return _from_lists(weights, biases, activation_ or "sigmoid", output_activation(cost_),
                            cost_, "(weights, biases) lists")
     else:
@@ -124,10 +115,10 @@ def reference(net: Any, *, activation: str | None = None, cost: Any = None,
     weights are copied as they are: the copy's training methods then refuse
     them (``ValueError``), as ``network.Network`` refuses any NaN.
     """
-    return as_network(_model(net, activation, cost), seed)
+    return as_network(model_of(net, activation, cost), seed)
 
 
-def as_network(model: _Model, seed: int = 0) -> network.Network:
+def as_network(model: Model, seed: int = 0) -> network.Network:
     """A fresh ``network.Network`` holding copies of ``model``'s parameters."""
     net = network.Network(model.sizes, "zeros", seed=seed, activation=model.activation,
                           cost=model.cost)
@@ -147,8 +138,9 @@ def _load(path: Path) -> Any:
                          f"from Network.save, or the book's network2.save()): {error}") from None
 
 
-def _from_lists(weights, biases, hidden: str, output: str, cost: str, source: str) -> _Model:
+def _from_lists(weights, biases, hidden: str, output: str, cost: str, source: str) -> Model:
     activation(hidden), activation(output)  # a clear error for an unknown name
+    check_choice("hidden activation", hidden, ACTIVATIONS)  # the softmax is an output's
     weights, biases = list(weights), list(biases)
     if not weights or len(weights) != len(biases):
         raise ValueError(f"expected as many weight matrices as bias vectors (at least one), "
@@ -171,5 +163,5 @@ def _from_lists(weights, biases, hidden: str, output: str, cost: str, source: st
         ws.append(w)
         bs.append(b.reshape(-1, 1))
     sizes = [ws[0].shape[1]] + [w.shape[0] for w in ws]
-    return _Model(ws, bs, sizes, hidden, output, cost, source)
+    return Model(ws, bs, sizes, hidden, output, cost, source)
 

@@ -36,7 +36,8 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """``"10"`` -> 10; anything but an integer >= 1 is an argparse error."""
     try:
         value = int(text)
     except ValueError:
@@ -90,14 +91,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--eta", type=_rate, default=None,
                    help="the learning rate you train with: copies that verify the fixes "
                         "train with it. Default: not checked (the book's rate for the cost).")
-    p.add_argument("--mini-batch-size", type=_positive, default=10,
+    p.add_argument("--mini-batch-size", type=positive_int, default=10,
                    help="the mini-batch size you train with. Default: %(default)s.")
     p.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist",
                    help="the images to measure on. Default: %(default)s.")
     p.add_argument("--data-dir", default=None, metavar="DIR",
                    help="folder holding the dataset's files. Default: mnist_loader's search "
                         "($MNIST_DATA_DIR or $FASHION_MNIST_DATA_DIR, its cache, a download).")
-    p.add_argument("--images", type=_positive, default=DEFAULT_IMAGES,
+    p.add_argument("--images", type=positive_int, default=DEFAULT_IMAGES,
                    help="how many training images (the first ones). Default: %(default)s.")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--wide", action="store_true",

@@ -16,7 +16,7 @@ import numpy as np
 
 import mnist_loader
 
-from .measures import _targets
+from .measures import targets
 
 DEFAULT_IMAGES = 1000
 
@@ -57,7 +57,7 @@ class Sample(NamedTuple):
     label_range: tuple[int, int]
 
 
-def _sample(data: Any, sizes: list[int]) -> Sample:
+def sample_of(data: Any, sizes: list[int]) -> Sample:
     """The :class:`Sample` of ``(X, y)`` arrays or the book's list of
     ``(x, y)`` pairs."""
     n_in = sizes[0]
@@ -117,4 +117,4 @@ def _labelled(X: np.ndarray, y: np.ndarray, n_out: int, pairs: bool) -> Sample:
     outside = int(len(labels) - inside.sum())
     if outside:
         X, labels = X[inside], labels[inside]
-    return Sample(X, labels, _targets(labels, n_out), pairs, True, outside, label_range)
+    return Sample(X, labels, targets(labels, n_out), pairs, True, outside, label_range)

@@ -18,11 +18,11 @@ import blas
 import network
 
 from . import labels, probes, usercode, weights
-from .adapter import _model
-from .data import DEFAULT_IMAGES, _sample, load_sample
+from .adapter import model_of
+from .data import DEFAULT_IMAGES, load_sample, sample_of
 from .findings import Finding, Verification, in_cause_order
 from .report import Report
-from .snapshot import _measure
+from .snapshot import measure
 from .subject import Subject
 from .verify import LEARNS
 
@@ -78,16 +78,16 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
     if not (isinstance(mini_batch_size, int) and mini_batch_size >= 1):
         raise ValueError(f"mini_batch_size must be a positive integer, got "
                          f"{mini_batch_size!r}")
-    model = _model(net, activation, cost)
+    model = model_of(net, activation, cost)
     if data is None:
         if model.sizes[0] != 784 or model.sizes[-1] != 10:
             raise ValueError(f"the default data is MNIST (784 pixels in, 10 classes out); for "
                              f"a network of sizes {model.sizes} pass data=(X, y)")
         data = load_sample(dataset, data_dir, images)
-    sample = _sample(data, model.sizes)
+    sample = sample_of(data, model.sizes)
     subject = Subject(model, _own_code(net), sample, eta, mini_batch_size)
     with blas.threads(model.sizes, len(sample.X), blas_threads):
-        report = _measure(model, sample.X, sample.labels, sample.Y)
+        report = measure(model, sample.X, sample.labels, sample.Y)
         found = list(report.findings)
         # The user's own code runs in the checks and the fixes' trials: its
         # overflows (an exp of a large z) are measured as results, not warned

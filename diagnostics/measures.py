@@ -3,9 +3,11 @@
 
 What is measured in each layer, as small pure functions over plain
 ``(weights, biases)`` lists, so that NaN weights are reported, not refused,
-and so that the experiments measure with the same definitions: the
-activations (what "saturated" and "dead" mean for each), the forward and
-backward passes keeping every ``z``, and the cost.
+and so that the experiments measure with the same definitions: what
+"saturated" and "dead" mean for each activation (the rows of
+:data:`nndl.activations.TABLE`), the network's own forward and backward
+passes (:mod:`nndl.fused`, through a plan of the plain lists, without the
+network's checks) keeping every ``z``, and the cost (:mod:`nndl.costs`).
 
 Layout, as in the book: ``weights[l]`` is ``(sizes[l+1], sizes[l])`` and
 ``biases[l]`` a column ``(sizes[l+1], 1)``; a batch of inputs is ``X`` of shape
@@ -14,13 +16,13 @@ Layout, as in the book: ``weights[l]`` is ``(sizes[l+1], sizes[l])`` and
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 
-import network
+from nndl import fused
+from nndl.activations import TABLE, Activation
+from nndl.costs import cost_name, per_example
 
 # A unit is saturated on an example when its activation's derivative is below
 # 1 % of the derivative's maximum: the error passing back through it is cut
@@ -32,53 +34,9 @@ SATURATION_LEVEL = 0.01
 UNIT_SATURATED_SHARE = 0.9
 
 
-@dataclass(frozen=True)
-class Activation:
-    """What the diagnosis needs to know about an activation ``a = f(z)``.
-
-    ``f`` maps ``z`` to a new array; ``prime_from_output`` gives ``f'(z)`` from
-    the output ``a`` (as ``network.py``'s backpropagation does, so gradients
-    agree with it bit for bit); ``max_prime`` is the largest value of ``f'``.
-    ``flat_z(level)`` is the ``|z|`` beyond which ``f'(z) < level * max_prime``
-    (``None``: ``f`` does not flatten on both sides).  A unit whose
-    ``z <= dead_below`` on every example outputs a constant and passes no
-    gradient (``None``: a unit cannot die).
-    """
-
-    name: str
-    f: Callable[[np.ndarray], np.ndarray]
-    prime_from_output: Callable[[np.ndarray], np.ndarray]
-    max_prime: float
-    flat_z: Callable[[float], float] | None
-    dead_below: float | None
-
-
-def _sigmoid_flat_z(level: float) -> float:
-    # sigma' = s (1 - s) = t with t = level / 4 gives s = (1 - sqrt(1 - 4t)) / 2.
-    s = (1 - math.sqrt(1 - level)) / 2
-    return math.log((1 - s) / s)
-
-
-ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
-    Activation("sigmoid", network.sigmoid, lambda a: (1 - a) * a, 0.25, _sigmoid_flat_z, None),
-    Activation("tanh", np.tanh, lambda a: 1 - a * a, 1.0,
-               lambda level: math.atanh(math.sqrt(1 - level)), None),
-    Activation("relu", lambda z: np.maximum(z, 0), lambda a: (a > 0).astype(a.dtype), 1.0,
-               None, 0.0),
-    Activation("softsign", lambda z: z / (1 + np.abs(z)), lambda a: (1 - np.abs(a)) ** 2, 1.0,
-               lambda level: 1 / math.sqrt(level) - 1, None),
-    # The output layer of the log-likelihood cost (book ch. 3, "Softmax"): its
-    # output error is a - y, so no derivative is needed; it never saturates
-    # unit by unit (the outputs compete), so flat_z is None.
-    Activation("softmax", lambda z: network.softmax(z), lambda a: np.ones_like(a), 1.0,
-               None, None),
-)}
-
-
-def output_activation(cost: str) -> str:
-    """The output layer's function for ``cost``, as ``network.Network`` has it:
-    a softmax for the log-likelihood, else a sigmoid."""
-    return "softmax" if cost == "log_likelihood" else "sigmoid"
+# The one table of activations (nndl.activations.TABLE): each row says where
+# its derivative flattens (flat_z) and below which z a unit is dead.
+ACTIVATIONS: dict[str, Activation] = TABLE
 
 
 def activation(name: str) -> Activation:
@@ -87,7 +45,7 @@ def activation(name: str) -> Activation:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):
         raise ValueError(f"no diagnosis for activation {name!r}; known: "
-                         f"{', '.join(ACTIVATIONS)} (add a row to diagnostics.ACTIVATIONS)") \
+                         f"{', '.join(ACTIVATIONS)} (add a row to nndl.activations.TABLE)") \
             from None
 
 
@@ -160,74 +118,41 @@ def layer_activations(hidden: str, output: str, layers: int) -> list[Activation]
 
 
 def forward(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.ndarray,
-            hidden: str = "sigmoid", output: str = "sigmoid"
+            hidden: str = "sigmoid", cost: str = "quadratic"
             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Feed the rows of ``X`` (n, sizes[0]) forward; return ``(zs, activations)``:
     ``zs[l]`` (n, sizes[l+1]) the weighted inputs of layer ``l + 1`` and
     ``activations[l]`` (n, sizes[l]) the outputs of layer ``l``, ``X`` first.
-    The same arithmetic as ``network.Network.forward``."""
-    zs, activations, a = [], [X], X
-    for w, b, act in zip(weights, biases, layer_activations(hidden, output, len(weights))):
-        z = a @ w.T
-        z += np.reshape(b, (1, -1))
-        zs.append(z)
-        a = act.f(z)
-        activations.append(a)
+    The output layer is the cost's (a softmax for the log-likelihood, else a
+    sigmoid; an unknown cost is a ``ValueError``).  ``network.Network``'s own
+    pass (:func:`nndl.fused.forward`), unchecked: NaN weights give NaN, not an
+    error."""
+    zs: list[np.ndarray] = []
+    activations = fused.forward(fused.plan_from(weights, biases, hidden, cost_name(cost)), X, zs)
     return zs, activations
 
 
-def backward(weights: Sequence[np.ndarray], activations: Sequence[np.ndarray], Y: np.ndarray,
-             hidden: str = "sigmoid", output: str | None = None, cost: str = "quadratic"
-             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The mean gradient ``(nabla_b, nabla_w)`` of the cost over the rows of a
-    forward pass's ``activations``, for targets ``Y`` (n, sizes[-1]), in the
-    shapes of the biases and weights (the book's backpropagation, chapter 2,
-    for a whole batch).  ``cost`` is ``"quadratic"``, ``"cross_entropy"`` or
-    ``"log_likelihood"`` (``output`` defaults to the cost's: a softmax for the
-    last); the output error is ``a - y``, times ``f'(z)`` for the quadratic cost."""
-    acts = layer_activations(hidden, output or output_activation(cost), len(weights))
-    a = activations[-1]
-    delta = a - Y
-    if cost == "quadratic":
-        delta *= acts[-1].prime_from_output(a)
-    delta *= 1.0 / len(Y)
-    L = len(weights)
-    nabla_b, nabla_w = [None] * L, [None] * L
-    for l in range(L - 1, -1, -1):
-        a = activations[l]
-        nabla_b[l] = np.add.reduce(delta, axis=0).reshape(-1, 1)
-        nabla_w[l] = delta.T @ a
-        if l > 0:
-            delta = delta @ weights[l]
-            delta *= acts[l - 1].prime_from_output(a)
-    return nabla_b, nabla_w
-
-
 def gradient(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.ndarray,
-             y: np.ndarray, hidden: str = "sigmoid", output: str | None = None,
-             cost: str = "quadratic") -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The mean gradient of the cost over the rows of ``X``, for integer labels
-    ``y`` (n,) or targets (n, sizes[-1]): ``backward`` after ``forward``.
-    Equal, bit for bit, to ``network.Network.gradient`` in float64."""
-    output = output or output_activation(cost)  # as network.Network has it
-    _, activations = forward(weights, biases, X, hidden, output)
-    return backward(weights, activations, _targets(y, len(biases[-1])), hidden, output, cost)
+             y: np.ndarray, hidden: str = "sigmoid", cost: str = "quadratic"
+             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The mean gradient ``(nabla_b, nabla_w)`` of the cost over the rows of
+    ``X``, for integer labels ``y`` (n,) or targets (n, sizes[-1]), in the
+    shapes of the biases and weights (the book's backpropagation, chapter 2,
+    for a whole batch).  ``network.Network``'s own pass
+    (:func:`nndl.fused.backprop`), unchecked: equal, bit for bit, to
+    ``network.Network.gradient``."""
+    plan = fused.plan_from(weights, biases, hidden, cost_name(cost))
+    Y = targets(y, len(biases[-1]))
+    return fused.backprop(plan, X, Y, 1.0 / len(Y))
 
 
 def cost_value(z: np.ndarray, a: np.ndarray, Y: np.ndarray, cost: str) -> float:
     """The mean cost over examples of output ``z`` and ``a = f(z)`` against
-    targets ``Y``: quadratic ``|a - y|^2 / 2`` or cross-entropy, the latter as
-    ``softplus(z) - y z``, which is finite for every ``z``."""
-    if cost == "log_likelihood":
-        per_example = network._log_likelihood(z, Y)
-    elif cost == "cross_entropy":
-        per_example = np.logaddexp(0, z) - Y * z
-    else:
-        per_example = 0.5 * (a - Y) ** 2
-    return float(per_example.sum()) / len(Y)
+    targets ``Y`` (:func:`nndl.costs.per_example`, finite for every finite ``z``)."""
+    return float(per_example(cost, z, a, Y).sum()) / len(Y)
 
 
-def _targets(y: np.ndarray, n_out: int) -> np.ndarray:
+def targets(y: np.ndarray, n_out: int) -> np.ndarray:
     """Targets (n, n_out) for labels ``y`` (n,): one-hot rows, or for a single
     output the label itself (0 or 1).  Targets (n, n_out) are returned as
     float64."""

@@ -239,12 +239,12 @@ class Monitor:
     def _verify_rate(self, name: str, report: Report) -> Verification | None:
         """A range test from the first weights seen (before training, after
         :meth:`start`) on the monitor's sample."""
-        from .adapter import _model
-        from .data import _sample
+        from .adapter import model_of
+        from .data import sample_of
 
         weights, biases = self._first
-        model = _model((weights, biases), report.activation, report.cost)
-        data = _sample(self.data, model.sizes)
+        model = model_of((weights, biases), report.activation, report.cost)
+        data = sample_of(self.data, model.sizes)
         split = probes.split(data.X, data.labels, data.Y)
         runs = probes.range_test(model, split, self.eta)
         found = probes.learning_rate(runs, self.eta, split.chance)

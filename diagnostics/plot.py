@@ -50,7 +50,9 @@ def plot_report(report: Report, path: Path) -> None:
             a = act.f(grid)
             curve.plot(grid, a / max(np.max(np.abs(a)), 1e-12), color="k", lw=1,
                        label=f"{act.name}(z)")
-            curve.plot(grid, act.prime_from_output(a) / act.max_prime, color="k", ls="--", lw=1,
+            # The softmax has no derivative of its own: its error is a - y.
+            prime = np.ones_like(a) if act.prime is None else act.prime(a)
+            curve.plot(grid, prime / act.max_prime, color="k", ls="--", lw=1,
                        label=f"{act.name}'(z) / max")
         curve.legend(loc="upper left", fontsize=7, frameon=False)
         curve.set_yticks([])

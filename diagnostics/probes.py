@@ -40,11 +40,12 @@ import numpy as np
 
 import initializers
 import network
+from nndl import fused
 
 from . import verify
-from .adapter import _Model
+from .adapter import Model
 from .findings import Finding, Verification
-from .measures import cost_value, forward, saturated_fraction
+from .measures import cost_value, forward, predictions_of, saturated_fraction
 
 # A probe is this many mini-batches: enough for the book's [784, 30, 10] at
 # eta = 3 to go from 10 % to about 45 % held-out accuracy (randn) or 75 %
@@ -186,22 +187,16 @@ def _copy_net(weights, biases, hidden: str, cost: str) -> network.Network:
 
 
 def _measure(run: Run, step: int, net: network.Network, sample: Split, hidden: str,
-             output: str, cost: str) -> bool:
+             cost: str) -> bool:
     """Append the held-out figures after ``step`` steps; False once not finite."""
-    zs, acts = forward(net.weights, net.biases, sample.X_eval, hidden, output)
+    zs, acts = forward(net.weights, net.biases, sample.X_eval, hidden, cost)
     c = cost_value(zs[-1], acts[-1], sample.Y_eval, cost)
     run.steps.append(step)
     run.costs.append(c)
-    run.accuracy.append(float(np.mean(_predict(zs[-1]) == sample.labels_eval)))
+    run.accuracy.append(float(np.mean(predictions_of(zs[-1]) == sample.labels_eval)))
     run.saturated.append(float(np.mean([saturated_fraction(z, hidden) for z in zs[:-1]]))
                          if len(zs) > 1 else 0.0)
     return math.isfinite(c) and all(np.isfinite(w).all() for w in net.weights)
-
-
-def _predict(z_out: np.ndarray) -> np.ndarray:
-    """Labels from the output layer's ``z``: argmax, or z > 0 (a > 0.5) for a
-    single output."""
-    return (z_out[:, 0] > 0).astype(np.intp) if z_out.shape[1] == 1 else z_out.argmax(axis=1)
 
 
 def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: Split,
@@ -215,17 +210,16 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
     generator seeded ``seed``.  Measures ``checks`` + 1 times.  Returns the
     :class:`Run`; the arguments are not changed."""
     net = _copy_net(weights, biases, hidden, cost)
-    output = "softmax" if cost == "log_likelihood" else "sigmoid"
     X = sample.X if X is None else np.asarray(X, dtype=np.float64)
     n, m = len(X), min(m, len(X))
     rng = np.random.default_rng(seed)
-    plan = net._plan()  # the fused step of network.py, without its per-call checks
-    update = network._Update(1.0, [np.empty_like(w) for w in net.weights])
+    plan = fused.plan(net)  # the fused step of network.py, without its per-call checks
+    update = fused.update(net, 1.0)
     scale = np.array(eta / m)
     run = Run(eta)
     every = max(1, steps // checks)
     with np.errstate(all="ignore"):  # divergence is measured, not warned about
-        _measure(run, 0, net, sample, hidden, output, cost)
+        _measure(run, 0, net, sample, hidden, cost)
         order, pos = (rng.permutation(n) if shuffle else np.arange(n)), 0
         for step in range(1, steps + 1):
             if pos + m > n:
@@ -234,12 +228,12 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
             pos += m
             norms = ([np.linalg.norm(w) for w in net.weights] if step % RATIO_EVERY == 1
                      else None)
-            network._backprop(plan, X[rows], sample.Y[rows], scale, update)
+            fused.backprop(plan, X[rows], sample.Y[rows], scale, update)
             if norms is not None:
                 run.ratios.append([float(np.linalg.norm(d) / w) if w > 0 else math.nan
                                    for d, w in zip(update.buffers, norms)])
             if (step % every == 0 or step == steps) and not _measure(
-                    run, step, net, sample, hidden, output, cost):
+                    run, step, net, sample, hidden, cost):
                 run.diverged_at = step
                 break
     run.weights, run.biases = net.weights, net.biases
@@ -251,7 +245,7 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
 # --------------------------------------------------------------------------
 
 
-def range_test(model: _Model, sample: Split, eta: float, m: int = 10, seed: int = 0,
+def range_test(model: Model, sample: Split, eta: float, m: int = 10, seed: int = 0,
                steps: int = STEPS) -> dict[float, Run]:
     """One copy of ``model`` trained per rate of :data:`GRID` and at ``eta``
     (the same mini-batches for every rate), by rate; the copy at ``eta`` for
@@ -373,7 +367,7 @@ INIT_FINDINGS = ("symmetry", "saturation", "dead_units", "exploding_gradient",
 BAD_SCHEMES = ("rand", "zeros", "randn")
 
 
-def fan_scaled(model: _Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def fan_scaled(model: Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """A fan-scaled draw for ``model``'s shapes, zero biases: ``he_normal`` for
     ReLU layers, else ``xavier_normal``."""
     name = "he_normal" if model.activation == "relu" else "xavier_normal"
@@ -383,7 +377,7 @@ def fan_scaled(model: _Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.
     return weights, [np.zeros_like(b) for b in model.biases]
 
 
-def revise(findings: list[Finding], model: _Model, sample: Split, eta: float,
+def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
            runs: dict[float, Run], schemes: list[list[str]], m: int = 10,
            seed: int = 0) -> list[Finding]:
     """The snapshot's ``findings`` re-read with the probes' evidence.
@@ -462,19 +456,18 @@ def chance_cost(cost: str, n_out: int) -> float:
     return n_out * (math.log(2) if cost == "cross_entropy" else 0.125)
 
 
-def cost_at_start(model: _Model, sample: Split, seed: int = 0) -> list[Finding]:
+def cost_at_start(model: Model, sample: Split, seed: int = 0) -> list[Finding]:
     """The starting held-out cost more than :data:`START_FACTOR` times
     :func:`chance_cost`: the outputs start confidently wrong.  The fix, a
     fan-scaled draw with zero biases, is measured on the same examples."""
-    out = "softmax" if model.cost == "log_likelihood" else "sigmoid"
     with np.errstate(all="ignore"):
-        zs, acts = forward(model.weights, model.biases, sample.X_eval, model.activation, out)
+        zs, acts = forward(model.weights, model.biases, sample.X_eval, model.activation, model.cost)
         start = cost_value(zs[-1], acts[-1], sample.Y_eval, model.cost)
         chance = chance_cost(model.cost, sample.Y.shape[1])
         if not start > START_FACTOR * chance:  # NaN is non_finite's
             return []
         w, b = fan_scaled(model, seed)
-        zs, acts = forward(w, b, sample.X_eval, model.activation, out)
+        zs, acts = forward(w, b, sample.X_eval, model.activation, model.cost)
         fixed = cost_value(zs[-1], acts[-1], sample.Y_eval, model.cost)
     return [Finding(
         "cost_at_start", "warning",
@@ -508,7 +501,7 @@ def _tiny(sample: Split, k: int = OVERFIT_EXAMPLES) -> Split:
     return Split(X, Y, labels, X, Y, labels, chance)
 
 
-def cannot_overfit(model: _Model, sample: Split, eta: float, m: int = 10,
+def cannot_overfit(model: Model, sample: Split, eta: float, m: int = 10,
                    user: object | None = None, seed: int = 0) -> list[Finding]:
     """Train on :data:`OVERFIT_EXAMPLES` examples for :data:`OVERFIT_STEPS`
     mini-batches, at ``eta``: a working update drives their cost near zero
@@ -549,13 +542,13 @@ def cannot_overfit(model: _Model, sample: Split, eta: float, m: int = 10,
         evidence={"cost": ref.costs[-1]})]
 
 
-def _memorised(run: Run, model: _Model) -> bool:
+def _memorised(run: Run, model: Model) -> bool:
     """The run's cost ended below :data:`OVERFIT_LEFT` of knowing nothing."""
     limit = OVERFIT_LEFT * chance_cost(model.cost, model.sizes[-1])
     return run.diverged_at is None and run.costs[-1] <= limit
 
 
-def _user_overfit(user: object, model: _Model, tiny: Split, eta: float, m: int,
+def _user_overfit(user: object, model: Model, tiny: Split, eta: float, m: int,
                   seed: int) -> Run | None:
     """The user's own ``update_mini_batch`` on a deep copy, the book's way:
     a list of ``(x, y)`` columns per mini-batch (with chapter 3's ``lmbda``
@@ -567,18 +560,17 @@ def _user_overfit(user: object, model: _Model, tiny: Split, eta: float, m: int,
     pairs = verify.columns(tiny.X, tiny.Y)
     rng = np.random.default_rng(seed)
     run = Run(eta)
-    out = "softmax" if model.cost == "log_likelihood" else "sigmoid"
     ref = _copy_net(net.weights, net.biases, model.activation, model.cost)
     every = OVERFIT_STEPS // 4
     try:
         with np.errstate(all="ignore"):
-            _measure(run, 0, ref, tiny, model.activation, out, model.cost)
+            _measure(run, 0, ref, tiny, model.activation, model.cost)
             for step in range(1, OVERFIT_STEPS + 1):
                 rows = rng.permutation(len(pairs))[:m]
                 verify.call_update(net.update_mini_batch, [pairs[i] for i in rows], eta)
                 if step % every == 0:
                     ref = _copy_net(net.weights, net.biases, model.activation, model.cost)
-                    if not _measure(run, step, ref, tiny, model.activation, out, model.cost):
+                    if not _measure(run, step, ref, tiny, model.activation, model.cost):
                         run.diverged_at = step
                         break
     except Exception:  # noqa: BLE001  (their code's error is the user-code checks' finding)
@@ -649,7 +641,7 @@ def _digit_reference(seed: int = 0) -> network.Network | None:
     return _REFERENCE["mnist"]
 
 
-def labels_misaligned(model: _Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
+def labels_misaligned(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
                       Y_all: np.ndarray, m: int = 10, seed: int = 0,
                       learns: bool = False) -> list[Finding]:
     """Labels that do not belong to their inputs.  MNIST-shaped data: a
@@ -670,8 +662,8 @@ def labels_misaligned(model: _Model, sample: Split, X_all: np.ndarray, labels_al
                 return found
     with np.errstate(all="ignore"):
         zs, _ = forward(model.weights, model.biases, np.asarray(X_all, dtype=np.float64),
-                        model.activation, model.output)
-    found = _permuted(_predict(zs[-1]), labels_all, n_out, own=True)
+                        model.activation, model.cost)
+    found = _permuted(predictions_of(zs[-1]), labels_all, n_out, own=True)
     if found or learns:
         return found
     return _unrelated(model, sample, X_scaled, labels_all, Y_all, m, seed)
@@ -742,7 +734,7 @@ def _answers_permuted(shift: int | None, mapping: dict[int, int] | None, share: 
             f"(before: {identity:.0%})", True, {"share": share, "identity": identity}))
 
 
-def _unrelated(model: _Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
+def _unrelated(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
                Y_all: np.ndarray, m: int, seed: int) -> list[Finding]:
     if len(sample.X_eval) < 50:
         return []
@@ -795,7 +787,7 @@ def _realign(w, b, X: np.ndarray, labels: np.ndarray, Y: np.ndarray, rate: float
     return None
 
 
-def data_unshuffled(model: _Model, sample: Split, eta: float, m: int = 10,
+def data_unshuffled(model: Model, sample: Split, eta: float, m: int = 10,
                     shuffles: bool = False, seed: int = 0) -> list[Finding]:
     """Training rows sorted by label (consecutive labels equal at least
     :data:`SORTED_SHARE` of the time), and a copy trained on them in that
@@ -828,7 +820,7 @@ def data_unshuffled(model: _Model, sample: Split, eta: float, m: int = 10,
             f"{shuffled.summary()}", True, {"accuracy": shuffled.accuracy[-1]}))]
 
 
-def verify_scaling(f: Finding, model: _Model, sample: Split, eta: float, yours: Run,
+def verify_scaling(f: Finding, model: Model, sample: Split, eta: float, yours: Run,
                    m: int = 10, seed: int = 0) -> Finding:
     """The ``unscaled_inputs`` finding with its fix tried: the same copy at
     ``eta`` on the inputs divided by their largest value."""
@@ -882,7 +874,7 @@ class Probes:
                 f"{verdict}{best}.")
 
 
-def probe(model: _Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
+def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
           findings: list[Finding], *, eta: float, mini_batch_size: int = 10,
           user: object | None = None, schemes: list[list[str]] | None = None,
           shuffles: bool = False, seed: int = 0) -> tuple[list[Finding], Probes]:

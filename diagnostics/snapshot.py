@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from . import measures, weights
-from .adapter import _Model
+from .adapter import Model
 from .findings import Finding, in_cause_order
 from .measures import (
     SATURATION_LEVEL,
@@ -67,13 +67,13 @@ SAME_OUTPUT = 1e-6
 INPUT_MAX = 5.0
 
 
-def _measure(model: _Model, X_raw: np.ndarray, labels: np.ndarray, Y: np.ndarray) -> Report:
+def measure(model: Model, X_raw: np.ndarray, labels: np.ndarray, Y: np.ndarray) -> Report:
     with np.errstate(all="ignore"):  # non-finite values are findings, not warnings
         X = np.ascontiguousarray(X_raw, dtype=np.float64)
         zs, acts = measures.forward(model.weights, model.biases, X, model.activation,
-                                    model.output)
-        nabla_b, nabla_w = measures.backward(model.weights, acts, Y, model.activation,
-                                             model.output, model.cost)
+                                    model.cost)
+        nabla_b, nabla_w = measures.gradient(model.weights, model.biases, X, Y,
+                                             model.activation, model.cost)
         layers = [_layer(l, model, zs[l], nabla_b[l], nabla_w[l])
                   for l in range(len(model.weights))]
         z_out, a_out = zs[-1], acts[-1]
@@ -100,7 +100,7 @@ def _measure(model: _Model, X_raw: np.ndarray, labels: np.ndarray, Y: np.ndarray
     return report
 
 
-def _layer(l: int, model: _Model, z: np.ndarray, nb: np.ndarray, nw: np.ndarray) -> LayerReport:
+def _layer(l: int, model: Model, z: np.ndarray, nb: np.ndarray, nw: np.ndarray) -> LayerReport:
     w, b = model.weights[l], model.biases[l]
     act = layer_activations(model.activation, model.output, len(model.weights))[l]
     finite_w, finite_b = w[np.isfinite(w)], b[np.isfinite(b)]
@@ -138,7 +138,7 @@ def _sd(x: np.ndarray) -> float:
     return float(x.std()) if x.size else math.nan
 
 
-def _findings(report: Report, model: _Model, X_raw: np.ndarray, acts: list[np.ndarray],
+def _findings(report: Report, model: Model, X_raw: np.ndarray, acts: list[np.ndarray],
               grads: list[np.ndarray]) -> list[Finding]:
     non_finite = _non_finite(model, X_raw, report.zs, grads)
     architecture = weights.bottleneck(model.sizes)
@@ -169,7 +169,7 @@ def _count_non_finite(x: np.ndarray) -> tuple[int, int]:
     return nan, int(np.count_nonzero(~np.isfinite(x))) - nan
 
 
-def _non_finite(model: _Model, X_raw: np.ndarray, zs: list[np.ndarray],
+def _non_finite(model: Model, X_raw: np.ndarray, zs: list[np.ndarray],
                 grads: list[np.ndarray]) -> list[Finding]:
     places = []
     named = [("inputs", X_raw)]
@@ -215,7 +215,7 @@ def _unscaled_inputs(report: Report, X_raw: np.ndarray) -> list[Finding]:
                   "input_dtype": report.input_dtype})]
 
 
-def _symmetry(report: Report, model: _Model) -> list[Finding]:
+def _symmetry(report: Report, model: Model) -> list[Finding]:
     found = []
     for layer in report.layers[:-1]:  # output units differ through their targets
         units = layer.fan_out
@@ -238,7 +238,7 @@ def _symmetry(report: Report, model: _Model) -> list[Finding]:
     return found
 
 
-def _saturation(report: Report, model: _Model, acts: list[np.ndarray]) -> list[Finding]:
+def _saturation(report: Report, model: Model, acts: list[np.ndarray]) -> list[Finding]:
     found = []
     trained = report.accuracy >= report.chance + TRAINED_GAIN * (1 - report.chance)
     for layer in report.layers[:-1]:  # the output layer's is output_saturation's
@@ -268,7 +268,7 @@ def _saturation(report: Report, model: _Model, acts: list[np.ndarray]) -> list[F
     return found
 
 
-def _output_saturation(report: Report, model: _Model, acts: list[np.ndarray]
+def _output_saturation(report: Report, model: Model, acts: list[np.ndarray]
                        ) -> list[Finding]:
     """A saturated output layer.  With the quadratic cost the output error is
     multiplied by sigma'(z) ~ 0, so nothing learns; the cross-entropy cost
@@ -298,7 +298,7 @@ def _output_saturation(report: Report, model: _Model, acts: list[np.ndarray]
                                         "z_var": out.z_var})]
 
 
-def _dead_units(report: Report, model: _Model, acts: list[np.ndarray]) -> list[Finding]:
+def _dead_units(report: Report, model: Model, acts: list[np.ndarray]) -> list[Finding]:
     found = []
     for layer in report.layers:
         if not layer.dead:
@@ -356,7 +356,7 @@ def _gradient_flow(report: Report, causes: list[Finding]) -> list[Finding]:
     return []
 
 
-def _output_collapse(report: Report, model: _Model, acts: list[np.ndarray],
+def _output_collapse(report: Report, model: Model, acts: list[np.ndarray],
                      causes: list[Finding]) -> list[Finding]:
     """One answer for most inputs, with saturated or input-independent outputs;
     ``causes`` are the hidden layers' saturation and dead-unit errors."""
@@ -411,7 +411,7 @@ def _scheme_fix(hidden: str) -> str:
             f"b = np.zeros((y, 1)))")
 
 
-def _why_z(layer: LayerReport, model: _Model, acts: list[np.ndarray],
+def _why_z(layer: LayerReport, model: Model, acts: list[np.ndarray],
            report: Report) -> tuple[str, str]:
     """Why a layer's ``z`` is far from 0, and the fix: the largest of the three
     parts of a typical ``|z|``: the weights' mean times the inputs' sum, the

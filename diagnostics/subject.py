@@ -18,7 +18,7 @@ import numpy as np
 
 import network
 
-from .adapter import _Model, as_network, book_methods, user_copy
+from .adapter import Model, as_network, book_methods, user_copy
 from .data import Sample
 from .verify import BOOK_ETA
 
@@ -35,7 +35,7 @@ class Subject:
     ``mini_batch_size``: theirs (default the book's 10).
     """
 
-    model: _Model
+    model: Model
     obj: Any
     sample: Sample
     eta: float | None

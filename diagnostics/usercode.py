@@ -132,7 +132,7 @@ def forward_mismatch(subject: Subject) -> list[Finding]:
     """The user's ``feedforward`` against the reference forward pass on the
     first :data:`EXAMPLES` inputs, naming the first layer that differs."""
     model, X = subject.model, subject.X[:EXAMPLES]
-    zs, acts = measures.forward(model.weights, model.biases, X, model.activation, model.output)
+    zs, acts = measures.forward(model.weights, model.biases, X, model.activation, model.cost)
     try:
         if _agree(user_outputs(subject.obj, X), acts[-1]):
             return []
@@ -198,7 +198,7 @@ def user_gradient(obj: Any, X: np.ndarray, Y: np.ndarray, pairs: list | None = N
 
 
 def _cost(model, X: np.ndarray, Y: np.ndarray, weights, biases) -> float:
-    zs, acts = measures.forward(weights, biases, X, model.activation, model.output)
+    zs, acts = measures.forward(weights, biases, X, model.activation, model.cost)
     return measures.cost_value(zs[-1], acts[-1], Y, model.cost)
 
 
@@ -268,8 +268,7 @@ def gradient_mismatch(subject: Subject) -> list[Finding]:
         user = user_gradient(subject.obj, X, Y)
     except Exception as error:  # the user's code may raise anything
         return [_raised("gradient_mismatch", "backprop", error)]
-    _, acts = measures.forward(model.weights, model.biases, X, model.activation, model.output)
-    ref = measures.backward(model.weights, acts, Y, model.activation, model.output, model.cost)
+    ref = measures.gradient(model.weights, model.biases, X, Y, model.activation, model.cost)
     rows = layer_comparison(model, X, Y, user, ref)
     wrong = [row for row in rows if row["relative_error"] > AGREE]
     if not wrong:
@@ -522,8 +521,7 @@ def verify_forward(finding: Finding, subject: Subject) -> Verification:
     copy_.weights = [w.copy() for w in net.weights]
     copy_.biases = [b.copy() for b in net.biases]
     with np.errstate(all="ignore"):
-        zs, _ = measures.forward(net.weights, net.biases, X, net.activation,
-                                 measures.output_activation(net.cost))
+        zs, _ = measures.forward(net.weights, net.biases, X, net.activation, net.cost)
         ref = float(np.mean(measures.predictions_of(zs[-1]) == labels))
         try:
             yours = float(np.mean(_answers(user_outputs(copy_, X)) == labels))

@@ -84,7 +84,7 @@ def cost_of(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.n
     with np.errstate(all="ignore"):
         ws = [np.asarray(w, dtype=np.float64) for w in weights]
         bs = [np.asarray(b, dtype=np.float64).reshape(-1, 1) for b in biases]
-        zs, acts = measures.forward(ws, bs, X, hidden, measures.output_activation(cost))
+        zs, acts = measures.forward(ws, bs, X, hidden, cost)
         value = measures.cost_value(zs[-1], acts[-1], Y, cost)
     return value if math.isfinite(value) else math.nan
 

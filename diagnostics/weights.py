@@ -17,7 +17,7 @@ import initializers
 import network
 
 from . import verify
-from .adapter import _Model
+from .adapter import Model
 from .findings import Finding, Verification
 from .subject import Subject
 
@@ -52,7 +52,7 @@ def largest_draw(fan_in: int, fan_out: int) -> float:
     return largest
 
 
-def diverged(model: _Model) -> list[Finding]:
+def diverged(model: Model) -> list[Finding]:
     """The layers whose finite weights are orders of magnitude larger than any
     initial draw: training with too large a step has blown them up."""
     found = []

@@ -21,6 +21,7 @@ import numpy as np
 import initializers
 import mnist_loader
 import network
+from diagnostics.cli import positive_int
 from experiments import runner
 from experiments.datasets import DATASETS
 
@@ -42,16 +43,6 @@ def main_guard(main: Callable[[], int]) -> NoReturn:
         print(f"error: {e.for_command_line()}", file=sys.stderr)
         raise SystemExit(USAGE_ERROR) from None
     raise SystemExit(status)
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def positive_float(text: str) -> float:
@@ -108,13 +99,19 @@ def init_names(text: str) -> list[str]:
     ``"all"`` -> every registered name."""
     if text.strip() == "all":
         return initializers.names()
-    names = comma_items(text, "initializer name")
+    return choices(text, "initializer", initializers.names())
+
+
+def choices(text: str, what: str, valid: Sequence[str]) -> list[str]:
+    """``"a,b"`` -> ``["a", "b"]``, distinct items of :func:`comma_items`,
+    each one of ``valid``; else an argparse error naming the valid ones."""
+    names = comma_items(text, what)
     for name in names:
-        if name not in initializers.names():
+        if name not in valid:
             raise argparse.ArgumentTypeError(
-                f"unknown initializer {name!r}; valid names: {', '.join(initializers.names())}")
+                f"unknown {what} {name!r}; valid: {', '.join(valid)}")
     if len(set(names)) != len(names):
-        raise argparse.ArgumentTypeError(f"an initializer is named twice in {text!r}")
+        raise argparse.ArgumentTypeError(f"a {what} is named twice in {text!r}")
     return names
 
 

@@ -57,6 +57,7 @@ import numpy as np
 
 import network
 from experiments import checkpoints, cli, datasets, records, report, runner
+from nndl.activations import TABLE
 
 NAME = "depth"
 _FORMAT = "nndl-init depth run"
@@ -103,14 +104,6 @@ def layer_stats(net: network.Network, X: np.ndarray) -> dict[str, list[float]]:
             "p98": [float(np.percentile(a, 98)) for a in hidden]}
 
 
-_PRIMES = {  # f'(z), for the back-propagated gradients
-    "sigmoid": network.sigmoid_prime,
-    "tanh": lambda z: 1 - np.tanh(z) ** 2,
-    "softsign": network.softsign_prime,
-    "relu": lambda z: (z > 0).astype(z.dtype),
-}
-
-
 def backprop_errors(net: network.Network, X: np.ndarray,
                     labels: np.ndarray) -> list[np.ndarray]:
     """``dC/dz`` of every layer, one row per row of ``X``: the book's error
@@ -128,9 +121,9 @@ def backprop_errors(net: network.Network, X: np.ndarray,
     zs, activations = net.forward(X)
     delta = activations[-1] - np.eye(net.sizes[-1], dtype=net.dtype)[labels]
     deltas = [delta]
-    prime = _PRIMES[net.activation]
+    prime = TABLE[net.activation].prime  # f'(z) from the output a = f(z), as training has it
     for l in range(len(zs) - 2, -1, -1):
-        delta = (delta @ net.weights[l + 1]) * prime(zs[l])
+        delta = (delta @ net.weights[l + 1]) * prime(activations[l + 1])
         deltas.append(delta)
     return deltas[::-1]
 
@@ -156,14 +149,7 @@ def at_initialization(sizes: list[int], init: str, seed: int, dtype: str,
 
 def activation_names(text: str) -> list[str]:
     """``"tanh,softsign"`` -> ``["tanh", "softsign"]``, each one of network's."""
-    names = cli.comma_items(text, "activation")
-    for name in names:
-        if name not in network.ACTIVATIONS:
-            raise argparse.ArgumentTypeError(
-                f"unknown activation {name!r}; valid: {', '.join(network.ACTIVATIONS)}")
-    if len(set(names)) != len(names):
-        raise argparse.ArgumentTypeError(f"expected distinct activations, got {text!r}")
-    return names
+    return cli.choices(text, "activation", network.ACTIVATIONS)
 
 
 def eta_list(text: str) -> list[float]:

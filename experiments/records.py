@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-import network
 from nndl import machine, provenance
+from nndl.files import write_bytes_atomic
 
 
 def versions() -> dict[str, Any]:
@@ -95,19 +95,12 @@ def finite_or_none(values: Iterable[float]) -> list[float | None]:
     return [float(v) if math.isfinite(v) else None for v in values]
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it over
-    ``path``: readers (and a resumed sweep) see the old file or the new one,
-    never a half-written one."""
-    network.write_atomic(path, lambda f: f.write(data))
-
-
 def write_json(path: Path, obj: Any) -> None:
-    write_atomic(path, (json.dumps(obj, indent=1, allow_nan=False) + "\n").encode())
+    write_bytes_atomic(path, (json.dumps(obj, indent=1, allow_nan=False) + "\n").encode())
 
 
 def write_text(path: Path, text: str) -> None:
-    write_atomic(path, text.encode())
+    write_bytes_atomic(path, text.encode())
 
 
 def read_record(path: Path, config: dict, fmt: str | None = None,

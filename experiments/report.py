@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from experiments.records import write_atomic, write_json, write_text
+from experiments.records import write_json, write_text
+from nndl.files import write_bytes_atomic
 from nndl.machine import describe, machine
 
 
@@ -27,7 +28,7 @@ def save_figure(fig, paths: Sequence[Path | str | None], dpi: int = 90) -> None:
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     for path in paths:
         if path is not None:
-            write_atomic(Path(path), buf.getvalue())
+            write_bytes_atomic(Path(path), buf.getvalue())
 
 
 def write_outputs(out_png: Path, out_md: Path, docs: str | None, fig, table: str,

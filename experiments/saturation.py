@@ -38,6 +38,8 @@ import initializers
 import network
 from experiments import cli, datasets, records, report
 from experiments.compare_initializers import DEFAULT_INITS
+from nndl.activations import TABLE
+from nndl.costs import output_activation
 
 NAME = "saturation"
 
@@ -68,7 +70,7 @@ def measure(net: network.Network, X: np.ndarray, threshold: float) -> list[dict]
     zs, activations = net.forward(X)
     layers = []
     for l, z in enumerate(zs):
-        f = net.activation if l < len(zs) - 1 else "sigmoid"  # the output is a sigmoid
+        f = net.activation if l < len(zs) - 1 else output_activation(net.cost)
         pred_mean, pred_var = predicted_moments(net.init, activations[l], z.shape[1])
         layers.append({"layer": l + 1, "neurons": z.shape[1], "z": z,
                        "mean": float(z.mean()), "var": float(z.var()),
@@ -182,9 +184,10 @@ def plot(args: argparse.Namespace, results: list[dict]):
             ax.axvspan(z_t, hi, color="grey", alpha=0.15, lw=0)
             curve = ax.twinx()
             grid = np.linspace(lo, hi, 600)
-            s = network.sigmoid(grid)
+            sigmoid = TABLE["sigmoid"]
+            s = sigmoid.f(grid)
             curve.plot(grid, s, color="k", lw=1.2)
-            curve.plot(grid, 4 * s * (1 - s), color="k", lw=1.2, ls="--")
+            curve.plot(grid, sigmoid.prime(s) / sigmoid.max_prime, color="k", lw=1.2, ls="--")
             curve.set_ylim(0, 1.05)
             curve.set_yticks([0, 1])
             ax.set_xlim(lo, hi)

@@ -6,18 +6,22 @@ The activation functions, and THE one table of them (:data:`TABLE`) that
 
 Two kinds of function live here:
 
-* the public numeric functions (``sigmoid``, ``sigmoid_prime``, ``softsign``,
-  ``softsign_prime``, ``softmax``), which take numbers, lists or arrays and
+* the public numeric functions (``sigmoid``, ``sigmoid_prime``, ``relu``,
+  ``softsign``, ``softsign_prime``, ``softmax``), which take numbers, lists or arrays and
   return new arrays, as numpy's own functions do;
 * the in-place kernels of training, named as PyTorch names its in-place
   operations (``sigmoid_``, ``relu_``, ...): each overwrites the array it is
   given, and each derivative is written in terms of the *output*
   ``a = f(z)`` (``sigmoid_prime_from_output``), so that backpropagation keeps
   only the activations, not the weighted inputs ``z``.
+
+Each row of :data:`TABLE` also says where its derivative flattens and below
+which ``z`` a unit is dead: what ``diagnostics`` calls saturated and dead.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -179,23 +183,64 @@ def softsign_prime_from_output(a: np.ndarray) -> np.ndarray:
     return p
 
 
+def relu(z: np.ndarray) -> np.ndarray:
+    """The rectifier ``max(z, 0)``, in a new array (a number for a number)."""
+    return scalar_or_array(relu_(float_copy(z, "relu")))
+
+
+# ---- where each derivative flattens -----------------------------------------
+# flat_z(level): the |z| beyond which f'(z) < level * max f', on both sides.
+
+
+def sigmoid_flat_z(level: float) -> float:
+    """``sigma'(z) = s (1 - s) = level / 4`` at ``s = (1 - sqrt(1 - level)) / 2``,
+    ``z = ln((1 - s) / s)``: 5.99 at 1 %."""
+    s = (1 - math.sqrt(1 - level)) / 2
+    return math.log((1 - s) / s)
+
+
+def tanh_flat_z(level: float) -> float:
+    """``tanh'(z) = 1 - tanh(z)^2 = level`` at ``z = atanh(sqrt(1 - level))``: 2.99 at 1 %."""
+    return math.atanh(math.sqrt(1 - level))
+
+
+def softsign_flat_z(level: float) -> float:
+    """``softsign'(z) = 1 / (1 + |z|)^2 = level`` at ``|z| = 1 / sqrt(level) - 1``: 9 at 1 %."""
+    return 1 / math.sqrt(level) - 1
+
+
 class Activation(NamedTuple):
-    """One row of :data:`TABLE`: ``function(z)`` overwrites ``z`` with ``f(z)``;
-    ``prime(a)`` is ``f'(z)`` from the output ``a = f(z)`` (None for the
-    softmax, whose output error ``a - y`` needs no derivative)."""
+    """One row of :data:`TABLE`, for the activation ``a = f(z)``.
 
+    ``function(z)`` overwrites ``z`` with ``f(z)`` (training's kernel);
+    ``f(z)`` is ``f(z)`` in a new array (numbers, lists or arrays);
+    ``prime(a)`` is ``f'(z)`` from the output ``a`` (None for the softmax,
+    whose output error ``a - y`` needs no derivative); ``max_prime`` is the
+    largest value of ``f'``.  ``flat_z(level)`` is the ``|z|`` beyond which
+    ``f'(z) < level * max_prime`` (None: ``f`` does not flatten on both
+    sides; the softmax's outputs compete, so no unit saturates alone).  A unit
+    whose ``z <= dead_below`` on every example outputs a constant and passes no
+    gradient (None: a unit cannot die)."""
+
+    name: str
     function: Callable[[np.ndarray], np.ndarray]
+    f: Callable[[np.ndarray], np.ndarray]
     prime: Callable[[np.ndarray], np.ndarray] | None
+    max_prime: float
+    flat_z: Callable[[float], float] | None
+    dead_below: float | None
 
 
-TABLE: dict[str, Activation] = {
-    "sigmoid": Activation(sigmoid_, sigmoid_prime_from_output),
-    "tanh": Activation(tanh_, tanh_prime_from_output),
-    "relu": Activation(relu_, relu_prime_from_output),
-    "softsign": Activation(softsign_, softsign_prime_from_output),
+TABLE: dict[str, Activation] = {row.name: row for row in (
+    Activation("sigmoid", sigmoid_, sigmoid, sigmoid_prime_from_output, 0.25, sigmoid_flat_z,
+               None),
+    Activation("tanh", tanh_, np.tanh, tanh_prime_from_output, 1.0, tanh_flat_z, None),
+    Activation("relu", relu_, relu, relu_prime_from_output, 1.0, None, 0.0),
+    Activation("softsign", softsign_, softsign, softsign_prime_from_output, 1.0,
+               softsign_flat_z, None),
     # The output layer of the log-likelihood cost (the book, ch. 3, "Softmax").
-    "softmax": Activation(softmax_, None),
-}
+    Activation("softmax", softmax_, softmax, None, 1.0, None, None),
+)}
 
 # The hidden layers' choices (``Network(activation=...)``).
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "softsign")

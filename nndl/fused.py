@@ -61,9 +61,20 @@ def layer_functions(activation: str, cost: str, layers: int) -> tuple[Callable, 
 
 def plan(net) -> Plan:
     """The :class:`Plan` of ``network.Network`` ``net``, for its arrays as they are now."""
-    functions = layer_functions(net.activation, net.cost, net.num_layers - 1)
-    return Plan(net.weights, [w.T for w in net.weights], [b.T for b in net.biases],
-                functions, TABLE[net.activation].prime, net.cost == "quadratic")
+    return plan_from(net.weights, net.biases, net.activation, net.cost)
+
+
+def plan_from(weights: list[np.ndarray], biases: list[np.ndarray], activation: str,
+              cost: str) -> Plan:
+    """The :class:`Plan` of plain ``weights`` (each ``(sizes[l+1], sizes[l])``)
+    and ``biases`` (each ``(sizes[l+1], 1)`` or ``(sizes[l+1],)``), with hidden
+    ``activation`` and ``cost`` (names of :data:`~nndl.activations.TABLE` and
+    :data:`~nndl.costs.COSTS`), unchecked: NaN or infinite parameters give
+    NaN or infinite results, to be measured (``diagnostics``), not refused.
+    A step through it changes the arrays given."""
+    functions = layer_functions(activation, cost, len(weights))
+    return Plan(weights, [w.T for w in weights], [b.T for b in biases], functions,
+                TABLE[activation].prime, cost == "quadratic")
 
 
 def update(net, decay: float) -> Update:

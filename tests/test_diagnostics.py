@@ -55,7 +55,7 @@ def diagnose_fresh(sample, sizes, init, seed=0, **kw) -> diagnostics.Report:
 def test_saturation_z_is_where_the_derivative_falls_to_level_times_its_maximum(name, level):
     act = diagnostics.ACTIVATIONS[name]
     z = diagnostics.saturation_z(name, level)
-    prime = float(act.prime_from_output(act.f(np.array([z])))[0])
+    prime = float(act.prime(act.f(np.array([z])))[0])
     assert prime == pytest.approx(level * act.max_prime, rel=1e-9)
     # ... and above it, for either sign, the unit counts as saturated
     assert diagnostics.saturated_fraction(np.array([[z * 0.99, z * 1.01, -z * 1.01]]),
@@ -72,7 +72,7 @@ def test_the_definition_of_saturated():
     assert diagnostics.saturated_fraction(z, "relu") == 0.0
     with pytest.raises(ValueError, match="fraction of the derivative's maximum"):
         diagnostics.saturation_z("sigmoid", 0.0)
-    with pytest.raises(ValueError, match="add a row to diagnostics.ACTIVATIONS"):
+    with pytest.raises(ValueError, match="add a row to nndl.activations.TABLE"):
         diagnostics.saturation_z("swish")
 
 
@@ -97,9 +97,25 @@ def test_gradient_is_the_networks_bit_for_bit(activation, cost):
         for a, b in zip(want[0] + want[1], got[0] + got[1]):
             assert np.array_equal(a, b), init
         zs, activations = net.forward(X)
-        zs2, activations2 = diagnostics.forward(net.weights, net.biases, X, activation,
-                                                diagnostics.output_activation(cost))
+        zs2, activations2 = diagnostics.forward(net.weights, net.biases, X, activation, cost)
         assert all(np.array_equal(a, b) for a, b in zip(zs + activations, zs2 + activations2))
+
+
+def test_the_passes_measure_nan_weights_where_the_network_refuses_them():
+    rng = np.random.default_rng(4)
+    net = network.Network([6, 5, 3], "randn", seed=0)
+    X, y = rng.random((8, 6)), rng.integers(0, 3, 8)
+    net.weights[1][2, 4] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        net.gradient((X, y))
+    with np.errstate(all="raise"):  # NaN propagates without a warning
+        zs, _ = diagnostics.forward(net.weights, net.biases, X, "sigmoid", "quadratic")
+        nabla_b, nabla_w = diagnostics.gradient(net.weights, net.biases, X, y)
+    assert np.isfinite(zs[0]).all() and np.isnan(zs[1][:, 2]).all()
+    assert np.isfinite(zs[1][:, [0, 1]]).all()  # only the unit that reads the NaN
+    assert np.isnan(nabla_w[0]).any() and np.isnan(nabla_b[1][2])
+    with pytest.raises(ValueError, match="unknown cost 'softmax'"):  # the cost, not the output
+        diagnostics.forward(net.weights, net.biases, X, "sigmoid", "softmax")
 
 
 @pytest.mark.parametrize("cost", network.COSTS)
@@ -113,8 +129,7 @@ def test_gradient_matches_finite_differences(activation, cost):
     Y = np.eye(3)[y]
 
     def cost_of() -> float:
-        zs, acts = diagnostics.forward(weights, biases, X, activation,
-                                       diagnostics.output_activation(cost))
+        zs, acts = diagnostics.forward(weights, biases, X, activation, cost)
         return diagnostics.cost_value(zs[-1], acts[-1], Y, cost)
 
     nabla_b, nabla_w = diagnostics.gradient(weights, biases, X, y, activation, cost=cost)
@@ -439,7 +454,7 @@ def test_showing_a_report_computes_nothing_again(sample, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a report recomputed a pass")
 
-    for name in ("forward", "backward", "gradient", "cost_value"):
+    for name in ("forward", "gradient", "cost_value"):
         monkeypatch.setattr(diagnostics.measures, name, refuse)
     monkeypatch.setattr(diagnostics, "diagnose", refuse)
     monkeypatch.setattr(network.Network, "SGD", refuse)

@@ -46,7 +46,7 @@ def _numbers(record: dict) -> dict:
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--inits", "rand,gaussian"], "unknown initializer 'gaussian'; valid names: rand, randn"),
+    (["--inits", "rand,gaussian"], "unknown initializer 'gaussian'; valid: rand, randn"),
     (["--sizes", "784,30"], "--sizes must start with 784"),
     (["--sizes", "784,x,10"], "expected comma-separated layer sizes"),
     (["--epochs", "0"], "expected a positive integer"),

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 import network
+from nndl import activations
+from nndl.activations import TABLE
 
 SIZES = [784, 30, 10]
 NAN_ERROR = r"weights\[0\] contains NaN"
@@ -215,6 +217,21 @@ def test_sigmoid_prime_and_cost_derivative_take_numbers_and_lists():
     assert network.sigmoid_prime([0.0, 2]).dtype == np.float64
     net = network.Network([2, 2], seed=0)
     np.testing.assert_array_equal(net.cost_derivative([0.75, 0.5], [1, 0]), [-0.25, 0.5])
+
+
+@pytest.mark.parametrize("name", list(TABLE))
+def test_each_rows_f_is_its_in_place_function_on_a_copy(name):
+    row = TABLE[name]
+    z = np.random.default_rng(0).standard_normal((5, 4)) * 4
+    kept = z.copy()
+    a = row.f(z)
+    np.testing.assert_array_equal(z, kept)  # f leaves its input alone
+    np.testing.assert_array_equal(a, row.function(z.copy()))
+
+
+def test_relu_takes_numbers_and_lists():
+    assert activations.relu(-2.5) == 0.0 and activations.relu(3) == 3.0
+    np.testing.assert_array_equal(activations.relu([-1, 0.5]), [0.0, 0.5])
 
 
 def test_variant_float32_stays_float32_and_integers_become_float64():
