@@ -28,6 +28,7 @@ MISSED = common.MISSED  # the exit status of a script that missed a target
 SCRIPTS = {
     "epoch": "targets 1 (and issue 2): an epoch against the book's loop and the floor",
     "torch_compare": "target 2: against PyTorch",
+    "jax_compare": "against JAX jit + lax.scan, the fastest CPU peer",
     "float32": "target 3: float32 against float64",
     "evaluate": "target 4: evaluation in one matrix pass",
     "scale": "target 5: a big network against the matrix-multiply rate",

@@ -1,0 +1,217 @@
+"""nndl-init against JAX, the whole epoch compiled with jit over lax.scan.
+
+The book's network (sigmoid, quadratic cost, eta 3.0), one epoch on
+MNIST-shaped examples, in each setting below, in one run: nndl-init's ``SGD``
+beside the JAX loop a user after speed would write.  That loop is written in
+its two reasonable forms, and the faster one is the one compared:
+
+* ``permute, scan``: the epoch's examples permuted once, then cut into
+  mini-batches and scanned (``lax.scan``) with one gradient step each;
+* ``gather in scan``: the shuffled indices cut into mini-batches and scanned,
+  each step gathering its rows.
+
+Both sides start from the same weights and visit the examples in the same
+order, the one ``SGD``'s generator draws for the epoch (handed to JAX as an
+array, untimed), so they compute the same numbers: the largest weight
+difference after the epoch is printed.  One thread everywhere by default:
+``--blas-threads`` for numpy's BLAS, and for XLA (set before JAX is
+imported) ``--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1``.
+The book's list-of-tuples row times ``SGD`` given the book's list of
+``(x, y)`` columns, and JAX stacking the same list into arrays.  Target:
+nndl-init's time over JAX's below 1 in every setting.
+
+JAX is not a dependency: without it the comparison is skipped.
+
+    python -m benchmarks.jax_compare [--quick] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+import network
+from benchmarks import common
+
+ETA = 3.0
+XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+DEPTH = [784, 1000, 1000, 1000, 1000, 1000, 10]
+
+
+class Setting(NamedTuple):
+    sizes: list[int]
+    dtype: type
+    m: int  # mini-batch size
+    n: int  # examples
+    book: bool = False  # the book's list of (x, y) tuples, not arrays
+
+    @property
+    def name(self) -> str:
+        api = ", book's list" if self.book else ""
+        return f"{self.sizes}, {np.dtype(self.dtype).name}, mini-batch {self.m}{api}"
+
+
+def settings(quick: bool) -> list[Setting]:
+    n = 1000 if quick else 10_000
+    small = [784, 30, 10]
+    return [Setting(small, np.float64, 10, n), Setting(small, np.float32, 10, n),
+            Setting(small, np.float64, 100, n), Setting(small, np.float32, 100, n),
+            Setting([784, 100, 10], np.float64, 10, n),
+            Setting([784, 100, 10], np.float32, 10, n),
+            Setting(small, np.float64, 10, n, book=True),
+            Setting(DEPTH, np.float32, 100, 200 if quick else 2000)]
+
+
+# --------------------------------------------------------------------------
+# The JAX side, as a JAX user writes it
+# --------------------------------------------------------------------------
+
+
+def jax_epochs(jax, m: int) -> dict:
+    """The two forms of a jitted epoch ``epoch(params, X, Y, order) -> params``."""
+    jnp, lax = jax.numpy, jax.lax
+
+    def loss(params, x, y):
+        a = x
+        for w, b in params:
+            a = jax.nn.sigmoid(a @ w.T + b)
+        return 0.5 * jnp.sum((a - y) ** 2) / x.shape[0]
+
+    def sgd(params, x, y):
+        grads = jax.grad(loss)(params, x, y)
+        return jax.tree.map(lambda p, g: p - ETA * g, params, grads)
+
+    def batches(a, k):  # the first k * m rows as k mini-batches, and the rest
+        return a[:k * m].reshape(k, m, *a.shape[1:]), a[k * m:]
+
+    @jax.jit
+    def permute_scan(params, X, Y, order):
+        k = len(order) // m
+        (xs, x_rest), (ys, y_rest) = batches(X[order], k), batches(Y[order], k)
+        params, _ = lax.scan(lambda p, xy: (sgd(p, *xy), None), params, (xs, ys))
+        return sgd(params, x_rest, y_rest) if len(x_rest) else params
+
+    @jax.jit
+    def gather_scan(params, X, Y, order):
+        k = len(order) // m
+        idx, rest = batches(order, k)
+        params, _ = lax.scan(lambda p, i: (sgd(p, X[i], Y[i]), None), params, idx)
+        return sgd(params, X[rest], Y[rest]) if len(rest) else params
+
+    return {"permute, scan": permute_scan, "gather in scan": gather_scan}
+
+
+def jax_params(jax, net: network.Network) -> list:
+    return [(jax.numpy.asarray(w), jax.numpy.asarray(b.ravel()))
+            for w, b in zip(net.weights, net.biases)]
+
+
+def import_jax(threads: int):
+    """JAX with float64 enabled and, for one thread, XLA held to one; None when absent."""
+    if threads == 1 and "jax" not in sys.modules:
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {XLA_ONE_THREAD}".strip()
+    try:
+        import jax
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+# --------------------------------------------------------------------------
+# One setting, both sides
+# --------------------------------------------------------------------------
+
+
+def data(s: Setting):
+    X, y = common.synthetic(s.n, s.dtype)
+    Y = np.zeros((s.n, common.N_OUT), dtype=s.dtype)
+    Y[np.arange(s.n), y] = 1
+    if s.book:  # mnist_loader.load_data_wrapper's training data
+        return X, Y, [(x.reshape(-1, 1), t.reshape(-1, 1)) for x, t in zip(X, Y)]
+    return X, Y, (X, y)
+
+
+def compare(jax, s: Setting, rounds: int) -> tuple[dict, float]:
+    """Time one epoch of each contender in setting ``s``; return the timings
+    and the largest weight difference between nndl-init and JAX after it."""
+    X, Y, training_data = data(s)
+    Xj, Yj = jax.numpy.asarray(X), jax.numpy.asarray(Y)
+    epochs = jax_epochs(jax, s.m)
+    state: dict = {}
+
+    def setup():
+        net = network.Network(s.sizes, seed=0, dtype=s.dtype)
+        state.update(net=net, params=jax_params(jax, net),
+                     order=jax.numpy.asarray(copy.deepcopy(net.rng).permutation(s.n)))
+
+    def ours():
+        state["net"].SGD(training_data, 1, s.m, ETA, verbose=False)
+
+    def theirs(epoch):
+        def run():
+            if s.book:  # a JAX user stacks the book's list first
+                x = jax.numpy.asarray(np.stack([x[:, 0] for x, _ in training_data]))
+                y = jax.numpy.asarray(np.stack([t[:, 0] for _, t in training_data]))
+            else:
+                x, y = Xj, Yj
+            state["params"] = jax.block_until_ready(epoch(state["params"], x, y,
+                                                          state["order"]))
+        return run
+
+    contenders = {"nndl-init SGD": ours}
+    contenders.update({f"JAX {form}": theirs(e) for form, e in epochs.items()})
+    diff = 0.0
+    for fn in list(contenders.values())[1:]:  # warm up (JAX compiles); same numbers?
+        setup()
+        fn()
+        ours()
+        diff = max(diff, *(float(np.abs(np.asarray(p[0]) - w).max())
+                           for p, w in zip(state["params"], state["net"].weights)))
+    return common.race(contenders, rounds, setup), diff
+
+
+# --------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    p = common.parser("jax_compare", __doc__.split("\n")[0], data=False)
+    args = common.parse(p, argv)
+    threads = common.blas_threads() or common.cores()
+    jax = import_jax(threads)
+    if jax is None:
+        print("jax_compare: JAX is not installed (pip install jax); the comparison is skipped")
+        return common.SKIPPED
+    rounds = args.rounds or (1 if args.quick else 5)
+    print(common.header(f"nndl-init against JAX {jax.__version__} jit + lax.scan (CPU, "
+                        f"{threads} thread(s)), sigmoid, quadratic cost, eta {ETA:g}, one epoch",
+                        common.command("jax_compare", argv)), flush=True)
+    rows, ok = [], True
+    for s in settings(args.quick):
+        t, diff = compare(jax, s, rounds)
+        ours = t.pop("nndl-init SGD").best
+        form, best = min(((name, tm.best) for name, tm in t.items()), key=lambda x: x[1])
+        ratio = ours / best
+        ok = ok and ratio < 1.0
+        rows.append((s.name, f"{s.n:,}", common.ms(ours), common.ms(best),
+                     form.removeprefix("JAX "), f"{ratio:.2f}", common.verdict(ratio < 1.0),
+                     f"{diff:.1e}"))
+        print(f"  {s.name}: {ratio:.2f}", flush=True)
+    print(common.table(rows, HEADER))
+    print(f"best of {rounds} interleaved rounds each; target: nndl-init / JAX < 1 in every row")
+    return common.status(ok)
+
+
+HEADER = ("setting", "examples", "nndl-init", "JAX (faster form)", "form", "ours / JAX", "",
+          "max |w diff|")
+
+
+if __name__ == "__main__":
+    sys.exit(run())
