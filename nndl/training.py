@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+import nndl.compiled
 from nndl import checks, fused, parameters
 from nndl.data import Data, prepare
 from nndl.history import History
@@ -92,10 +93,18 @@ class Step:
         scale = self.scale[len(X)] if len(X) in self.scale else self.eta / len(X)
         fused.backprop(self.plan, X, Y, scale, self.update)
 
+    def epoch(self, data: Data, m: int, rng: np.random.Generator) -> None:
+        """One epoch: a step on each of the mini-batches of ``data`` shuffled with ``rng``."""
+        for X, Y in mini_batches(data, m, rng):
+            self(X, Y)
 
-def step_for(net, run: Run) -> Step:
-    """The :class:`Step` of ``run``: its full mini-batches and its last, smaller one."""
+
+def step_for(net, run: Run, compiled: bool = False) -> Step | nndl.compiled.Step:
+    """The :class:`Step` of ``run``: its full mini-batches and its last, smaller
+    one; with ``compiled``, :class:`nndl.compiled.Step` (Numba) instead."""
     n, m = len(run.train), run.mini_batch_size
+    if compiled:
+        return nndl.compiled.Step(net, run.eta, 1.0 - run.eta * run.lmbda / n, m)
     return Step(net, run.eta, run.lmbda, n, {m, n % m or m})
 
 
