@@ -28,6 +28,7 @@ JAX is not a dependency: without it the comparison is skipped.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -36,7 +37,6 @@ from typing import NamedTuple
 import numpy as np
 
 import network
-import nndl.compiled
 from benchmarks import common
 
 ETA = 3.0
@@ -201,7 +201,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if jax is None:
         print("jax_compare: JAX is not installed (pip install jax); the comparison is skipped")
         return common.SKIPPED
-    compiled = nndl.compiled.available()
+    compiled = importlib.util.find_spec("numba") is not None
     rounds = args.rounds or (1 if args.quick else 5)
     print(common.header(f"nndl-init against JAX {jax.__version__} jit + lax.scan (CPU, "
                         f"{threads} thread(s)), sigmoid, quadratic cost, eta {ETA:g}, one epoch",

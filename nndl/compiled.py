@@ -19,190 +19,289 @@ with.  ``tests/test_compiled.py`` holds the two together.
 
 from __future__ import annotations
 
+import ctypes
 import math
 
+import llvmlite.binding
+import numba
 import numpy as np
+from numba import types
+from threadpoolctl import threadpool_info
 
-try:
-    import numba
-except ImportError:  # the optional extra is not installed
-    numba = None
+from nndl.activations import EXP_MAX
 
 HIDDEN = {"sigmoid": 0, "tanh": 1, "relu": 2, "softsign": 3}
 OUTPUT = {"quadratic": 0, "cross_entropy": 1, "log_likelihood": 2}
 # Reassociation lets the compiler vectorise the sums; no approximate
 # functions and no assumption that every number is finite.
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+# A product of backpropagation (d @ w, d.T @ a) of at least this many
+# multiply-adds goes to numpy's BLAS, whose kernels win from about here on;
+# smaller ones are loops here, where a BLAS call costs more than its
+# arithmetic.  The forward products are always loops (:func:`_dots`).
+BLAS_FROM = 10_000_000
+ROW_MAJOR, N, T = 101, 111, 112  # CBLAS's constants
 
 
-def available() -> bool:
-    """Whether Numba is installed (``pip install nndl-init[fast]``)."""
-    return numba is not None
+def numpy_openblas() -> tuple[str, str, str, object] | None:
+    """``(path, prefix, suffix, integer type)`` of the CBLAS ``gemm`` of the
+    OpenBLAS numpy uses (numpy's wheels: ``scipy_cblas_dgemm64_``, 64-bit
+    integers), so that the products are numpy's own; None for another BLAS."""
+    for lib in threadpool_info():
+        if lib.get("internal_api") != "openblas":
+            continue
+        cdll = ctypes.CDLL(lib["filepath"])
+        for prefix in ("scipy_cblas_", "cblas_"):
+            for suffix, integer in (("64_", types.int64), ("", types.int32)):
+                if hasattr(cdll, f"{prefix}dgemm{suffix}"):
+                    return lib["filepath"], prefix, suffix, integer
+    return None
+
+
+BLAS = numpy_openblas()
 
 
 def _jit(fn):
-    return numba.njit(fastmath=FASTMATH, cache=True, nogil=True)(fn) if numba else fn
+    # Cached to disk only when the BLAS symbols are there to link against.
+    return numba.njit(fastmath=FASTMATH, cache=BLAS is not None, nogil=True)(fn)
+
+
+if BLAS is not None:
+    llvmlite.binding.load_library_permanently(BLAS[0])
+    _I, _P = BLAS[3], types.uintp  # a pointer passes as a machine word (x86-64, arm64)
+
+    def _external(t, real):
+        return types.ExternalFunction(f"{BLAS[1]}{t}gemm{BLAS[2]}", types.void(
+            types.int32, types.int32, types.int32, _I, _I, _I, real, _P, _I, _P, _I, real, _P, _I))
+
+    _sgemm, _dgemm = _external("s", types.float32), _external("d", types.float64)
+
+    @_jit
+    def _gemm(ta, tb, m, n, k, alpha, a, b, beta, c):
+        """``c = alpha op(a) op(b) + beta c`` by numpy's BLAS, row-major
+        (``op`` transposes for ``T``); ``c`` has ``n`` columns, its first ``m`` rows."""
+        lda, ldb = a.shape[1], b.shape[1]
+        if c.itemsize == 4:  # float32
+            _sgemm(ROW_MAJOR, ta, tb, m, n, k, np.float32(alpha), a.ctypes.data, lda,
+                   b.ctypes.data, ldb, np.float32(beta), c.ctypes.data, n)
+        else:
+            _dgemm(ROW_MAJOR, ta, tb, m, n, k, np.float64(alpha), a.ctypes.data, lda,
+                   b.ctypes.data, ldb, np.float64(beta), c.ctypes.data, n)
+else:
+    @_jit
+    def _gemm(ta, tb, m, n, k, alpha, a, b, beta, c):
+        raise NotImplementedError("no BLAS")
 
 
 @_jit
-def _activate(row, code):
-    """``row`` overwritten with f(row): the hidden activation ``code`` 0-3."""
-    n = row.shape[0]
+def _activate(row, code, exp_max):
+    """``row`` overwritten with f(row): the hidden activation ``code`` 0-3, as
+    in :mod:`nndl.activations` (the sigmoid clamped as there)."""
+    one = row.dtype.type(1)
     if code == 0:
-        for j in range(n):
-            row[j] = 1.0 / (1.0 + math.exp(min(-row[j], 700.0)))
+        for j in range(row.shape[0]):
+            row[j] = one / (one + math.exp(min(-row[j], exp_max)))
     elif code == 1:
-        for j in range(n):
+        for j in range(row.shape[0]):
             row[j] = math.tanh(row[j])
     elif code == 2:
-        for j in range(n):
-            row[j] = max(row[j], 0.0)
+        for j in range(row.shape[0]):
+            row[j] = max(row[j], 0)
     else:
-        for j in range(n):
-            row[j] = row[j] / (1.0 + abs(row[j]))
+        for j in range(row.shape[0]):
+            row[j] = row[j] / (one + abs(row[j]))
 
 
 @_jit
 def _prime(a, code):
     """f'(z) from the output ``a = f(z)`` of hidden activation ``code``."""
+    one = a - a + 1
     if code == 0:
-        return a * (1.0 - a)
+        return (one - a) * a
     if code == 1:
-        return 1.0 - a * a
+        return one - a * a
     if code == 2:
-        return 1.0 if a > 0 else 0.0
-    p = 1.0 - abs(a)
+        return one if a > 0 else one - one
+    p = one - abs(a)
     return p * p
 
 
 @_jit
 def _softmax(row):
-    top = row.max()
-    total = 0.0
+    row -= row.max()
+    total = row.dtype.type(0)
     for j in range(row.shape[0]):
-        row[j] = math.exp(row[j] - top)
+        row[j] = math.exp(row[j])
         total += row[j]
-    for j in range(row.shape[0]):
-        row[j] /= total
+    row /= total
 
 
 @_jit
-def _layer(a_in, w, b, a_out, mb):
-    """``a_out[:mb] = a_in[:mb] @ w.T + b``, four output neurons at a time
-    (each input number loaded once for four sums)."""
-    n_out, n_in = w.shape
-    zero = w.dtype.type(0)
-    for i in range(mb):
-        x = a_in[i]
-        for j in range(0, n_out - 3, 4):
-            w0, w1, w2, w3 = w[j], w[j + 1], w[j + 2], w[j + 3]
-            s0 = s1 = s2 = s3 = zero
-            for k in range(n_in):
-                xk = x[k]
-                s0 += xk * w0[k]
-                s1 += xk * w1[k]
-                s2 += xk * w2[k]
-                s3 += xk * w3[k]
-            a_out[i, j], a_out[i, j + 1] = s0 + b[j], s1 + b[j + 1]
-            a_out[i, j + 2], a_out[i, j + 3] = s2 + b[j + 2], s3 + b[j + 3]
-        for j in range(n_out - n_out % 4, n_out):
-            s0 = zero
-            wj = w[j]
-            for k in range(n_in):
-                s0 += x[k] * wj[k]
-            a_out[i, j] = s0 + b[j]
+def _dots(a_in, w, z, mb):
+    """``z[:mb] = a_in[:mb] @ w.T`` in loops: dot products of contiguous rows,
+    in blocks of four examples by four neurons, so that each number loaded
+    serves four sums (about twice OpenBLAS's speed on these shapes)."""
+    n_out = w.shape[0]
+    mb4, n4 = mb - mb % 4, n_out - n_out % 4
+    for j in range(0, n4, 4):
+        for i in range(0, mb4, 4):
+            _block44(a_in, w, z, i, j)
+    for i in range(0, mb4, 4):
+        for j in range(n4, n_out):
+            _block41(a_in, w, z, i, j)
+    for i in range(mb4, mb):
+        for j in range(n_out):
+            s = w.dtype.type(0)
+            x, wj = a_in[i], w[j]
+            for k in range(w.shape[1]):
+                s += x[k] * wj[k]
+            z[i, j] = s
 
 
 @_jit
-def _forward(A, W, B, mb, hidden, output):
+def _block44(a, w, z, i, j):
+    """``z[i:i+4, j:j+4] = a[i:i+4] @ w[j:j+4].T``."""
+    x0, x1, x2, x3 = a[i], a[i + 1], a[i + 2], a[i + 3]
+    w0, w1, w2, w3 = w[j], w[j + 1], w[j + 2], w[j + 3]
+    s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = w.dtype.type(0)
+    s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = w.dtype.type(0)
+    for k in range(w.shape[1]):
+        a0, a1, a2, a3, b0, b1, b2, b3 = x0[k], x1[k], x2[k], x3[k], w0[k], w1[k], w2[k], w3[k]
+        s00, s01, s02, s03 = s00 + a0 * b0, s01 + a0 * b1, s02 + a0 * b2, s03 + a0 * b3
+        s10, s11, s12, s13 = s10 + a1 * b0, s11 + a1 * b1, s12 + a1 * b2, s13 + a1 * b3
+        s20, s21, s22, s23 = s20 + a2 * b0, s21 + a2 * b1, s22 + a2 * b2, s23 + a2 * b3
+        s30, s31, s32, s33 = s30 + a3 * b0, s31 + a3 * b1, s32 + a3 * b2, s33 + a3 * b3
+    z[i, j], z[i, j + 1], z[i, j + 2], z[i, j + 3] = s00, s01, s02, s03
+    z[i + 1, j], z[i + 1, j + 1], z[i + 1, j + 2], z[i + 1, j + 3] = s10, s11, s12, s13
+    z[i + 2, j], z[i + 2, j + 1], z[i + 2, j + 2], z[i + 2, j + 3] = s20, s21, s22, s23
+    z[i + 3, j], z[i + 3, j + 1], z[i + 3, j + 2], z[i + 3, j + 3] = s30, s31, s32, s33
+
+
+@_jit
+def _block41(a, w, z, i, j):
+    """``z[i:i+4, j] = a[i:i+4] @ w[j]``."""
+    x0, x1, x2, x3, wj = a[i], a[i + 1], a[i + 2], a[i + 3], w[j]
+    s0 = s1 = s2 = s3 = w.dtype.type(0)
+    for k in range(w.shape[1]):
+        b = wj[k]
+        s0, s1, s2, s3 = s0 + x0[k] * b, s1 + x1[k] * b, s2 + x2[k] * b, s3 + x3[k] * b
+    z[i, j], z[i + 1, j], z[i + 2, j], z[i + 3, j] = s0, s1, s2, s3
+
+
+@_jit
+def _forward(A, W, B, mb, hidden, output, exp_max, blas_from):
+    """Each layer's activations for the first ``mb`` rows of ``A[0]``."""
     L = len(W)
+    rows = min(mb + (-mb) % 4, A[0].shape[0])  # whole blocks of 4 (the rest unused)
     for l in range(L):
-        _layer(A[l], W[l], B[l], A[l + 1], mb)
+        w, z, b = W[l], A[l + 1], B[l]
+        _dots(A[l], w, z, rows)
         for i in range(mb):
-            row = A[l + 1][i]
+            row = z[i]
+            row += b
             if l < L - 1:
-                _activate(row, hidden)
+                _activate(row, hidden, exp_max)
             elif output == 2:
                 _softmax(row)
             else:
-                _activate(row, 0)
+                _activate(row, 0, exp_max)
 
 
 @_jit
 def _output_error(a, y, d, mb, output, scale):
     """BP1 times ``scale``: (a - y) sigma'(z) for the quadratic cost, else a - y."""
+    one = scale - scale + 1
     for i in range(mb):
         for j in range(a.shape[1]):
             e = a[i, j] - y[i, j]
             if output == 0:
-                e *= a[i, j] * (1.0 - a[i, j])
+                e *= (one - a[i, j]) * a[i, j]
             d[i, j] = e * scale
 
 
 @_jit
-def _back(d, w, a, back, mb, hidden):
-    """BP2: ``back[:mb] = (d @ w) * f'(a)``, through the weights before this
-    step, four rows of ``w`` at a time."""
+def _back(d, w, a, back, mb, hidden, blas_from):
+    """BP2: ``back[:mb] = (d @ w) * f'(a)``, through the weights before this step."""
     n_out, n_in = w.shape
+    if mb * n_in * n_out >= blas_from:
+        _gemm(N, N, mb, n_in, n_out, 1.0, d, w, 0.0, back)
+    else:
+        for i in range(mb):
+            row, di = back[i], d[i]
+            row[:] = 0
+            for j in range(n_out):
+                dij, wj = di[j], w[j]
+                for k in range(n_in):
+                    row[k] += dij * wj[k]
     for i in range(mb):
-        row, di = back[i], d[i]
-        row[:] = 0
-        for j in range(0, n_out - 3, 4):
-            d0, d1, d2, d3 = di[j], di[j + 1], di[j + 2], di[j + 3]
-            w0, w1, w2, w3 = w[j], w[j + 1], w[j + 2], w[j + 3]
-            for k in range(n_in):
-                row[k] += d0 * w0[k] + d1 * w1[k] + d2 * w2[k] + d3 * w3[k]
-        for j in range(n_out - n_out % 4, n_out):
-            d0, w0 = di[j], w[j]
-            for k in range(n_in):
-                row[k] += d0 * w0[k]
-        ai = a[i]
+        row, ai = back[i], a[i]
         for k in range(n_in):
             row[k] *= _prime(ai[k], hidden)
 
 
 @_jit
-def _update(d, a, w, b, mb, decay):
-    """BP3 and BP4, subtracted: ``w = decay w - d.T @ a``, ``b -= sum(d)``,
-    four examples at a time."""
+def _update(d, a, w, b, mb, decay, blas_from):
+    """BP3 and BP4, subtracted: ``w = decay w - d.T @ a``, ``b -= sum(d)``."""
     n_out, n_in = w.shape
     for j in range(n_out):
-        wj = w[j]
-        if decay != 1:
-            for k in range(n_in):
-                wj[k] *= decay
-        s = w.dtype.type(0)
-        for i in range(mb):
+        s = d[0, j]
+        for i in range(1, mb):
             s += d[i, j]
         b[j] -= s
-        for i in range(0, mb - 3, 4):
-            d0, d1, d2, d3 = d[i, j], d[i + 1, j], d[i + 2, j], d[i + 3, j]
-            a0, a1, a2, a3 = a[i], a[i + 1], a[i + 2], a[i + 3]
-            for k in range(n_in):
-                wj[k] -= d0 * a0[k] + d1 * a1[k] + d2 * a2[k] + d3 * a3[k]
-        for i in range(mb - mb % 4, mb):
-            d0, a0 = d[i, j], a[i]
-            for k in range(n_in):
-                wj[k] -= d0 * a0[k]
+    if mb * n_in * n_out >= blas_from:
+        _gemm(T, N, n_out, n_in, mb, -1.0, d, a, decay, w)
+        return
+    if decay != 1:
+        w *= decay
+    for j in range(0, n_out - 1, 2):
+        _subtract(d, a, w, j, j + 1, mb)
+    if n_out % 2:
+        _subtract(d, a, w, n_out - 1, -1, mb)
 
 
 @_jit
-def _epoch(X, Y, order, m, W, B, A, D, scale, scale_last, decay, hidden, output):
+def _subtract(d, a, w, j, j2, mb):
+    """``w[j] -= d[:mb, j] @ a[:mb]``, and the same for row ``j2`` unless it
+    is -1: four examples at a time, each loaded number serving both rows."""
+    wj, wk, k2 = w[j], w[max(j2, 0)], max(j2, 0)
+    both = j2 >= 0
+    for i in range(0, mb - mb % 4, 4):
+        a0, a1, a2, a3 = a[i], a[i + 1], a[i + 2], a[i + 3]
+        d0, d1, d2, d3 = d[i, j], d[i + 1, j], d[i + 2, j], d[i + 3, j]
+        e0, e1, e2, e3 = d[i, k2], d[i + 1, k2], d[i + 2, k2], d[i + 3, k2]
+        if both:
+            for k in range(a.shape[1]):
+                b0, b1, b2, b3 = a0[k], a1[k], a2[k], a3[k]
+                wj[k] -= d0 * b0 + d1 * b1 + d2 * b2 + d3 * b3
+                wk[k] -= e0 * b0 + e1 * b1 + e2 * b2 + e3 * b3
+        else:
+            for k in range(a.shape[1]):
+                wj[k] -= d0 * a0[k] + d1 * a1[k] + d2 * a2[k] + d3 * a3[k]
+    for i in range(mb - mb % 4, mb):
+        ai, d0, e0 = a[i], d[i, j], d[i, k2]
+        for k in range(a.shape[1]):
+            wj[k] -= d0 * ai[k]
+            if both:
+                wk[k] -= e0 * ai[k]
+
+
+@_jit
+def _epoch(X, Y, order, m, W, B, A, D, scale, scale_last, decay, hidden, output, exp_max,
+           blas_from):
     """One epoch of mini-batch SGD over ``X[order]``, ``m`` rows a step."""
-    n = order.shape[0]
-    L = len(W)
+    n, L = order.shape[0], len(W)
+    x, y = A[0], D[L]  # D[L] holds the batch's targets
     for start in range(0, n, m):
         mb = min(m, n - start)
-        x, y = A[0], D[L]  # D[L] holds the batch's targets
         for i in range(mb):
-            x[i, :] = X[order[start + i]]
-            y[i, :] = Y[order[start + i]]
-        _forward(A, W, B, mb, hidden, output)
+            x[i] = X[order[start + i]]
+            y[i] = Y[order[start + i]]
+        _forward(A, W, B, mb, hidden, output, exp_max, blas_from)
         _output_error(A[L], y, D[L - 1], mb, output, scale if mb == m else scale_last)
         for l in range(L - 1, -1, -1):
             if l > 0:
-                _back(D[l], W[l], A[l], D[l - 1], mb, hidden)
-            _update(D[l], A[l], W[l], B[l], mb, decay)
+                _back(D[l], W[l], A[l], D[l - 1], mb, hidden, blas_from)
+            _update(D[l], A[l], W[l], B[l], mb, decay, blas_from)
 
 
 class Step:
@@ -212,23 +311,24 @@ class Step:
     tolerance.  ``eta``, ``decay`` (``1 - eta lmbda / n``) and the mini-batch
     size ``m`` are fixed for the run; the work buffers are made once."""
 
-    def __init__(self, net, eta: float, decay: float, m: int) -> None:
-        if numba is None:
-            raise ImportError("compiled=True needs Numba, the optional extra 'fast': "
-                              "pip install 'nndl-init[fast]' (or pip install numba), or "
-                              "leave compiled=False")
+    def __init__(self, net, eta: float, decay: float, m: int, blas_from: int | None = None
+                 ) -> None:
         dtype, sizes = net.dtype, net.sizes
-        self.net, self.m, self.eta = net, m, eta
+        self.blas_from = BLAS_FROM if blas_from is None else blas_from
+        if BLAS is None:
+            self.blas_from = 2**62  # no BLAS found: every product in loops
+        self.net, self.m, self.eta, self.t = net, m, eta, dtype.type
         self.decay = dtype.type(decay)
-        self.A = tuple(np.empty((m, s), dtype) for s in sizes)  # each layer's activations
+        rows = m + (-m) % 4  # _forward computes whole blocks of 4 rows
+        self.A = tuple(np.zeros((rows, s), dtype) for s in sizes)  # each layer's activations
         self.D = tuple(np.empty((m, s), dtype) for s in (*sizes[1:], sizes[-1]))  # errors, Y
-        self.codes = HIDDEN[net.activation], OUTPUT[net.cost]
+        self.codes = HIDDEN[net.activation], OUTPUT[net.cost], EXP_MAX[dtype][()]
 
     def epoch(self, data, m: int, rng: np.random.Generator) -> None:
         """One epoch over ``data`` (:class:`nndl.data.Data`), shuffled with ``rng``."""
-        net, t = self.net, self.net.dtype.type
+        net, t = self.net, self.t
         order = rng.permutation(len(data))
         last = len(data) % m or m
         _epoch(data.X, data.Y, order, m, tuple(net.weights),
                tuple(b.reshape(-1) for b in net.biases), self.A, self.D, t(self.eta / m),
-               t(self.eta / last), self.decay, *self.codes)
+               t(self.eta / last), self.decay, *self.codes, self.blas_from)

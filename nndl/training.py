@@ -14,7 +14,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-import nndl.compiled
 from nndl import checks, fused, parameters
 from nndl.data import Data, prepare
 from nndl.history import History
@@ -99,13 +98,25 @@ class Step:
             self(X, Y)
 
 
-def step_for(net, run: Run, compiled: bool = False) -> Step | nndl.compiled.Step:
+def step_for(net, run: Run, compiled: bool = False):
     """The :class:`Step` of ``run``: its full mini-batches and its last, smaller
     one; with ``compiled``, :class:`nndl.compiled.Step` (Numba) instead."""
     n, m = len(run.train), run.mini_batch_size
     if compiled:
-        return nndl.compiled.Step(net, run.eta, 1.0 - run.eta * run.lmbda / n, m)
+        return compiled_step()(net, run.eta, 1.0 - run.eta * run.lmbda / n, m)
     return Step(net, run.eta, run.lmbda, n, {m, n % m or m})
+
+
+def compiled_step() -> type:
+    """:class:`nndl.compiled.Step`, imported when first asked for (Numba takes
+    half a second to import), or ImportError naming the fix."""
+    try:
+        from nndl.compiled import Step as CompiledStep
+    except ImportError as e:
+        raise ImportError(f"compiled=True needs Numba, the optional extra 'fast': pip install "
+                          f"'nndl-init[fast]' (or pip install numba), or leave compiled=False "
+                          f"({e})") from e
+    return CompiledStep
 
 
 def record(net, history: History, j: int, run: Run) -> list[str]:
