@@ -14,6 +14,10 @@ one matrix product per layer (the book's suggested exercise).
     >>> net = network.Network([784, 30, 10])
     >>> net.SGD(training_data, 30, 10, 3.0, test_data=test_data)
 
+Chapter 3's session is the module :mod:`network2`, the book's interface over
+this class; ``Network(cost=network2.CrossEntropyCost)`` and ``Network.load``
+of a ``network2.save()`` file work here too.
+
 Layout.  As in the book, ``weights[l]`` is ``(sizes[l+1], sizes[l])`` and
 ``biases[l]`` a column ``(sizes[l+1], 1)``.  A mini-batch holds one example
 per *row* (``X`` is ``(m, 784)``), as the data sits in memory, so
@@ -58,9 +62,12 @@ class Network:
 
     Bad settings, data or parameters raise ``ValueError`` or ``TypeError``
     before any work, naming the problem and the fix; inputs that look like raw
-    0-255 pixels warn (:class:`UnscaledInputWarning`).  The methods over whole
-    data sets set numpy's BLAS threads from the sizes of their products
-    (:mod:`blas`), or to ``blas_threads=``.
+    0-255 pixels warn (:class:`UnscaledInputWarning`).  ``feedforward``, called
+    once per example, checks parameters in full when they are new arrays, and
+    otherwise refuses a NaN or infinity in them by the non-finite ``z`` it
+    gives, after the pass.  The methods over whole data sets set numpy's BLAS
+    threads from the sizes of their products (:mod:`blas`), or to
+    ``blas_threads=``.
     """
 
     def __init__(self, sizes: list[int], init: str | Callable = "randn",
@@ -84,12 +91,13 @@ class Network:
         ``k`` inputs as columns and gives ``(n_out, k)``.  Each layer computes
         ``a' = f(w a + b)`` (the book's eq. 22), here on ``a.T``, a row."""
         a = self._input_rows(a)
-        finite = True
+        squares = 0.0  # of every z: inf or NaN when a parameter is
         for w, b, f in zip(self.weights, self.biases, self._layer_functions()):
-            z = a @ w.T + b.T
-            finite &= np.vdot(z, z) < math.inf  # False for a NaN or infinite parameter
+            z = np.dot(a, w.T)
+            z += b.T
+            squares += np.vdot(z, z)
             a = f(z)  # in place
-        if not finite:
+        if not squares < math.inf:
             parameters.check(self)  # which parameter, and where
         return a.T
 
@@ -145,7 +153,7 @@ class Network:
         lmbda = checks.check_nonnegative("lmbda", lmbda)
         n = checks.check_count("n", n, minimum=1)
         d = self._data(mini_batch, "mini_batch")
-        training.Step(self, eta, lmbda, n)(d.X, d.Y)
+        training.Step(self, eta, lmbda, n, {len(d)})(d.X, d.Y)
 
     def backprop(self, x: np.ndarray, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Return ``(nabla_b, nabla_w)``, the gradient of the cost for the
@@ -263,18 +271,17 @@ class Network:
         """``feedforward``'s input as rows, checked cheaply: the parameters in
         full only when they are not the arrays last checked; the input in full
         (:func:`nndl.data.rows`) unless it is one column whose sum of squares
-        is at most ``n_in``.  That sum is finite only for finite inputs, and
+        is at most ``n_in``: that sum is finite only for finite inputs, and
         bounds their sum by ``n_in`` (Cauchy-Schwarz), so such an input cannot
-        look like raw pixels; BLAS's dot computes it in a third of numpy's sum."""
+        look like raw pixels.  BLAS's dot computes it faster than numpy's sum."""
         a = columns(a, self.sizes[0])
         params, checked = (*self.weights, *self.biases), getattr(self, "_checked", ())
         if len(params) != len(checked) or not all(map(operator.is_, params, checked)):
             parameters.check(self)
             self._checked = (*self.weights, *self.biases)
-        x = a.T
-        if not (a.dtype == self.dtype and x.shape[0] == 1 and np.dot(x[0], x[0]) <= x.shape[1]):
-            x = rows(x, self.sizes[0], self.dtype, "feedforward")
-        return x
+        if a.dtype == self.dtype and a.shape[1] == 1 and np.vdot(a, a) <= len(a):
+            return a.T
+        return rows(a.T, self.sizes[0], self.dtype, "feedforward")
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -289,6 +296,11 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
 
 
 # ---- to be removed once diagnostics imports the nndl names -----------------
-# diagnostics.py still reads these private names; its package version will
-# import nndl.costs.log_likelihood and the other public names instead.
+# diagnostics (diagnostics.py, and its package's measures.py and probes.py)
+# still reads these private names; it should import nndl.costs.log_likelihood,
+# nndl.fused.plan, nndl.fused.Update and nndl.fused.backprop instead.
 from nndl.costs import log_likelihood as _log_likelihood  # noqa: E402, F401
+from nndl.fused import Update as _Update  # noqa: E402, F401
+from nndl.fused import backprop as _backprop  # noqa: E402, F401
+
+Network._plan = fused.plan

@@ -1,6 +1,6 @@
 """Run every benchmark, each in its own process, and sum up.
 
-    python -m benchmarks            # the figures of the README (several minutes)
+    python -m benchmarks            # the figures of docs/performance.md (several minutes)
     python -m benchmarks --quick    # seconds: checks that every script runs
     python -m benchmarks epoch scale --rounds 9   # some of them; options pass through
 
@@ -24,19 +24,19 @@ from benchmarks import common
 
 MISSED = common.MISSED  # the exit status of a script that missed a target
 
-# Script: what it measures (issue 5's target numbers; issue 2's is in epoch).
+# Script: what it measures.
 SCRIPTS = {
-    "epoch": "targets 1 (and issue 2): an epoch against the book's loop and the floor",
-    "torch_compare": "target 2: against PyTorch",
+    "epoch": "an epoch against the book's loop and the floor",
+    "torch_compare": "against PyTorch",
     "jax_compare": "against JAX jit + lax.scan, the fastest CPU peer",
-    "float32": "target 3: float32 against float64",
-    "evaluate": "target 4: evaluation in one matrix pass",
-    "scale": "target 5: a big network against the matrix-multiply rate",
-    "memory": "target 6: peak memory",
-    "chapter1": "target 7: chapter 1 and the main job, end to end",
-    "diagnose": "issue 11: diagnose costs a small fraction of an epoch",
-    "threads": "issue 16: training's own choice of BLAS threads against one thread",
-    "depth": "issue 14: Glorot & Bengio's 5 x 1000 network against the matrix-multiply rate",
+    "float32": "float32 against float64",
+    "evaluate": "evaluation in one matrix pass",
+    "scale": "a big network against the matrix-multiply rate",
+    "memory": "peak memory",
+    "chapter1": "chapter 1 and the main job, end to end",
+    "diagnose": "diagnose costs a small fraction of an epoch",
+    "threads": "training's own choice of BLAS threads against one thread",
+    "depth": "Glorot & Bengio's 5 x 1000 network against the matrix-multiply rate",
     "load": "(mnist_loader's speed)",
 }
 

@@ -1,6 +1,6 @@
 """How long do the book's chapter-1 run and the default main job take, end to end?
 
-Issue 5, target 7.  Wall time from start to finish:
+Wall time from start to finish:
 
 * **chapter 1, as printed**: ``load_data_wrapper()``, ``Network([784, 30,
   10])``, ``SGD(training_data, 30, 10, 3.0, test_data=test_data)`` on real
@@ -80,7 +80,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         rows.append(("python -m experiments.compare_initializers"
                      + ("" if ok else f" (FAILED, exit {code})"),
                      f"{seconds:.0f} s", "-", "-", "-", "-"))
-    print(common.table(rows, ("run (target 7)", "total", "loading", "training",
+    print(common.table(rows, ("run", "total", "loading", "training",
                               "evaluation + rest", "final test accuracy")))
     return common.status(ok)
 

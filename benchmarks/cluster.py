@@ -1,7 +1,7 @@
 """What does the Dask backend cost? The main job on a LocalCluster of 2
 workers against the local pool of 2 processes, side by side in one run.
 
-Issue 15.  Each contender is the default main job, ``python -m
+Each contender is the default main job, ``python -m
 experiments.compare_initializers`` (6 initializers x 3 seeds x 30 epochs on
 the 50,000 training images), in a child process, its records sent to a fresh
 temporary folder so nothing is reused:
@@ -89,10 +89,20 @@ def run(argv: Sequence[str] | None = None) -> int:
     except ImportError:
         print('Dask is not installed (pip install -e ".[cluster]"): skipped')
         return 0
+    raced = _race(extra, rounds)
+    if raced is None:
+        return 1
+    return 0 if _report(*raced) else 1
+
+
+def _race(extra: list[str], rounds: int
+          ) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, dict]] | None:
+    """Run each contender ``rounds`` times, alternating which goes first;
+    return the wall and CPU times of every round and each contender's
+    records, or None (after printing why) if a run failed."""
     times: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     cpu: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     records: dict[str, dict] = {}
-    ok = True
     for r in range(rounds):
         order = list(CONTENDERS) if r % 2 == 0 else list(reversed(CONTENDERS))
         for name in order:
@@ -101,12 +111,19 @@ def run(argv: Sequence[str] | None = None) -> int:
                                                            Path(out))
                 if code != 0:
                     print(f"{name}: FAILED (exit {code})\n{err[-2000:]}")
-                    return 1
+                    return None
                 times[name].append(seconds)
                 cpu[name].append(cpu_seconds)
                 records[name] = numbers(Path(out))
             print(f"round {r + 1}: {name}: {seconds:.1f} s wall, {cpu_seconds:.1f} s CPU",
                   flush=True)
+    return times, cpu, records
+
+
+def _report(times: dict[str, list[float]], cpu: dict[str, list[float]],
+            records: dict[str, dict]) -> bool:
+    """Print the best times, the overheads, and whether the records agree;
+    return whether they do."""
     pool, dask = (min(times[name]) for name in CONTENDERS)
     pool_cpu, dask_cpu = (min(cpu[name]) for name in CONTENDERS)
     rows = [(name, f"{min(times[name]):.1f} s", ", ".join(f"{s:.1f}" for s in times[name]),
@@ -114,7 +131,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             for name in CONTENDERS]
     print(common.table(rows, ("backend", "best wall time", "every round (s)", "best CPU time",
                               "every round (s)")))
-    runs = len(records[name])
+    runs = len(next(iter(records.values())))
     print(f"wall: Dask / pool = {dask / pool:.3f}, overhead {dask - pool:+.1f} s "
           f"({100 * (dask / pool - 1):+.1f} %) for {runs} runs")
     print(f"CPU: Dask / pool = {dask_cpu / pool_cpu:.3f}, overhead {dask_cpu - pool_cpu:+.1f} s "
@@ -122,7 +139,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     same = len({json.dumps(r, sort_keys=True) for r in records.values()}) == 1
     print("records: " + ("the same bit for bit (timings aside)" if same else
                          "DIFFERENT between the backends"))
-    return 0 if ok and same else 1
+    return same
 
 
 if __name__ == "__main__":

@@ -324,7 +324,7 @@ def parse(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Na
 
 
 def command(module: str, argv: Sequence[str] | None) -> str:
-    """The command line that produced the figures, for the README."""
+    """The command line that produced the figures, for docs/performance.md."""
     from experiments.cli import command_line
 
     return command_line(f"benchmarks.{module}", sys.argv[1:] if argv is None else list(argv))

@@ -1,13 +1,15 @@
 """Does Glorot & Bengio's deep network train near the matrix-multiply rate?
 
-Issue 14.  The paper's network, ``[784, 1000, 1000, 1000, 1000, 1000, 10]``
-(five hidden layers of 1,000 tanh units, softmax output, log-likelihood
-cost), one epoch of synthetic MNIST-shaped examples at mini-batch 10 and
-100, in float32 and in float64, beside one large product ``A @ B`` (two
-3000 x 3000 matrices) of the same dtype, all interleaved, with the same BLAS
-threads.  As in :mod:`benchmarks.scale`, the training rate counts the
-multiply-adds of the matrix products only: 27.2 MFLOP per example here (the
-issue's "about 29" also counts carrying the error back into the input layer,
+The network of X. Glorot and Y. Bengio, "Understanding the difficulty of
+training deep feedforward neural networks" (AISTATS 2010),
+``[784, 1000, 1000, 1000, 1000, 1000, 10]`` (five hidden layers of 1,000
+tanh units, softmax output, log-likelihood cost), one epoch of synthetic
+MNIST-shaped examples at mini-batch 10 and 100, in float32 and in float64,
+beside one large product ``A @ B`` (two 3000 x 3000 matrices) of the same
+dtype, all interleaved, with the same BLAS threads.  As in
+:mod:`benchmarks.scale`, the training rate counts the multiply-adds of the
+matrix products only: 27.2 MFLOP per example here (a
+count of "about 29" would also carry the error back into the input layer,
 which backpropagation does not need).
 Target: at least 0.6 of the large product's rate at mini-batch 100, in each
 dtype.  Mini-batch 10, the paper's, is published without a target: its
@@ -64,8 +66,8 @@ def race_dtype(dtype, examples: dict[int, int], gemm_n: int,
 
 
 def layer_step(dtype, m: int, width: int = 1000) -> dict[str, Callable[[], object]]:
-    """The operations of one hidden layer's training step, as ``network``'s
-    ``_forward`` and ``_backprop`` run them (tanh, in place where they are in
+    """The operations of one hidden layer's training step, as ``nndl.fused``'s
+    ``forward`` and ``backprop`` run them (tanh, in place where they are in
     place), on a ``width`` x ``width`` layer and ``m`` examples."""
     rng = np.random.default_rng(0)
     W = (rng.standard_normal((width, width)) / np.sqrt(width)).astype(dtype)
@@ -134,7 +136,7 @@ def run(argv: Sequence[str] | None = None) -> bool:
                         common.command("depth", argv)))
     print(common.table(common.timing_rows(timings), common.TIMING_HEADER))
     print()
-    print(common.table(rows, ("issue 14", "measured", "target", "")))
+    print(common.table(rows, ("deep network", "measured", "target", "")))
     print()
     print(f"Where a {SIZES[1]}-unit hidden layer's step goes (each operation timed alone, "
           f"best of {rounds}):")

@@ -7,8 +7,9 @@
 * **book, per example**: the book's ``evaluate``, one ``feedforward`` per
   image (``sum(int(x == y) for ...)``), its ``feedforward`` the book's bare
   loop ``a = sigmoid(np.dot(w, a) + b)``;
-* **nndl-init feedforward, per example**: the same loop over images, calling
-  ``Network.feedforward``, which checks its input and parameters.
+* **feedforward calls, book / nndl-init**: one call per image and nothing
+  else, the book's bare loop against ``Network.feedforward``, which checks
+  its input and parameters.
 
 "One matrix pass" is met when ``evaluate`` costs at most 2x the floor (the
 rest is the sigmoid, the cost and the arg-max over the same matrices); a loop
@@ -38,19 +39,23 @@ ONE_PASS = 2.0
 FEEDFORWARD = 1.5  # one Network.feedforward call / the book's bare loop
 
 
+def book_feedforward(net: BookNetwork, a: np.ndarray) -> np.ndarray:
+    """The book's ``feedforward``, its bare loop."""
+    for b, w in zip(net.biases, net.weights):
+        a = book_sigmoid(np.dot(w, a) + b)
+    return a
+
+
 def book_evaluate(net: BookNetwork, test_data) -> int:
     """The book's ``evaluate``: one ``feedforward`` per image."""
-    def feedforward(a):
-        for b, w in zip(net.biases, net.weights):
-            a = book_sigmoid(np.dot(w, a) + b)
-        return a
-    test_results = [(np.argmax(feedforward(x)), y) for (x, y) in test_data]
+    test_results = [(np.argmax(book_feedforward(net, x)), y) for (x, y) in test_data]
     return sum(int(x == y) for (x, y) in test_results)
 
 
-def feedforward_evaluate(net: network.Network, test_data) -> int:
-    """The book's ``evaluate`` over :meth:`network.Network.feedforward`."""
-    return sum(int(np.argmax(net.feedforward(x)) == y) for (x, y) in test_data)
+def calls(feedforward, test_data) -> None:
+    """One ``feedforward(x)`` per image, and nothing else."""
+    for x, _ in test_data:
+        feedforward(x)
 
 
 def floor(X: np.ndarray, weights: list[np.ndarray]) -> None:
@@ -79,27 +84,29 @@ def run(argv: Sequence[str] | None = None) -> int:
             "nndl-init evaluate, list of tuples": lambda: net.evaluate(tuples),
             "floor: forward products alone": lambda: floor(Xt, net.weights),
             "book, per example": lambda: book_evaluate(book, tuples),
-            "nndl-init feedforward, per example": lambda: feedforward_evaluate(net, tuples),
+            "feedforward calls, book": lambda: calls(lambda x: book_feedforward(book, x), tuples),
+            "feedforward calls, nndl-init": lambda: calls(net.feedforward, tuples),
         }, rounds)
-        same = net.evaluate((Xt, yt)) == book_evaluate(book, tuples) \
-            == feedforward_evaluate(net, tuples)
+        same = net.evaluate((Xt, yt)) == book_evaluate(book, tuples) and all(
+            np.argmax(net.feedforward(x)) == np.argmax(book_feedforward(book, x))
+            for x, _ in tuples)
 
     arrays = t["nndl-init evaluate, arrays"].best
     one_pass = arrays / t["floor: forward products alone"].best
     speedup = t["book, per example"].best / arrays
-    single = t["nndl-init feedforward, per example"].best / t["book, per example"].best
+    single = t["feedforward calls, nndl-init"].best / t["feedforward calls, book"].best
     rows = [("evaluate (arrays) / floor", f"{one_pass:.2f}x", f"<= {ONE_PASS:g}",
              common.verdict(one_pass <= ONE_PASS)),
-            ("feedforward per example / book's bare loop", f"{single:.2f}x",
+            ("one feedforward call / the book's bare loop", f"{single:.2f}x",
              f"<= {FEEDFORWARD:g}", common.verdict(single <= FEEDFORWARD)),
             ("book per-example evaluate / evaluate (arrays)", f"{speedup:.1f}x", "(info)", ""),
-            ("same count of correct answers as the book's", str(same), "True",
+            ("same answers as the book's", str(same), "True",
              common.verdict(same))]
     print(common.header(f"evaluation of {len(Xt):,} {source}, {SIZES}",
                         common.command("evaluate", argv)))
     print(common.table(common.timing_rows(t), common.TIMING_HEADER))
     print()
-    print(common.table(rows, ("target", "measured", "target", "")))
+    print(common.table(rows, ("claim", "measured", "target", "")))
     return common.status(one_pass <= ONE_PASS and single <= FEEDFORWARD and same)
 
 

@@ -36,6 +36,7 @@ import mnist_loader  # noqa: E402
 from benchmarks import common  # noqa: E402
 from experiments import cli  # noqa: E402
 from experiments.datasets import real_data_dir  # noqa: E402
+from nndl import locate  # noqa: E402
 
 TARGET = 1.5
 
@@ -68,6 +69,9 @@ def peak_memory(fn: Callable[[], object]) -> tuple[int, int]:
     return peak, size
 
 
+FLOOR = "floor: gzip.decompress + np.frombuffer"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = common.parser("load", __doc__.splitlines()[0])
     parser.add_argument("--dataset", default="mnist", choices=mnist_loader.DATASETS)
@@ -79,53 +83,57 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: the {args.dataset} files are not found; pass --data-dir DIR or set "
               f"{mnist_loader.ENV_VARS[args.dataset]} to a folder holding its four IDX files")
         return common.SKIPPED
-    paths = mnist_loader._idx_paths(folder)
+    cases = load_cases(args.dataset, folder)
+    print(f"{args.dataset} from {folder}, {args.repeat} runs each, {os.cpu_count()} CPU(s), "
+          f"load average {os.getloadavg()[0]:.1f} (other work skews the times)")
+    ratio = print_times(timings(cases, args.repeat))
+    print_memory(cases)
+    verdict = "PASS" if ratio <= TARGET else "FAIL"
+    print(f"load_data() / floor = {ratio:.2f} (target <= {TARGET}): {verdict}")
+    return common.status(verdict == "PASS")
+
+
+def load_cases(dataset: str, folder: Path) -> dict[str, Callable[[], object]]:
+    """The floor (decompressing the four files, nothing else) and the
+    loader's calls on the files in ``folder``."""
+    paths = locate.idx_paths(folder)
 
     def floor() -> list[np.ndarray]:
         return [np.frombuffer(gzip.decompress(paths[name].read_bytes()), dtype=np.uint8)
                 for name in mnist_loader.FILES]
 
-    def arrays() -> object:
-        return mnist_loader.load_arrays(args.dataset, folder, download=False)
+    def load(fn: Callable[..., object], **options: object) -> Callable[[], object]:
+        return lambda: fn(dataset, folder, download=False, **options)
 
-    def data() -> object:
-        return mnist_loader.load_data(args.dataset, folder, download=False)
-
-    def wrapper() -> object:
-        return mnist_loader.load_data_wrapper(args.dataset, folder, download=False)
-
-    def data32() -> object:
-        return mnist_loader.load_data(args.dataset, folder, download=False, dtype=np.float32)
-
-    cases = {
-        "floor: gzip.decompress + np.frombuffer": floor,
-        "load_arrays()": arrays,
-        "load_data()": data,
-        "load_data(dtype=np.float32)": data32,
-        "load_data_wrapper()": wrapper,
+    return {
+        FLOOR: floor,
+        "load_arrays()": load(mnist_loader.load_arrays),
+        "load_data()": load(mnist_loader.load_data),
+        "load_data(dtype=np.float32)": load(mnist_loader.load_data, dtype=np.float32),
+        "load_data_wrapper()": load(mnist_loader.load_data_wrapper),
     }
-    print(f"{args.dataset} from {folder}, {args.repeat} runs each, {os.cpu_count()} CPU(s), "
-          f"load average {os.getloadavg()[0]:.1f} (other work skews the times)")
+
+
+def print_times(times: dict[str, list[tuple[float, float]]]) -> float:
+    """Print each case's best and median times and its ratio to the floor;
+    return load_data()'s ratio."""
     print(f"  {'wall time:':<40} {'best':>7}    {'ratio':>5}  {'median':>7}    {'CPU time':>8}")
-    times = timings(cases, args.repeat)
     best = {label: min(runs) for label, runs in times.items()}
-    base = best["floor: gzip.decompress + np.frombuffer"][0]
+    base = best[FLOOR][0]
     for label, runs in times.items():
         wall, cpu = best[label]
         median = statistics.median(w for w, _ in runs)
         print(f"  {label:<40} {wall:7.3f} s  {wall / base:5.2f}x  {median:7.3f} s  {cpu:7.3f} s")
+    return best["load_data()"][0] / base
 
-    # Memory: the data is held at most twice, as the decompressed bytes of
-    # the files and as the result.
-    decompressed = sum(a.nbytes for a in floor())
-    peak, size = peak_memory(data)
+
+def print_memory(cases: dict[str, Callable[[], object]]) -> None:
+    """load_data()'s peak memory against the data held twice: as the
+    decompressed bytes of the files and as the result."""
+    decompressed = sum(a.nbytes for a in cases[FLOOR]())
+    peak, size = peak_memory(cases["load_data()"])
     print(f"load_data() peak memory {peak / 1e6:.0f} MB = {peak / (size + decompressed):.2f} x "
           f"(result {size / 1e6:.0f} MB + decompressed files {decompressed / 1e6:.0f} MB)")
-
-    ratio = best["load_data()"][0] / base
-    verdict = "PASS" if ratio <= TARGET else "FAIL"
-    print(f"load_data() / floor = {ratio:.2f} (target <= {TARGET}): {verdict}")
-    return common.status(verdict == "PASS")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """How much memory does training on the full 50,000 images take?
 
-Issue 5, target 6: at the peak, at most about three copies of the training
-arrays (50,000 x 784 float64 images and their labels, 299 MiB).  Each case
+The claim: at the peak, at most about three copies of the training arrays
+(50,000 x 784 float64 images and their labels, 299 MiB).  Each case
 runs in a fresh Python process, which reports its peak resident set size
 (VmHWM) before the data and after one epoch of ``[784, 30, 10]``,
 mini-batch 10; the difference, divided by the size of the training arrays,
@@ -99,7 +99,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                         f"({(n * 785 * 8) / 2**20:,.0f} MiB of training arrays)",
                         common.command("memory", argv)))
     print(common.table(rows, ("case", "peak before data", "peak with data",
-                              "peak after training", "copies", "target 6", "")))
+                              "peak after training", "copies", "target", "")))
     if skipped:
         print(f"{common.NO_MNIST}: the real-data cases are skipped")
     return common.status(ok, skipped)

@@ -1,6 +1,6 @@
 """Does training choose its BLAS threads well?  A default install against one thread.
 
-Issue 16.  ``Network.SGD`` sets numpy's BLAS threads for the call from the
+The claim: ``Network.SGD`` sets numpy's BLAS threads for the call from the
 sizes of its products (:mod:`blas`): one thread for small products, all of
 them for large ones.  Timed side by side in one run, in fresh processes
 started in a default environment (no ``*_NUM_THREADS`` variable):

@@ -5,10 +5,10 @@ The book's numbers, side by side with ours: every quantitative claim of
 chapters 1, 3 and 5 of Nielsen's *Neural Networks and Deep Learning* that
 this code can make, rerun over seeds.
 
-    python -m experiments.book --docs docs/book     # 5 seeds: 35 min on 2 cores
+    python -m experiments.book --docs docs/results/book     # 5 seeds: 35 min on 2 cores
     python -m experiments.book --quick              # a one-minute look (not comparable)
     python -m experiments.book --rows ch5-speed-3-h1,ch5-speed-3-h2,ch5-speed-3-h3
-    python -m experiments.book --scheduler tcp://A:8786 --docs docs/book   # on a Dask cluster
+    python -m experiments.book --scheduler tcp://A:8786 --docs docs/results/book  # Dask
 
 Each of the book's figures comes from one unseeded run (or, in chapter 1, the
 best of three runs), so it is one draw from a distribution.  This script
@@ -26,10 +26,12 @@ first epoch, at the best epoch, at the last, or a layer's speed of learning).
 Several rows share a run.  Each (run, seed) is one task for the process pool
 (or, with ``--scheduler``, a Dask cluster): the worker returns its record and
 this process writes it, so a killed sweep resumes with the tasks not yet
-written.  Records are keyed by the task's
-configuration and stamped with a hash of the code that made the numbers
-(``network``, ``initializers``, ``mnist_loader``, ``network2`` and this
-script's ``RUN_CODE_VERSION``): other code, other records.
+written, each from its checkpoint in ``checkpoints/`` after its last whole
+epoch if it had begun (``docs/checkpoints.md``).  Records are keyed by the
+task's configuration and stamped with the numerical fingerprint of the code
+that made the numbers (:func:`nndl.provenance.fingerprint`, which runs
+``network``, ``network2``, ``initializers`` and ``mnist_loader`` on a fixed
+probe) and this script's ``RUN_CODE_VERSION``: other numbers, other records.
 
 Into ``--out`` go ``runs/<run>-seed<k>-<hash>.json``, ``book.md`` (the
 table), ``book.png`` (the figure) and ``book.json`` (each row's numbers, read
@@ -53,7 +55,7 @@ import numpy as np
 
 import network
 import network2
-from experiments import cli, datasets, records, report, runner
+from experiments import checkpoints, cli, datasets, records, report, runner
 from experiments.book_numbers import (
     CLAIM_MEANS,
     CLAIMS,
@@ -157,13 +159,13 @@ def run_config(run_name: str, seed: int, quick: bool, pixels: int = 255) -> dict
 
 
 def code_version() -> str:
-    """The code behind a record's numbers: the modules of
-    :func:`records.code_version`, ``network2`` (chapters 3 and 5 run through it)
-    and this script's ``RUN_CODE_VERSION``."""
-    digest = hashlib.sha256(records.code_version().encode())
-    digest.update(Path(network2.__file__).read_bytes())
-    digest.update(str(RUN_CODE_VERSION).encode())
-    return digest.hexdigest()[:12]
+    """The stamp of a run's record and of ``book.json``: the numerical
+    fingerprint of :func:`records.code_version` (its probe trains through
+    ``network2`` too, as chapters 3 and 5 do) and this script's
+    ``RUN_CODE_VERSION``, bumped by hand when a driver below changes what a
+    run computes."""
+    text = f"{records.code_version()} {RUN_CODE_VERSION}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def record_path(out: Path, config: dict) -> Path:
@@ -174,8 +176,10 @@ def train(task: dict) -> dict:
     """Run one task and return its record; the caller writes it.
 
     Module-level so that a pool worker (or a cluster) can run it; it writes
-    nothing, so a task can run anywhere the data is."""
-    config, label = task["config"], task["label"]
+    nothing but the run's checkpoint after every epoch (when the task names
+    one: :class:`experiments.checkpoints.Training`), so a task can run
+    anywhere the data is."""
+    config, label = task["config"], task.get("label", "")
     training, validation, test = load(task["data_dir"], config.get("pixels", 255))
     n = config["train_size"]
     training = (training[0][:n], training[1][:n])
@@ -184,17 +188,19 @@ def train(task: dict) -> dict:
         result = {"speed": speed_of_learning(config["sizes"], config["seed"], training)}
         report.progress(f"{label}: speed of learning "
                         + ", ".join(f"{v:.4f}" for v in result["speed"]))
+        seconds = time.perf_counter() - start
     else:
         evaluation = test if config["data"] == "test" else validation
         drive = chapter1 if config["driver"] == "network" else chapter3
-        accuracy = drive(config, training, evaluation, label)
+        accuracy, run = drive(task, training, evaluation)
         result = {"accuracy": accuracy}
+        seconds = run.wall_seconds()
         report.progress(f"{label}: best {100 * max(accuracy):.2f}%, last "
                         f"{100 * accuracy[-1]:.2f}% on the {config['data']} data "
-                        f"({time.perf_counter() - start:.0f} s)")
+                        f"({seconds:.0f} s)")
     return {"format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(config),
             "config": config, "versions": {**records.versions(), "code": code_version()},
-            **result, "wall_seconds": time.perf_counter() - start}
+            **result, "wall_seconds": seconds}
 
 
 _BOOK_PIXELS: dict[str | None, tuple] = {}
@@ -218,11 +224,14 @@ def book_pixels(X: np.ndarray) -> np.ndarray:
     return np.rint(X * 255) / 256
 
 
-def chapter1(config: dict, training, evaluation, label: str) -> list[float]:
+def chapter1(task: dict, training, evaluation) -> tuple[list[float], checkpoints.Training]:
     """Chapter 1 as the book runs it: ``network.Network(sizes)`` (N(0, 1)
-    weights and biases, quadratic cost), ``SGD(..., test_data=test_data)``.
-    Returns the test accuracy after each epoch, as fractions."""
+    weights and biases, quadratic cost), ``SGD(..., test_data=test_data)``,
+    for ``task["config"]``.  Returns the test accuracy after each epoch, as
+    fractions, and the run's :class:`experiments.checkpoints.Training`."""
+    config, label = task["config"], task.get("label", "")
     net = network.Network(config["sizes"], "randn", seed=config["seed"])
+    run = checkpoints.Training(net, task, code_version())
     epochs = config["epochs"]
 
     def show(epoch, net, history):
@@ -230,35 +239,50 @@ def chapter1(config: dict, training, evaluation, label: str) -> list[float]:
             report.progress(f"{label} epoch {epoch + 1}/{epochs}: "
                             f"{100 * history.test_accuracy[-1]:.2f}%")
 
-    history = net.SGD(training, epochs, config["mini_batch_size"], config["eta"],
-                      test_data=evaluation, verbose=False, callback=show)
-    return history.test_accuracy
+    net.SGD(training, run.left(epochs), config["mini_batch_size"], config["eta"],
+            test_data=evaluation, verbose=False, callback=run.callback(show))
+    return run.history.test_accuracy, run
 
 
-def chapter3(config: dict, training, evaluation, label: str) -> list[float]:
+def chapter3(task: dict, training, evaluation) -> tuple[list[float], checkpoints.Training]:
     """Chapters 3 and 5 as the book runs them: ``network2.Network(sizes,
     cost=CrossEntropyCost)``, ``large_weight_initializer()`` where the book calls
-    it, ``SGD(..., lmbda, evaluation_data=..., monitor_evaluation_accuracy=True)``.
-    The book's printed lines are caught and shown every 10 epochs.  Returns the
-    evaluation accuracy after each epoch, as fractions."""
+    it, ``SGD(..., lmbda, evaluation_data=..., monitor_evaluation_accuracy=True)``,
+    for ``task["config"]``.  The book's printed lines are caught and shown
+    every 10 epochs.  Returns the evaluation accuracy after each epoch, as
+    fractions, and the run's :class:`experiments.checkpoints.Training`.
+
+    ``SGD`` is called once per epoch, so that a checkpoint is saved after
+    each: the numbers are those of one call for all the epochs, since the
+    weights, the biases and the generator are all that passes from one epoch
+    to the next (``tests/test_book.py`` checks it against
+    ``network.Network.SGD``)."""
+    config = task["config"]
     net = network2.Network(config["sizes"], cost=network2.CrossEntropyCost,
                            seed=config["seed"])
     if config["init"] == "large":
         net.large_weight_initializer()
-    with contextlib.redirect_stdout(_EveryTenth(label, config["epochs"], sys.stdout)):
-        _, counts, _, _ = net.SGD(training, config["epochs"], config["mini_batch_size"],
-                                  config["eta"], lmbda=config["lmbda"],
-                                  evaluation_data=evaluation, monitor_evaluation_accuracy=True)
-    return [c / len(evaluation[1]) for c in counts]
+    run = checkpoints.Training(net.network, task, code_version(), extra={"counts": []})
+    counts = run.extra["counts"]
+    shown = _EveryTenth(task.get("label", ""), config["epochs"], sys.stdout, run.epoch)
+    with contextlib.redirect_stdout(shown):
+        for _ in range(run.left(config["epochs"])):
+            _, count, _, _ = net.SGD(training, 1, config["mini_batch_size"], config["eta"],
+                                     lmbda=config["lmbda"], evaluation_data=evaluation,
+                                     monitor_evaluation_accuracy=True)
+            counts += count
+            run.epoch_done()
+    return [c / len(evaluation[1]) for c in counts], run
 
 
 class _EveryTenth(io.StringIO):
     """Where ``network2``'s printed lines go during a run: every tenth epoch's
-    accuracy line is passed on, with the run's label, to ``out``."""
+    accuracy line is passed on, with the run's label, to ``out``; ``done``
+    epochs were trained before (a resumed run)."""
 
-    def __init__(self, label: str, epochs: int, out) -> None:
+    def __init__(self, label: str, epochs: int, out, done: int = 0) -> None:
         super().__init__()
-        self.label, self.epochs, self.out, self.epoch = label, epochs, out, 0
+        self.label, self.epochs, self.out, self.epoch = label, epochs, out, done
 
     def write(self, text: str) -> int:
         for line in text.splitlines():
@@ -309,41 +333,31 @@ def tasks_for(args: argparse.Namespace) -> list[tuple[str, int]]:
     return sorted(pairs, key=lambda p: (RUNS[p[0]].slow(), order[p[1]]))
 
 
-def saved(args: argparse.Namespace) -> tuple[list[dict], dict[tuple[str, int], dict]]:
-    """The configurations of the tasks the chosen rows need, and the records
-    already saved for them (made by this code) by ``(run, seed)``."""
+def runs(args: argparse.Namespace) -> list[runner.Run]:
+    """The (run, seed) tasks the chosen rows need, keyed ``(run, seed)``."""
     configs = [run_config(name, seed, args.quick, args.pixels) for name, seed in tasks_for(args)]
-    done, code = {}, code_version()
-    for config in configs:
-        record = records.read_record(record_path(args.out, config), config, _FORMAT,
-                                     RUN_CODE_VERSION, code)
-        if record is not None:
-            done[config["run"], config["seed"]] = record
-    return configs, done
+    return [runner.Run((c["run"], c["seed"]), c, record_path(args.out, c),
+                       f"{c['run']} seed {c['seed']}") for c in configs]
+
+
+def read(run: runner.Run) -> dict | None:
+    """The task's saved record, if made by this code for its configuration."""
+    return records.read_record(run.path, run.config, _FORMAT, RUN_CODE_VERSION, code_version())
 
 
 def sweep(args: argparse.Namespace) -> dict[tuple[str, int], dict]:
     """Run (or reuse) every task the chosen rows need; return the records."""
-    configs, done = saved(args)
-    todo = [{"config": c, "data_dir": args.data_dir} for c in configs
-            if (c["run"], c["seed"]) not in done]
-    backend = runner.backend(args)
-    report.progress(f"{report.plural(len(configs), 'run')}: {len(done)} reused from "
-                    f"{args.out / 'runs'}, {len(todo)} to do on {backend.describe(len(todo))}")
-    for i, task in enumerate(todo, 1):
-        task["label"] = f"[{i}/{len(todo)} {task['config']['run']} seed {task['config']['seed']}]"
-    if todo and not (backend.scheduler and backend.data_from == "workers"):
-        # Fail now, with the loader's message, if the data cannot be found here.
-        datasets.load("mnist", args.data_dir)
-    start = time.perf_counter()
-    for record in runner.run_all(train, todo, backend):
-        config = record["config"]
-        records.write_json(record_path(args.out, config), record)  # as it arrives: resumable
-        done[config["run"], config["seed"]] = record
-    if todo:
-        report.progress(f"ran {report.plural(len(todo), 'run')} in "
-                        f"{time.perf_counter() - start:.1f} s")
-    return done
+    return runner.sweep(args, train, runs(args), read,
+                        lambda: datasets.load("mnist", args.data_dir), doing="to do on",
+                        cost=_cost)
+
+
+def _cost(config: dict) -> float:
+    """A task's work, for the estimate of the time left: a speed of learning
+    trains nothing (one gradient over its images)."""
+    epochs = 0.01 if config["driver"] == "speed" else config["epochs"]
+    sizes = config["sizes"]
+    return epochs * config["train_size"] * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
 def metric_value(record: dict, metric: str) -> float:
@@ -483,7 +497,7 @@ def table(args: argparse.Namespace, entries: list[dict], done: dict, command: st
 
 
 def summary_table(entries: list[dict]) -> str:
-    """Every comparison in one line: the short table for the README."""
+    """Every comparison in one line: the short table for docs/book_numbers.md."""
     rows_by_name = {row.name: row for row in ROWS}
     lines = []
     for e in entries:
@@ -604,31 +618,24 @@ def plot(args: argparse.Namespace, entries: list[dict]):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
+    return runner.main(NAME, argv, parse_args, runs, read, work)
 
-    def interrupted() -> tuple[int, int]:
-        configs, done = saved(args)
-        return len(done), len(configs)
 
-    # Ctrl-C, at any moment, is one line (and a cluster's error too).
-    with runner.resumable(interrupted, args.out / "runs"):
-        start = time.perf_counter()
-        done = sweep(args)
-        entries = results(args, done)
-        command = cli.command_line(f"experiments.{NAME}", argv)
-        text = table(args, entries, done, command)
-        fig = plot(args, entries)
-        summary = {"command": command, "quick": args.quick, "pixels": args.pixels,
-                   "seeds": args.seeds, "speed_seeds": args.speed_seeds,
-                   "slow_seeds": args.slow_seeds, "code": code_version(), "rows": entries}
-        records.write_json(args.out / "book.json", summary)
-        if args.docs:
-            records.write_json(Path(args.docs + ".json"), summary)
-        report.write_outputs(args.out / "book.png", args.out / "book.md", args.docs, fig, text)
-        print(text, flush=True)
-        report.progress(f"total {time.perf_counter() - start:.1f} s")
-    return 0
+def work(args: argparse.Namespace, command: str) -> None:
+    """The sweep, then the table, the figure and the rows' numbers into ``--out``
+    (and ``--docs``)."""
+    done = sweep(args)
+    entries = results(args, done)
+    text = table(args, entries, done, command)
+    fig = plot(args, entries)
+    summary = {"command": command, "quick": args.quick, "pixels": args.pixels,
+               "seeds": args.seeds, "speed_seeds": args.speed_seeds,
+               "slow_seeds": args.slow_seeds, "code": code_version(), "rows": entries}
+    records.write_json(args.out / "book.json", summary)
+    if args.docs:
+        records.write_json(Path(args.docs + ".json"), summary)
+    report.write_outputs(args.out / "book.png", args.out / "book.md", args.docs, fig, text)
+    print(text, flush=True)
 
 
 if __name__ == "__main__":

@@ -294,8 +294,8 @@ def add_output_args(parser: argparse.ArgumentParser, name: str,
              "Default: %(default)s.")
     parser.add_argument(
         "--docs", default=None, metavar="PREFIX",
-        help=f"also write {', '.join(files[:-1])} and {files[-1]} (for the README, e.g. "
-             f"docs/{name}). Default: not written.")
+        help=f"also write {', '.join(files[:-1])} and {files[-1]} (for the docs pages, e.g. "
+             f"docs/results/{name}). Default: not written.")
 
 
 # The flags that choose where the runs train, not what they compute: left out

@@ -25,9 +25,13 @@ Into ``--out`` go:
   configuration, seed, Python and numpy versions, and per epoch the test and
   validation accuracy and cost and the training seconds.  The hash names the
   configuration: a record already there for the same configuration, made
-  by the same code (:func:`experiments.records.code_version`), is reused, so a
-  killed sweep resumes where it stopped.  Records are written whole or not at
+  by code that computes the same numbers (the numerical fingerprint of
+  :func:`experiments.records.code_version`), is reused, so a killed sweep
+  resumes where it stopped.  Records are written whole or not at
   all (temporary file, then rename).
+* ``checkpoints/<init>-seed<k>-<hash>.npz``, while a run trains: its state
+  after its last whole epoch, from which a killed sweep resumes it
+  (``docs/checkpoints.md``); removed once the run's record is written.
 * ``accuracy.png``: test accuracy against epoch, one line per initializer,
   the mean over seeds, shaded from the worst seed to the best.
 * ``table.md``: final and best test accuracy per initializer, mean ± sample
@@ -45,8 +49,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -54,7 +56,7 @@ import numpy as np
 
 import initializers
 import network
-from experiments import cli, datasets, records, report, runner
+from experiments import checkpoints, cli, datasets, records, report, runner
 
 NAME = "compare_initializers"
 DEFAULT_INITS = (*initializers.QUESTION_SCHEMES, "chapter3")
@@ -63,7 +65,7 @@ LSUV_SETTINGS = {"batch": 1000, "tol": 0.1, "max_iter": 10}  # the paper's tol a
 QUICK_EPOCHS = 5
 QUICK_TRAIN = 10_000
 _FORMAT = "nndl-init compare_initializers run"
-_VERSION = 2
+RUN_CODE_VERSION = 2  # bump when what a run computes changes (its records' "version")
 
 
 def lsuv_batch(X: np.ndarray, size: int) -> np.ndarray:
@@ -158,19 +160,19 @@ def train(task: dict) -> dict:
     """Train one network as ``task["config"]`` says; return its record.
 
     Module-level so that a worker (of the pool or of a Dask cluster) can run
-    it.  The record is written by the client, as it arrives."""
-    config, label = task["config"], task["label"]
+    it.  The record is written by the client, as it arrives; the run's
+    checkpoint (``task["checkpoint"]``, if any), after every epoch, by this
+    function (:class:`experiments.checkpoints.Training`)."""
+    config, label = task["config"], task.get("label", "")
     training, validation, test = datasets.load(config["dataset"], task["data_dir"],
                                              config["train_size"])
     init = config["init"]
     net = network.Network(config["sizes"], "orthogonal" if init == LSUV else init,
                           seed=config["seed"], activation=config["activation"],
                           cost=config["cost"])
-    if init == LSUV:
-        settings = config["lsuv"]
-        lsuv_report = initializers.lsuv(net, lsuv_batch(training[0], settings["batch"]),
-                                        tol=settings["tol"], max_iter=settings["max_iter"])
-        report.progress(f"{label} lsuv: " + "; ".join(map(str, lsuv_report)))
+    run = checkpoints.Training(net, task, records.code_version())
+    if init == LSUV and run.epoch == 0:  # a resumed run has its LSUV start in its weights
+        run.extra["lsuv"] = lsuv_start(net, training[0], config["lsuv"], label)
     epochs = config["epochs"]
 
     def show_epoch(epoch, net, history):
@@ -179,14 +181,14 @@ def train(task: dict) -> dict:
             f"  validation {100 * history.evaluation_accuracy[-1]:.2f}%"
             f"  ({history.seconds[-1]:.2f} s)")
 
-    start = time.perf_counter()
-    history = net.SGD(training, epochs, config["mini_batch_size"], config["eta"],
-                      test_data=test, lmbda=config["lmbda"], evaluation_data=validation,
-                      verbose=False, callback=show_epoch)
+    net.SGD(training, run.left(epochs), config["mini_batch_size"], config["eta"],
+            test_data=test, lmbda=config["lmbda"], evaluation_data=validation, verbose=False,
+            callback=run.callback(show_epoch))
+    history = run.history
     # "It repeats one answer": how often the trained network gives each label.
     answers = np.bincount(net.predict(test[0]), minlength=config["sizes"][-1])
     record = {
-        "format": _FORMAT, "version": _VERSION, "key": records.config_key(config),
+        "format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(config),
         "config": config, "versions": records.versions(),
         "history": {
             "test_accuracy": history.test_accuracy,
@@ -196,53 +198,41 @@ def train(task: dict) -> dict:
             "seconds": history.seconds,
         },
         "final_test_answers": answers.tolist(),
-        "wall_seconds": time.perf_counter() - start,
+        "wall_seconds": run.wall_seconds(),
     }
     if init == LSUV:
-        record["lsuv"] = [dataclasses.asdict(layer) for layer in lsuv_report]
+        record["lsuv"] = run.extra["lsuv"]
     return record
 
 
-def saved(args: argparse.Namespace) -> tuple[list[dict], dict[tuple[str, int], dict]]:
-    """The sweep's configurations, and the records already saved for them
-    (made by this code) by ``(init, seed)``."""
+def lsuv_start(net: network.Network, X: np.ndarray, settings: dict, label: str) -> list[dict]:
+    """Rescale ``net``'s orthogonal start by :func:`initializers.lsuv` on
+    ``settings["batch"]`` rows of ``X`` spread over it; its report, per layer."""
+    layers = initializers.lsuv(net, lsuv_batch(X, settings["batch"]), tol=settings["tol"],
+                               max_iter=settings["max_iter"])
+    report.progress(f"{label} lsuv: " + "; ".join(map(str, layers)))
+    return [dataclasses.asdict(layer) for layer in layers]
+
+
+def runs(args: argparse.Namespace) -> list[runner.Run]:
+    """The sweep's runs, one per initializer and seed, keyed ``(init, seed)``."""
     configs = [run_config(args, init, seed) for init in args.inits for seed in args.seeds]
-    done = {}
-    code = records.code_version()
-    for config in configs:
-        record = records.read_record(record_path(args.out, config), config, _FORMAT, _VERSION,
-                                     code)
-        if record is not None:
-            done[config["init"], config["seed"]] = record
-    return configs, done
+    return [runner.Run((c["init"], c["seed"]), c, record_path(args.out, c),
+                       f"{c['init']} seed {c['seed']}") for c in configs]
+
+
+def read(run: runner.Run) -> dict | None:
+    """The run's saved record, if made by this code for its configuration."""
+    return records.read_record(run.path, run.config, _FORMAT, RUN_CODE_VERSION,
+                               records.code_version())
 
 
 def sweep(args: argparse.Namespace) -> dict[str, list[dict]]:
     """Run (or reuse) every initializer x seed; return the records by initializer."""
-    configs, done = saved(args)
-    todo = [{"config": c, "data_dir": args.data_dir} for c in configs
-            if (c["init"], c["seed"]) not in done]
-    backend = runner.backend(args)
-    report.progress(f"{report.plural(len(configs), 'run')}: {len(done)} reused from "
-                    f"{args.out / 'runs'}, "
-                    f"{len(todo)} to train with {backend.describe(len(todo))}")
-    for i, task in enumerate(todo, 1):
-        c = task["config"]
-        task["label"] = f"[run {i}/{len(todo)} {c['init']} seed {c['seed']}]"
-    if todo:
-        # Fail now, with the loader's message, if the data cannot be found;
-        # a worker would only fail later, once per run.
-        datasets.load(args.dataset, args.data_dir, args.train_size)
-    start = time.perf_counter()
-    for record in runner.run_all(train, todo, backend):
-        c = record["config"]
-        records.write_json(record_path(args.out, c), record)  # here, by the client
-        done[c["init"], c["seed"]] = record
-        report.progress(f"done {c['init']} seed {c['seed']}: final test "
-                        f"{100 * record['history']['test_accuracy'][-1]:.2f}%")
-    if todo:
-        report.progress(f"trained {report.plural(len(todo), 'run')} in "
-                        f"{time.perf_counter() - start:.1f} s")
+    done = runner.sweep(
+        args, train, runs(args), read,
+        lambda: datasets.load(args.dataset, args.data_dir, args.train_size),
+        summary=lambda r: f"final test {100 * r['history']['test_accuracy'][-1]:.2f}%")
     return {init: [done[init, seed] for seed in args.seeds] for init in args.inits}
 
 
@@ -330,26 +320,16 @@ def plot(args: argparse.Namespace, by_init: dict[str, list[dict]]):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
+    return runner.main(NAME, argv, parse_args, runs, read, work)
 
-    def interrupted() -> tuple[int, int]:
-        configs, done = saved(args)
-        return len(done), len(configs)
 
-    # Ctrl-C, at any moment, is one line (and a cluster's error too).
-    with runner.resumable(interrupted, args.out / "runs"):
-        start = time.perf_counter()
-        by_init = sweep(args)
-        rows = summarize(by_init)
-        command = cli.command_line(f"experiments.{NAME}", argv)
-        text = table(args, rows, command)
-        fig = plot(args, by_init)
-        report.write_outputs(args.out / "accuracy.png", args.out / "table.md", args.docs, fig,
-                             text)
-        print(text, flush=True)
-        report.progress(f"total {time.perf_counter() - start:.1f} s")
-    return 0
+def work(args: argparse.Namespace, command: str) -> None:
+    """The sweep, then its figure and table into ``--out`` (and ``--docs``)."""
+    by_init = sweep(args)
+    text = table(args, summarize(by_init), command)
+    report.write_outputs(args.out / "accuracy.png", args.out / "table.md", args.docs,
+                         plot(args, by_init), text)
+    print(text, flush=True)
 
 
 if __name__ == "__main__":

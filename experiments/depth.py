@@ -27,7 +27,9 @@ Into ``--out`` go:
   98th percentiles of each hidden layer's activations on the first 300 test
   images, at initialization, at a few points of the first epoch and after
   every epoch.  A record made by the same code for the same configuration is
-  reused, so a killed sweep resumes where it stopped.
+  reused, so a killed sweep resumes where it stopped; a run cut off mid-way
+  resumes from its checkpoint in ``checkpoints/`` after its last whole
+  epoch (``docs/checkpoints.md``).
 * ``dynamics.png`` / ``.md``: those activations through training, per
   configuration at its chosen learning rate (the paper's Figures 2 to 4).
 * ``init.png`` / ``.md``: at initialization, with ``tanh``, the histograms of
@@ -48,19 +50,17 @@ from __future__ import annotations
 import argparse
 import functools
 import math
-import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 import network
-from experiments import cli, datasets, records, report, runner
+from experiments import checkpoints, cli, datasets, records, report, runner
 
 NAME = "depth"
 _FORMAT = "nndl-init depth run"
-_VERSION = 1
+RUN_CODE_VERSION = 1  # bump when what a run computes changes (its records' "version")
 
 ACTIVATIONS = ("sigmoid", "tanh", "softsign")
 INITS = ("glorot_standard", "xavier_uniform")
@@ -187,6 +187,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     "softsign units, standard against normalized initialization; the "
                     "activations through training, the histograms at initialization, and "
                     "the test error beside the paper's Table 1.")
+    _add_network_args(p)
+    _add_training_args(p)
+    cli.add_training_args(
+        p, jobs=runner.default_jobs(),
+        helps={"jobs": cli.SWEEP_JOBS_HELP})
+    cli.add_sweep_args(p)
+    cli.add_data_args(p)
+    cli.add_output_args(p, NAME, docs=[f"_{part}{ending}" for part in PARTS
+                                       for ending in (".png", ".md")])
+    return _settled(p, cli.parse_args(p, argv))
+
+
+def _add_network_args(p: argparse.ArgumentParser) -> None:
+    """--width, --depth, --activations, --inits: the networks."""
     p.add_argument("--width", type=cli.positive_int, default=None,
                    help=f"units per hidden layer. Default: 1000 ({QUICK['width']} with "
                         "--quick).")
@@ -201,6 +215,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         helps={"inits": "comma-separated initializers; the paper's standard is "
                         "glorot_standard, its normalized xavier_uniform. Valid: {valid}. "
                         "Default: {default}."})
+
+
+def _add_training_args(p: argparse.ArgumentParser) -> None:
+    """--epochs, --batch, --train-size, --eta, --seeds, --dtype, --quick: the training."""
     cli.add_training_args(
         p, epochs=None, batch=10, train_size=None,
         helps={"epochs": f"passes over the training data. Default: 30 ({QUICK['epochs']} "
@@ -225,14 +243,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         f"{QUICK['epochs']} epochs on {QUICK['train_size']} training images, "
                         f"learning rates {','.join(map(str, QUICK['eta']))}, unless --width, "
                         "--epochs, --train-size or --eta say otherwise.")
-    cli.add_training_args(
-        p, jobs=runner.default_jobs(),
-        helps={"jobs": cli.SWEEP_JOBS_HELP})
-    cli.add_sweep_args(p)
-    cli.add_data_args(p)
-    cli.add_output_args(p, NAME, docs=[f"_{part}{ending}" for part in PARTS
-                                       for ending in (".png", ".md")])
-    args = cli.parse_args(p, argv)
+
+
+def _settled(p: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """The defaults that depend on --quick, the checks across flags, and the
+    layer sizes."""
     for key in QUICK:
         if getattr(args, key) is None:
             setattr(args, key, (QUICK if args.quick else FULL)[key])
@@ -285,7 +300,9 @@ def train(task: dict) -> dict:
     pieces cut at ``config["first_epoch"]``, each trained by ``SGD`` (which
     shuffles within the piece), so that the activations can be measured early
     in training, where the paper's Figure 2 shows the most.  Later epochs are
-    one ``SGD`` call whose callback measures them after each epoch."""
+    one ``SGD`` call whose callback measures them after each epoch.  A
+    checkpoint is saved after every whole epoch
+    (:class:`experiments.checkpoints.Training`)."""
     config, label = task["config"], task.get("label", "")
     dtype = np.dtype(config["dtype"])
     (X, y), validation, test = _load(config["dataset"], task["data_dir"], config["train_size"],
@@ -293,10 +310,12 @@ def train(task: dict) -> dict:
     probe = test[0][:config["probe"]]
     net = network.Network(config["sizes"], config["init"], seed=config["seed"],
                           activation=config["activation"], cost=config["cost"], dtype=dtype)
-    m, eta, epochs, n = config["mini_batch_size"], config["eta"], config["epochs"], len(X)
-    dynamics = [{"epoch": 0.0, **layer_stats(net, probe)}]
-    history = {"test_accuracy": [], "test_cost": [], "validation_accuracy": [],
-               "validation_cost": [], "seconds": []}
+    m, eta, epochs = config["mini_batch_size"], config["eta"], config["epochs"]
+    run = checkpoints.Training(net, task, records.code_version(), extra={
+        "dynamics": [{"epoch": 0.0, **layer_stats(net, probe)}],
+        "history": {"test_accuracy": [], "test_cost": [], "validation_accuracy": [],
+                    "validation_cost": [], "seconds": []}})
+    history, dynamics = run.extra["history"], run.extra["dynamics"]
 
     def keep(h: network.History, epoch: float, seconds: float | None = None) -> None:
         history["test_accuracy"].append(h.test_accuracy[-1])
@@ -309,32 +328,47 @@ def train(task: dict) -> dict:
                         f"{100 * h.evaluation_accuracy[-1]:.2f}%  test "
                         f"{100 * h.test_accuracy[-1]:.2f}%  ({history['seconds'][-1]:.1f} s)")
 
-    start, cpu = time.perf_counter(), time.process_time()
+    if run.epoch == 0 and epochs > 0:
+        keep(*_first_epoch(net, (X, y), config, dynamics, probe, validation, test))
+        run.epoch_done()
+    net.SGD((X, y), run.left(epochs), m, eta, test_data=test, evaluation_data=validation,
+            verbose=False, callback=run.callback(lambda j, net, h: keep(h, j + 1.0)))
+    return _record(config, run)
+
+
+def _record(config: dict, run: checkpoints.Training) -> dict:
+    """A trained run's record: its history and dynamics (JSON's null for
+    NaN or infinity), and its times."""
+    return {
+        "format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(config),
+        "config": config, "versions": records.versions(),
+        "history": {k: records.finite_or_none(v) if k.endswith("cost") else v
+                    for k, v in run.extra["history"].items()},
+        "dynamics": [{k: v if k == "epoch" else records.finite_or_none(v)
+                      for k, v in point.items()} for point in run.extra["dynamics"]],
+        # Wall time depends on what else the machine runs; CPU time much less.
+        "wall_seconds": run.wall_seconds(),
+        "cpu_seconds": run.cpu_seconds(),
+    }
+
+
+def _first_epoch(net: network.Network, data: tuple, config: dict, dynamics: list[dict],
+                 probe: np.ndarray, validation, test) -> tuple[network.History, float, float]:
+    """Train the first epoch in pieces (see :func:`train`), measuring the
+    dynamics after each piece but the last; returns the last piece's history,
+    the epoch (1.0) and the epoch's training seconds."""
+    X, y = data
+    m, eta, n = config["mini_batch_size"], config["eta"], len(X)
     order = net.rng.permutation(n)
-    bounds = first_epoch_bounds(n, m, config["first_epoch"])
     seconds, lo = 0.0, 0
-    for hi in bounds[:-1]:
+    for hi in first_epoch_bounds(n, m, config["first_epoch"])[:-1]:
         h = net.SGD((X[order[lo:hi]], y[order[lo:hi]]), 1, m, eta, verbose=False)
         seconds += h.seconds[0]
         dynamics.append({"epoch": hi / n, **layer_stats(net, probe)})
         lo = hi
     h = net.SGD((X[order[lo:]], y[order[lo:]]), 1, m, eta, test_data=test,
                 evaluation_data=validation, verbose=False)
-    keep(h, 1.0, seconds + h.seconds[0])
-    if epochs > 1:
-        net.SGD((X, y), epochs - 1, m, eta, test_data=test, evaluation_data=validation,
-                verbose=False, callback=lambda j, net, h: keep(h, j + 2.0))
-    return {
-        "format": _FORMAT, "version": _VERSION, "key": records.config_key(config),
-        "config": config, "versions": records.versions(),
-        "history": {k: records.finite_or_none(v) if k.endswith("cost") else v
-                    for k, v in history.items()},
-        "dynamics": [{k: v if k == "epoch" else records.finite_or_none(v)
-                      for k, v in point.items()} for point in dynamics],
-        # Wall time depends on what else the machine runs; CPU time much less.
-        "wall_seconds": time.perf_counter() - start,
-        "cpu_seconds": time.process_time() - cpu,
-    }
+    return h, 1.0, seconds + h.seconds[0]
 
 
 @functools.lru_cache(maxsize=2)
@@ -346,49 +380,33 @@ def _load(dataset: str, data_dir: str | None, n_train: int, dtype: str):
                  for X, labels in datasets.load(dataset, data_dir, n_train))
 
 
-def saved(args: argparse.Namespace) -> tuple[list[dict], dict[tuple, dict]]:
-    """The sweep's configurations, and the records already saved for them
-    (made by this code) by ``(activation, init, eta, seed)``."""
+def runs(args: argparse.Namespace) -> list[runner.Run]:
+    """The sweep's runs: activation x init x eta x seed, keyed so."""
     configs = [run_config(args, act, init, eta, seed) for act in args.activations
                for init in args.inits for eta in args.eta for seed in args.seeds]
-    done, code = {}, records.code_version()
-    for config in configs:
-        record = records.read_record(record_path(args.out, config), config, _FORMAT, _VERSION,
-                                     code)
-        if record is not None:
-            done[_key(config)] = record
-    return configs, done
+    return [runner.Run(_key(c), c, record_path(args.out, c),
+                       f"{c['activation']} {c['init']} eta {c['eta']:g} seed {c['seed']}")
+            for c in configs]
+
+
+def read(run: runner.Run) -> dict | None:
+    """The run's saved record, if made by this code for its configuration."""
+    return records.read_record(run.path, run.config, _FORMAT, RUN_CODE_VERSION,
+                               records.code_version())
 
 
 def sweep(args: argparse.Namespace) -> dict[tuple, dict]:
     """Run (or reuse) every activation x init x eta x seed; records by
-    ``(activation, init, eta, seed)``.  Workers return records; this loop
-    writes them, one file each, as they arrive."""
-    configs, done = saved(args)
-    todo = [{"config": c, "data_dir": args.data_dir} for c in configs if _key(c) not in done]
-    backend = runner.backend(args)
-    report.progress(f"{report.plural(len(configs), 'run')}: {len(done)} reused from "
-                    f"{args.out / 'runs'}, "
-                    f"{len(todo)} to train with {backend.describe(len(todo))}")
-    for i, task in enumerate(todo, 1):
-        c = task["config"]
-        task["label"] = (f"[run {i}/{len(todo)} {c['activation']} {c['init']} eta {c['eta']:g} "
-                         f"seed {c['seed']}]")
-    if todo:
-        datasets.load(args.dataset, args.data_dir, args.train_size)  # fail now if no data
-    start = time.perf_counter()
-    for record in runner.run_all(train, todo, backend):
-        c = record["config"]
-        records.write_json(record_path(args.out, c), record)  # here, by the client
-        done[_key(c)] = record
-        report.progress(
-            f"done {c['activation']} {c['init']} eta {c['eta']:g} seed {c['seed']}: test "
-            f"error {100 * (1 - record['history']['test_accuracy'][-1]):.2f}% "
+    ``(activation, init, eta, seed)``.  Workers return records; the client
+    writes them, one file each, as they arrive (:func:`experiments.runner.sweep`)."""
+    return runner.sweep(args, train, runs(args), read,
+                        lambda: datasets.load(args.dataset, args.data_dir, args.train_size),
+                        summary=_summary)
+
+
+def _summary(record: dict) -> str:
+    return (f"test error {100 * (1 - record['history']['test_accuracy'][-1]):.2f}% "
             f"({record['wall_seconds']:.0f} s, {record['cpu_seconds']:.0f} s of CPU)")
-    if todo:
-        report.progress(f"trained {report.plural(len(todo), 'run')} in "
-                        f"{time.perf_counter() - start:.1f} s")
-    return {_key(c): done[_key(c)] for c in configs}
 
 
 def _key(config: dict) -> tuple:
@@ -679,20 +697,8 @@ def plot_errors(args: argparse.Namespace, rows: list[dict]):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
-
-    def interrupted() -> tuple[int, int]:
-        configs, done = saved(args)
-        return len(done), len(configs)
-
-    # Ctrl-C, at any moment, is one line (and a cluster's error too).
-    with runner.resumable(interrupted, args.out / "runs"):
-        start = time.perf_counter()
-        done = sweep(args)
-        publish(args, done, cli.command_line(f"experiments.{NAME}", argv))
-        report.progress(f"total {time.perf_counter() - start:.1f} s")
-    return 0
+    return runner.main(NAME, argv, parse_args, runs, read,
+                       lambda args, command: publish(args, sweep(args), command))
 
 
 def publish(args: argparse.Namespace, done: dict[tuple, dict], command: str) -> None:

@@ -17,15 +17,15 @@ layer over the first ``--images`` training images (1,000 by default).
     python -m experiments.gradient_flow
 
 Each initializer's run is recorded in ``--out``/``runs/`` as it finishes and
-reused by the same command (a killed run resumes); ``--jobs`` and
+reused by the same command; a run cut off mid-way resumes from its
+checkpoint in ``checkpoints/`` after its last whole epoch
+(``docs/checkpoints.md``); ``--jobs`` and
 ``--scheduler`` choose where the runs train (:mod:`experiments.runner`).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,12 +33,12 @@ import numpy as np
 
 import diagnostics
 import network
-from experiments import cli, datasets, records, report, runner
+from experiments import checkpoints, cli, datasets, records, report, runner
 from experiments.compare_initializers import DEFAULT_INITS
 
 NAME = "gradient_flow"
 _FORMAT = "nndl-init gradient_flow run"
-_VERSION = 1
+RUN_CODE_VERSION = 1  # bump when what a run computes changes (its records' "version")
 
 
 def bias_gradient_norms(net: network.Network, data) -> list[float]:
@@ -84,13 +84,16 @@ def record_path(out: Path, config: dict) -> Path:
 
 def train(task: dict) -> dict:
     """One initializer: norms per layer at init and after each epoch; returns
-    the run's record (a worker runs this; the client writes the record)."""
+    the run's record (a worker runs this; the client writes the record).  It
+    checkpoints after every epoch (:class:`experiments.checkpoints.Training`)."""
     c = task["config"]
     training, _, test = datasets.load(c["dataset"], task["data_dir"], c["train_size"])
     probe = (training[0][:c["images"]], training[1][:c["images"]])
     net = network.Network(c["sizes"], c["init"], seed=c["seed"], cost=c["cost"],
                           activation=c["activation"])
-    norms = [bias_gradient_norms(net, probe)]
+    run = checkpoints.Training(net, task, records.code_version(),
+                               extra={"norms": [bias_gradient_norms(net, probe)]})
+    norms = run.extra["norms"]
 
     def record(epoch, net, history):
         norms.append(bias_gradient_norms(net, probe))
@@ -98,43 +101,31 @@ def train(task: dict) -> dict:
                         + " ".join(f"{n:.2e}" for n in norms[-1])
                         + f"; test {100 * history.test_accuracy[-1]:.2f}%")
 
-    start = time.perf_counter()
-    history = net.SGD(training, c["epochs"], c["mini_batch_size"], c["eta"], test_data=test,
-                      verbose=False, callback=record)
-    return {"format": _FORMAT, "version": _VERSION, "key": records.config_key(c),
+    net.SGD(training, run.left(c["epochs"]), c["mini_batch_size"], c["eta"], test_data=test,
+            verbose=False, callback=run.callback(record))
+    return {"format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(c),
             "config": c, "versions": records.versions(), "init": c["init"], "norms": norms,
-            "test_accuracy": history.test_accuracy, "seconds": time.perf_counter() - start}
+            "test_accuracy": run.history.test_accuracy, "seconds": run.wall_seconds()}
 
 
-def saved(args: argparse.Namespace) -> dict[str, dict]:
-    """The records already saved for the sweep's runs (made by this code), by
-    initializer."""
-    done = {}
-    code = records.code_version()
-    for init in args.inits:
-        config = run_config(args, init)
-        record = records.read_record(record_path(args.out, config), config, _FORMAT,
-                                     _VERSION, code)
-        if record is not None:
-            done[init] = record
-    return done
+def runs(args: argparse.Namespace) -> list[runner.Run]:
+    """The sweep's runs, one per initializer, keyed by it."""
+    return [runner.Run(init, c, record_path(args.out, c), init)
+            for init in args.inits for c in [run_config(args, init)]]
+
+
+def read(run: runner.Run) -> dict | None:
+    """The run's saved record, if made by this code for its configuration."""
+    return records.read_record(run.path, run.config, _FORMAT, RUN_CODE_VERSION,
+                               records.code_version())
 
 
 def sweep(args: argparse.Namespace) -> list[dict]:
     """Run (or reuse) one training per initializer; return the records in
     the order of ``--inits``."""
-    done = saved(args)
-    todo = [{"config": run_config(args, init), "data_dir": args.data_dir}
-            for init in args.inits if init not in done]
-    backend = runner.backend(args)
-    report.progress(f"{report.plural(len(args.inits), 'run')}: {len(done)} reused from "
-                    f"{args.out / 'runs'}, "
-                    f"{len(todo)} to train with {backend.describe(len(todo))}")
-    if todo:
-        datasets.load(args.dataset, args.data_dir, args.train_size)  # fail early if no data
-    for record in runner.run_all(train, todo, backend):
-        records.write_json(record_path(args.out, record["config"]), record)  # by the client
-        done[record["init"]] = record
+    done = runner.sweep(args, train, runs(args), read,
+                        lambda: datasets.load(args.dataset, args.data_dir, args.train_size),
+                        summary=lambda r: f"test {100 * r['test_accuracy'][-1]:.2f}%")
     return [done[init] for init in args.inits]
 
 
@@ -187,17 +178,16 @@ def table(args: argparse.Namespace, results: list[dict], command: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
-    # Ctrl-C, at any moment, is one line (and a cluster's error too).
-    with runner.resumable(lambda: (len(saved(args)), len(args.inits)), args.out / "runs"):
-        results = sweep(args)
-        command = cli.command_line(f"experiments.{NAME}", argv)
-        record = {"command": command, "versions": records.versions(),
-                  "results": [{k: r[k] for k in ("init", "norms", "test_accuracy", "seconds")}
-                              for r in results]}
-        report.publish(args, NAME, plot(args, results), table(args, results, command), record)
-    return 0
+    return runner.main(NAME, argv, parse_args, runs, read, work)
+
+
+def work(args: argparse.Namespace, command: str) -> None:
+    """The sweep, then its figure, table and summary record into ``--out``."""
+    results = sweep(args)
+    record = {"command": command, "versions": records.versions(),
+              "results": [{k: r[k] for k in ("init", "norms", "test_accuracy", "seconds")}
+                          for r in results]}
+    report.publish(args, NAME, plot(args, results), table(args, results, command), record)
 
 
 if __name__ == "__main__":

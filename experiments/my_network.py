@@ -1,10 +1,11 @@
 """experiments.my_network
 ~~~~~~~~~~~~~~~~~~~~~~~
 
-The README's "Is my network healthy?": the question this project started
-from, end to end.  Someone's own re-implementation of the book's network draws
-its weights and biases with ``np.random.rand`` in the book's shapes; it trains
-to chance and its weights hardly change.  Here
+The worked example of the README's "Is my network healthy?" and of
+docs/diagnostics.md: the question this project started from, end to end.
+Someone's own re-implementation of the book's network draws its weights and
+biases with ``np.random.rand`` in the book's shapes; it trains to chance and
+its weights hardly change.  Here
 
 1. their ``(weights, biases)`` lists are diagnosed, as they are, with
    ``diagnostics.diagnose``;
@@ -17,7 +18,7 @@ The legacy generator behind ``np.random.rand`` is seeded (``--seed``), so the
 output repeats.  Writes the two reports (``my_network.md``), both as JSON, and
 the figure of the first report (``my_network.png``).
 
-    python -m experiments.my_network --docs docs/my_network
+    python -m experiments.my_network --docs docs/results/my_network
 """
 
 from __future__ import annotations

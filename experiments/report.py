@@ -3,7 +3,7 @@
 
 What a finished experiment shows: summaries (mean ± sd, percentages),
 markdown tables, matplotlib figures, and writing them to the output folder
-and ``docs/``.
+and ``docs/results/``.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-# Type sizes (points) that stay legible when the README shows a figure at
+# Type sizes (points) that stay legible when a docs page shows a figure at
 # most about 850 pixels wide: the figures are 9 to 11 inches wide, so a point
 # is about one pixel there, and 11 points is the least that reads well.
 FONT_SIZES = {"font.size": 12, "axes.titlesize": 12, "axes.labelsize": 12,

@@ -19,35 +19,46 @@ order and change the last bits.  A run draws every random number from its
 own seed, so the numbers are the same bit for bit on either backend and
 whatever ``--jobs`` is.
 
-The API an experiment script uses (``compare_initializers.sweep`` is the
+The API an experiment script uses (``compare_initializers`` is the
 example)::
 
     cli.add_training_args(p, ..., jobs=runner.default_jobs())
     cli.add_sweep_args(p)                    # --scheduler, --data-from
     ...
-    def sweep(args):                         # reuse the saved records, train the rest
-        for record in runner.run_all(train, todo, runner.backend(args)):
-            records.write_json(path_of(record), record)   # the client writes
-    ...
-    def main(argv):
-        args = parse_args(argv)
-        with runner.resumable(lambda: (count_saved(args), total), folder):
-            sweep(args)                      # and the figures, the tables
+    def runs(args):                          # every run of the sweep
+        return [runner.Run(key, config, record_path, name) for ...]
+    def read(run):                           # its saved record, if fit to reuse
+        return records.read_record(run.path, run.config, FORMAT, VERSION, code)
+    def train(task):                         # one run, checkpointed; returns its record
+        run = checkpoints.Training(net, task, code)
+        net.SGD(data, run.left(epochs), ..., callback=run.callback(show))
+        return {..., "history": run.history, "wall_seconds": run.wall_seconds()}
+    def work(args, command):                 # the sweep, then the figures, the tables
+        done = runner.sweep(args, train, runs(args), read, check_data)
+    def main(argv=None):
+        return runner.main(NAME, argv, parse_args, runs, read, work)
 
 * ``train(task)`` is a module-level function (workers import it by name)
   that trains one run and *returns* its record; it reads its data with
   :func:`experiments.datasets.load` ``(dataset, data_dir, n_train)``.  It
-  writes nothing: records stay with the client, which writes each one
-  atomically as it arrives, so a sweep killed on either side keeps every
-  finished run and resumes by training only the missing ones.
+  writes nothing but the run's checkpoint, after every epoch, to the path
+  ``task["checkpoint"]`` (:mod:`experiments.checkpoints`): records stay
+  with the client, which writes each one atomically as it arrives and then
+  removes the run's checkpoint.  So a sweep killed on either side keeps
+  every finished run, and resumes the runs in flight from their last whole
+  epoch and trains the others.
+* :func:`sweep` reuses the records ``read`` finds, checks the data (before
+  any progress line), trains the rest on the backend the flags ask for,
+  writes each record, prints one line per finished run with an estimate of
+  the time left, and returns every record by key.
 * :func:`run_all` yields the results in order of completion.  Its third
   argument may also be a number ``n``, the local pool of ``n`` processes.
-* :func:`resumable`, around all of ``main`` after the arguments, turns
-  Ctrl-C into one line, ``interrupted: 9 of 18 runs saved in results/...;
-  rerun the same command to resume``, and exit code 130, and a
-  :class:`ClusterError` (an unreachable scheduler, say) into one line
-  ``error: ...`` and exit code 2.  Its counts are taken when Ctrl-C comes,
-  so counting the records on disk is simplest.
+* :func:`main` is a sweep script's ``main``: the arguments, then the work
+  inside :func:`resumable`, which turns Ctrl-C into one line,
+  ``interrupted: 9 of 18 runs saved in results/...; rerun the same command
+  to resume``, and exit code 130, and a :class:`ClusterError` (an
+  unreachable scheduler, say) into one line ``error: ...`` and exit code 2.
+  Its counts are taken when Ctrl-C comes, from the records on disk.
 
 Data travels once.  With ``--data-from client`` (the default) the client
 sends the data set's uint8 arrays (about 55 MB for MNIST) to each Dask
@@ -58,9 +69,14 @@ files itself, as :func:`experiments.datasets.load` finds them on its own
 machine (``--data-dir`` if given, else its ``$MNIST_DATA_DIR`` or
 ``$FASHION_MNIST_DATA_DIR``).  The pool's workers read the files, once each.
 
-A Dask worker that dies mid-run costs that run only: the scheduler gives it
-to another worker (up to ``distributed.scheduler.allowed-failures`` times,
-3 by default), and a run that raises is retried :data:`RETRIES` times.
+A Dask worker that dies mid-run costs that run at most one epoch: the
+scheduler gives it to another worker (up to
+``distributed.scheduler.allowed-failures`` times, 3 by default), which
+resumes it from its checkpoint, and a run that raises is retried
+:data:`RETRIES` times.  The checkpoints are written by the workers into
+the sweep's ``--out`` folder, so on a cluster of several machines that
+folder must be one they all share (a network file system); elsewhere a
+rescheduled run starts again from epoch 1.
 """
 
 from __future__ import annotations
@@ -77,7 +93,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -89,7 +105,7 @@ from urllib.parse import urlsplit
 from threadpoolctl import threadpool_limits
 
 import mnist_loader
-from experiments import datasets, records, report
+from experiments import checkpoints, datasets, records, report
 
 LOCAL = "local"  # --scheduler local: a LocalCluster for the sweep
 DATA_FROM = ("client", "workers")
@@ -255,6 +271,151 @@ def resumable(saved: Callable[[], tuple[int, int]], folder: Path) -> Iterator[No
         raise SystemExit(2) from None
 
 
+# ---- a sweep: its runs, records, checkpoints, and its main ----------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep.
+
+    key : the script's name for it, e.g. ``(init, seed)``: the sweep's result
+        is a dict of records by key.
+    config : everything that determines its numbers (its record's ``config``).
+    path : where its record goes, ``OUT/runs/NAME.json``; its checkpoint goes
+        to :func:`experiments.checkpoints.path_for` ``(path)``.
+    name : how progress lines name it, e.g. ``"randn seed 0"``.
+    """
+
+    key: Hashable
+    config: dict
+    path: Path
+    name: str
+
+
+def saved(runs: Sequence[Run], read: Callable[[Run], dict | None]) -> dict[Hashable, dict]:
+    """The records already saved for ``runs`` (``read(run)``, ``None`` if
+    there is none fit to reuse), by key."""
+    found = {}
+    for run in runs:
+        record = read(run)
+        if record is not None:
+            found[run.key] = record
+    return found
+
+
+def sweep(args: argparse.Namespace, train: Callable[[dict], dict], runs: Sequence[Run],
+          read: Callable[[Run], dict | None], check_data: Callable[[], Any], *,
+          summary: Callable[[dict], str] | None = None, doing: str = "to train with",
+          cost: Callable[[dict], float] | None = None) -> dict[Hashable, dict]:
+    """Reuse the saved records of ``runs`` and train the others with
+    ``train(task)`` on the backend ``args`` ask for; return every record by key.
+
+    Before any progress line, ``check_data()`` (the script's loader) fails
+    with the loader's message if the data cannot be found here (unless Dask
+    workers read it themselves).  Each task is ``{"config", "data_dir",
+    "label", "checkpoint"}``: ``train`` saves the run's checkpoint after every
+    epoch to that path (:class:`experiments.checkpoints.Training`), which is
+    removed here once the record is written.  Each finished run gets one line:
+    ``done NAME: summary(record); ... about 12 min left``, the estimate from
+    the finished runs' ``wall_seconds`` per unit of ``cost(config)`` (by
+    default epochs x training images x weights)."""
+    done = saved(runs, read)
+    todo = [run for run in runs if run.key not in done]
+    backend_ = backend(args)
+    if todo and not (backend_.scheduler and backend_.data_from == "workers"):
+        check_data()  # now, once, rather than in every worker, later
+    report.progress(f"{report.plural(len(runs), 'run')}: {len(done)} reused from "
+                    f"{args.out / 'runs'}, {len(todo)} "
+                    f"{doing} {backend_.describe(len(todo))}")
+    tasks = [{"config": run.config, "data_dir": args.data_dir,
+              "label": f"[run {i}/{len(todo)} {run.name}]",
+              "checkpoint": str(checkpoints.path_for(run.path))}
+             for i, run in enumerate(todo, 1)]
+    by_config = {records.config_key(run.config): run for run in todo}
+    clock = _Clock(cost or _cost, backend_, [run.config for run in todo])
+    for record in run_all(train, tasks, backend_):
+        run = by_config[records.config_key(record["config"])]
+        records.write_json(run.path, record)  # here, by the client, as it arrives
+        checkpoints.remove(checkpoints.path_for(run.path))
+        done[run.key] = record
+        report.progress(f"done {run.name}" + (f": {summary(record)}" if summary else "")
+                        + clock.finished(record))
+    if todo:
+        report.progress(f"trained {report.plural(len(todo), 'run')} in "
+                        f"{clock.elapsed():.1f} s")
+    return {run.key: done[run.key] for run in runs}
+
+
+def _cost(config: dict) -> float:
+    """A run's work, roughly: epochs x training images x weights."""
+    sizes = config.get("sizes", [1, 1])
+    return (max(1, config.get("epochs", 1)) * config.get("train_size", 1)
+            * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])))
+
+
+class _Clock:
+    """The time a sweep has left, from the runs finished so far."""
+
+    def __init__(self, cost: Callable[[dict], float], backend: Backend, configs: list[dict]):
+        self.cost, self.backend, self.start = cost, backend, time.perf_counter()
+        self.left = sum(cost(c) for c in configs)
+        self.runs_left = len(configs)
+        self.worked = self.seconds = 0.0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def finished(self, record: dict) -> str:
+        """``"; 3 runs left, about 12 min"`` (nothing after the last run, or
+        when the record has no wall time)."""
+        work = self.cost(record["config"])
+        self.left, self.runs_left = self.left - work, self.runs_left - 1
+        wall = record.get("wall_seconds", record.get("seconds"))
+        if not self.runs_left or not isinstance(wall, int | float) or work <= 0:
+            return ""
+        self.worked, self.seconds = self.worked + work, self.seconds + wall
+        if self.backend.scheduler in (None, LOCAL):
+            parallel = self.backend.jobs
+        else:  # a cluster of unknown size: as many at once as seen so far
+            parallel = max(1, round(self.seconds / self.elapsed()))
+        left = self.seconds / self.worked * self.left / min(parallel, self.runs_left)
+        return f"; {report.plural(self.runs_left, 'run')} left, about {duration(left)}"
+
+
+def duration(seconds: float) -> str:
+    """``"40 s"``, ``"12 min"``, ``"3.5 h"``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def main(name: str, argv: Sequence[str] | None,
+         parse_args: Callable[[Sequence[str]], argparse.Namespace],
+         runs: Callable[[argparse.Namespace], Sequence[Run]], read: Callable[[Run], dict | None],
+         work: Callable[[argparse.Namespace, str], Any]) -> int:
+    """A sweep script's ``main``: parse ``argv`` (default: the command line's),
+    then ``work(args, command)`` (the sweep, the figures, the tables; ``command``
+    is the call, for their captions) inside :func:`resumable`, whose Ctrl-C
+    line counts the records of ``runs(args)`` that ``read`` finds; then the
+    total time.  Returns the exit status, 0."""
+    from experiments import cli  # cli imports this module
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+
+    def count() -> tuple[int, int]:
+        every = runs(args)
+        return len(saved(every, read)), len(every)
+
+    with resumable(count, args.out / "runs"):
+        start = time.perf_counter()
+        work(args, cli.command_line(f"experiments.{name}", argv))
+        report.progress(f"total {time.perf_counter() - start:.1f} s")
+    return 0
+
+
 # ---- the local pool ---------------------------------------------------------
 
 
@@ -278,8 +439,8 @@ def _exit_with_parent(parent: int) -> None:
 
     A ``kill`` of the sweep alone would leave the workers to finish their
     runs for nobody (and to compete with the rerun that resumes the sweep).
-    The client writes the records, so exiting at any moment loses nothing
-    but the run under way."""
+    The client writes the records, and each run its checkpoint after every
+    epoch, so exiting at any moment loses no more than the epochs under way."""
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
@@ -489,12 +650,11 @@ def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> I
                 except distributed.KilledWorker as e:
                     raise ClusterError(f"a run ended every worker that ran it (out of "
                                        f"memory?), and Dask gave up: {e}") from None
-                if code != expected:
+                if not records.same_code(code, expected):
                     raise ClusterError(
                         f"the worker at {where} runs other code than this machine "
-                        f"(code {code}, here {expected}: network, initializers, "
-                        f"mnist_loader, experiments.runner, experiments.datasets or "
-                        f"{fn.__module__} differ); {_NEEDS}")
+                        f"(code {code}, here {expected}: its numbers or "
+                        f"{fn.__module__}'s RUN_CODE_VERSION differ); {_NEEDS}")
                 future.release()
                 yield result
         except BaseException:
@@ -509,7 +669,7 @@ def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> I
 def _on_worker(fn: Callable[[Any], Any], task: Any, sent: tuple | None,
                dataset: str = "mnist") -> tuple:
     """What a Dask worker runs: ``fn(task)``, on the data the client sent if
-    it did; returns where it ran and the hash of its code with the result.
+    it did; returns where it ran and its :func:`code_version` with the result.
 
     Raises :class:`WorkerDataError` when the worker cannot read ``dataset``
     (``--data-from workers``): one line, naming the worker and the fixes a
@@ -547,14 +707,14 @@ def _importable(fn: Callable) -> Callable:
 
 
 def code_version(fn: Callable) -> str:
-    """A short hash of the code that runs ``fn`` on a worker and makes its
-    numbers: :func:`experiments.records.code_version`'s modules, this module,
-    :mod:`experiments.datasets` and ``fn``'s module (unless it is
-    ``__main__``, whose functions travel as code)."""
-    digest = hashlib.sha256(records.code_version().encode())
-    modules = [__name__, datasets.__name__]
+    """The stamp a worker returns with ``fn``'s result, compared with the
+    client's: the numerical fingerprint of :func:`experiments.records.code_version`
+    (equal on any CPU for code that computes the same numbers) and, unless
+    ``fn`` comes from ``__main__`` (whose functions travel as code), its
+    module's ``RUN_CODE_VERSION``, the integer a sweep script bumps by hand
+    when what a run computes from those numbers changes."""
+    text = records.code_version()
     if fn.__module__ != "__main__":
-        modules.append(fn.__module__)
-    for name in modules:
-        digest.update(Path(sys.modules[name].__file__).read_bytes())
-    return digest.hexdigest()[:12]
+        module = sys.modules[fn.__module__]
+        text += f" {fn.__module__} {getattr(module, 'RUN_CODE_VERSION', None)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

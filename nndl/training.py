@@ -77,20 +77,18 @@ def mini_batches(data: Data, m: int, rng: np.random.Generator
 
 class Step:
     """One gradient step ``w <- (1 - eta lmbda / n) w - eta/m nabla_w``,
-    ``b <- b - eta/m nabla_b`` on a mini-batch of rows ``(X, Y)``, fused
-    (:func:`nndl.fused.backprop`), for ``net``'s arrays as they are now."""
+    ``b <- b - eta/m nabla_b`` on a mini-batch of rows ``(X, Y)`` of one of
+    the sizes ``m`` in ``batch_sizes``, fused (:func:`nndl.fused.backprop`),
+    for ``net``'s arrays as they are now."""
 
-    def __init__(self, net, eta: float, lmbda: float, n: int, sizes=()) -> None:
+    def __init__(self, net, eta: float, lmbda: float, n: int, batch_sizes) -> None:
         self.plan = fused.plan(net)
         self.update = fused.update(net, 1.0 - eta * lmbda / n)
-        # eta/m for each mini-batch size m, as 0-d arrays (see nndl.activations.ONE)
-        # (other sizes: the Python float eta / m, the same number)
-        self.scale = {m: np.array(eta / m, dtype=net.dtype) for m in sizes}
-        self.eta = eta
+        # eta/m as 0-d arrays of the network's dtype (see nndl.activations.ONE)
+        self.scale = {m: np.array(eta / m, dtype=net.dtype) for m in batch_sizes}
 
     def __call__(self, X: np.ndarray, Y: np.ndarray) -> None:
-        scale = self.scale[len(X)] if len(X) in self.scale else self.eta / len(X)
-        fused.backprop(self.plan, X, Y, scale, self.update)
+        fused.backprop(self.plan, X, Y, self.scale[len(X)], self.update)
 
     def epoch(self, data: Data, m: int, rng: np.random.Generator) -> None:
         """One epoch: a step on each of the mini-batches of ``data`` shuffled with ``rng``."""

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-import mnist_loader
 from experiments.datasets import ENV_VARS, real_data_dir
 from mnist_loader import CACHE_DIR, DataNotFoundError
+from nndl import datasets, locate
 
 
 @pytest.fixture
@@ -30,10 +30,11 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/"
-    monkeypatch.setattr(mnist_loader, "MIRRORS", {d: (dead,) for d in mnist_loader.DATASETS})
-    monkeypatch.setattr(mnist_loader, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr(mnist_loader, "SYSTEM_DIRS", {d: () for d in mnist_loader.DATASETS})
-    for var in mnist_loader.ENV_VARS.values():
+    # Patched where they are read: nndl.datasets and nndl.locate (mnist_loader re-exports them).
+    monkeypatch.setattr(datasets, "MIRRORS", {d: (dead,) for d in datasets.DATASETS})
+    monkeypatch.setattr(locate, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(locate, "SYSTEM_DIRS", {d: () for d in datasets.DATASETS})
+    for var in datasets.ENV_VARS.values():
         monkeypatch.delenv(var, raising=False)
 
 

@@ -231,7 +231,7 @@ def test_diagnose_chooses_threads_too_and_restores_the_users(override, expected,
         seen.append(blas.threads_in_force())
         return forward(*args, **kwargs)
 
-    monkeypatch.setattr(diagnostics, "forward", spy)
+    monkeypatch.setattr(diagnostics.measures, "forward", spy)
     net = network.Network([784, 30, 10], "xavier_normal", seed=0)
     diagnostics.diagnose(net, data(200, net.sizes), blas_threads=override)
     assert seen == [expected]  # a small network: one thread, as SGD would choose

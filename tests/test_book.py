@@ -7,7 +7,7 @@ learning, and a tiny real run that resumes.
 The slow test (``pytest -m slow``) reruns the chapter-1, chapter-3
 weight-initialization and chapter-5 rows with a seed the sweep never used,
 and checks each against the distribution the full run measured
-(``docs/book.json``, written by ``python -m experiments.book --docs docs/book``).
+(``docs/book.json``, written by ``python -m experiments.book --docs docs/results/book``).
 Its thresholds are not chosen by hand; they come from that spread.  From n
 seeds with mean m and sample standard deviation s, one new run of the same
 code falls in the 99 % prediction interval ``m ± t(0.995, n-1) s sqrt(1 + 1/n)``
@@ -36,7 +36,7 @@ import network2
 from experiments import book, book_numbers, book_stats, runner
 from experiments.book_numbers import CLAIMS, ROW_NAMES, ROWS, RUNS
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "book.json"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "results" / "book.json"
 
 
 # ---- the rows --------------------------------------------------------------
@@ -298,7 +298,8 @@ def test_chapter3_drives_network2_as_the_book_does(mnist_dir, capsys):
     training, validation, _ = book.datasets.load("mnist", mnist_dir)
     config = {**book.run_config("ch3-winit-30-old", 3, quick=True), "epochs": 10}
     small = (training[0][:300], training[1][:300])
-    accuracy = book.chapter3(config, small, (validation[0][:500], validation[1][:500]), "[t]")
+    accuracy, _ = book.chapter3({"config": config, "label": "[t]"}, small,
+                                (validation[0][:500], validation[1][:500]))
     out = capsys.readouterr().out
     count = round(500 * accuracy[-1])
     assert out == f"[t] epoch 10/10: Accuracy on evaluation data: {count} / 500\n"
@@ -342,7 +343,7 @@ CHECKED = [row.name for row in ROWS
 def test_book_rows_reproduce_with_a_new_seed(mnist_dir):
     summary = json.loads(DOCS.read_text())
     assert not summary["quick"] and summary["pixels"] == 255, \
-        "docs/book.json must come from the full run"
+        "docs/results/book.json must come from the full run"
     entries = {e["row"]: e for e in summary["rows"]}
     rows = [row for row in ROWS if row.name in CHECKED]
     assert {row.name for row in rows} <= entries.keys()

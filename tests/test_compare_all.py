@@ -73,7 +73,7 @@ def test_new_schemes_and_lsuv_train_end_to_end(tmp_path, mnist_dir, capsys):
 
 
 def test_eye_wires_the_hidden_layer_to_blank_pixels(mnist_dir):
-    # What the README says of `eye` on [784, 30, 10]: hidden unit j starts
+    # What docs/initializers.md says of `eye` on [784, 30, 10]: hidden unit j starts
     # reading pixel j alone, and pixels 0 to 29 are blank on every validation
     # and test image and on all but 2 of the 50,000 training images.
     training, validation, test = datasets.load("mnist", mnist_dir)

@@ -32,6 +32,7 @@ from experiments import (
     saturation,
     symmetry,
 )
+from nndl import locate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -213,7 +214,7 @@ def test_quick_benchmarks_without_pytorch_say_skipped(tmp_path):
 
 def test_benchmarks_without_real_data_say_skipped():
     """A variant: no real MNIST."""
-    if mnist_loader._idx_paths(mnist_loader.CACHE_DIR / "mnist") is not None:
+    if locate.idx_paths(locate.CACHE_DIR / "mnist") is not None:
         pytest.skip("the cache data/mnist/ holds MNIST: the benchmarks would find it")
     env = {k: v for k, v in os.environ.items() if k != "MNIST_DATA_DIR"}
     done = _benchmarks(["chapter1", "load", "--quick"], env)
@@ -247,10 +248,13 @@ def test_benchmark_with_a_folder_lacking_the_files(name, tmp_path):
 
 def test_product_never_names_the_ci_data():
     """The product looks in data_dir=, the variables, its data/ cache, then
-    downloads: nothing in it (code, messages, README) names the folder
+    downloads: nothing in it (code, messages, README, docs, notebook) names the folder
     beside the checkout where this repository's CI keeps its copies."""
     product = [ROOT / "README.md", ROOT / "data" / "README.md", ROOT / "pyproject.toml",
+               *sorted((ROOT / "docs").glob("*.md")),
+               *sorted((ROOT / "notebooks").glob("why_rand_fails.*")),
                ROOT / "mnist_loader.py", ROOT / "network.py", ROOT / "initializers.py",
+               *sorted((ROOT / "nndl").glob("*.py")),
                *sorted((ROOT / "experiments").glob("*.py")),
                *sorted((ROOT / "benchmarks").glob("*.py"))]
     for path in product:

@@ -387,13 +387,13 @@ def test_the_worker_returns_its_record_and_writes_nothing(tmp_path, mnist_dir, m
     assert list(tmp_path.iterdir()) == []
 
 
-# ---- the README's figures come from the committed tables ------------------------
+# ---- docs/depth.md's figures come from the committed tables ----------------------
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _layer_cells(markdown: str) -> dict[tuple[str, str], list[tuple[str, str]]]:
-    """The per-layer table of docs/depth_dynamics.md: (configuration, after
+    """The per-layer table of docs/results/depth_dynamics.md: (configuration, after
     epoch) -> each layer's (mean, 98th percentile), as printed."""
     text = markdown[markdown.index("| after epoch |"):]
     cells = {}
@@ -405,10 +405,9 @@ def _layer_cells(markdown: str) -> dict[tuple[str, str], list[tuple[str, str]]]:
     return cells
 
 
-def test_the_readmes_depth_figures_are_those_of_the_committed_tables():
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Deeper networks"):readme.index("<!-- END:depth -->")]
-    dynamics = (ROOT / "docs" / "depth_dynamics.md").read_text()
+def test_the_depth_pages_figures_are_those_of_the_committed_tables():
+    section = (ROOT / "docs" / "depth.md").read_text()
+    dynamics = (ROOT / "docs" / "results" / "depth_dynamics.md").read_text()
     cells = _layer_cells(dynamics)
     # The top layer's excerpt: rows of the first table as they are.
     excerpt = [line for line in section.splitlines() if "** (chosen) |" in line or
@@ -427,5 +426,5 @@ def test_the_readmes_depth_figures_are_those_of_the_committed_tables():
     below = [cells[c, e][3][0] for c in ("Sigmoid", "Sigmoid N") for e in ("1", "2")]
     assert (f"rises to a mean of {below[0]} after the first epoch and {below[1]} after the "
             f"second (normalized init: {below[2]} and {below[3]})") in section
-    per_epoch = (ROOT / "docs" / "depth_table.md").read_text().split(" s per epoch")[0]
+    per_epoch = (ROOT / "docs" / "results" / "depth_table.md").read_text().split(" s per epoch")[0]
     assert f"took {per_epoch.split()[-1]} s of CPU time per epoch" in section

@@ -146,7 +146,7 @@ def test_every_scheme_is_recognised_in_the_books_shapes(name):
         found = diagnostics.identify_scheme(net.weights[0], net.biases[0])
         assert name in found
         # First, unless another scheme draws with the very same moments
-        # (each of the ten schemes of the README's table comes first today).
+        # (each of the ten schemes of docs/initializers.md's table comes first today).
         assert found[0] == name or moments(found[0]) == moments(name), found
 
 
@@ -352,8 +352,14 @@ def test_bad_data_is_refused_clearly(sample):
     net = network.Network([784, 30, 3], "randn", seed=0)
     with pytest.raises(ValueError, match="pass data="):
         diagnostics.diagnose(net)
+    # Some labels outside the outputs: a finding, measured on the others.
+    report = diagnostics.diagnose(net, sample)
+    found = report.finding("labels_format")
+    assert found.severity == "error" and report.cause is found
+    assert found.evidence["outside"] == np.count_nonzero(sample[1] > 2) == 1000 - report.examples
+    # None inside: nothing to measure.
     with pytest.raises(ValueError, match="labels must run from 0 to 2"):
-        diagnostics.diagnose(net, sample)
+        diagnostics.diagnose(net, (sample[0][:5], np.full(5, 7)))
     with pytest.raises(ValueError, match=r"expected inputs of shape \(n, 784\)"):
         diagnostics.diagnose(net, (np.zeros((5, 10)), np.zeros(5, dtype=int)))
     with pytest.raises(ValueError, match="can be read only once"):
@@ -433,8 +439,9 @@ def test_showing_a_report_computes_nothing_again(sample, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a report recomputed a pass")
 
-    for name in ("forward", "backward", "gradient", "diagnose"):
-        monkeypatch.setattr(diagnostics, name, refuse)
+    for name in ("forward", "backward", "gradient", "cost_value"):
+        monkeypatch.setattr(diagnostics.measures, name, refuse)
+    monkeypatch.setattr(diagnostics, "diagnose", refuse)
     monkeypatch.setattr(network.Network, "SGD", refuse)
     str(report), report.to_dict(), report.plot(tmp_path / "r.png")
 
@@ -485,8 +492,10 @@ def test_cli_json(mnist_dir, capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    ([], "give a saved network's FILE, or --init NAME"),
-    (["net.npz", "--init", "rand"], "not both"),
+    ([], "give one of: a saved network's FILE, --init NAME"),
+    (["net.npz", "--init", "rand"], "give one of"),
+    (["--init", "rand", "--code", "mine.py"], "--code YOUR_FILE.py"),
+    (["--code", "mine.py", "--eta", "-1"], "expected a positive learning rate"),
     (["--init", "gaussian"], "invalid choice: 'gaussian'"),
     (["--init", "rand", "--sizes", "784,30"], "--sizes must start with 784"),
     (["--init", "rand", "--images", "0"], "expected a positive integer"),

@@ -16,6 +16,8 @@ import socket
 import struct
 import threading
 import tracemalloc
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +25,10 @@ import numpy as np
 import pytest
 
 import mnist_loader
+import nndl.checksums as checksums_module
 from mnist_loader import DataError, DataNotFoundError
+from nndl import locate
+from nndl.idx import read_content
 
 N_TRAIN, N_TEST = 30, 10
 
@@ -56,7 +61,7 @@ def make_dataset(folder: Path, gz: bool = True, seed: int = 0) -> dict[str, str]
     checksums = {}
     for name, array in content.items():
         path = mnist_loader.write_idx(folder / (name + (".gz" if gz else "")), array)
-        checksums[name] = hashlib.sha256(mnist_loader._read(path)).hexdigest()
+        checksums[name] = hashlib.sha256(read_content(path)).hexdigest()
     return checksums
 
 
@@ -246,7 +251,7 @@ def test_truncated_gzipped_images(tmp_path: Path) -> None:
 def test_multi_member_gzipped_images(tmp_path: Path) -> None:
     make_dataset(tmp_path)
     path = tmp_path / "train-images-idx3-ubyte.gz"
-    data = mnist_loader._read(path)
+    data = read_content(path)
     path.write_bytes(gzip.compress(data[:1000]) + gzip.compress(data[1000:]))
     images = mnist_loader.load_arrays(data_dir=tmp_path, verify=False).train_images
     np.testing.assert_array_equal(images.ravel(), np.frombuffer(data, np.uint8)[16:] / 255)
@@ -297,6 +302,27 @@ def test_bad_arguments(tmp_path: Path) -> None:
         mnist_loader.load_arrays(data_dir=tmp_path, dtype=np.int32)
 
 
+def test_every_option_reaches_load_arrays(tmp_path: Path) -> None:
+    """load_data and load_data_wrapper pass each keyword on to load_arrays
+    (one signature); a misspelt one is refused, not ignored."""
+    sums = make_dataset(tmp_path)
+    options = dict(dtype=np.float32, verify=True, download=False, verbose=False,
+                   checksums=sums, mirrors=[])
+    (x, _), (xv, _), _ = mnist_loader.load_data(data_dir=tmp_path, validation_size=5, **options)
+    assert x.dtype == np.float32 and len(xv) == 5
+    training, validation, _ = mnist_loader.load_data_wrapper("mnist", tmp_path,
+                                                             validation_size=5, **options)
+    assert training[0][0].dtype == np.float32 and len(validation) == 5
+    with pytest.raises(TypeError, match="dtyp"):
+        mnist_loader.load_data_wrapper(data_dir=tmp_path, dtyp=np.float32)
+
+
+def test_public_names_still_import_from_mnist_loader() -> None:
+    """What moved into nndl/ is still importable from mnist_loader."""
+    for name in mnist_loader.__all__:
+        assert getattr(mnist_loader, name) is not None, name
+
+
 #### Where the files are looked for
 
 
@@ -307,7 +333,7 @@ def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         labels = mnist_loader.load_arrays(*args, verify=False).test_labels
         return np.array_equal(labels, mnist_loader.read_idx(folder / "t10k-labels-idx1-ubyte.gz"))
 
-    cache, env, explicit = (mnist_loader.CACHE_DIR / "fashion-mnist", tmp_path / "env",
+    cache, env, explicit = (locate.CACHE_DIR / "fashion-mnist", tmp_path / "env",
                             tmp_path / "explicit")
     for seed, folder in enumerate((cache, env, explicit)):
         make_dataset(folder, seed=seed)
@@ -337,10 +363,11 @@ def test_no_network_error(tmp_path: Path) -> None:
         mnist_loader.load_data_wrapper(verbose=False)
     message = str(info.value)
     assert "missing train-images-idx3-ubyte.gz" in message
-    assert str(mnist_loader.CACHE_DIR / "mnist") in message
+    assert str(locate.CACHE_DIR / "mnist") in message
     assert "Download failed:" in message and "127.0.0.1" in message
     assert "$MNIST_DATA_DIR is not set" in message
-    assert not list((mnist_loader.CACHE_DIR / "mnist").iterdir())  # nothing half-written
+    # Nothing half-written, and no empty folder left that looks like a place the data went.
+    assert not locate.CACHE_DIR.exists()
 
 
 #### A folder the user names is never created
@@ -361,7 +388,7 @@ def test_named_folder_that_does_not_exist(tmp_path: Path, call) -> None:
     assert "never created" in str(info.value)
     assert "--data-dir" in info.value.for_command_line()
     assert not (tmp_path / "no").exists()
-    assert not mnist_loader.CACHE_DIR.exists()  # nor downloaded elsewhere instead
+    assert not locate.CACHE_DIR.exists()  # nor downloaded elsewhere instead
 
 
 def test_named_folder_that_is_a_file(tmp_path: Path) -> None:
@@ -375,7 +402,7 @@ def test_environment_folder_that_does_not_exist(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A mistyped $FASHION_MNIST_DATA_DIR is reported, not skipped in favour
     of the cache or a download."""
-    make_dataset(mnist_loader.CACHE_DIR / "fashion-mnist")
+    make_dataset(locate.CACHE_DIR / "fashion-mnist")
     monkeypatch.setenv("FASHION_MNIST_DATA_DIR", str(tmp_path / "typo"))
     with pytest.raises(DataNotFoundError,
                        match=r"typo does not exist \(named by \$FASHION_MNIST_DATA_DIR\).*"
@@ -403,7 +430,7 @@ def test_misplaced_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     sums, other_sums = make_dataset(mine, seed=1), make_dataset(other, seed=2)
     known = {sums[n]: ("mnist", n) for n in sums} | \
         {other_sums[n]: ("fashion-mnist", n) for n in other_sums}
-    monkeypatch.setattr(mnist_loader, "KNOWN_FILES", known)
+    monkeypatch.setattr(checksums_module, "KNOWN_FILES", known)
     # Fashion-MNIST's (stand-in's) training images in the MNIST folder.
     (mine / "train-images-idx3-ubyte.gz").write_bytes(
         (other / "train-images-idx3-ubyte.gz").read_bytes())
@@ -415,7 +442,7 @@ def test_misplaced_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     make_dataset(mine, seed=1)
     (mine / "train-labels-idx1-ubyte.gz").unlink()
     (mine / "train-labels-idx1-ubyte").write_bytes(
-        mnist_loader._read(mine / "t10k-labels-idx1-ubyte.gz"))
+        read_content(mine / "t10k-labels-idx1-ubyte.gz"))
     with pytest.raises(DataError, match="this is MNIST's t10k-labels-idx1-ubyte, not MNIST's "
                                         "train-labels-idx1-ubyte"):
         mnist_loader.load_arrays(data_dir=mine, checksums=sums)
@@ -425,7 +452,7 @@ def test_misplaced_file_in_a_download(tmp_path: Path, server: Server,
                                       published: dict[str, str],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A mirror that serves the wrong canonical file: refused, and named."""
-    monkeypatch.setattr(mnist_loader, "KNOWN_FILES",
+    monkeypatch.setattr(checksums_module, "KNOWN_FILES",
                         {sha: ("mnist", name) for name, sha in published.items()})
     server.files["/good/t10k-images-idx3-ubyte.gz"] = server.files[
         "/good/train-images-idx3-ubyte.gz"]
@@ -438,7 +465,7 @@ def test_misplaced_file_in_a_download(tmp_path: Path, server: Server,
 def test_real_misplaced_files(mnist_dir: Path, fashion_mnist_dir: Path) -> None:
     """The real files, each checked as another one (read_idx runs the same
     check as the loader; the label files are small, so this is quick)."""
-    mnist, fashion = mnist_loader._idx_paths(mnist_dir), mnist_loader._idx_paths(fashion_mnist_dir)
+    mnist, fashion = locate.idx_paths(mnist_dir), locate.idx_paths(fashion_mnist_dir)
     sums = mnist_loader.SHA256
     with pytest.raises(DataError, match="this is Fashion-MNIST's train-labels-idx1-ubyte, not "
                                         "MNIST's train-labels-idx1-ubyte"):
@@ -540,7 +567,7 @@ def test_load_downloads_into_cache(server: Server, published: dict[str, str],
         mirrors=[server.url + "/good/"], checksums=published, validation_size=10, verbose=False
     )
     assert len(training) == N_TRAIN - 10
-    assert len(list((mnist_loader.CACHE_DIR / "mnist").glob("*-ubyte.gz"))) == 4
+    assert len(list((locate.CACHE_DIR / "mnist").glob("*-ubyte.gz"))) == 4
     assert capsys.readouterr().err == ""  # verbose=False is quiet
 
 
@@ -594,6 +621,63 @@ def test_download_checksum_mismatch(tmp_path: Path, server: Server,
     assert not (target / "train-labels-idx1-ubyte.gz").exists()  # refused and removed
     assert (target / "train-images-idx3-ubyte.gz").exists()  # the good one stays
     assert no_partial_files(target)
+
+
+def refuse_every_url(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    """Every download fails with ``error`` before a byte arrives."""
+    def urlopen(url: str, timeout: float = 0) -> object:
+        raise error
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+
+
+@pytest.mark.parametrize("error, raised", [
+    (urllib.error.URLError("no network (a test)"), DataNotFoundError),
+    (KeyboardInterrupt(), KeyboardInterrupt),
+])
+def test_failed_download_leaves_no_empty_folder(monkeypatch: pytest.MonkeyPatch,
+                                                error: BaseException, raised: type) -> None:
+    """The cache folders the download made (here data/ and data/mnist/) are
+    removed again when it fails or is interrupted, so nothing looks like a
+    place the data went."""
+    refuse_every_url(monkeypatch, error)
+    with pytest.raises(raised) as info:
+        mnist_loader.load_data(verbose=False)
+    assert not locate.CACHE_DIR.exists()
+    if raised is DataNotFoundError:
+        assert f"{locate.CACHE_DIR / 'mnist'}  (the project's cache; no such folder)" \
+            in str(info.value)
+
+
+def test_failed_download_keeps_folders_it_did_not_make(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only what the download created goes: the existing cache, with the
+    other dataset in it, stays; so does an empty folder the user named."""
+    refuse_every_url(monkeypatch, urllib.error.URLError("no network (a test)"))
+    make_dataset(locate.CACHE_DIR / "fashion-mnist")
+    with pytest.raises(DataNotFoundError):
+        mnist_loader.load_arrays(verbose=False)
+    assert not (locate.CACHE_DIR / "mnist").exists()
+    assert len(locate.missing_files(locate.CACHE_DIR / "fashion-mnist")) == 0
+    named = tmp_path / "named"
+    named.mkdir()
+    with pytest.raises(DataNotFoundError):
+        mnist_loader.download(data_dir=named, verbose=False)
+    assert named.is_dir()
+
+
+def test_partial_download_keeps_the_good_files(server: Server,
+                                               published: dict[str, str]) -> None:
+    """A download that fails at the third file keeps the two checked files
+    it has (and so its folder): the next attempt fetches only what is missing."""
+    del server.files["/good/t10k-images-idx3-ubyte.gz"]
+    with pytest.raises(DataNotFoundError, match="missing t10k-images-idx3-ubyte.gz, "
+                                                "t10k-labels-idx1-ubyte.gz"):
+        mnist_loader.load_arrays(mirrors=[server.url + "/good/"], checksums=published,
+                                 verbose=False)
+    folder = locate.CACHE_DIR / "mnist"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
 
 
 #### The book's pickle
@@ -669,7 +753,7 @@ def test_book_pickle_loads(tmp_path: Path, protocol: int) -> None:
 def test_book_pickle_in_data_folder() -> None:
     """The book keeps mnist.pkl.gz in data/ itself."""
     book = book_arrays()
-    write_book(mnist_loader.CACHE_DIR, book)
+    write_book(locate.CACHE_DIR, book)
     training = mnist_loader.load_data(validation_size=10, checksums=book_checksums(book))[0]
     assert len(training[0]) == 30
 
@@ -682,7 +766,7 @@ def test_book_pickle_is_found_zipped_or_not(tmp_path: Path, monkeypatch: pytest.
     wherever the IDX files would be."""
     book = book_arrays(2)
     folder = {"data_dir": tmp_path / "mine", "env": tmp_path / "env",
-              "cache": mnist_loader.CACHE_DIR / "mnist"}[where]
+              "cache": locate.CACHE_DIR / "mnist"}[where]
     write_book(folder, book, name)
     if where == "env":
         monkeypatch.setenv("MNIST_DATA_DIR", str(folder))
@@ -867,14 +951,14 @@ def test_real_mnist_wrapper(mnist_dir: Path) -> None:
     assert x.shape == (784, 1) and y.shape == (10, 1) and int(np.argmax(y)) == 5
     assert test[0][1] == 7 and type(test[0][1]) is int
     assert validation[0][1] == mnist_loader.read_idx(
-        mnist_loader._idx_paths(mnist_dir)["train-labels-idx1-ubyte"])[50_000]
+        locate.idx_paths(mnist_dir)["train-labels-idx1-ubyte"])[50_000]
 
 
 def test_real_mnist_memory(mnist_dir: Path) -> None:
     """At the peak, the data is held at most twice: as the decompressed
     bytes of the files and as the result."""
-    decompressed = sum(len(mnist_loader._read(p))
-                       for p in mnist_loader._idx_paths(mnist_dir).values())
+    decompressed = sum(len(read_content(p))
+                       for p in locate.idx_paths(mnist_dir).values())
     tracemalloc.start()
     try:
         arrays = mnist_loader.load_arrays(data_dir=mnist_dir, dtype=np.float32)

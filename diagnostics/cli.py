@@ -1,0 +1,155 @@
+"""diagnostics.cli
+~~~~~~~~~~~~~~~
+
+``python -m diagnostics``: diagnose a saved network or a fresh draw from a
+shell.  Exit code 0: no finding is an error; 1: at least one is; 2: bad usage
+or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import initializers
+import mnist_loader
+import network
+
+from . import userfile
+from .data import DEFAULT_IMAGES
+from .diagnosis import diagnose
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        sizes = []
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected at least two positive comma-separated layer sizes such as 784,30,10, "
+            f"got {text!r}")
+    return sizes
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive learning rate such as 3.0, "
+                                         f"got {text!r}")
+    return value
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m diagnostics",
+        description="Diagnose a network: measure every layer on real images, check your own "
+                    "code against the reference, name what stops it learning and how to fix "
+                    "it, each fix tried on a copy first. Exit code 0: no finding is an error; "
+                    "1: at least one is; 2: bad usage or unreadable input.")
+    p.add_argument("file", nargs="?", help="a saved network (.npz or .json, this project's or "
+                                           "the book's network2.save())")
+    p.add_argument("--init", choices=initializers.names(), metavar="NAME",
+                   help="diagnose a fresh network drawn from this scheme instead of a file. "
+                        f"Valid: {', '.join(initializers.names())}.")
+    p.add_argument("--code", default=None, metavar="PY",
+                   help="diagnose your own network: import this Python file, build "
+                        "CLASS(sizes), and check its feedforward, backprop and "
+                        "update_mini_batch against the reference")
+    p.add_argument("--class", dest="class_name", default="Network", metavar="CLASS",
+                   help="with --code: the class to build. Default: %(default)s.")
+    p.add_argument("--sizes", type=_sizes, default=[784, 30, 10], metavar="784,30,10",
+                   help="with --init or --code: neurons per layer. Default: 784,30,10.")
+    p.add_argument("--activation", choices=network.ACTIVATIONS, default=None,
+                   help="the hidden layers' activation (for --code, when your class does not "
+                        "say it in an `activation` attribute). Default: sigmoid.")
+    p.add_argument("--cost", choices=network.COSTS, default=None,
+                   help="the cost (for --code, when your class does not say it in a `cost` "
+                        "attribute). Default: quadratic.")
+    p.add_argument("--seed", type=int, default=0,
+                   help="with --init or --code: the seed of the draw (for --code, of "
+                        "numpy.random's global state while CLASS(sizes) runs). "
+                        "Default: %(default)s.")
+    p.add_argument("--eta", type=_rate, default=None,
+                   help="the learning rate you train with: copies that verify the fixes "
+                        "train with it. Default: not checked (the book's rate for the cost).")
+    p.add_argument("--mini-batch-size", type=_positive, default=10,
+                   help="the mini-batch size you train with. Default: %(default)s.")
+    p.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist",
+                   help="the images to measure on. Default: %(default)s.")
+    p.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="folder holding the dataset's files. Default: mnist_loader's search "
+                        "($MNIST_DATA_DIR or $FASHION_MNIST_DATA_DIR, its cache, a download).")
+    p.add_argument("--images", type=_positive, default=DEFAULT_IMAGES,
+                   help="how many training images (the first ones). Default: %(default)s.")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--wide", action="store_true",
+                   help="print one wide table and one line per paragraph (default: at most "
+                        "100 columns)")
+    p.add_argument("--plot", default=None, metavar="PNG",
+                   help="also draw z per layer over its activation, and the gradient norms")
+    args = p.parse_args(argv)
+    if sum(x is not None for x in (args.file, args.init, args.code)) != 1:
+        p.error("give one of: a saved network's FILE, --init NAME for a fresh network, or "
+                "--code YOUR_FILE.py for your own class")
+    if args.file is None and (args.sizes[0] != 784 or args.sizes[-1] != 10):
+        p.error(f"--sizes must start with 784 (pixels) and end with 10 (classes), "
+                f"got {args.sizes}")
+    return args
+
+
+def _network(args: argparse.Namespace) -> Any:
+    """What to diagnose: the file's path, a fresh draw, or the user's class
+    built from ``--code``."""
+    if args.file is not None:
+        return args.file
+    if args.init is not None:
+        return network.Network(args.sizes, args.init, seed=args.seed,
+                               activation=args.activation or "sigmoid",
+                               cost=args.cost or "quadratic")
+    return userfile.build(args.code, args.class_name, args.sizes, args.seed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        net = _network(args)
+        report = diagnose(net, eta=args.eta, mini_batch_size=args.mini_batch_size,
+                          activation=args.activation if args.init is None else None,
+                          cost=args.cost if args.init is None else None,
+                          dataset=args.dataset, data_dir=args.data_dir, images=args.images)
+        if args.plot:
+            report.plot(args.plot)
+    except userfile.CodeError as error:  # the user's file: one line naming the problem
+        print(f"python -m diagnostics: error: {error}", file=sys.stderr)
+        return 2
+    except mnist_loader.DataError as error:  # in this command's words: --data-dir, not data_dir=
+        print(f"python -m diagnostics: error: {error.for_command_line()}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        print(f"python -m diagnostics: error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=1, allow_nan=False))
+    else:
+        print(report.text(wide=args.wide), end="")
+        if args.plot:
+            print(f"wrote {args.plot}")
+    return 1 if report.errors else 0

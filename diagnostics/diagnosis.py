@@ -1,0 +1,129 @@
+"""diagnostics.diagnosis
+~~~~~~~~~~~~~~~~~~~~~
+
+``diagnose``: read the network and the data, measure, and name what stops it
+learning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from typing import Any
+
+import blas
+import network
+
+from . import labels, probes, usercode, weights
+from .adapter import _model
+from .data import DEFAULT_IMAGES, _sample, load_sample
+from .findings import Finding, Verification, in_cause_order
+from .report import Report
+from .snapshot import _measure
+from .subject import Subject
+
+# The checks that need more than a snapshot: each takes the Subject and
+# returns findings.  (The probes, short training runs, join them here.)
+CHECKS: tuple[Callable[[Subject], list[Finding]], ...] = (labels.check, usercode.check)
+# How each finding's fix is tried on copies before it is printed: the
+# finding's name to ``verify(finding, subject) -> Verification | None``.
+VERIFIERS: dict[str, Callable[[Finding, Subject], Verification | None]] = {
+    **weights.VERIFIERS, **usercode.VERIFIERS, **labels.VERIFIERS}
+
+
+def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
+             mini_batch_size: int = 10, cost: Any = None, activation: str | None = None,
+             dataset: str = "mnist", data_dir: str | os.PathLike | None = None,
+             images: int = DEFAULT_IMAGES, blas_threads: int | None = None) -> Report:
+    """Measure ``net`` on a sample of inputs, check the user's own code, and
+    name what stops it learning, each fix tried on a copy first.
+
+    ``net``: a ``network.Network``, a ``network2.Network``, the path of a
+    saved network (this project's ``.npz``/``.json`` or the book's
+    ``network2.save()`` file), the plain ``(weights, biases)`` lists of your
+    own code in the book's shapes, or any book-style object: anything with
+    ``weights`` and ``biases`` lists in the book's shapes (``weights[l]``
+    ``(sizes[l+1], sizes[l])``, ``biases[l]`` ``(sizes[l+1], 1)``).  Where such
+    an object has the book's ``feedforward(a)``, ``backprop(x, y)``,
+    ``update_mini_batch(mini_batch, eta)`` or ``cost_derivative(a, y)``, they
+    run on deep copies and are compared with the reference
+    (:mod:`diagnostics.usercode`).  ``activation`` (the hidden layers'; the
+    output is a sigmoid, or a softmax for ``"log_likelihood"``) and ``cost``
+    say what the network computes when the object does not say it itself
+    (default the book's chapter 1: ``"sigmoid"``, ``"quadratic"``).
+
+    ``data``: ``(X, y)`` arrays (``X`` of shape (n, sizes[0]), ``y`` labels (n,)
+    or targets (n, sizes[-1]); a single-output network takes labels 0 and 1)
+    or the book's list of ``(x, y)`` pairs; all of it is used.  Default: the
+    first ``images`` (1,000) training images of ``dataset`` through
+    ``mnist_loader`` (``data_dir`` as there).
+
+    ``eta`` and ``mini_batch_size``: how you train.  Copies that verify a fix
+    train with them (with the book's rate for the cost when ``eta`` is None).
+
+    ``blas_threads``: numpy's BLAS threads during the call; None chooses them
+    from the sizes of the products, as training does (:mod:`blas`).
+
+    Returns a :class:`Report`: ``report.cause`` is the finding to fix first.
+    ``net`` is never changed; NaN or infinite values are reported
+    (``non_finite``), never raised.  Raises ``ValueError`` for input that
+    cannot be a network or its data.
+    """
+    if eta is not None and not eta > 0:
+        raise ValueError(f"eta must be a positive learning rate, got {eta!r}")
+    if not (isinstance(mini_batch_size, int) and mini_batch_size >= 1):
+        raise ValueError(f"mini_batch_size must be a positive integer, got "
+                         f"{mini_batch_size!r}")
+    model = _model(net, activation, cost)
+    if data is None:
+        if model.sizes[0] != 784 or model.sizes[-1] != 10:
+            raise ValueError(f"the default data is MNIST (784 pixels in, 10 classes out); for "
+                             f"a network of sizes {model.sizes} pass data=(X, y)")
+        data = load_sample(dataset, data_dir, images)
+    sample = _sample(data, model.sizes)
+    subject = Subject(model, _own_code(net), sample, eta, mini_batch_size)
+    with blas.threads(model.sizes, len(sample.X), blas_threads):
+        report = _measure(model, sample.X, sample.labels, sample.Y)
+        found = list(report.findings)
+        for check in CHECKS:
+            found += check(subject)
+        report.findings = in_cause_order([_verified(f, subject) for f in found])
+        if eta is not None:  # short training runs on copies, at the user's rate
+            _probe(report, subject, net)
+    report.eta, report.mini_batch_size = eta, mini_batch_size
+    report.checked = subject.methods
+    return report
+
+
+def _probe(report: Report, subject: Subject, net: Any) -> None:
+    """Re-read the findings with the probes' runs and add theirs
+    (:func:`diagnostics.probes.probe`)."""
+    shuffles = isinstance(net, network.Network) or isinstance(
+        getattr(net, "network", None), network.Network)  # their SGD shuffles every epoch
+    findings, report.probes = probes.probe(
+        subject.model, subject.X, subject.sample.labels, subject.Y, report.findings,
+        eta=subject.eta, mini_batch_size=subject.mini_batch_size, user=subject.obj,
+        schemes=[layer.scheme for layer in report.layers], shuffles=shuffles)
+    report.findings = in_cause_order(findings)
+
+
+def _own_code(net: Any) -> Any:
+    """The user's object whose own methods to check, or None: lists, files
+    and this project's networks (``network.Network``, and ``network2``'s,
+    which wraps one) are the reference itself."""
+    if isinstance(net, str | os.PathLike | tuple | list | network.Network):
+        return None
+    if isinstance(getattr(net, "network", None), network.Network):
+        return None
+    return net
+
+
+def _verified(finding: Finding, subject: Subject) -> Finding:
+    """``finding`` with its fix tried on copies (when it can be: a verifier
+    for its kind, a problem, and finite weights to train)."""
+    verifier = VERIFIERS.get(finding.name)
+    if verifier is None or finding.severity == "info" or not subject.finite:
+        return finding
+    return dataclasses.replace(finding, verified=verifier(finding, subject))
+

@@ -1,0 +1,846 @@
+"""diagnostics.probes
+~~~~~~~~~~~~~~~~~~
+
+Short training runs on copies of the network: what a snapshot of the weights
+cannot show (the step size, whether the network can learn at all, whether the
+labels belong to the inputs, whether the data is shuffled) shows up only when
+something trains.  Each probe trains a copy and never the user's object, for
+a few hundred mini-batches on the sample, and measures: the cost and the
+held-out accuracy along the way, the share of saturated hidden units,
+divergence, and each layer's update-to-weight ratio ``||dw|| / ||w||`` per
+step (around 1e-3 is the usual healthy band: Karpathy, "A Recipe for Training
+Neural Networks", 2019).
+
+* :func:`range_test` trains one copy per learning rate, the user's and a grid
+  around it (Smith 2017's range test, fastai's ``lr_find``);
+* :func:`learning_rate` names ``learning_rate_too_large`` or
+  ``learning_rate_too_small`` when the user's rate does not learn and another
+  one does, and gives the rate that worked best, with what it measured;
+* :func:`revise` re-reads the snapshot's findings with that evidence: a
+  network the probe shows learning is healthy, and the initialization is
+  blamed only when the weights look like a known bad scheme's draw *and* a
+  fan-scaled draw learns where theirs does not;
+* :func:`cost_at_start`, :func:`cannot_overfit`, :func:`labels_misaligned`
+  and :func:`data_unshuffled` are the other checks of that recipe.
+
+Every fix is tried on a copy before it is printed, and what was measured is
+the finding's ``verified``.  Every random draw comes from a ``Generator``
+seeded with ``seed``: a diagnosis repeats exactly on the same machine.
+:func:`probe` runs them all.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+import initializers
+import network
+
+from . import verify
+from .adapter import _Model
+from .findings import Finding, Verification
+from .measures import cost_value, forward, saturated_fraction
+
+# A probe is this many mini-batches: enough for the book's [784, 30, 10] at
+# eta = 3 to go from 10 % to about 45 % held-out accuracy (randn) or 75 %
+# (xavier_normal), and about 20 ms per run.
+STEPS = 300
+# A copy at the user's rate that has not learned in STEPS gets this many
+# before the rate is blamed: the book's randn draws can sit on a plateau for
+# a few hundred steps at eta = 3 (numpy's global seed 0: 12 % after 300
+# steps, 46 % after 600), and a slow start is not a wrong rate.
+STEPS_LONG = 1000
+# The rates of the range test: half decades from 1e-3 to 100, where every
+# cost and activation of the book and this project learns (measured), plus the
+# user's own rate.
+GRID = tuple(10 ** (k / 2) for k in range(-6, 5))
+# A copy "learned" when its held-out accuracy rose this far above always
+# giving the most frequent label (10 classes: 11 % -> 21 %).  The book's
+# network at eta = 1 gains 12 points in 300 steps, at eta = 1e-4 none.
+LEARNED = 0.1
+# The share of the sample held out to measure accuracy (drawn at random, so
+# that data sorted by label still gives every class).
+HOLD_OUT = 0.2
+HOLD_OUT_MAX = 1000  # rows: the accuracy's sd is then at most 1.6 points
+# A rate is called too large or too small only when another rate at least
+# this factor away learned where the user's did not.
+RATE_FACTOR = 3.0
+# Measure the update-to-weight ratio every this many steps (a norm of every
+# weight matrix costs about as much as a step).
+RATIO_EVERY = 10
+# The usual healthy band of ||dw|| / ||w|| per step, for the text and plots.
+RATIO_BAND = (1e-4, 1e-2)
+# Starting cost far from chance: more than this many times the cost of
+# answering chance (ln n for softmax, 0.5 everywhere for sigmoid outputs).
+# The book's randn draw starts at 1.8 times (seed 0), np.random.rand at 3.6.
+START_FACTOR = 2.0
+# cannot_overfit: so many examples, so many steps, and "near zero" as a share
+# of the cost of knowing nothing (chance_cost: quadratic 1.25 for 10 outputs,
+# so 0.25; answering 0 everywhere costs 0.5).  The book's [784, 30, 10] at
+# eta = 3 memorises 20 MNIST images to 0.13 in 300 steps.
+OVERFIT_EXAMPLES = 20
+OVERFIT_STEPS = 300
+OVERFIT_LEFT = 0.2
+# data_unshuffled trains one pass in the user's order, at most this many steps.
+ORDERED_STEPS = 1000
+# Labels: a cyclic shift or permutation is named when it explains at least
+# this share of the labels, and at least twice as many as the identity.
+PERMUTATION_SHARE = 0.5
+# Data sorted by label: consecutive equal labels this often (shuffled MNIST:
+# 10 %) and at least three times as often as chance would give.
+SORTED_SHARE = 0.5
+
+
+# --------------------------------------------------------------------------
+# The sample and one training run
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Split:
+    """The probe's data: training rows in the user's order, and a held-out part
+    drawn at random.  ``X`` (n, n_in) float64, ``Y`` (n, n_out) targets,
+    ``labels`` (n,) integers; ``chance`` is the held-out share of its most
+    frequent label."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    labels: np.ndarray
+    X_eval: np.ndarray
+    Y_eval: np.ndarray
+    labels_eval: np.ndarray
+    chance: float
+
+
+def split(X: np.ndarray, labels: np.ndarray, Y: np.ndarray, seed: int = 0) -> Split:
+    """Hold out :data:`HOLD_OUT` of the rows, drawn with ``seed``; the others
+    keep the user's order (their order is evidence).  Fewer than 50 rows: the
+    same rows serve for both."""
+    X = np.asarray(X, dtype=np.float64)
+    n = len(X)
+    if n < 50:
+        held = np.arange(n)
+        train = held
+    else:
+        size = min(int(n * HOLD_OUT), HOLD_OUT_MAX)
+        held = np.sort(np.random.default_rng(seed).permutation(n)[:size])
+        train = np.setdiff1d(np.arange(n), held)
+    chance = float(np.bincount(labels[held]).max() / len(held))
+    return Split(X[train], Y[train], labels[train], X[held], Y[held], labels[held], chance)
+
+
+@dataclass
+class Run:
+    """One copy trained at rate ``eta``: ``steps[i]`` mini-batches done when the
+    held-out ``costs[i]``, ``accuracy[i]`` and mean hidden ``saturated[i]``
+    share were measured; ``ratios`` (checks, layers) the update-to-weight
+    ratio ``||dw|| / ||w||`` per layer, every :data:`RATIO_EVERY` steps;
+    ``diverged_at`` the step where the cost or a weight stopped being finite."""
+
+    eta: float
+    steps: list[int] = field(default_factory=list)
+    costs: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    saturated: list[float] = field(default_factory=list)
+    ratios: list[list[float]] = field(default_factory=list)
+    diverged_at: int | None = None
+    weights: list[np.ndarray] = field(default_factory=list, repr=False)
+    biases: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    def gain(self, chance: float) -> float:
+        """Held-out accuracy at the end above ``chance`` (-1 after divergence)."""
+        return -1.0 if self.diverged_at is not None else self.accuracy[-1] - chance
+
+    def learned(self, chance: float) -> bool:
+        return self.gain(chance) >= LEARNED
+
+    def ratio(self) -> list[float]:
+        """Each layer's median update-to-weight ratio over the run."""
+        if not self.ratios:
+            return []
+        return [float(r) for r in np.nanmedian(np.array(self.ratios), axis=0)]
+
+    def summary(self) -> str:
+        """What happened, in words with the numbers."""
+        if self.diverged_at is not None:
+            return f"the cost was NaN or infinite after {self.diverged_at} steps"
+        sat = (f", {self.saturated[-1]:.0%} of hidden (unit, example) pairs saturated (from "
+               f"{self.saturated[0]:.0%})" if self.saturated[-1] > self.saturated[0] + 0.1
+               else "")
+        return (f"held-out accuracy went from {self.accuracy[0]:.0%} to {self.accuracy[-1]:.0%} "
+                f"and the cost from {self.costs[0]:.3g} to {self.costs[-1]:.3g} in "
+                f"{self.steps[-1]} steps{sat}")
+
+
+def _copy_net(weights, biases, hidden: str, cost: str) -> network.Network:
+    sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    net = network.Network(sizes, "zeros", seed=0, activation=hidden, cost=cost)
+    net.weights = [np.array(w, dtype=np.float64) for w in weights]
+    net.biases = [np.array(b, dtype=np.float64).reshape(-1, 1) for b in biases]
+    return net
+
+
+def _measure(run: Run, step: int, net: network.Network, sample: Split, hidden: str,
+             output: str, cost: str) -> bool:
+    """Append the held-out figures after ``step`` steps; False once not finite."""
+    zs, acts = forward(net.weights, net.biases, sample.X_eval, hidden, output)
+    c = cost_value(zs[-1], acts[-1], sample.Y_eval, cost)
+    run.steps.append(step)
+    run.costs.append(c)
+    run.accuracy.append(float(np.mean(_predict(zs[-1]) == sample.labels_eval)))
+    run.saturated.append(float(np.mean([saturated_fraction(z, hidden) for z in zs[:-1]]))
+                         if len(zs) > 1 else 0.0)
+    return math.isfinite(c) and all(np.isfinite(w).all() for w in net.weights)
+
+
+def _predict(z_out: np.ndarray) -> np.ndarray:
+    """Labels from the output layer's ``z``: argmax, or z > 0 (a > 0.5) for a
+    single output."""
+    return (z_out[:, 0] > 0).astype(np.intp) if z_out.shape[1] == 1 else z_out.argmax(axis=1)
+
+
+def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: Split,
+          eta: float, *, hidden: str = "sigmoid", cost: str = "quadratic", m: int = 10,
+          steps: int = STEPS, shuffle: bool = True, seed: int = 0, checks: int = 12,
+          X: np.ndarray | None = None) -> Run:
+    """Train a copy of ``(weights, biases)`` for ``steps`` mini-batches of ``m``
+    rows of ``sample`` (``X`` instead of its inputs, e.g. zeroed ones), at rate
+    ``eta``, with the reference's update (``network.Network``'s step); in the
+    sample's order when ``shuffle`` is false, else shuffled each pass with a
+    generator seeded ``seed``.  Measures ``checks`` + 1 times.  Returns the
+    :class:`Run`; the arguments are not changed."""
+    net = _copy_net(weights, biases, hidden, cost)
+    output = "softmax" if cost == "log_likelihood" else "sigmoid"
+    X = sample.X if X is None else np.asarray(X, dtype=np.float64)
+    n, m = len(X), min(m, len(X))
+    rng = np.random.default_rng(seed)
+    plan = net._plan()  # the fused step of network.py, without its per-call checks
+    update = network._Update(1.0, [np.empty_like(w) for w in net.weights])
+    scale = np.array(eta / m)
+    run = Run(eta)
+    every = max(1, steps // checks)
+    with np.errstate(all="ignore"):  # divergence is measured, not warned about
+        _measure(run, 0, net, sample, hidden, output, cost)
+        order, pos = (rng.permutation(n) if shuffle else np.arange(n)), 0
+        for step in range(1, steps + 1):
+            if pos + m > n:
+                order, pos = (rng.permutation(n) if shuffle else np.arange(n)), 0
+            rows = order[pos:pos + m]
+            pos += m
+            norms = ([np.linalg.norm(w) for w in net.weights] if step % RATIO_EVERY == 1
+                     else None)
+            network._backprop(plan, X[rows], sample.Y[rows], scale, update)
+            if norms is not None:
+                run.ratios.append([float(np.linalg.norm(d) / w) if w > 0 else math.nan
+                                   for d, w in zip(update.buffers, norms)])
+            if (step % every == 0 or step == steps) and not _measure(
+                    run, step, net, sample, hidden, output, cost):
+                run.diverged_at = step
+                break
+    run.weights, run.biases = net.weights, net.biases
+    return run
+
+
+# --------------------------------------------------------------------------
+# The learning rate
+# --------------------------------------------------------------------------
+
+
+def range_test(model: _Model, sample: Split, eta: float, m: int = 10, seed: int = 0,
+               steps: int = STEPS) -> dict[float, Run]:
+    """One copy of ``model`` trained per rate of :data:`GRID` and at ``eta``
+    (the same mini-batches for every rate), by rate; the copy at ``eta`` for
+    :data:`STEPS_LONG` steps when it has not learned in ``steps`` and shows
+    no overshoot (divergence, a rising cost, growing saturation)."""
+    kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed)
+    runs = {r: train(model.weights, model.biases, sample, r, steps=steps, **kw)
+            for r in sorted(set(GRID) | {float(eta)})}
+    yours = runs[float(eta)]
+    overshoots = (yours.diverged_at is not None or yours.costs[-1] > yours.costs[0]
+                  or yours.saturated[-1] > yours.saturated[0] + 0.1)
+    if not yours.learned(sample.chance) and not overshoots and steps < STEPS_LONG:
+        runs[float(eta)] = train(model.weights, model.biases, sample, eta, steps=STEPS_LONG,
+                                 **kw)
+    return runs
+
+
+def best_rate(runs: dict[float, Run], chance: float) -> float | None:
+    """The rate to suggest: among the copies that learned, the smallest rate
+    whose held-out accuracy is within 3 points of the best one's (a rate
+    below the edge, as after a range test); None if no copy learned.  Runs
+    of the same length compete: a longer look at the user's rate does not."""
+    learned = [r for r, run in runs.items() if run.learned(chance) and run.steps[-1] <= STEPS]
+    if not learned:
+        return None
+    top = max(runs[r].accuracy[-1] for r in learned)
+    return min(r for r in learned if runs[r].accuracy[-1] >= top - 0.03)
+
+
+def learning_rate(runs: dict[float, Run], eta: float, chance: float) -> list[Finding]:
+    """``learning_rate_too_large`` / ``_too_small`` from a :func:`range_test`:
+    the user's rate did not learn and a rate at least :data:`RATE_FACTOR` times
+    smaller / larger did; the fix is the best rate, with what it measured.
+
+    An error when the user's run shows why (too large: it diverged, its
+    saturation grew, its cost rose or its first steps were above the healthy
+    band of the update-to-weight ratio; too small: every layer's ratio below
+    the band); else a warning: a copy on a plateau, with steps in the band,
+    that may still leave it later (the book's randn draws sometimes need
+    more than 1,000 steps at eta = 3)."""
+    yours, best = runs[float(eta)], best_rate(runs, chance)
+    if yours.learned(chance) or best is None:
+        return []
+    if best <= eta / RATE_FACTOR:
+        name, (why, sure) = "learning_rate_too_large", _too_large_why(yours)
+    elif best >= eta * RATE_FACTOR:
+        name, (why, sure) = "learning_rate_too_small", _too_small_why(yours)
+    else:
+        return []
+    tried = sorted(runs)
+    learned = [r for r in tried if runs[r].learned(chance)]
+    message = (f"at your eta={eta:.3g}, {yours.summary()}: {why}. A range test of copies at "
+               f"{len(tried)} rates from {tried[0]:.3g} to {tried[-1]:.3g} ({STEPS} mini-batches "
+               f"each) learned at {_rates(learned)}; best: eta={best:.3g}")
+    verified = Verification(
+        f"with eta={best:.3g} the {runs[best].summary()}; with yours, {eta:.3g}, "
+        f"{yours.summary()}", True,
+        {"eta": eta, "best_eta": best, "accuracy": runs[best].accuracy[-1],
+         "your_accuracy": yours.accuracy[-1], "chance": chance})
+    return [Finding(name, "error" if sure else "warning", message,
+                    f"train with eta={best:.3g} (the best rate of the probe; try rates near it)",
+                    evidence=_evidence(runs, eta, chance), verified=verified)]
+
+
+def _too_large_why(run: Run) -> tuple[str, bool]:
+    """Why the steps are too large, in words, and whether the run shows it."""
+    first = run.ratios[0][0] if run.ratios else math.nan
+    parts = []
+    if run.diverged_at is not None:
+        parts.append("the steps overshoot until the numbers overflow")
+    if run.saturated[-1] > run.saturated[0] + 0.1:
+        parts.append("the steps push the hidden units into saturation, where they stop "
+                     "learning")
+    if run.costs[-1] > run.costs[0]:
+        parts.append("the cost rose")
+    if first > RATIO_BAND[1]:
+        parts.append(f"the first step changed the first layer's weights by {first:.2g} of "
+                     f"their norm (healthy: about 1e-3)")
+    return "; ".join(parts) or "it did not learn, and smaller rates did", bool(parts)
+
+
+def _too_small_why(run: Run) -> tuple[str, bool]:
+    """Why the steps are too small, in words, and whether the run shows it."""
+    ratio = run.ratio()
+    text = ", ".join(f"{r:.2g}" for r in ratio)
+    if ratio and max(ratio) < RATIO_BAND[0]:
+        return (f"each step changes the weights by only {text} of their norm (layer by "
+                f"layer; healthy: about 1e-3), so in {run.steps[-1]} steps they hardly "
+                f"move"), True
+    return (f"its steps are in the usual band (update-to-weight ratio {text} per layer), "
+            f"but in {run.steps[-1]} steps it did not leave its plateau; it may later"), False
+
+
+def _rates(rates: list[float]) -> str:
+    if not rates:
+        return "no rate"
+    return f"eta={rates[0]:.3g}" if len(rates) == 1 else f"eta={rates[0]:.3g} to {rates[-1]:.3g}"
+
+
+def _evidence(runs: dict[float, Run], eta: float, chance: float) -> dict:
+    return {"eta": eta, "chance": chance, "steps": STEPS,
+            "rates": sorted(runs),
+            "final_accuracy": [runs[r].accuracy[-1] for r in sorted(runs)],
+            "final_cost": [runs[r].costs[-1] for r in sorted(runs)],
+            "diverged_at": [runs[r].diverged_at for r in sorted(runs)],
+            "update_ratio": [runs[r].ratio() for r in sorted(runs)],
+            "saturated": [runs[r].saturated[-1] for r in sorted(runs)]}
+
+
+# --------------------------------------------------------------------------
+# The snapshot's findings, re-read with what the probes measured
+# --------------------------------------------------------------------------
+
+# Findings whose fix is a new initial draw (the snapshot's "why").
+INIT_FINDINGS = ("symmetry", "saturation", "dead_units", "exploding_gradient",
+                 "vanishing_gradient", "output_collapse", "output_saturation")
+# Schemes whose draw is known to stop or slow a sigmoid network of MNIST's
+# fan-in (identify_scheme's names).
+BAD_SCHEMES = ("rand", "zeros", "randn")
+
+
+def fan_scaled(model: _Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A fan-scaled draw for ``model``'s shapes, zero biases: ``he_normal`` for
+    ReLU layers, else ``xavier_normal``."""
+    name = "he_normal" if model.activation == "relu" else "xavier_normal"
+    rng = np.random.default_rng(seed)
+    scheme = initializers.SCHEMES[name]
+    weights = [scheme.weights(rng, w.shape, np.float64) for w in model.weights]
+    return weights, [np.zeros_like(b) for b in model.biases]
+
+
+def revise(findings: list[Finding], model: _Model, sample: Split, eta: float,
+           runs: dict[float, Run], schemes: list[list[str]], m: int = 10,
+           seed: int = 0) -> list[Finding]:
+    """The snapshot's ``findings`` re-read with the probes' evidence.
+
+    * The copy learned at ``eta``: the network is healthy, so the snapshot's
+      warnings and init errors become "info", saying what was measured (and,
+      for saturation, how fast a fan-scaled draw learns at the same rate).
+    * It did not: an init finding keeps its fix only when the weights look
+      like a draw of a known bad scheme (``schemes``: identify_scheme's names
+      per layer) *and* a fan-scaled draw learns at ``eta``; that run is the
+      verification.  Otherwise its fix is marked unverified.
+    """
+    if not any(f.name in INIT_FINDINGS for f in findings):
+        return findings
+    best = best_rate(runs, sample.chance)
+    # Learned at its own rate, or at the rate the probe suggests: not the draw.
+    rate = eta if runs[float(eta)].learned(sample.chance) or best is None else best
+    yours = runs[float(rate)]
+    w, b = fan_scaled(model, seed)
+    scaled = train(w, b, sample, rate, hidden=model.activation, cost=model.cost, m=m,
+                   seed=seed)
+    out = []
+    for f in findings:
+        if f.name not in INIT_FINDINGS:
+            out.append(f)
+        elif yours.learned(sample.chance):
+            out.append(_learns_anyway(f, yours, scaled, rate))
+        else:
+            out.append(_blame_init(f, yours, scaled, rate, schemes, sample.chance))
+    return out
+
+
+def _learns_anyway(f: Finding, yours: Run, scaled: Run, eta: float) -> Finding:
+    note = (f" The probe shows the network learns anyway: at eta={eta:.3g} its "
+            f"{yours.summary()}.")
+    faster = scaled.accuracy[-1] > yours.accuracy[-1] + 0.05
+    verified = Verification(
+        f"a fan-scaled draw (zero biases) at eta={eta:.3g}: {scaled.summary()}; yours: "
+        f"{yours.summary()}", faster,
+        {"accuracy": scaled.accuracy[-1], "your_accuracy": yours.accuracy[-1]})
+    fix = (f"nothing needs fixing; a fan-scaled draw learns faster (measured below): {f.fix}"
+           if faster else "nothing needs fixing: the network learns")
+    return replace(f, severity="info", message=f.message + note, fix=fix, verified=verified)
+
+
+def _blame_init(f: Finding, yours: Run, scaled: Run, eta: float, schemes: list[list[str]],
+                chance: float) -> Finding:
+    layer_schemes = schemes[(f.layer or 1) - 1] if schemes else []
+    drawn_badly = any(name in BAD_SCHEMES for name in layer_schemes)
+    helped = scaled.learned(chance)
+    verified = Verification(
+        f"with a fan-scaled draw (zero biases) at eta={eta:.3g} the {scaled.summary()}; with "
+        f"your weights the {yours.summary()}", helped,
+        {"accuracy": scaled.accuracy[-1], "your_accuracy": yours.accuracy[-1],
+         "chance": chance})
+    if helped and drawn_badly:
+        return replace(f, verified=verified)
+    why = ("your weights do not look like an initial draw of a known scheme (trained?)"
+           if not drawn_badly else "a fan-scaled draw did not learn either")
+    return replace(f, fix=f"not confirmed by the probe ({why}); the snapshot suggests: "
+                          f"{f.fix}", verified=verified)
+
+
+# --------------------------------------------------------------------------
+# The recipe's checks
+# --------------------------------------------------------------------------
+
+
+def chance_cost(cost: str, n_out: int) -> float:
+    """The cost of a network that knows nothing, per example: ln n for the
+    log-likelihood (a uniform softmax); answering 0.5 on every sigmoid output
+    for the others (quadratic n/8, cross-entropy n ln 2), against one-hot
+    targets."""
+    if cost == "log_likelihood":
+        return math.log(n_out)
+    return n_out * (math.log(2) if cost == "cross_entropy" else 0.125)
+
+
+def cost_at_start(model: _Model, sample: Split, seed: int = 0) -> list[Finding]:
+    """The starting held-out cost more than :data:`START_FACTOR` times
+    :func:`chance_cost`: the outputs start confidently wrong.  The fix, a
+    fan-scaled draw with zero biases, is measured on the same examples."""
+    out = "softmax" if model.cost == "log_likelihood" else "sigmoid"
+    with np.errstate(all="ignore"):
+        zs, acts = forward(model.weights, model.biases, sample.X_eval, model.activation, out)
+        start = cost_value(zs[-1], acts[-1], sample.Y_eval, model.cost)
+        chance = chance_cost(model.cost, sample.Y.shape[1])
+        if not start > START_FACTOR * chance:  # NaN is non_finite's
+            return []
+        w, b = fan_scaled(model, seed)
+        zs, acts = forward(w, b, sample.X_eval, model.activation, out)
+        fixed = cost_value(zs[-1], acts[-1], sample.Y_eval, model.cost)
+    return [Finding(
+        "cost_at_start", "warning",
+        f"the cost starts at {start:.3g}, {start / chance:.1f} times the {chance:.3g} of a "
+        f"network that knows nothing ({_chance_words(model.cost)}): the outputs start "
+        f"confidently wrong, and the first steps go to undoing that",
+        "start from a fan-scaled draw with zero biases (at least in the output layer)",
+        layer=len(model.weights), evidence={"cost_start": start, "chance_cost": chance},
+        verified=Verification(
+            f"a fan-scaled draw with zero biases starts at cost {fixed:.3g} on the same "
+            f"examples (yours: {start:.3g})", fixed < start, {"cost_start": fixed}))]
+
+
+def _chance_words(cost: str) -> str:
+    return ("a uniform softmax, ln n" if cost == "log_likelihood"
+            else "answering 0.5 on every output")
+
+
+def _tiny(sample: Split, k: int = OVERFIT_EXAMPLES) -> Split:
+    """``k`` training rows (the first ones), which are also the held-out ones:
+    can the network memorise them?"""
+    X, Y, labels = sample.X[:k], sample.Y[:k], sample.labels[:k]
+    chance = float(np.bincount(labels).max() / len(labels))
+    return Split(X, Y, labels, X, Y, labels, chance)
+
+
+def cannot_overfit(model: _Model, sample: Split, eta: float, m: int = 10,
+                   user: object | None = None, seed: int = 0) -> list[Finding]:
+    """Train on :data:`OVERFIT_EXAMPLES` examples for :data:`OVERFIT_STEPS`
+    mini-batches, at ``eta``: a working update drives their cost near zero
+    (below :data:`OVERFIT_LEFT` of where it started).  With the user's own
+    ``update_mini_batch`` (``user``, run on a deep copy) and with the
+    reference's; a gap between the two is a bug in the user's update; both
+    stuck, also at the best of :data:`GRID`, is too little capacity."""
+    tiny = _tiny(sample)
+    kw = dict(hidden=model.activation, cost=model.cost, m=m, steps=OVERFIT_STEPS, seed=seed)
+    ref = train(model.weights, model.biases, tiny, eta, **kw)
+    theirs = _user_overfit(user, model, tiny, eta, m, seed) if user is not None else None
+    if theirs is not None and _memorised(ref, model) and not _memorised(theirs, model):
+        return [Finding(
+            "cannot_overfit", "error",
+            f"your update_mini_batch cannot memorise {len(tiny.X)} examples: in "
+            f"{OVERFIT_STEPS} steps at eta={eta:.3g} the cost went from {theirs.costs[0]:.3g} "
+            f"to {theirs.costs[-1]:.3g} (accuracy on them {theirs.accuracy[-1]:.0%})",
+            "fix your update_mini_batch: the reference's update (network.Network's) "
+            "memorises them", evidence={"your_cost": theirs.costs, "reference_cost": ref.costs},
+            verified=Verification(
+                f"with the reference's update from the same weights the cost fell from "
+                f"{ref.costs[0]:.3g} to {ref.costs[-1]:.3g} (accuracy "
+                f"{ref.accuracy[-1]:.0%})", True, {"cost": ref.costs[-1]}))]
+    if _memorised(ref, model):
+        return []
+    w, b = fan_scaled(model, seed)
+    for r in sorted(GRID, key=lambda r: abs(math.log(r / eta))):  # nearest rates first
+        if _memorised(train(model.weights, model.biases, tiny, r, **kw), model) or \
+                _memorised(train(w, b, tiny, r, **kw), model):
+            return []  # the rate's or the draw's problem, which their findings name
+    return [Finding(
+        "cannot_overfit", "warning",
+        f"neither these weights nor a fan-scaled draw of the same sizes, at any rate from "
+        f"{GRID[0]:.3g} to {GRID[-1]:.3g}, drives the cost of {len(tiny.X)} examples below "
+        f"{OVERFIT_LEFT * chance_cost(model.cost, model.sizes[-1]):.3g} in {OVERFIT_STEPS} "
+        f"steps (at eta={eta:.3g}: {ref.costs[0]:.3g} to {ref.costs[-1]:.3g}): the network "
+        f"has too little capacity", "widen the narrowest hidden layer",
+        evidence={"cost": ref.costs[-1]})]
+
+
+def _memorised(run: Run, model: _Model) -> bool:
+    """The run's cost ended below :data:`OVERFIT_LEFT` of knowing nothing."""
+    limit = OVERFIT_LEFT * chance_cost(model.cost, model.sizes[-1])
+    return run.diverged_at is None and run.costs[-1] <= limit
+
+
+def _user_overfit(user: object, model: _Model, tiny: Split, eta: float, m: int,
+                  seed: int) -> Run | None:
+    """The user's own ``update_mini_batch`` on a deep copy, the book's way:
+    a list of ``(x, y)`` columns per mini-batch (with chapter 3's ``lmbda``
+    and ``n`` when it takes them, :func:`diagnostics.verify.call_update`).
+    None if it has none or it raises (the user-code checks report that)."""
+    if not callable(getattr(user, "update_mini_batch", None)):
+        return None
+    net = copy.deepcopy(user)
+    pairs = verify.columns(tiny.X, tiny.Y)
+    rng = np.random.default_rng(seed)
+    run = Run(eta)
+    out = "softmax" if model.cost == "log_likelihood" else "sigmoid"
+    ref = _copy_net(net.weights, net.biases, model.activation, model.cost)
+    every = OVERFIT_STEPS // 4
+    try:
+        with np.errstate(all="ignore"):
+            _measure(run, 0, ref, tiny, model.activation, out, model.cost)
+            for step in range(1, OVERFIT_STEPS + 1):
+                rows = rng.permutation(len(pairs))[:m]
+                verify.call_update(net.update_mini_batch, [pairs[i] for i in rows], eta)
+                if step % every == 0:
+                    ref = _copy_net(net.weights, net.biases, model.activation, model.cost)
+                    if not _measure(run, step, ref, tiny, model.activation, out, model.cost):
+                        run.diverged_at = step
+                        break
+    except Exception:  # noqa: BLE001  (their code's error is the user-code checks' finding)
+        return None
+    return run
+
+
+def label_permutation(predicted: np.ndarray, labels: np.ndarray, n_out: int
+                      ) -> tuple[int | None, dict[int, int] | None, float, float]:
+    """How ``labels`` relate to ``predicted`` (a reference's answers for the
+    same inputs): ``(shift, mapping, share, identity)``.  ``shift`` s when
+    ``labels == (predicted + s) % n_out`` explains at least
+    :data:`PERMUTATION_SHARE` of them and twice the identity's share;
+    ``mapping`` {predicted: label} when another permutation explains that
+    share and 10 points more than the identity; ``share``
+    the share it explains, ``identity`` the identity's."""
+    identity = float(np.mean(predicted == labels))
+    shares = [float(np.mean((predicted + s) % n_out == labels)) for s in range(n_out)]
+    s = int(np.argmax(shares[1:])) + 1
+    if shares[s] >= PERMUTATION_SHARE and shares[s] >= 2 * identity:
+        return s, None, shares[s], identity
+    confusion = np.zeros((n_out, n_out), dtype=np.intp)
+    np.add.at(confusion, (predicted, labels), 1)
+    mapping = confusion.argmax(axis=1)
+    share = float(confusion[np.arange(n_out), mapping].sum() / len(labels))
+    # A bijection other than the identity that explains clearly more (two
+    # classes swapped explain 20 points more than the identity on MNIST).
+    if (len(set(mapping.tolist())) == n_out and share >= PERMUTATION_SHARE
+            and share >= identity + 0.1 and np.any(mapping != np.arange(n_out))):
+        return None, {int(k): int(v) for k, v in enumerate(mapping)}, share, identity
+    return None, None, share, identity
+
+
+# A classifier of MNIST digits trained on the real, correctly labelled images,
+# to tell which digit each of the user's images shows: kept per process.
+_REFERENCE: dict[str, network.Network] = {}
+
+
+def _digit_reference(seed: int = 0) -> network.Network | None:
+    """A small network trained on the first 2,000 MNIST training images (about
+    88 % right on others), or None when MNIST is not on this machine (nothing
+    is downloaded for this)."""
+    import mnist_loader
+
+    if "mnist" not in _REFERENCE:
+        try:
+            (X, y), _, _ = mnist_loader.load_data(download=False)
+        except (mnist_loader.DataError, OSError):
+            return None
+        net = network.Network([784, 30, 10], "xavier_normal", seed=seed, cost="log_likelihood")
+        net.SGD((X[:2000], y[:2000]), 4, 10, 0.3, verbose=False)
+        _REFERENCE["mnist"] = net
+    return _REFERENCE["mnist"]
+
+
+def labels_misaligned(model: _Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
+                      Y_all: np.ndarray, m: int = 10, seed: int = 0) -> list[Finding]:
+    """Labels that do not belong to their inputs.  MNIST-shaped data: a
+    reference classifier's answers against the labels (a cyclic shift, "label
+    k given to digit k - s", or another permutation).  Any data: a fresh
+    fan-scaled copy learns from the real inputs no better than from zeroed
+    ones; then labels moved by a few positions are tried."""
+    n_in, n_out = model.sizes[0], model.sizes[-1]
+    X_scaled = _scaled(X_all)
+    if (n_in, n_out) == (784, 10):
+        ref = _digit_reference(seed)
+        if ref is not None:
+            found = _permuted(ref.predict(X_scaled), labels_all, n_out)
+            if found:
+                return found
+    return _unrelated(model, sample, X_scaled, labels_all, Y_all, m, seed)
+
+
+def _scaled(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    return X / top if top > 5.0 and math.isfinite(top) else X
+
+
+def _permuted(answers: np.ndarray, labels: np.ndarray, n_out: int) -> list[Finding]:
+    shift, mapping, share, identity = label_permutation(answers, labels, n_out)
+    if shift is None and mapping is None:
+        return []
+    if shift is not None:
+        what = (f"each label is the digit shown plus {shift} (mod {n_out}): an image of 3 is "
+                f"labelled {(3 + shift) % n_out}")
+        fix = f"label each image with its own digit: labels = (labels - {shift}) % {n_out}"
+        evidence = {"shift": shift, "share": share, "identity": identity}
+    else:
+        pairs = ", ".join(f"{k}->{v}" for k, v in mapping.items() if k != v)
+        what = f"the labels are a permutation of the digits shown (digit->label: {pairs})"
+        fix = "give each image its own digit's label (check the loader's label mapping)"
+        evidence = {"mapping": mapping, "share": share, "identity": identity}
+    return [Finding(
+        "labels_misaligned", "error",
+        f"{what}. A classifier trained on correctly labelled MNIST agrees with {identity:.0%} "
+        f"of your labels as they are, and with {share:.0%} after undoing this", fix,
+        evidence=evidence,
+        verified=Verification(
+            f"after undoing it, {share:.0%} of the labels agree with the reference classifier "
+            f"(before: {identity:.0%})", True, {"share": share, "identity": identity}))]
+
+
+def _unrelated(model: _Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
+               Y_all: np.ndarray, m: int, seed: int) -> list[Finding]:
+    if len(sample.X_eval) < 50:
+        return []
+    w, b = fan_scaled(model, seed)
+    scaled = replace(sample, X=_scaled(sample.X), X_eval=_scaled(sample.X_eval))
+    kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed)
+    rate = _reference_rate(model.cost)
+    real = train(w, b, scaled, rate, **kw)
+    zero = train(w, b, scaled, rate, X=np.zeros_like(scaled.X), **kw)
+    if real.accuracy[-1] > zero.accuracy[-1] + LEARNED / 2:
+        return []
+    moved = _realign(w, b, X_all, labels_all, Y_all, rate, kw, seed)
+    verified = None if moved is None else Verification(
+        f"with the labels moved by {moved[0]:+d} positions the copy's held-out accuracy "
+        f"reached {moved[1].accuracy[-1]:.0%} (as they are: {real.accuracy[-1]:.0%})", True,
+        {"offset": moved[0], "accuracy": moved[1].accuracy[-1]})
+    offset = "" if moved is None else f" (they fit when moved by {moved[0]:+d} positions)"
+    return [Finding(
+        "labels_misaligned", "error",
+        f"a fresh fan-scaled copy trained at eta={rate:.3g} on your inputs reaches "
+        f"{real.accuracy[-1]:.0%} held-out accuracy, and {zero.accuracy[-1]:.0%} on inputs "
+        f"set to zero: the inputs tell it nothing about the labels{offset}",
+        "check that labels[i] belongs to inputs[i] (an offset or a separate shuffle of "
+        "images and labels)", evidence={"accuracy": real.accuracy[-1],
+                                        "zero_input_accuracy": zero.accuracy[-1]},
+        verified=verified)]
+
+
+def _reference_rate(cost: str) -> float:
+    """A rate at which a fan-scaled [784, 30, 10] learns fast with this cost
+    (the range test's best, xavier_normal, seed 0)."""
+    return {"quadratic": 3.0, "cross_entropy": 0.5, "log_likelihood": 0.3}[cost]
+
+
+def _realign(w, b, X: np.ndarray, labels: np.ndarray, Y: np.ndarray, rate: float,
+             kw: dict, seed: int) -> tuple[int, Run] | None:
+    """Labels moved by -2..2 positions against the inputs: the first offset
+    whose copy learns, with its run."""
+    for d in (1, -1, 2, -2):
+        moved = split(X, np.roll(labels, d), np.roll(Y, d, axis=0), seed)
+        run = train(w, b, moved, rate, **kw)
+        if run.learned(moved.chance):
+            return d, run
+    return None
+
+
+def data_unshuffled(model: _Model, sample: Split, eta: float, m: int = 10,
+                    shuffles: bool = False, seed: int = 0) -> list[Finding]:
+    """Training rows sorted by label (consecutive labels equal at least
+    :data:`SORTED_SHARE` of the time), and a copy trained on them in that
+    order, whole passes without shuffling, learns clearly less than the same
+    copy shuffled each pass.  ``shuffles``: the user's training shuffles (a
+    ``network.Network``'s SGD does), which makes it a warning."""
+    labels = sample.labels
+    same = float(np.mean(labels[1:] == labels[:-1])) if len(labels) > 1 else 0.0
+    expected = float(np.sum((np.bincount(labels) / len(labels)) ** 2))
+    if same < SORTED_SHARE or same < 3 * expected:
+        return []
+    steps = min(len(labels) // m, ORDERED_STEPS)  # one pass in their order
+    kw = dict(hidden=model.activation, cost=model.cost, m=m, steps=steps, seed=seed)
+    ordered = train(model.weights, model.biases, sample, eta, shuffle=False, **kw)
+    shuffled = train(model.weights, model.biases, sample, eta, **kw)
+    if not shuffled.accuracy[-1] > ordered.accuracy[-1] + LEARNED:
+        return []
+    last = int(labels[-1])
+    return [Finding(
+        "data_unshuffled", "warning" if shuffles else "error",
+        f"the training data is sorted by label ({same:.0%} of consecutive examples share "
+        f"their label; shuffled: {expected:.0%}), and mini-batches taken in that order do not "
+        f"learn: each run of one label pulls the network towards answering it (the last is "
+        f"{last}); {ordered.summary()}",
+        "shuffle the training data before every epoch (random.shuffle(training_data), as the "
+        "book's SGD does)", evidence={"same_label_share": same, "expected": expected,
+                                      "ordered_accuracy": ordered.accuracy[-1]},
+        verified=Verification(
+            f"shuffled before each pass, the same {steps} steps at eta={eta:.3g}: the "
+            f"{shuffled.summary()}", True, {"accuracy": shuffled.accuracy[-1]}))]
+
+
+def verify_scaling(f: Finding, model: _Model, sample: Split, eta: float, yours: Run,
+                   m: int = 10, seed: int = 0) -> Finding:
+    """The ``unscaled_inputs`` finding with its fix tried: the same copy at
+    ``eta`` on the inputs divided by their largest value."""
+    top = float(np.max(np.abs(sample.X))) if sample.X.size else 1.0
+    scaled = replace(sample, X=sample.X / top, X_eval=sample.X_eval / top)
+    run = train(model.weights, model.biases, scaled, eta, hidden=model.activation,
+                cost=model.cost, m=m, seed=seed)
+    helped = run.learned(sample.chance) and run.accuracy[-1] > yours.accuracy[-1] + LEARNED / 2
+    text = (f"with the inputs divided by {top:.4g}, at eta={eta:.3g}, the {run.summary()}; as "
+            f"they are, the {yours.summary()}")
+    verified = Verification(text, helped, {"accuracy": run.accuracy[-1],
+                                           "your_accuracy": yours.accuracy[-1]})
+    # What stops learning is an error; inputs that only slow it stay a warning.
+    stops = helped and not yours.learned(sample.chance)
+    return replace(f, severity="error" if stops else f.severity, verified=verified)
+
+
+@dataclass
+class Probes:
+    """What the probes measured: the range test's runs by rate, the user's
+    rate and mini-batch size, the sample's chance accuracy, and the rate the
+    probe suggests (None when no rate learned)."""
+
+    runs: dict[float, Run]
+    eta: float
+    mini_batch_size: int
+    chance: float
+    best: float | None
+
+    @property
+    def learns(self) -> bool:
+        """The copy learned at the user's own rate."""
+        return bool(self.runs) and self.runs[float(self.eta)].learned(self.chance)
+
+    def text(self) -> str:
+        """The range test in one paragraph: each rate's held-out accuracy (or
+        where it diverged), and what the user's rate did."""
+        if not self.runs:
+            return "Step size: not probed (non-finite weights or inputs cannot train)."
+        cells = [f"{r:.3g}: " + (f"NaN after {run.diverged_at}" if run.diverged_at is not None
+                                 else f"{run.accuracy[-1]:.0%}")
+                 for r, run in sorted(self.runs.items())]
+        yours = self.runs[float(self.eta)]
+        verdict = ("learns" if self.learns else "does not learn") + f" in {yours.steps[-1]} steps"
+        best = "" if self.best is None else f"; the probe's best: eta={self.best:.3g}"
+        return (f"Step size: a range test of copies, {STEPS} mini-batches of "
+                f"{self.mini_batch_size} at each rate, held-out accuracy (chance "
+                f"{self.chance:.0%}): {', '.join(cells)}. At yours, eta={self.eta:.3g}, it "
+                f"{verdict}{best}.")
+
+
+def probe(model: _Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
+          findings: list[Finding], *, eta: float, mini_batch_size: int = 10,
+          user: object | None = None, schemes: list[list[str]] | None = None,
+          shuffles: bool = False, seed: int = 0) -> tuple[list[Finding], Probes]:
+    """Run every probe on copies of ``model`` and return ``(findings, probes)``:
+    the snapshot's ``findings`` re-read with what was measured (see
+    :func:`revise`), then the probes' own, and the :class:`Probes` record.
+
+    ``X`` (n, n_in) the inputs as given, ``labels`` (n,) and ``Y`` (n, n_out)
+    the targets, ``eta`` the user's learning rate, ``user`` the user's own
+    object (its ``update_mini_batch`` runs on deep copies), ``schemes`` the
+    snapshot's scheme names per layer, ``shuffles`` whether the user's
+    training shuffles the data (``network.Network.SGD`` does).  Non-finite
+    weights or inputs: nothing can train, and nothing is probed."""
+    import blas
+
+    m = int(mini_batch_size)
+    X = np.asarray(X, dtype=np.float64)
+    finite = np.isfinite(X).all() and all(np.isfinite(w).all() and np.isfinite(b).all()
+                                          for w, b in zip(model.weights, model.biases))
+    sample = split(X, labels, Y, seed)
+    if not finite:
+        return findings, Probes({}, eta, m, sample.chance, None)
+    with blas.threads(model.sizes, m):
+        runs = range_test(model, sample, eta, m, seed)
+        best = best_rate(runs, sample.chance)
+        yours = runs[float(eta)]
+        rate = eta if yours.learned(sample.chance) or best is None else best
+        revised = revise(findings, model, sample, eta, runs, schemes or [], m, seed)
+        revised = [verify_scaling(f, model, sample, eta, yours, m, seed)
+                   if f.name == "unscaled_inputs" else f for f in revised]
+        new = (learning_rate(runs, eta, sample.chance) + cost_at_start(model, sample, seed)
+               + cannot_overfit(model, sample, rate, m, user, seed)
+               + labels_misaligned(model, sample, X, labels, Y, m, seed)
+               # the order's effect shows fastest at the rate that learns fastest
+               + data_unshuffled(model, sample, best or eta, m, shuffles, seed))
+    return revised + new, Probes(runs, eta, m, sample.chance, best)

@@ -1,0 +1,227 @@
+"""diagnostics.report
+~~~~~~~~~~~~~~~~~~
+
+The diagnosis as a report: a table per layer, the whole network's figures and
+the findings, as text (``str(report)``), as JSON-safe values
+(``report.to_dict()``) and as a figure (``report.plot(path)``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .findings import Finding, root_cause
+from .schemes import scheme_text
+from .text import g, json_safe, pct, table
+
+# Output collapse: one answer for at least this share of the examples (the
+# snapshot's output_collapse finding also needs flat outputs: see
+# snapshot.OUTPUT_SATURATED).
+COLLAPSE_SHARE = 0.9
+# The text report's width in columns (a terminal's, and a pull request's).
+WIDTH = 100
+
+
+@dataclass
+class LayerReport:
+    """What was measured in one weight layer (``index`` 1 is the first)."""
+
+    index: int
+    fan_in: int
+    fan_out: int
+    activation: str
+    weight_mean: float
+    weight_sd: float
+    weight_positive: float  # share of weights > 0
+    bias_mean: float
+    bias_sd: float
+    scheme: list[str]  # identify_scheme's names, best first; [] for none
+    z_mean: float
+    z_var: float
+    saturated: float | None  # share of (unit, example) pairs; None where f never flattens
+    saturated_units: float | None  # share of units saturated on >= 90 % of examples
+    dead: int | None  # units with z <= 0 on every example; None where units cannot die
+    distinct: int  # distinct units (rows of [weights | bias])
+    grad_b: float  # ||dC/db||
+    grad_w: float  # ||dC/dw||
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe(dict(self.__dict__))
+
+
+@dataclass
+class Report:
+    """The diagnosis of a network on a sample of inputs.
+
+    ``print(report)`` shows a table per layer, the whole network's figures and
+    the findings; ``to_dict()`` is the same as JSON-safe values; ``plot(path)``
+    draws each layer's ``z`` over its activation curve, and the gradient norms.
+    ``healthy`` is true when no finding is above ``"info"``.
+    """
+
+    source: str
+    sizes: list[int]
+    activation: str
+    output: str
+    cost: str
+    examples: int
+    input_min: float
+    input_max: float
+    input_mean: float
+    input_dtype: str
+    cost_start: float  # the mean cost on the sample
+    cost_half: float  # the cost of a net that outputs 0.5 everywhere
+    accuracy: float
+    chance: float  # the accuracy of always giving the most frequent label
+    top_answer: int
+    top_share: float  # share of the most frequent prediction
+    output_spread: float  # largest difference of an output between two examples
+    gradient_ratio: float | None  # ||dC/db|| first layer / last layer
+    layers: list[LayerReport]
+    findings: list[Finding]
+    zs: list[np.ndarray] = field(default_factory=list, repr=False)  # for plot()
+    eta: float | None = None  # the learning rate given to diagnose
+    mini_batch_size: int = 10
+    checked: list[str] = field(default_factory=list)  # the user's methods checked
+    probes: Any = field(default=None, repr=False)  # diagnostics.probes.Probes, with eta
+
+    @property
+    def healthy(self) -> bool:
+        return all(f.severity == "info" for f in self.findings)
+
+    @property
+    def cause(self) -> Finding | None:
+        """The root finding: the first (in cause order) that is not "info",
+        what to fix first; ``None`` when there is none."""
+        return root_cause(self.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    def finding(self, name: str, layer: int | None = None) -> Finding | None:
+        """The first finding called ``name`` (in ``layer``, if given), or None."""
+        for f in self.findings:
+            if f.name == name and (layer is None or f.layer == layer):
+                return f
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items()
+               if k not in ("layers", "findings", "zs", "probes")}
+        out["healthy"] = self.healthy
+        out["layers"] = [layer.to_dict() for layer in self.layers]
+        out["findings"] = [f.to_dict() for f in self.findings]
+        return json_safe(out)
+
+    def __str__(self) -> str:
+        return _format(self)
+
+    def text(self, wide: bool = False) -> str:
+        """The report as text: at most 100 columns, or with ``wide`` one
+        line per paragraph and one table (``str(report)`` is ``text()``)."""
+        return _format(self, wide)
+
+    def plot(self, path: str | os.PathLike) -> None:
+        """Write a PNG: for each layer, the histogram of ``z`` over its
+        activation curve with the saturated (grey) or dead (red) zone shaded;
+        last, ``||dC/db||`` and ``||dC/dw||`` per layer on a log scale."""
+        from .plot import plot_report  # matplotlib only when drawing
+
+        plot_report(self, Path(path))
+
+
+def _format(report: Report, wide: bool = False) -> str:
+    """The report as text: at most :data:`WIDTH` columns (two tables, prose
+    wrapped), or with ``wide`` one table and one line per paragraph."""
+    out = io.StringIO()
+
+    def para(text: str, indent: str = "") -> None:
+        out.write((text if wide else textwrap.fill(
+            text, WIDTH, subsequent_indent=indent, break_long_words=False,
+            break_on_hyphens=False)) + "\n")
+
+    para(f"Diagnosis of {report.source}: sizes {report.sizes}, {report.activation} hidden "
+         f"layers, {report.output} output, {report.cost} cost, on {report.examples:,} "
+         f"examples, inputs from {g(report.input_min, 4)} to {g(report.input_max, 4)} "
+         f"(mean {g(report.input_mean)}, {report.input_dtype})")
+    out.write("\n" + _tables(report, wide) + "\n\n")
+    for layer in report.layers:
+        para(f"layer {layer.index} weights: {scheme_text(layer.scheme)}", "    ")
+    ratio = report.gradient_ratio
+    answering = "1/n" if report.output == "softmax" else "0.5"
+    para(f"cost {g(report.cost_start)} (a net answering {answering} everywhere: "
+         f"{g(report.cost_half)}); accuracy {pct(report.accuracy)} (always the most "
+         f"frequent label: {pct(report.chance)}); answers {report.top_answer} for "
+         f"{pct(report.top_share)} of the examples; |dC/db| first / last layer: "
+         f"{g(ratio, 2) if ratio is not None else 'undefined'}")
+    if report.checked:
+        para(f"Your code: {', '.join(report.checked)} run on copies and compared with the "
+             f"reference for the same weights.")
+    if report.eta is None:
+        para("Step size: not checked. Pass your learning rate, diagnose(net, eta=...) or "
+             "--eta, to train copies at your rate.")
+    elif report.probes is not None:
+        para(report.probes.text())
+    out.write("\n")
+    errors = sum(f.severity == "error" for f in report.findings)
+    warns = sum(f.severity == "warning" for f in report.findings)
+    if report.healthy:
+        para("Healthy: nothing here stops the network learning (no saturated or dead layer, "
+             "no copied units, a gradient that reaches the first layer, scaled and finite "
+             "inputs, outputs that are not flat).")
+        if report.top_share >= COLLAPSE_SHARE:
+            para(f"One answer for {pct(report.top_share)} of the examples is normal before "
+                 f"training: the outputs are not saturated.")
+        if report.findings:
+            out.write("Notes:\n")
+    else:
+        cause = report.cause
+        para(f"Findings: {errors} error{'s' * (errors != 1)}, {warns} "
+             f"warning{'s' * (warns != 1)}, most fundamental cause first"
+             + (f"; fix {cause.name} first" if cause is not None else ""))
+    for f in report.findings:
+        for text, indent in finding_lines(f):
+            para(text, indent)
+    return out.getvalue().rstrip() + "\n"
+
+
+def finding_lines(f: Finding) -> list[tuple[str, str]]:
+    """A finding's paragraphs as ``(text, indent of its wrapped lines)``: what
+    was found, the fix, and what was measured when the fix was tried."""
+    where = f", layer {f.layer}" if f.layer is not None else ""
+    lines = [(f"[{f.severity}] {f.name}{where}: {f.message}", "    ")]
+    confirmed = f.verified is None or f.verified.helped or f.severity == "info"
+    lines.append((f"    fix: {f.fix}" if confirmed else f"    fix, not confirmed: {f.fix}",
+                  "         "))
+    if f.verified is not None:
+        note = ("" if f.verified.helped or f.severity == "info"
+                else " (it did not do better: look at the other findings)")
+        lines.append((f"    verified: {f.verified}{note}" if f.verified.helped else
+                      f"    tried: {f.verified}{note}", "         "))
+    return lines
+
+
+def _tables(report: Report, wide: bool) -> str:
+    """The per-layer table: one, or split in two (the weights, then what they
+    do on the sample) to fit :data:`WIDTH` columns."""
+    weights = [[str(layer.index), f"{layer.fan_in} -> {layer.fan_out}", layer.activation,
+                g(layer.weight_mean), g(layer.weight_sd), pct(layer.weight_positive),
+                ", ".join(layer.scheme[:2]) or "-"] for layer in report.layers]
+    sample = [[g(layer.z_mean), g(layer.z_var), pct(layer.saturated),
+               "-" if layer.dead is None else str(layer.dead),
+               f"{layer.distinct}/{layer.fan_out}", g(layer.grad_b, 2), g(layer.grad_w, 2)]
+              for layer in report.layers]
+    head_w = ["layer", "in -> out", "f", "w mean", "w sd", "w > 0", "looks like"]
+    head_s = ["z mean", "z var", "saturated", "dead", "distinct", "|dC/db|", "|dC/dw|"]
+    if wide:
+        return table([a + b for a, b in zip(weights, sample)], head_w + head_s)
+    on_sample = [[str(layer.index)] + row for layer, row in zip(report.layers, sample)]
+    return table(weights, head_w) + "\n\n" + table(on_sample, ["layer"] + head_s)

@@ -1,0 +1,507 @@
+"""diagnostics.usercode
+~~~~~~~~~~~~~~~~~~~~~
+
+Checks of the user's own code: the book's methods (``feedforward``,
+``backprop``, ``update_mini_batch``, ``cost_derivative``) run on deep copies
+and compared with the reference computation for the same weights.
+
+- ``forward_mismatch``: ``feedforward(x)`` against the reference forward pass;
+  the first layer that differs is found by running ``feedforward`` on copies
+  cut after each layer.
+- ``gradient_mismatch``: ``backprop(x, y)`` against the gradient of the cost,
+  per layer: the relative error, and the cosine measured by central finite
+  differences of the cost along the user's gradient (a sign flip gives -1).
+- ``update_mismatch``: one call of ``update_mini_batch`` against
+  ``-eta/m`` times the summed gradient: the ratio per parameter (``m`` for a
+  missing ``/len(mini_batch)``, 0 for parameters never updated, -1 for a sign
+  error), and chapter 3's L2 term when the method takes ``lmbda`` and ``n``.
+
+Each fix is verified: a copy trained with the reference's code against one
+trained with the user's, on the same mini-batches (:mod:`diagnostics.verify`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from typing import Any
+
+import numpy as np
+
+from . import measures, verify
+from .adapter import user_copy
+from .findings import Finding, Verification
+from .subject import Subject
+from .verify import fresh_draw
+
+# The user's numbers agree with the reference's when they differ by less than
+# this relative to the reference: float64 code that sums in another order
+# differs by about 1e-13, float32 code by about 1e-6; a bug by far more.
+AGREE = 1e-4
+# Per-example checks (feedforward, backprop) run on this many examples: the
+# user's code is a Python loop, and one example already shows a wrong formula.
+EXAMPLES = 10
+# The step of the central differences along a unit direction in parameter
+# space: truncation error ~ EPS^2, rounding ~ 1e-16 / EPS.
+EPS = 1e-5
+# chapter 3's L2 settings for the L2 check: large enough that the decay term
+# is measured well beside the gradient step.
+L2_LMBDA, L2_N = 5.0, 1000
+# A forward pass is verified on this many examples' answers, and a fix helps
+# when the reference answers this much more of them correctly.
+ANSWERED = 200
+ANSWER_GAIN = 0.05
+
+
+def check(subject: Subject) -> list[Finding]:
+    """Every check the user's object allows (none for lists, files and this
+    project's own networks, or when the weights are not finite)."""
+    if subject.obj is None or not subject.finite:
+        return []
+    methods = subject.methods
+    found: list[Finding] = []
+    if "feedforward" in methods:
+        found += forward_mismatch(subject)
+    if "backprop" in methods:
+        found += gradient_mismatch(subject)
+    if "update_mini_batch" in methods:
+        found += update_mismatch(subject, gradient_wrong=any(
+            f.name == "gradient_mismatch" for f in found))
+    return found
+
+
+class ShapeError(ValueError):
+    """The user's method returned arrays of the wrong number or shapes."""
+
+
+def _raised(name: str, method: str, error: Exception) -> Finding:
+    what = (f"your {method} {error}" if isinstance(error, ShapeError)
+            else f"your {method} raised {type(error).__name__}: {error}")
+    fix = ("return arrays in the shapes of the biases and weights, as the book's code does "
+           "(nabla_w[l] = np.dot(delta, activations[l].T) is (fan_out, fan_in))"
+           if isinstance(error, ShapeError) else
+           f"make {method} run on the book's inputs (a column x of shape (n_in, 1), a one-hot "
+           f"column y of shape (n_out, 1))")
+    return Finding(name, "error", what, fix,
+                   evidence={"error": f"{type(error).__name__}: {error}"})
+
+
+# ---- feedforward ------------------------------------------------------------
+
+
+def user_outputs(obj: Any, X: np.ndarray, layers: int | None = None) -> np.ndarray:
+    """The user's ``feedforward`` of each row of ``X`` as a column, on a deep
+    copy cut after ``layers`` weight layers (all by default): rows (n, units).
+    Raises ``ValueError`` for an output of the wrong shape."""
+    copy_ = user_copy(obj)
+    if layers is not None:
+        copy_.weights, copy_.biases = list(copy_.weights)[:layers], list(copy_.biases)[:layers]
+        for name, value in (("sizes", list(getattr(copy_, "sizes", []))[:layers + 1]),
+                            ("num_layers", layers + 1)):
+            if hasattr(copy_, name):
+                setattr(copy_, name, value)
+    units = np.shape(copy_.weights[-1])[0]
+    rows = []
+    for x in X:
+        a = np.asarray(copy_.feedforward(x.reshape(-1, 1)), dtype=np.float64)
+        if a.shape not in ((units, 1), (units,)):
+            raise ShapeError(f"returned shape {a.shape} for an input of shape "
+                             f"({len(x)}, 1); expected ({units}, 1)")
+        rows.append(a.reshape(-1))
+    return np.stack(rows)
+
+
+def _agree(user: np.ndarray, ref: np.ndarray) -> bool:
+    with np.errstate(all="ignore"):
+        return bool(np.max(np.abs(user - ref)) <= AGREE * max(1.0, float(np.max(np.abs(ref)))))
+
+
+def _looks_like(user: np.ndarray, z: np.ndarray, bias: np.ndarray) -> str | None:
+    """What the user's layer seems to compute from the reference's ``z``:
+    another activation, or the right one without or with twice the bias."""
+    with np.errstate(all="ignore"):
+        for name, act in measures.ACTIVATIONS.items():
+            for shift, how in ((0.0, ""), (-bias, " without the bias"),
+                               (bias, " with the bias added twice")):
+                if _agree(user, act.f(z + shift)):
+                    return f"{name}(z){how}"
+    return None
+
+
+def forward_mismatch(subject: Subject) -> list[Finding]:
+    """The user's ``feedforward`` against the reference forward pass on the
+    first :data:`EXAMPLES` inputs, naming the first layer that differs."""
+    model, X = subject.model, subject.X[:EXAMPLES]
+    zs, acts = measures.forward(model.weights, model.biases, X, model.activation, model.output)
+    try:
+        if _agree(user_outputs(subject.obj, X), acts[-1]):
+            return []
+    except Exception as error:  # the user's code may raise anything
+        return [_raised("forward_mismatch", "feedforward", error)]
+    L = len(model.weights)
+    layer, seen = L, None
+    for l in range(1, L):
+        try:
+            user = user_outputs(subject.obj, X, l)
+        except Exception:  # a feedforward that cannot run cut short: say the output
+            break
+        candidates = [acts[l], measures.ACTIVATIONS[model.output].f(zs[l - 1])]
+        if not any(_agree(user, c) for c in candidates):
+            layer, seen = l, user
+            break
+    if seen is None:
+        seen = user_outputs(subject.obj, X)
+    act = measures.layer_activations(model.activation, model.output, L)[layer - 1].name
+    like = _looks_like(seen, zs[layer - 1], model.biases[layer - 1].reshape(1, -1))
+    differ = float(np.max(np.abs(seen - acts[layer])))
+    what = f"; yours looks like {like}" if like else ""
+    return [Finding(
+        "forward_mismatch", "error",
+        f"your feedforward differs from the reference forward pass (the same weights, "
+        f"a = {act}(w a + b) in layer {layer}) first in layer {layer}, by up to {differ:.3g} "
+        f"on the first {len(X)} examples{what}",
+        f"compute layer {layer} as {act}(np.dot(w, a) + b), as the book's feedforward does"
+        + (f", or if {like.split('(')[0]} is what you mean, say so: activation="
+           f"\"{like.split('(')[0]}\"" if like and like.endswith("(z)") else ""),
+        layer=layer, evidence={"layer": layer, "max_difference": differ, "looks_like": like})]
+
+
+# ---- backprop ---------------------------------------------------------------
+
+
+def user_gradient(obj: Any, X: np.ndarray, Y: np.ndarray, pairs: list | None = None
+                  ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The mean over the rows of the user's ``backprop(x, y)`` (columns), on
+    a deep copy, as float64 ``(nabla_b, nabla_w)``; ``pairs`` the ``(x, y)``
+    to give it instead (another label form).  Raises ``ValueError`` for
+    results of the wrong number or shapes."""
+    copy_ = user_copy(obj)
+    shapes_b = [np.shape(b) for b in copy_.biases]
+    shapes_w = [np.shape(w) for w in copy_.weights]
+    sum_b = [np.zeros(s) for s in shapes_b]
+    sum_w = [np.zeros(s) for s in shapes_w]
+    pairs = verify.columns(X, Y) if pairs is None else pairs
+    for x, y in pairs:
+        nb, nw = copy_.backprop(x, y)
+        if len(nb) != len(sum_b) or len(nw) != len(sum_w):
+            raise ShapeError(f"returned {len(nb)} bias and {len(nw)} weight "
+                             f"gradients for {len(sum_b)} layers")
+        for l, (db, dw) in enumerate(zip(nb, nw)):
+            db, dw = np.asarray(db, dtype=np.float64), np.asarray(dw, dtype=np.float64)
+            if db.size != sum_b[l].size or dw.shape != shapes_w[l]:
+                raise ShapeError(f"returned shapes {db.shape} and {dw.shape} for "
+                                 f"layer {l + 1}; expected {shapes_b[l]} and {shapes_w[l]} "
+                                 f"(a transposed product?)")
+            sum_b[l] += db.reshape(shapes_b[l])
+            sum_w[l] += dw
+    return [b / len(pairs) for b in sum_b], [w / len(pairs) for w in sum_w]
+
+
+def _cost(model, X: np.ndarray, Y: np.ndarray, weights, biases) -> float:
+    zs, acts = measures.forward(weights, biases, X, model.activation, model.output)
+    return measures.cost_value(zs[-1], acts[-1], Y, model.cost)
+
+
+def slope(model, X: np.ndarray, Y: np.ndarray, l: int, direction_b: np.ndarray,
+          direction_w: np.ndarray) -> float:
+    """The cost's slope along a direction in layer ``l``'s parameters (unit
+    length over biases and weights together), by central differences."""
+    norm = math.sqrt(float(np.sum(direction_b ** 2) + np.sum(direction_w ** 2)))
+    if norm == 0:
+        return 0.0
+    costs = []
+    for sign in (1, -1):
+        ws, bs = list(model.weights), list(model.biases)
+        ws[l] = ws[l] + sign * EPS * direction_w / norm
+        bs[l] = bs[l] + sign * EPS * direction_b / norm
+        costs.append(_cost(model, X, Y, ws, bs))
+    return (costs[0] - costs[1]) / (2 * EPS)
+
+
+def layer_comparison(model, X, Y, user, ref) -> list[dict[str, float]]:
+    """Per layer: the relative error of the user's gradient against the
+    reference's, their cosine, and the cosine measured by finite differences:
+    the slope along the user's gradient over the gradient's length (itself
+    measured as the slope along the reference gradient)."""
+    rows = []
+    for l in range(len(model.weights)):
+        u = np.concatenate([user[0][l].ravel(), user[1][l].ravel()])
+        r = np.concatenate([ref[0][l].ravel(), ref[1][l].ravel()])
+        nu, nr = float(np.linalg.norm(u)), float(np.linalg.norm(r))
+        length = slope(model, X, Y, l, ref[0][l], ref[1][l])  # ~ |grad C|
+        along = slope(model, X, Y, l, user[0][l], user[1][l])
+        rows.append({
+            "layer": l + 1, "relative_error": float(np.linalg.norm(u - r)) / nr if nr else nu,
+            "cosine": float(u @ r) / (nu * nr) if nu and nr else 0.0,
+            "cosine_fd": along / length if length > 0 else 0.0,
+            "length_ratio": nu / nr if nr else math.inf, "gradient_norm_fd": length})
+    return rows
+
+
+def _cost_derivative_note(subject: Subject) -> str:
+    """What the user's ``cost_derivative`` returns against the quadratic
+    cost's ``a - y``, when it is the place of a sign or scale error."""
+    if "cost_derivative" not in subject.methods or subject.model.cost != "quadratic":
+        return ""
+    rng = np.random.default_rng(0)
+    a, y = rng.random((subject.model.sizes[-1], 1)), rng.random((subject.model.sizes[-1], 1))
+    try:
+        got = np.asarray(subject.user().cost_derivative(a, y), dtype=np.float64).reshape(-1)
+    except Exception:  # the user's code may raise anything
+        return ""
+    want = (a - y).reshape(-1)
+    if _agree(got, want):
+        return ""
+    cosine = float(got @ want) / (np.linalg.norm(got) * np.linalg.norm(want) or 1.0)
+    if cosine < -0.999:
+        return (" Your cost_derivative(a, y) returns y - a: the derivative of the quadratic "
+                "cost (a - y)^2 / 2 with respect to a is a - y.")
+    return (f" Your cost_derivative(a, y) differs from a - y, the derivative of the "
+            f"quadratic cost (cosine {cosine:.3f}).")
+
+
+def gradient_mismatch(subject: Subject) -> list[Finding]:
+    """The user's ``backprop`` against the gradient of the cost, per layer."""
+    model = subject.model
+    X, Y = subject.X[:EXAMPLES], subject.Y[:EXAMPLES]
+    try:
+        user = user_gradient(subject.obj, X, Y)
+    except Exception as error:  # the user's code may raise anything
+        return [_raised("gradient_mismatch", "backprop", error)]
+    _, acts = measures.forward(model.weights, model.biases, X, model.activation, model.output)
+    ref = measures.backward(model.weights, acts, Y, model.activation, model.output, model.cost)
+    rows = layer_comparison(model, X, Y, user, ref)
+    wrong = [row for row in rows if row["relative_error"] > AGREE]
+    if not wrong:
+        return []
+    last = wrong[-1]  # backprop runs from the output back: the error starts here
+    per_layer = "; ".join(f"layer {row['layer']}: relative error {row['relative_error']:.3g}, "
+                          f"cosine {row['cosine_fd']:.3f}" for row in wrong)
+    return [Finding(
+        "gradient_mismatch", "error",
+        f"your backprop differs from the gradient of the {model.cost} cost (central finite "
+        f"differences on {len(X)} examples): {per_layer}.{_shape_of_error(last)}"
+        f"{_cost_derivative_note(subject)}",
+        f"compute layer {last['layer']}'s gradient as the book's backprop does: delta = "
+        f"cost_derivative(a, y) * sigma'(z) at the output, delta = np.dot(w.T, delta) * "
+        f"sigma'(z) going back, nabla_w = np.dot(delta, a_previous.T)",
+        layer=last["layer"], evidence={"layers": rows})]
+
+
+def _shape_of_error(row: dict[str, float]) -> str:
+    cosine, ratio = row["cosine_fd"], row["length_ratio"]
+    if cosine < -0.99:
+        return (f" In layer {row['layer']} it points against the gradient (cosine "
+                f"{cosine:.3f}): a sign is flipped, so every step climbs the cost.")
+    if cosine > 0.99:
+        return (f" In layer {row['layer']} it points the right way but is {ratio:.3g} times "
+                f"as long: a factor is wrong.")
+    return (f" In layer {row['layer']} it points another way (cosine {cosine:.3f}): a "
+            f"missing sigma'(z), the wrong layer's activation or a transposed product.")
+
+
+# ---- update_mini_batch ------------------------------------------------------
+
+
+def _moved(subject: Subject, eta: float, pairs: list, lmbda: float = 0.0, n: int | None = None
+           ) -> list[np.ndarray]:
+    """How one call of the user's ``update_mini_batch`` on a deep copy moved
+    each parameter: ``[dw_0, ..., db_0, ...]`` as float64."""
+    copy_ = subject.user()
+    verify.call_update(copy_.update_mini_batch, pairs, eta, lmbda, n)
+    after = [np.asarray(w, dtype=np.float64) for w in copy_.weights]
+    after += [np.asarray(b, dtype=np.float64).reshape(-1, 1) for b in copy_.biases]
+    before = subject.model.weights + subject.model.biases
+    if [a.shape for a in after] != [b.shape for b in before]:
+        raise ShapeError(f"changed the parameters' shapes to "
+                         f"{[a.shape for a in after]}")
+    return [a - b for a, b in zip(after, before)]
+
+
+def _ratios(moved: list[np.ndarray], expected: list[np.ndarray],
+            before: list[np.ndarray] | None = None) -> list[tuple[float, float]]:
+    """Per parameter: (the projection of the move on the expected step, over
+    the step's length squared; the relative error).  With the parameters
+    ``before`` the step, a step below their float64 resolution (a saturated
+    layer's 1e-14 against weights of 0.5) is compared at that resolution:
+    rounding is not a wrong update."""
+    out = []
+    for i, (u, e) in enumerate(zip(moved, expected)):
+        size = float(np.sum(e * e))
+        floor = 0.0 if before is None else 4 * float(np.linalg.norm(np.spacing(before[i])))
+        if float(np.linalg.norm(u - e)) <= floor:
+            out.append((1.0, 0.0))
+            continue
+        if size == 0:
+            out.append((1.0 if not np.any(u) else math.inf, float(np.linalg.norm(u))))
+            continue
+        out.append((float(np.sum(u * e)) / size, float(np.linalg.norm(u - e)) / math.sqrt(size)))
+    return out
+
+
+def _names(model) -> list[str]:
+    L = len(model.weights)
+    return [f"weights[{l}]" for l in range(L)] + [f"biases[{l}]" for l in range(L)]
+
+
+def update_mismatch(subject: Subject, gradient_wrong: bool = False) -> list[Finding]:
+    """One call of the user's ``update_mini_batch`` on a copy against
+    ``-eta/m`` times the summed gradient of the first ``mini_batch_size``
+    examples.  When the user's ``backprop`` is wrong (``gradient_wrong``) and
+    the update follows it faithfully, the cause is the gradient: nothing is
+    reported here."""
+    model, m, eta = subject.model, subject.mini_batch_size, subject.step_size
+    X, Y = subject.X[:m], subject.Y[:m]
+    pairs = verify.columns(X, Y)
+    try:
+        moved = _moved(subject, eta, pairs)
+    except Exception as error:  # the user's code may raise anything
+        return [_raised("update_mismatch", "update_mini_batch", error)]
+    grad_b, grad_w = measures.gradient(model.weights, model.biases, X, Y, model.activation,
+                                       cost=model.cost)
+    expected = [-eta * g for g in grad_w + grad_b]
+    ratios = _ratios(moved, expected, model.weights + model.biases)
+    if all(rel <= AGREE for _, rel in ratios):
+        return _l2_mismatch(subject, pairs, moved)
+    if gradient_wrong and "backprop" in subject.methods:
+        try:
+            own_b, own_w = user_gradient(subject.obj, X, Y)
+        except Exception:  # the user's code may raise anything: gradient_mismatch says so
+            own_b, own_w = None, None
+        if own_w is not None and all(rel <= AGREE for _, rel in _ratios(
+                moved, [-eta * g for g in own_w + own_b], model.weights + model.biases)):
+            return []  # the update is right; its gradient is not (gradient_mismatch)
+    return [_update_finding(subject, ratios, m, eta)]
+
+
+def _update_finding(subject: Subject, ratios: list[tuple[float, float]], m: int,
+                    eta: float) -> Finding:
+    names = _names(subject.model)
+    wrong = [(name, r) for name, (r, rel) in zip(names, ratios) if rel > AGREE]
+    values = sorted({round(r, 3) for _, r in wrong})
+    where = ("every parameter" if len(wrong) == len(names) else
+             "the biases" if all(n.startswith("biases") for n, _ in wrong)
+             and len(wrong) == len(names) // 2 else
+             "the weights" if all(n.startswith("weights") for n, _ in wrong)
+             and len(wrong) == len(names) // 2 else ", ".join(n for n, _ in wrong))
+    if len(values) == 1:
+        r = values[0]
+        moved = (f"{where} moved {r:.3g} times the step -eta/m * sum of gradients "
+                 f"(eta={eta:g}, m={m})")
+        why = {0.0: " : they are never updated",
+               float(m): f": the sum is not divided by len(mini_batch) = {m}",
+               -1.0: ": the step goes up the gradient (a sign error)",
+               -float(m): ": a sign error, and the sum is not divided by len(mini_batch)"
+               }.get(r, "")
+    else:
+        moved = "; ".join(f"{n} moved {r:.3g} times the step" for n, r in wrong)
+        why = ""
+    fix = ("update every weight and bias as w - (eta / len(mini_batch)) * nabla_w and "
+           "b - (eta / len(mini_batch)) * nabla_b, nabla summed over the mini-batch")
+    return Finding(
+        "update_mismatch", "error",
+        f"one call of your update_mini_batch on a copy, with a mini-batch of {m}: "
+        f"{moved}{why.replace(' :', ':')}", fix, layer=None,
+        evidence={"ratios": {n: r for n, (r, _) in zip(names, ratios)},
+                  "relative_errors": {n: rel for n, (_, rel) in zip(names, ratios)},
+                  "mini_batch_size": m, "eta": eta, "parameters": [n for n, _ in wrong]})
+
+
+def _l2_mismatch(subject: Subject, pairs: list, moved: list[np.ndarray]) -> list[Finding]:
+    """Chapter 3's L2 term, when ``update_mini_batch`` takes ``lmbda`` and
+    ``n``: with ``lmbda > 0`` the weights must move by ``-eta lmbda / n * w``
+    more than without, and the biases not at all."""
+    try:
+        takes = len(inspect.signature(subject.obj.update_mini_batch).parameters) >= 4
+    except (TypeError, ValueError):
+        takes = False
+    if not takes:
+        return []
+    eta = subject.step_size
+    try:
+        with_l2 = _moved(subject, eta, pairs, L2_LMBDA, L2_N)
+    except Exception as error:  # the user's code may raise anything
+        return [_raised("update_mismatch", "update_mini_batch with lmbda", error)]
+    decay = eta * L2_LMBDA / L2_N
+    expected = [-decay * w for w in subject.model.weights]
+    expected += [np.zeros_like(b) for b in subject.model.biases]
+    extra = [a - b for a, b in zip(with_l2, moved)]
+    ratios = _ratios(extra, expected)
+    if all(rel <= AGREE for _, rel in ratios):
+        return []
+    names = _names(subject.model)
+    shown = "; ".join(f"{n}: {r:.3g}" for n, (r, rel) in zip(names, ratios)
+                      if rel > AGREE and n.startswith("weights"))
+    biases = any(rel > AGREE for n, (_, rel) in zip(names, ratios) if n.startswith("biases"))
+    return [Finding(
+        "update_mismatch", "error",
+        f"with lmbda={L2_LMBDA:g} and n={L2_N}, your update_mini_batch's weight decay is not "
+        f"(1 - eta*lmbda/n) w: per layer it is this many times eta*lmbda/n*w: {shown or '1'}"
+        + ("; it also changes the biases, which L2 leaves alone" if biases else ""),
+        "shrink the weights as (1 - eta * lmbda / n) * w - (eta / len(mini_batch)) * nabla_w, "
+        "n the size of the whole training set, and leave the biases out (the book, ch. 3)",
+        evidence={"decay_ratios": {n: r for n, (r, _) in zip(names, ratios)},
+                  "lmbda": L2_LMBDA, "n": L2_N, "eta": eta})]
+
+
+# ---- verification ------------------------------------------------------------
+
+
+def verify_code(finding: Finding, subject: Subject) -> Verification | None:
+    """The reference's code against the user's, from the same weights on the
+    same mini-batches: the reference's update, applied, should learn.
+    ``None`` when the user's object cannot train (no ``update_mini_batch``
+    and no ``backprop``)."""
+    if not {"update_mini_batch", "backprop"} & set(subject.methods):
+        return None
+    eta, m = subject.step_size, subject.mini_batch_size
+    lmbda, n = finding.evidence.get("lmbda", 0.0), finding.evidence.get("n")
+    fixed = verify.train_reference(subject.reference(), subject.X, subject.Y, eta, m,
+                                   lmbda=lmbda, n=n)
+    theirs = verify.train_user(subject.user(), subject.X, subject.Y, eta,
+                               subject.model.activation, subject.model.cost, m,
+                               lmbda=lmbda, n=n)
+    own = ("update_mini_batch" if "update_mini_batch" in subject.methods
+           else "backprop in the book's update")
+    return verify.compare(fixed, theirs, "with the reference's code (your weights)",
+                          f"with your {own}", eta, m, must_beat=False)
+
+
+def verify_forward(finding: Finding, subject: Subject) -> Verification:
+    """Train a fresh fan-scaled draw of the user's sizes with the reference,
+    then answer the sample with the reference's forward pass and with the
+    user's ``feedforward`` on those trained weights: a wrong forward pass
+    shows in the answers, whatever the training."""
+    eta, m = subject.step_size, subject.mini_batch_size
+    net = fresh_draw(subject.model.sizes, subject.model.activation, subject.model.cost)
+    trial = verify.train_reference(net, subject.X, subject.Y, eta, m)
+    X, labels = subject.X[:ANSWERED], subject.sample.labels[:ANSWERED]
+    copy_ = subject.user()
+    copy_.weights = [w.copy() for w in net.weights]
+    copy_.biases = [b.copy() for b in net.biases]
+    with np.errstate(all="ignore"):
+        zs, _ = measures.forward(net.weights, net.biases, X, net.activation,
+                                 measures.output_activation(net.cost))
+        ref = float(np.mean(measures.predictions_of(zs[-1]) == labels))
+        try:
+            yours = float(np.mean(_answers(user_outputs(copy_, X)) == labels))
+        except Exception:  # the user's code may raise anything
+            yours = math.nan
+    helped = trial.learns and not ref <= yours + ANSWER_GAIN
+    return Verification(
+        f"a fresh {net.init} draw of your sizes, trained {trial.steps} steps by the reference "
+        f"(eta={eta:g}): the reference's forward pass answers {ref:.1%} of {len(X)} examples "
+        f"correctly, your feedforward on the same weights {yours:.1%}", helped,
+        {"reference_accuracy": ref, "your_accuracy": yours, "steps": trial.steps, "eta": eta})
+
+
+def _answers(outputs: np.ndarray) -> np.ndarray:
+    """Answers from the user's outputs (n, n_out): the largest, or for one
+    output 1 above 0.5."""
+    if outputs.shape[1] == 1:
+        return (outputs[:, 0] > 0.5).astype(np.intp)
+    return outputs.argmax(axis=1)
+
+
+VERIFIERS = {"gradient_mismatch": verify_code, "update_mismatch": verify_code,
+             "forward_mismatch": verify_forward}

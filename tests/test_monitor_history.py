@@ -1,0 +1,76 @@
+"""The Monitor's history: per layer and epoch, read by its step-size findings.
+
+On real MNIST (skipped without it): the book's network at eta = 100 saturates
+during the first epoch (too large a step, verified by a range test when the
+monitor knows eta), at eta = 1e-3 its weights hardly move (too small a step,
+never "try a smaller learning rate"), at eta = 3 nothing is said of the step.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import diagnostics
+import network
+
+
+@pytest.fixture(scope="module")
+def mnist(mnist_dir):
+    import mnist_loader
+
+    (X, y), _, _ = mnist_loader.load_data(data_dir=mnist_dir, download=False)
+    return X[:5000], y[:5000]
+
+
+def train(mnist, eta, monitor_eta=None, epochs=2, init="randn", cost="quadratic"):
+    X, y = mnist
+    net = network.Network([784, 30, 10], init, seed=0, cost=cost)
+    monitor = diagnostics.Monitor((X[:1000], y[:1000]), eta=monitor_eta)
+    monitor.start(net)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", diagnostics.TrainingHealthWarning)
+        history = net.SGD((X, y), epochs, 10, eta, verbose=False, callback=monitor)
+    return monitor, history
+
+
+def names(monitor):
+    return {f.name for _, f in monitor.findings}
+
+
+def test_eta_100_saturates_during_training_and_the_lower_rate_is_verified(mnist):
+    monitor, _ = train(mnist, 100, monitor_eta=100)
+    found = [f for _, f in monitor.findings if f.name == "learning_rate_too_large"]
+    assert found and "before training" in found[0].message
+    assert found[0].verified.helped and found[0].verified.numbers["best_eta"] < 100
+    assert "learning_rate_too_small" not in names(monitor)
+    sat = monitor.series("saturated", 1)
+    assert sat[-1] - sat[0] >= 0.2
+
+
+def test_eta_1e_3_is_too_small_and_never_told_to_shrink(mnist):
+    monitor, _ = train(mnist, 1e-3)
+    assert "learning_rate_too_small" in names(monitor)
+    assert "learning_rate_too_large" not in names(monitor)
+    assert not any("smaller learning rate" in f.fix for _, f in monitor.findings)
+    assert all(p.change is None or p.change < 0.01 for p in monitor.history if p.layer == 1)
+
+
+def test_eta_3_says_nothing_of_the_step_and_keeps_the_history(mnist, tmp_path):
+    monitor, history = train(mnist, 3.0, monitor_eta=3.0)
+    assert not names(monitor) & {"learning_rate_too_large", "learning_rate_too_small"}
+    assert [p.epoch for p in monitor.history if p.layer == 2] == [-1, 0, 1]
+    ratios = monitor.series("update_ratio", 1)
+    assert all(1e-5 < r < 1e-1 for r in ratios)
+    monitor.plot(tmp_path / "history.png")
+    assert (tmp_path / "history.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_softmax_history_without_start(mnist):
+    X, y = mnist
+    net = network.Network([784, 30, 10], "xavier_normal", seed=0, cost="log_likelihood")
+    monitor = diagnostics.Monitor((X[:1000], y[:1000]))
+    history = net.SGD((X, y), 2, 10, 0.1, verbose=False, callback=monitor)
+    assert len(history.seconds) == 2 and not monitor.findings
+    assert monitor.series("change", 1)[0] is None and monitor.series("change", 1)[1] > 0
+    assert np.isfinite(monitor.series("a_sd", 2)).all()

@@ -1,0 +1,224 @@
+"""The probes of ``diagnose(..., eta=...)``: short training runs on copies.
+
+The acceptance cases run on the first MNIST training images (skipped without
+real MNIST, see conftest.py); the user's own classes are experiments/their_network.py.
+Each checks the root cause, that the fix was measured on a copy, and, where
+the fix is a setting, that applying it to a fresh network makes it learn.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+import diagnostics
+import network
+from diagnostics import probes
+from diagnostics.userfile import construct
+from experiments import their_network
+
+
+def own(cls=their_network.RandNetwork, sizes=(784, 30, 10)):
+    """The user's own book-style class (experiments/their_network.py), drawn with seed 0."""
+    return construct(cls, list(sizes), seed=0)
+
+
+@pytest.fixture(scope="module")
+def mnist(mnist_dir):
+    import mnist_loader
+
+    (X, y), _, (Xt, yt) = mnist_loader.load_data(data_dir=mnist_dir, download=False)
+    return X, y, Xt, yt
+
+
+@pytest.fixture(scope="module")
+def sample(mnist):
+    X, y, _, _ = mnist
+    return X[:1000], y[:1000]
+
+
+def learns(net, mnist, eta, epochs=1, images=50_000) -> float:
+    """Test accuracy after ``epochs`` of SGD on the first ``images``."""
+    X, y, Xt, yt = mnist
+    net.SGD((X[:images], y[:images]), epochs, 10, eta, verbose=False)
+    return net.accuracy((Xt[:2000], yt[:2000]))
+
+
+def book(seed=0, **kw):
+    return network.Network([784, 30, 10], seed=seed, **kw)
+
+
+# --------------------------------------------------------------------------
+# The acceptance cases
+# --------------------------------------------------------------------------
+
+
+def test_users_rand_class_is_saturation_with_a_verified_init(sample, mnist):
+    user = own()
+    before = copy.deepcopy(user)
+    report = diagnostics.diagnose(user, sample, eta=3.0)
+    assert report.cause.name == "saturation"
+    assert "xavier_normal" in report.cause.fix
+    assert report.cause.verified is not None and report.cause.verified.helped
+    assert report.finding("learning_rate_too_large") is None  # no rate learns from rand
+    for w, w0 in zip(user.weights + user.biases, before.weights + before.biases):
+        assert np.array_equal(w, w0)  # the user's object is untouched
+    assert learns(network.Network([784, 30, 10], "xavier_normal", seed=0), mnist, 3.0) > 0.8
+
+
+def test_eta_100_is_too_large_and_the_suggested_eta_learns(sample, mnist):
+    report = diagnostics.diagnose(book(), sample, eta=100)
+    assert report.cause.name == "learning_rate_too_large"
+    best = report.cause.verified.numbers["best_eta"]
+    assert best < 100 and report.cause.verified.helped
+    assert f"eta={best:.3g}" in report.cause.fix
+    assert learns(book(), mnist, 100) < 0.2
+    assert learns(book(), mnist, best) > 0.8
+
+
+def test_eta_30_is_too_large_for_the_sigmoid_network(sample, mnist):
+    report = diagnostics.diagnose(book(), sample, eta=30)
+    assert report.cause.name == "learning_rate_too_large"
+    assert learns(book(), mnist, report.cause.verified.numbers["best_eta"]) > 0.8
+
+
+@pytest.mark.parametrize("eta", [1e-4, 1e-3])
+def test_tiny_eta_is_too_small_never_smaller(sample, eta):
+    report = diagnostics.diagnose(book(), sample, eta=eta)
+    assert report.cause.name == "learning_rate_too_small"
+    assert report.finding("learning_rate_too_large") is None
+    assert report.cause.verified.numbers["best_eta"] > eta
+    assert "smaller" not in str(report)
+
+
+@pytest.mark.parametrize("shift", [1, 3])
+def test_labels_shifted_by_a_digit_name_the_shift(sample, shift):
+    X, y = sample
+    report = diagnostics.diagnose(book(), (X, (y + shift) % 10), eta=3.0)
+    assert report.cause.name == "labels_misaligned"
+    assert report.cause.evidence["shift"] == shift
+    assert f"(labels - {shift}) % 10" in report.cause.fix
+
+
+def test_labels_one_position_off_are_found_and_realigned(sample):
+    X, y = sample
+    report = diagnostics.diagnose(book(), (X, np.roll(y, 1)), eta=3.0)
+    assert report.cause.name == "labels_misaligned"
+    assert report.cause.verified is not None and report.cause.verified.numbers["offset"] == -1
+
+
+def test_sorted_data_with_an_update_that_does_not_shuffle(mnist):
+    X, y = mnist[0][:5000], mnist[1][:5000]
+    order = np.argsort(y, kind="stable")
+    report = diagnostics.diagnose(own(their_network.Network), (X[order], y[order]), eta=3.0)
+    assert report.cause.name == "data_unshuffled"
+    assert report.cause.severity == "error"
+    assert report.cause.verified.helped
+
+
+def test_softmax_xavier_is_healthy_and_the_monitor_trains_it_to_the_end(sample, mnist):
+    net = book(init="xavier_normal", cost="log_likelihood")
+    report = diagnostics.diagnose(net, sample, eta=0.1)
+    assert report.healthy, str(report)
+    monitor = diagnostics.Monitor(sample)
+    X, y = mnist[0][:3000], mnist[1][:3000]
+    history = net.SGD((X, y), 3, 10, 0.1, verbose=False, callback=monitor)
+    assert len(history.seconds) == 3 and monitor.stopped_at is None
+
+
+def test_the_books_network_at_eta_3_is_healthy(sample):
+    report = diagnostics.diagnose(book(), sample, eta=3.0)
+    assert report.healthy, str(report)
+    assert report.cause is None
+    saturation = report.finding("saturation")
+    assert saturation is not None and saturation.severity == "info"
+    assert "learns anyway" in saturation.message
+    assert not any(f.name.startswith("learning_rate") for f in report.findings)
+    assert "Step size: a range test of copies" in str(report)
+    assert report.probes.learns and report.probes.best is not None
+
+
+def test_raw_pixels_fix_is_dividing_by_255_verified(sample):
+    X, y = sample
+    raw = np.round(X * 255).astype(np.uint8)
+    report = diagnostics.diagnose(book(init="xavier_normal"), (raw, y), eta=3.0)
+    assert report.cause.name == "unscaled_inputs"
+    assert report.cause.verified.helped and "divided by 255" in report.cause.verified.text
+
+
+# --------------------------------------------------------------------------
+# The pieces
+# --------------------------------------------------------------------------
+
+
+def test_without_eta_nothing_is_probed(sample):
+    report = diagnostics.diagnose(book(), sample)
+    assert report.probes is None
+    assert report.finding("learning_rate_too_large") is None
+
+
+def test_a_diagnosis_repeats_exactly(sample):
+    one = diagnostics.diagnose(book(), sample, eta=100)
+    two = diagnostics.diagnose(book(), sample, eta=100)
+    assert [str(f) for f in one.findings] == [str(f) for f in two.findings]
+
+
+def test_label_permutation_finds_shifts_and_permutations():
+    rng = np.random.default_rng(0)
+    answers = rng.integers(0, 10, 500)
+    assert probes.label_permutation(answers, (answers + 7) % 10, 10)[0] == 7
+    swap = np.array([1, 0, 2, 3, 4, 5, 6, 7, 8, 9])
+    shift, mapping, share, identity = probes.label_permutation(answers, swap[answers], 10)
+    assert shift is None and mapping[0] == 1 and mapping[1] == 0 and share == 1.0
+    assert probes.label_permutation(answers, answers, 10)[:2] == (None, None)
+    noise = rng.integers(0, 10, 500)
+    assert probes.label_permutation(answers, noise, 10)[:2] == (None, None)
+
+
+def test_chance_cost():
+    assert probes.chance_cost("log_likelihood", 10) == pytest.approx(np.log(10))
+    assert probes.chance_cost("quadratic", 10) == pytest.approx(1.25)
+    assert probes.chance_cost("cross_entropy", 10) == pytest.approx(10 * np.log(2))
+
+
+def test_split_keeps_the_training_order_and_holds_out_at_random():
+    X = np.arange(200, dtype=float).reshape(100, 2)
+    y = np.repeat(np.arange(10), 10)
+    s = probes.split(X, y, np.eye(10)[y])
+    assert len(s.X_eval) == 20 and np.all(np.diff(s.X[:, 0]) > 0)
+    assert len(set(s.labels_eval.tolist())) > 5  # sorted data: still many classes held out
+
+
+def test_train_measures_update_ratio_and_divergence(sample):
+    X, y = sample
+    s = probes.split(X, y, np.eye(10)[y])
+    net = book()
+    calm = probes.train(net.weights, net.biases, s, 3.0, steps=50)
+    assert all(1e-5 < r < 1 for r in calm.ratio()) and calm.diverged_at is None
+    wild = probes.train([w * 1e3 for w in net.weights], net.biases, s, 1e6,
+                        cost="cross_entropy", steps=50)
+    assert wild.diverged_at is not None or wild.accuracy[-1] < 0.3
+    assert np.array_equal(net.weights[0], book().weights[0])  # arguments untouched
+
+
+@pytest.mark.parametrize("eta, name", [(30.0, "learning_rate_too_large"),
+                                       (1e-4, "learning_rate_too_small")])
+def test_softmax_network_rates(sample, eta, name):
+    report = diagnostics.diagnose(book(init="xavier_normal", cost="log_likelihood"), sample,
+                                  eta=eta)
+    assert report.cause.name == name and report.cause.verified.helped
+
+
+def test_sorted_data_for_a_network_whose_sgd_shuffles_is_a_warning(mnist):
+    X, y = mnist[0][:5000], mnist[1][:5000]
+    order = np.argsort(y, kind="stable")
+    report = diagnostics.diagnose(book(), (X[order], y[order]), eta=3.0)
+    found = report.finding("data_unshuffled")
+    assert found is not None and found.severity == "warning"
+
+
+def test_an_update_without_the_mean_cannot_overfit_where_the_reference_can(sample):
+    report = diagnostics.diagnose(own(their_network.NoMeanUpdate), sample, eta=3.0)
+    found = report.finding("cannot_overfit")
+    assert found is not None and found.verified.helped
+    assert report.cause.name == "update_mismatch"  # the cause comes first
