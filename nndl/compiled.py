@@ -198,7 +198,8 @@ def _forward(A, W, B, mb, hidden, output, exp_max, blas_from):
         _dots(A[l], w, z, rows)
         for i in range(mb):
             row = z[i]
-            row += b
+            for j in range(row.shape[0]):
+                row[j] += b[j]
             if l < L - 1:
                 _activate(row, hidden, exp_max)
             elif output == 2:
@@ -286,6 +287,14 @@ def _subtract(d, a, w, j, j2, mb):
 
 
 @_jit
+def _copy(source, target):
+    """``target[:] = source``, as a loop: 3 times as fast as Numba's slice
+    assignment for the rows of a mini-batch."""
+    for k in range(source.shape[0]):
+        target[k] = source[k]
+
+
+@_jit
 def _epoch(X, Y, order, m, W, B, A, D, scale, scale_last, decay, hidden, output, exp_max,
            blas_from):
     """One epoch of mini-batch SGD over ``X[order]``, ``m`` rows a step."""
@@ -294,8 +303,8 @@ def _epoch(X, Y, order, m, W, B, A, D, scale, scale_last, decay, hidden, output,
     for start in range(0, n, m):
         mb = min(m, n - start)
         for i in range(mb):
-            x[i] = X[order[start + i]]
-            y[i] = Y[order[start + i]]
+            _copy(X[order[start + i]], x[i])
+            _copy(Y[order[start + i]], y[i])
         _forward(A, W, B, mb, hidden, output, exp_max, blas_from)
         _output_error(A[L], y, D[L - 1], mb, output, scale if mb == m else scale_last)
         for l in range(L - 1, -1, -1):
