@@ -117,9 +117,17 @@ def jax_params(jax, net: network.Network) -> list:
 
 
 def import_jax(threads: int):
-    """JAX with float64 enabled and, for one thread, XLA held to one; None when absent."""
+    """JAX with float64 enabled and, for one thread, XLA held to one; None when absent.
+
+    XLA's flags keep each operation on one thread, but its runtime still runs
+    independent operations (a layer's weight gradient and the error carried
+    back) at the same time on other threads: measured, its CPU time exceeded
+    its wall time.  So for one thread the whole process is also pinned to one
+    core (both sides alike)."""
     if threads == 1 and "jax" not in sys.modules:
         os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {XLA_ONE_THREAD}".strip()
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     try:
         import jax
     except ImportError:
@@ -214,15 +222,18 @@ def run(argv: Sequence[str] | None = None) -> int:
     p = common.parser("jax_compare", __doc__.split("\n")[0], data=False)
     args = common.parse(p, argv)
     threads = common.blas_threads() or common.cores()
+    machine = common.machine()  # before import_jax pins the process to one core
     jax = import_jax(threads)
     if jax is None:
         print("jax_compare: JAX is not installed (pip install jax); the comparison is skipped")
         return common.SKIPPED
     compiled = importlib.util.find_spec("numba") is not None
     rounds = args.rounds or (1 if args.quick else 5)
-    print(common.header(f"nndl-init against JAX {jax.__version__} jit + lax.scan (CPU, "
-                        f"{threads} thread(s)), sigmoid, quadratic cost, eta {ETA:g}, one epoch",
-                        common.command("jax_compare", argv)), flush=True)
+    pinned = f", pinned to core {min(os.sched_getaffinity(0))}" if threads == 1 and hasattr(
+        os, "sched_getaffinity") and len(os.sched_getaffinity(0)) == 1 else ""
+    print(f"== nndl-init against JAX {jax.__version__} jit + lax.scan (CPU, {threads} "
+          f"thread(s){pinned}), sigmoid, quadratic cost, eta {ETA:g}, one epoch ==\n"
+          f"$ {common.command('jax_compare', argv)}\nmachine: {machine}", flush=True)
     if not compiled:
         print("Numba is not installed (pip install 'nndl-init[fast]'): "
               "SGD(compiled=True) is not measured")

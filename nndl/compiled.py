@@ -128,12 +128,12 @@ def _prime(a, code):
 
 @_jit
 def _softmax(row):
-    row -= row.max()
-    total = row.dtype.type(0)
+    top, total = row.max(), row.dtype.type(0)
     for j in range(row.shape[0]):
-        row[j] = math.exp(row[j])
+        row[j] = math.exp(row[j] - top)
         total += row[j]
-    row /= total
+    for j in range(row.shape[0]):
+        row[j] /= total
 
 
 @_jit
@@ -229,7 +229,8 @@ def _back(d, w, a, back, mb, hidden, blas_from):
     else:
         for i in range(mb):
             row, di = back[i], d[i]
-            row[:] = 0
+            for k in range(n_in):
+                row[k] = 0
             for j in range(n_out):
                 dij, wj = di[j], w[j]
                 for k in range(n_in):
@@ -253,7 +254,9 @@ def _update(d, a, w, b, mb, decay, blas_from):
         _gemm(T, N, n_out, n_in, mb, -1.0, d, a, decay, w)
         return
     if decay != 1:
-        w *= decay
+        for j in range(n_out):
+            for k in range(n_in):
+                w[j, k] *= decay
     for j in range(0, n_out - 1, 2):
         _subtract(d, a, w, j, j + 1, mb)
     if n_out % 2:
