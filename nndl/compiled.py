@@ -28,6 +28,7 @@ import numpy as np
 from numba import types
 from threadpoolctl import threadpool_info
 
+import blas
 from nndl.activations import EXP_MAX
 
 HIDDEN = {"sigmoid": 0, "tanh": 1, "relu": 2, "softsign": 3}
@@ -35,13 +36,13 @@ OUTPUT = {"quadratic": 0, "cross_entropy": 1, "log_likelihood": 2}
 # Reassociation lets the compiler vectorise the sums; no approximate
 # functions and no assumption that every number is finite.
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
-# Backpropagation's product d @ w goes to numpy's BLAS from this many
-# multiply-adds on (the depth study's layers), where its kernels beat these
-# loops; smaller ones are loops, where a BLAS call costs more than its
-# arithmetic.  The forward products and the update are always loops
-# (:func:`_dots`, :func:`_update`): blocked, they beat OpenBLAS at every
-# size measured, up to 1000 x 1000 at mini-batch 100.
+# The loops here are blocked so that they beat one thread of OpenBLAS at every
+# size measured, up to the depth study's 1000 x 1000 layers at mini-batch 100.
+# But they run on one core: when BLAS may use several (``blas.threads`` chose
+# them for large products), backpropagation's d @ w goes to numpy's BLAS from
+# this many multiply-adds on.
 BLAS_FROM = 10_000_000
+NEVER = 2**62  # a size no product reaches
 ROW_MAJOR, N = 101, 111  # CBLAS's constants: row-major, no transpose
 
 
@@ -228,19 +229,20 @@ def _back(d, w, a, back, mb, hidden, blas_from):
     n_out, n_in = w.shape
     if mb * n_in * n_out >= blas_from:
         _gemm(N, N, mb, n_in, n_out, 1.0, d, w, 0.0, back)
-    else:
+        sign = 1
+    else:  # -back, as the update's blocks subtract: d.T holds the coefficients
         for i in range(mb):
-            row, di = back[i], d[i]
             for k in range(n_in):
-                row[k] = 0
-            for j in range(n_out):
-                dij, wj = di[j], w[j]
-                for k in range(n_in):
-                    row[k] += dij * wj[k]
+                back[i, k] = 0
+        for i in range(0, mb - mb % 4, 4):
+            _subtract4(d.T, w, back, i, n_out)
+        for i in range(mb - mb % 4, mb):
+            _subtract1(d.T, w, back, i, n_out)
+        sign = -1
     for i in range(mb):
         row, ai = back[i], a[i]
         for k in range(n_in):
-            row[k] *= _prime(ai[k], hidden)
+            row[k] *= sign * _prime(ai[k], hidden)
 
 
 @_jit
@@ -336,9 +338,7 @@ class Step:
     def __init__(self, net, eta: float, decay: float, m: int, blas_from: int | None = None
                  ) -> None:
         dtype, sizes = net.dtype, net.sizes
-        self.blas_from = BLAS_FROM if blas_from is None else blas_from
-        if BLAS is None:
-            self.blas_from = 2**62  # no BLAS found: every product in loops
+        self.blas_from = blas_from  # None: BLAS_FROM when BLAS has several threads
         self.net, self.m, self.eta, self.t = net, m, eta, dtype.type
         self.decay = dtype.type(decay)
         rows = m + (-m) % 4  # _forward computes whole blocks of 4 rows
@@ -351,6 +351,10 @@ class Step:
         net, t = self.net, self.t
         order = rng.permutation(len(data))
         last = len(data) % m or m
+        blas_from = self.blas_from
+        if blas_from is None:
+            several = BLAS is not None and (blas.threads_in_force() or 1) > 1
+            blas_from = BLAS_FROM if several else NEVER
         _epoch(data.X, data.Y, order, m, tuple(net.weights),
                tuple(b.reshape(-1) for b in net.biases), self.A, self.D, t(self.eta / m),
-               t(self.eta / last), self.decay, *self.codes, self.blas_from)
+               t(self.eta / last), self.decay, *self.codes, blas_from)
