@@ -356,5 +356,5 @@ class Step:
             several = BLAS is not None and (blas.threads_in_force() or 1) > 1
             blas_from = BLAS_FROM if several else NEVER
         _epoch(data.X, data.Y, order, m, tuple(net.weights),
-               tuple(b.reshape(-1) for b in net.biases), self.A, self.D, t(self.eta / m),
+               tuple(b[:, 0] for b in net.biases), self.A, self.D, t(self.eta / m),
                t(self.eta / last), self.decay, *self.codes, blas_from)
