@@ -106,7 +106,7 @@ class Network:
             monitor_evaluation_cost: bool = False, monitor_evaluation_accuracy: bool = False,
             monitor_training_cost: bool = False, monitor_training_accuracy: bool = False,
             verbose: bool = True, callback: Callable | None = None,
-            blas_threads: int | None = None) -> History:
+            blas_threads: int | None = None, compiled: bool = False) -> History:
         """Train the network using mini-batch stochastic gradient descent.
 
         Each epoch shuffles ``training_data`` (the book's list of ``(x, y)`` or
@@ -117,17 +117,20 @@ class Network:
         returned :class:`History` and, with ``verbose``, printed as the book
         prints them (:func:`nndl.training.record`).  ``callback(epoch, net,
         history)`` runs last; returning ``False`` stops training.
+        ``compiled=True`` trains each epoch in one compiled call
+        (:mod:`nndl.compiled`, the optional extra ``fast``): faster, the same
+        numbers to float tolerance, not bit for bit.
         """
         monitor = training.Monitor(monitor_evaluation_cost, monitor_evaluation_accuracy,
                                    monitor_training_cost, monitor_training_accuracy)
         run = training.checked_run(self, training_data, epochs, mini_batch_size, eta,
                                    test_data, lmbda, evaluation_data, monitor, verbose, callback)
-        history, step = History(), training.step_for(self, run)
+        history, step = History(), training.step_for(self, run, compiled)
         with blas.threads(self.sizes, run.mini_batch_size, blas_threads):
             for j in range(run.epochs):
                 start = time.perf_counter()
-                for X, Y in training.mini_batches(run.train, run.mini_batch_size, self.rng):
-                    step(X, Y)  # update_mini_batch's step, fused (nndl.fused)
+                # update_mini_batch's step on each mini-batch, fused (nndl.fused)
+                step.epoch(run.train, run.mini_batch_size, self.rng)
                 history.seconds.append(time.perf_counter() - start)
                 lines = training.record(self, history, j, run)
                 if verbose:
@@ -136,7 +139,7 @@ class Network:
                     if callback(j, self, history) is False:
                         break
                     parameters.check(self)  # the callback may have assigned new ones
-                    step = training.step_for(self, run)
+                    step = training.step_for(self, run, compiled)
         return history
 
     def update_mini_batch(self, mini_batch, eta: float, lmbda: float = 0.0, n: int = 1) -> None:

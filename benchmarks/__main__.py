@@ -28,6 +28,7 @@ MISSED = common.MISSED  # the exit status of a script that missed a target
 SCRIPTS = {
     "epoch": "an epoch against the book's loop and the floor",
     "torch_compare": "against PyTorch",
+    "jax_compare": "against JAX jit + lax.scan, the fastest CPU peer",
     "float32": "float32 against float64",
     "evaluate": "evaluation in one matrix pass",
     "scale": "a big network against the matrix-multiply rate",

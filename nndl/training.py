@@ -90,11 +90,31 @@ class Step:
     def __call__(self, X: np.ndarray, Y: np.ndarray) -> None:
         fused.backprop(self.plan, X, Y, self.scale[len(X)], self.update)
 
+    def epoch(self, data: Data, m: int, rng: np.random.Generator) -> None:
+        """One epoch: a step on each of the mini-batches of ``data`` shuffled with ``rng``."""
+        for X, Y in mini_batches(data, m, rng):
+            self(X, Y)
 
-def step_for(net, run: Run) -> Step:
-    """The :class:`Step` of ``run``: its full mini-batches and its last, smaller one."""
+
+def step_for(net, run: Run, compiled: bool = False):
+    """The :class:`Step` of ``run``: its full mini-batches and its last, smaller
+    one; with ``compiled``, :class:`nndl.compiled.Step` (Numba) instead."""
     n, m = len(run.train), run.mini_batch_size
+    if compiled:
+        return compiled_step()(net, run.eta, 1.0 - run.eta * run.lmbda / n, m)
     return Step(net, run.eta, run.lmbda, n, {m, n % m or m})
+
+
+def compiled_step() -> type:
+    """:class:`nndl.compiled.Step`, imported when first asked for (Numba takes
+    half a second to import), or ImportError naming the fix."""
+    try:
+        from nndl.compiled import Step as CompiledStep
+    except ImportError as e:
+        raise ImportError(f"compiled=True needs Numba, the optional extra 'fast': pip install "
+                          f"'nndl-init[fast]' (or pip install numba), or leave compiled=False "
+                          f"({e})") from e
+    return CompiledStep
 
 
 def record(net, history: History, j: int, run: Run) -> list[str]:

@@ -1,0 +1,360 @@
+"""nndl.compiled
+~~~~~~~~~~~~~~
+
+An optional compiled training epoch (Numba, the extra ``fast``): the same
+gradient steps as :func:`nndl.fused.backprop`, for the whole epoch in one call.
+
+Why: at mini-batch 10 a numpy step is some 30 numpy calls (5 matrix products,
+the rest elementwise work on 100 to 300 numbers), each with its fixed cost,
+and OpenBLAS's products of these skinny shapes cost more in their set-up
+(packing the weights) than in their arithmetic.  A compiled epoch does the
+gathering, both passes and the update in loops, with no call between them,
+as ``jax.jit`` over ``lax.scan`` does.
+
+The numbers equal the numpy path's to float tolerance, not bit for bit: the
+sums are taken in another order (and ``exp`` and ``tanh`` are not numpy's),
+so the default stays the numpy path, whose numbers the records are stamped
+with.  ``tests/test_compiled.py`` holds the two together.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+
+import llvmlite.binding
+import numba
+import numpy as np
+from numba import types
+from threadpoolctl import threadpool_info
+
+import blas
+from nndl.activations import EXP_MAX
+
+HIDDEN = {"sigmoid": 0, "tanh": 1, "relu": 2, "softsign": 3}
+OUTPUT = {"quadratic": 0, "cross_entropy": 1, "log_likelihood": 2}
+# Reassociation lets the compiler vectorise the sums; no approximate
+# functions and no assumption that every number is finite.
+FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+# The loops here are blocked so that they beat one thread of OpenBLAS at every
+# size measured, up to the depth study's 1000 x 1000 layers at mini-batch 100.
+# But they run on one core: when BLAS may use several (``blas.threads`` chose
+# them for large products), backpropagation's d @ w goes to numpy's BLAS from
+# this many multiply-adds on.
+BLAS_FROM = 10_000_000
+NEVER = 2**62  # a size no product reaches
+ROW_MAJOR, N = 101, 111  # CBLAS's constants: row-major, no transpose
+
+
+def numpy_openblas() -> tuple[str, str, str, object] | None:
+    """``(path, prefix, suffix, integer type)`` of the CBLAS ``gemm`` of the
+    OpenBLAS numpy uses (numpy's wheels: ``scipy_cblas_dgemm64_``, 64-bit
+    integers), so that the products are numpy's own; None for another BLAS."""
+    for lib in threadpool_info():
+        if lib.get("internal_api") != "openblas":
+            continue
+        cdll = ctypes.CDLL(lib["filepath"])
+        for prefix in ("scipy_cblas_", "cblas_"):
+            for suffix, integer in (("64_", types.int64), ("", types.int32)):
+                if hasattr(cdll, f"{prefix}dgemm{suffix}"):
+                    return lib["filepath"], prefix, suffix, integer
+    return None
+
+
+BLAS = numpy_openblas()
+
+
+def _jit(fn):
+    # Cached to disk only when the BLAS symbols are there to link against.
+    return numba.njit(fastmath=FASTMATH, cache=BLAS is not None, nogil=True)(fn)
+
+
+if BLAS is not None:
+    llvmlite.binding.load_library_permanently(BLAS[0])
+    _I, _P = BLAS[3], types.uintp  # a pointer passes as a machine word (x86-64, arm64)
+
+    def _external(t, real):
+        return types.ExternalFunction(f"{BLAS[1]}{t}gemm{BLAS[2]}", types.void(
+            types.int32, types.int32, types.int32, _I, _I, _I, real, _P, _I, _P, _I, real, _P, _I))
+
+    _sgemm, _dgemm = _external("s", types.float32), _external("d", types.float64)
+
+    @_jit
+    def _gemm(ta, tb, m, n, k, alpha, a, b, beta, c):
+        """``c = alpha op(a) op(b) + beta c`` by numpy's BLAS, row-major
+        (``op`` transposes for ``T``); ``c`` has ``n`` columns, its first ``m`` rows."""
+        lda, ldb = a.shape[1], b.shape[1]
+        if c.itemsize == 4:  # float32
+            _sgemm(ROW_MAJOR, ta, tb, m, n, k, np.float32(alpha), a.ctypes.data, lda,
+                   b.ctypes.data, ldb, np.float32(beta), c.ctypes.data, n)
+        else:
+            _dgemm(ROW_MAJOR, ta, tb, m, n, k, np.float64(alpha), a.ctypes.data, lda,
+                   b.ctypes.data, ldb, np.float64(beta), c.ctypes.data, n)
+else:
+    @_jit
+    def _gemm(ta, tb, m, n, k, alpha, a, b, beta, c):
+        raise NotImplementedError("no BLAS")
+
+
+@_jit
+def _activate(row, code, exp_max):
+    """``row`` overwritten with f(row): the hidden activation ``code`` 0-3, as
+    in :mod:`nndl.activations` (the sigmoid clamped as there)."""
+    one = row.dtype.type(1)
+    if code == 0:
+        for j in range(row.shape[0]):
+            row[j] = one / (one + math.exp(min(-row[j], exp_max)))
+    elif code == 1:
+        for j in range(row.shape[0]):
+            row[j] = math.tanh(row[j])
+    elif code == 2:
+        for j in range(row.shape[0]):
+            row[j] = max(row[j], 0)
+    else:
+        for j in range(row.shape[0]):
+            row[j] = row[j] / (one + abs(row[j]))
+
+
+@_jit
+def _prime(a, code):
+    """f'(z) from the output ``a = f(z)`` of hidden activation ``code``."""
+    one = a - a + 1
+    if code == 0:
+        return (one - a) * a
+    if code == 1:
+        return one - a * a
+    if code == 2:
+        return one if a > 0 else one - one
+    p = one - abs(a)
+    return p * p
+
+
+@_jit
+def _softmax(row):
+    top, total = row.max(), row.dtype.type(0)
+    for j in range(row.shape[0]):
+        row[j] = math.exp(row[j] - top)
+        total += row[j]
+    for j in range(row.shape[0]):
+        row[j] /= total
+
+
+@_jit
+def _dots(a_in, w, z, mb):
+    """``z[:mb] = a_in[:mb] @ w.T`` in loops: dot products of contiguous rows,
+    in blocks of four examples by four neurons, so that each number loaded
+    serves four sums (about twice OpenBLAS's speed on these shapes)."""
+    n_out = w.shape[0]
+    mb4, n4 = mb - mb % 4, n_out - n_out % 4
+    for j in range(0, n4, 4):
+        for i in range(0, mb4, 4):
+            _block44(a_in, w, z, i, j)
+    for i in range(0, mb4, 4):
+        for j in range(n4, n_out):
+            _block41(a_in, w, z, i, j)
+    for i in range(mb4, mb):
+        for j in range(n_out):
+            s = w.dtype.type(0)
+            x, wj = a_in[i], w[j]
+            for k in range(w.shape[1]):
+                s += x[k] * wj[k]
+            z[i, j] = s
+
+
+@_jit
+def _block44(a, w, z, i, j):
+    """``z[i:i+4, j:j+4] = a[i:i+4] @ w[j:j+4].T``."""
+    x0, x1, x2, x3 = a[i], a[i + 1], a[i + 2], a[i + 3]
+    w0, w1, w2, w3 = w[j], w[j + 1], w[j + 2], w[j + 3]
+    s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = w.dtype.type(0)
+    s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = w.dtype.type(0)
+    for k in range(w.shape[1]):
+        a0, a1, a2, a3, b0, b1, b2, b3 = x0[k], x1[k], x2[k], x3[k], w0[k], w1[k], w2[k], w3[k]
+        s00, s01, s02, s03 = s00 + a0 * b0, s01 + a0 * b1, s02 + a0 * b2, s03 + a0 * b3
+        s10, s11, s12, s13 = s10 + a1 * b0, s11 + a1 * b1, s12 + a1 * b2, s13 + a1 * b3
+        s20, s21, s22, s23 = s20 + a2 * b0, s21 + a2 * b1, s22 + a2 * b2, s23 + a2 * b3
+        s30, s31, s32, s33 = s30 + a3 * b0, s31 + a3 * b1, s32 + a3 * b2, s33 + a3 * b3
+    z[i, j], z[i, j + 1], z[i, j + 2], z[i, j + 3] = s00, s01, s02, s03
+    z[i + 1, j], z[i + 1, j + 1], z[i + 1, j + 2], z[i + 1, j + 3] = s10, s11, s12, s13
+    z[i + 2, j], z[i + 2, j + 1], z[i + 2, j + 2], z[i + 2, j + 3] = s20, s21, s22, s23
+    z[i + 3, j], z[i + 3, j + 1], z[i + 3, j + 2], z[i + 3, j + 3] = s30, s31, s32, s33
+
+
+@_jit
+def _block41(a, w, z, i, j):
+    """``z[i:i+4, j] = a[i:i+4] @ w[j]``."""
+    x0, x1, x2, x3, wj = a[i], a[i + 1], a[i + 2], a[i + 3], w[j]
+    s0 = s1 = s2 = s3 = w.dtype.type(0)
+    for k in range(w.shape[1]):
+        b = wj[k]
+        s0, s1, s2, s3 = s0 + x0[k] * b, s1 + x1[k] * b, s2 + x2[k] * b, s3 + x3[k] * b
+    z[i, j], z[i + 1, j], z[i + 2, j], z[i + 3, j] = s0, s1, s2, s3
+
+
+@_jit
+def _forward(A, W, B, mb, hidden, output, exp_max, blas_from):
+    """Each layer's activations for the first ``mb`` rows of ``A[0]``."""
+    L = len(W)
+    rows = min(mb + (-mb) % 4, A[0].shape[0])  # whole blocks of 4 (the rest unused)
+    for l in range(L):
+        w, z, b = W[l], A[l + 1], B[l]
+        _dots(A[l], w, z, rows)
+        for i in range(mb):
+            row = z[i]
+            for j in range(row.shape[0]):
+                row[j] += b[j]
+            if l < L - 1:
+                _activate(row, hidden, exp_max)
+            elif output == 2:
+                _softmax(row)
+            else:
+                _activate(row, 0, exp_max)
+
+
+@_jit
+def _output_error(a, y, d, mb, output, scale):
+    """BP1 times ``scale``: (a - y) sigma'(z) for the quadratic cost, else a - y."""
+    one = scale - scale + 1
+    for i in range(mb):
+        for j in range(a.shape[1]):
+            e = a[i, j] - y[i, j]
+            if output == 0:
+                e *= (one - a[i, j]) * a[i, j]
+            d[i, j] = e * scale
+
+
+@_jit
+def _back(d, w, a, back, mb, hidden, blas_from):
+    """BP2: ``back[:mb] = (d @ w) * f'(a)``, through the weights before this step."""
+    n_out, n_in = w.shape
+    if mb * n_in * n_out >= blas_from:
+        _gemm(N, N, mb, n_in, n_out, 1.0, d, w, 0.0, back)
+        sign = 1
+    else:  # -back, as the update's blocks subtract: d.T holds the coefficients
+        for i in range(mb):
+            for k in range(n_in):
+                back[i, k] = 0
+        for i in range(0, mb - mb % 4, 4):
+            _subtract4(d.T, w, back, i, n_out)
+        for i in range(mb - mb % 4, mb):
+            _subtract1(d.T, w, back, i, n_out)
+        sign = -1
+    for i in range(mb):
+        row, ai = back[i], a[i]
+        for k in range(n_in):
+            row[k] *= sign * _prime(ai[k], hidden)
+
+
+@_jit
+def _update(d, a, w, b, mb, decay):
+    """BP3 and BP4, subtracted: ``w = decay w - d.T @ a``, ``b -= sum(d)``."""
+    n_out, n_in = w.shape
+    for j in range(n_out):
+        s = d[0, j]
+        for i in range(1, mb):
+            s += d[i, j]
+        b[j] -= s
+    if decay != 1:
+        for j in range(n_out):
+            for k in range(n_in):
+                w[j, k] *= decay
+    n4 = n_out - n_out % 4
+    for j in range(0, n4, 4):
+        _subtract4(d, a, w, j, mb)
+    for j in range(n4, n_out):
+        _subtract1(d, a, w, j, mb)
+
+
+@_jit
+def _subtract4(d, a, w, j, mb):
+    """``w[j:j+4] -= d[:mb, j:j+4].T @ a[:mb]``, four examples at a time:
+    each loaded number of ``a`` serves four weight rows."""
+    w0, w1, w2, w3 = w[j], w[j + 1], w[j + 2], w[j + 3]
+    for i in range(0, mb - mb % 4, 4):
+        a0, a1, a2, a3 = a[i], a[i + 1], a[i + 2], a[i + 3]
+        d00, d01, d02, d03 = d[i, j], d[i + 1, j], d[i + 2, j], d[i + 3, j]
+        d10, d11, d12, d13 = d[i, j + 1], d[i + 1, j + 1], d[i + 2, j + 1], d[i + 3, j + 1]
+        d20, d21, d22, d23 = d[i, j + 2], d[i + 1, j + 2], d[i + 2, j + 2], d[i + 3, j + 2]
+        d30, d31, d32, d33 = d[i, j + 3], d[i + 1, j + 3], d[i + 2, j + 3], d[i + 3, j + 3]
+        for k in range(a.shape[1]):
+            b0, b1, b2, b3 = a0[k], a1[k], a2[k], a3[k]
+            w0[k] -= d00 * b0 + d01 * b1 + d02 * b2 + d03 * b3
+            w1[k] -= d10 * b0 + d11 * b1 + d12 * b2 + d13 * b3
+            w2[k] -= d20 * b0 + d21 * b1 + d22 * b2 + d23 * b3
+            w3[k] -= d30 * b0 + d31 * b1 + d32 * b2 + d33 * b3
+    for i in range(mb - mb % 4, mb):
+        ai, e0, e1, e2, e3 = a[i], d[i, j], d[i, j + 1], d[i, j + 2], d[i, j + 3]
+        for k in range(a.shape[1]):
+            w0[k] -= e0 * ai[k]
+            w1[k] -= e1 * ai[k]
+            w2[k] -= e2 * ai[k]
+            w3[k] -= e3 * ai[k]
+
+
+@_jit
+def _subtract1(d, a, w, j, mb):
+    """``w[j] -= d[:mb, j] @ a[:mb]``."""
+    wj = w[j]
+    for i in range(mb):
+        ai, dij = a[i], d[i, j]
+        for k in range(a.shape[1]):
+            wj[k] -= dij * ai[k]
+
+
+@_jit
+def _copy(source, target):
+    """``target[:] = source``, as a loop: 3 times as fast as Numba's slice
+    assignment for the rows of a mini-batch."""
+    for k in range(source.shape[0]):
+        target[k] = source[k]
+
+
+@_jit
+def _epoch(X, Y, order, m, W, B, A, D, scale, scale_last, decay, hidden, output, exp_max,
+           blas_from):
+    """One epoch of mini-batch SGD over ``X[order]``, ``m`` rows a step."""
+    n, L = order.shape[0], len(W)
+    x, y = A[0], D[L]  # D[L] holds the batch's targets
+    for start in range(0, n, m):
+        mb = min(m, n - start)
+        for i in range(mb):
+            _copy(X[order[start + i]], x[i])
+            _copy(Y[order[start + i]], y[i])
+        _forward(A, W, B, mb, hidden, output, exp_max, blas_from)
+        _output_error(A[L], y, D[L - 1], mb, output, scale if mb == m else scale_last)
+        for l in range(L - 1, -1, -1):
+            if l > 0:
+                _back(D[l], W[l], A[l], D[l - 1], mb, hidden, blas_from)
+            _update(D[l], A[l], W[l], B[l], mb, decay)
+
+
+class Step:
+    """Whole epochs of ``net.SGD`` with the compiled kernels: the same shuffle
+    (one ``rng.permutation`` an epoch, as :func:`nndl.training.mini_batches`
+    draws) and the same steps as :class:`nndl.training.Step`, to float
+    tolerance.  ``eta``, ``decay`` (``1 - eta lmbda / n``) and the mini-batch
+    size ``m`` are fixed for the run; the work buffers are made once."""
+
+    def __init__(self, net, eta: float, decay: float, m: int, blas_from: int | None = None
+                 ) -> None:
+        dtype, sizes = net.dtype, net.sizes
+        self.blas_from = blas_from  # None: BLAS_FROM when BLAS has several threads
+        self.net, self.m, self.eta, self.t = net, m, eta, dtype.type
+        self.decay = dtype.type(decay)
+        rows = m + (-m) % 4  # _forward computes whole blocks of 4 rows
+        self.A = tuple(np.zeros((rows, s), dtype) for s in sizes)  # each layer's activations
+        self.D = tuple(np.empty((m, s), dtype) for s in (*sizes[1:], sizes[-1]))  # errors, Y
+        self.codes = HIDDEN[net.activation], OUTPUT[net.cost], EXP_MAX[dtype][()]
+
+    def epoch(self, data, m: int, rng: np.random.Generator) -> None:
+        """One epoch over ``data`` (:class:`nndl.data.Data`), shuffled with ``rng``."""
+        net, t = self.net, self.t
+        order = rng.permutation(len(data))
+        last = len(data) % m or m
+        blas_from = self.blas_from
+        if blas_from is None:
+            several = BLAS is not None and (blas.threads_in_force() or 1) > 1
+            blas_from = BLAS_FROM if several else NEVER
+        _epoch(data.X, data.Y, order, m, tuple(net.weights),
+               tuple(b[:, 0] for b in net.biases), self.A, self.D, t(self.eta / m),
+               t(self.eta / last), self.decay, *self.codes, blas_from)
