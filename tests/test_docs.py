@@ -145,3 +145,18 @@ def test_the_readmes_diagnosis_excerpt_is_the_generated_report():
         found = generated.find(line + "\n", at)
         assert found >= 0, f"README line not in docs/results/diagnoses.md after the last: {line!r}"
         at = found + len(line)
+
+
+def test_the_readmes_sessions_are_the_generated_transcripts():
+    """The README's two book sessions show lines of the seed-0 transcripts that
+    ``python -m experiments.sessions`` wrote, and its History line."""
+    readme = (ROOT / "README.md").read_text()
+    generated = (ROOT / "docs" / "results" / "sessions.md").read_text()
+    section = readme[readme.index("## The book's session"):readme.index("## The main experiment")]
+    shown = [line for block in re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+             for line in block.splitlines() if line and not line.startswith((">>>", "..."))]
+    assert len(shown) >= 10
+    missing = [line for line in shown if line not in generated.splitlines()]
+    assert not missing, missing
+    history = re.search(r"`(History\(30 epochs[^`]*)`", section).group(1)
+    assert history in generated
