@@ -159,8 +159,9 @@ def _format(report: Report, wide: bool = False) -> str:
     ratio = report.gradient_ratio
     answering = "1/n" if report.output == "softmax" else "0.5"
     para(f"cost {g(report.cost_start)} (a net answering {answering} everywhere: "
-         f"{g(report.cost_half)}); accuracy {pct(report.accuracy)} (always the most "
-         f"frequent label: {pct(report.chance)}); answers {report.top_answer} for "
+         f"{g(report.cost_half)}); accuracy {pct(report.accuracy)} (always answering the "
+         f"most frequent label of these {report.examples:,}: {pct(report.chance)}); answers "
+         f"{report.top_answer} for "
          f"{pct(report.top_share)} of the examples; |dC/db| first / last layer: "
          f"{g(ratio, 2) if ratio is not None else 'undefined'}")
     if report.checked:
