@@ -288,9 +288,9 @@ def best_rate(runs: dict[float, Run], chance: float) -> float | None:
     """The rate to suggest: the one in the middle (on a log scale) of the
     rates that learned, the smaller of two equally near; None if none
     learned.  Not the one that learned fastest: a short run favours large
-    rates, and over an epoch the book's randn draw does better at eta = 3.16
-    than at 10 (88 % against 77 %, numpy seed 0), which a plateau hid for
-    500 steps."""
+    rates, and over an epoch a newcomer's randn draw (numpy seed 0) does
+    better at eta = 3.16, which a plateau hid for 300 steps, than at 10
+    (tests/test_probes.py)."""
     learned = learned_rates(runs, chance)
     if not learned:
         return None
@@ -571,11 +571,13 @@ def cannot_overfit(model: Model, sample: Split, eta: float, m: int = 10,
     if theirs is not None and _memorised(ref, model) and not _memorised(theirs, model):
         return [Finding(
             "cannot_overfit", "error",
-            f"your update_mini_batch cannot memorise {len(tiny.X)} examples: in "
-            f"{OVERFIT_STEPS} steps at eta={eta:.3g} the cost went from {theirs.costs[0]:.3g} "
-            f"to {theirs.costs[-1]:.3g} (accuracy on them {theirs.accuracy[-1]:.0%})",
-            "fix your update_mini_batch: the reference's update (network.Network's) "
-            "memorises them", evidence={"your_cost": theirs.costs, "reference_cost": ref.costs},
+            f"your update_mini_batch (your own code on a copy, with the methods it calls) "
+            f"cannot memorise {len(tiny.X)} examples: in {OVERFIT_STEPS} steps at "
+            f"eta={eta:.3g} the cost went from {theirs.costs[0]:.3g} to "
+            f"{theirs.costs[-1]:.3g} (accuracy on them {theirs.accuracy[-1]:.0%})",
+            "fix your update_mini_batch or a method it calls (a finding above names it when "
+            "it was found): the reference's update (network.Network's) memorises them",
+            evidence={"your_cost": theirs.costs, "reference_cost": ref.costs},
             verified=Verification(
                 f"with the reference's update from the same weights the cost fell from "
                 f"{ref.costs[0]:.3g} to {ref.costs[-1]:.3g} (accuracy "

@@ -92,9 +92,10 @@ def test_a_randn_class_at_eta_100_gets_the_rates_that_learned_not_the_fastest(sa
     assert f"start at eta={best:.3g}" in report.cause.fix
     text = " ".join(str(report).split())
     assert "The look is short" in text and "may learn later" in text
-    assert learns(diagnostics.reference(user), mnist, best) > 0.8
-    for rate in (rates[0], rates[-1]):
-        assert learns(diagnostics.reference(user), mnist, rate) > 0.7
+    suggested = learns(diagnostics.reference(user), mnist, best)
+    ends = [learns(diagnostics.reference(user), mnist, rate) for rate in (rates[0], rates[-1])]
+    assert suggested > 0.8 and min(ends) > 0.7
+    assert suggested > ends[-1]  # the fastest in 300 steps is not the best over an epoch
 
 
 def test_the_range_test_marks_the_users_rate_its_steps_and_the_code_it_ran(sample):
