@@ -100,6 +100,8 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
             _probe(report, subject, net)
     report.eta, report.mini_batch_size = eta, mini_batch_size
     report.checked = subject.methods
+    report.code = (usercode.verdicts(subject, report.findings) if subject.finite else
+                   dict.fromkeys(subject.methods, "not run (non-finite weights)"))
     return report
 
 

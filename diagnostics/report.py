@@ -90,6 +90,7 @@ class Report:
     eta: float | None = None  # the learning rate given to diagnose
     mini_batch_size: int = 10
     checked: list[str] = field(default_factory=list)  # the user's methods checked
+    code: dict[str, str] = field(default_factory=dict)  # method -> "agrees" or what differs
     probes: Any = field(default=None, repr=False)  # diagnostics.probes.Probes, with eta
 
     @property
@@ -158,13 +159,16 @@ def _format(report: Report, wide: bool = False) -> str:
     ratio = report.gradient_ratio
     answering = "1/n" if report.output == "softmax" else "0.5"
     para(f"cost {g(report.cost_start)} (a net answering {answering} everywhere: "
-         f"{g(report.cost_half)}); accuracy {pct(report.accuracy)} (always the most "
-         f"frequent label: {pct(report.chance)}); answers {report.top_answer} for "
+         f"{g(report.cost_half)}); accuracy {pct(report.accuracy)} (always answering the "
+         f"most frequent label of these {report.examples:,}: {pct(report.chance)}); answers "
+         f"{report.top_answer} for "
          f"{pct(report.top_share)} of the examples; |dC/db| first / last layer: "
          f"{g(ratio, 2) if ratio is not None else 'undefined'}")
     if report.checked:
-        para(f"Your code: {', '.join(report.checked)} run on copies and compared with the "
-             f"reference for the same weights.")
+        found = "; ".join(f"{m} {report.code[m]}" if m in report.code else m
+                          for m in report.checked)
+        para(f"Your code, run on copies and compared with the reference for the same "
+             f"weights: {found}.")
     if report.eta is None:
         para("Step size: not checked. Pass your learning rate, diagnose(net, eta=...) or "
              "--eta, to train copies at your rate.")

@@ -238,20 +238,34 @@ def layer_comparison(model, X, Y, user, ref) -> list[dict[str, float]]:
     return rows
 
 
-def _cost_derivative_note(subject: Subject) -> str:
-    """What the user's ``cost_derivative`` returns against the quadratic
-    cost's ``a - y``, when it is the place of a sign or scale error."""
+def cost_derivative_agrees(subject: Subject) -> bool | None:
+    """Whether the user's ``cost_derivative(a, y)`` returns ``a - y``, the
+    derivative of the quadratic cost (on random columns); None when it cannot
+    be compared (no such method, another cost, or it raises)."""
     if "cost_derivative" not in subject.methods or subject.model.cost != "quadratic":
-        return ""
-    rng = np.random.default_rng(0)
-    a, y = rng.random((subject.model.sizes[-1], 1)), rng.random((subject.model.sizes[-1], 1))
+        return None
+    a, y = _columns_for_cost_derivative(subject)
     try:
         got = np.asarray(subject.user().cost_derivative(a, y), dtype=np.float64).reshape(-1)
     except Exception:  # the user's code may raise anything
+        return None
+    return got.shape == (a.size,) and _agree(got, (a - y).reshape(-1))
+
+
+def _columns_for_cost_derivative(subject: Subject) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    n = subject.model.sizes[-1]
+    return rng.random((n, 1)), rng.random((n, 1))
+
+
+def _cost_derivative_note(subject: Subject) -> str:
+    """What the user's ``cost_derivative`` returns against the quadratic
+    cost's ``a - y``, when it is the place of a sign or scale error."""
+    if cost_derivative_agrees(subject) is not False:
         return ""
+    a, y = _columns_for_cost_derivative(subject)
+    got = np.asarray(subject.user().cost_derivative(a, y), dtype=np.float64).reshape(-1)
     want = (a - y).reshape(-1)
-    if _agree(got, want):
-        return ""
     cosine = float(got @ want) / (np.linalg.norm(got) * np.linalg.norm(want) or 1.0)
     if cosine < -0.999:
         return (" Your cost_derivative(a, y) returns y - a: the derivative of the quadratic "
@@ -260,8 +274,25 @@ def _cost_derivative_note(subject: Subject) -> str:
             f"quadratic cost (cosine {cosine:.3f}).")
 
 
+def _fixed_by_cost_derivative(subject: Subject, X: np.ndarray, Y: np.ndarray,
+                              ref: tuple[list[np.ndarray], list[np.ndarray]]) -> bool:
+    """Whether the user's ``backprop``, on a copy whose ``cost_derivative``
+    returns ``a - y``, agrees with the reference gradient ``ref``: then
+    ``cost_derivative`` is the one place to fix."""
+    if cost_derivative_agrees(subject) is not False:
+        return False
+    copy_ = subject.user()
+    copy_.cost_derivative = lambda output_activations, y: output_activations - y
+    try:
+        nb, nw = user_gradient(copy_, X, Y)
+    except Exception:  # the user's code may raise anything
+        return False
+    return all(_agree(u, r) for u, r in zip(nb + nw, ref[0] + ref[1]))
+
+
 def gradient_mismatch(subject: Subject) -> list[Finding]:
-    """The user's ``backprop`` against the gradient of the cost, per layer."""
+    """The user's ``backprop`` against the gradient of the cost, per layer;
+    the fix names ``cost_derivative`` when a copy with a correct one agrees."""
     model = subject.model
     X, Y = subject.X[:EXAMPLES], subject.Y[:EXAMPLES]
     try:
@@ -276,15 +307,20 @@ def gradient_mismatch(subject: Subject) -> list[Finding]:
     last = wrong[-1]  # backprop runs from the output back: the error starts here
     per_layer = "; ".join(f"layer {row['layer']}: relative error {row['relative_error']:.3g}, "
                           f"cosine {row['cosine_fd']:.3f}" for row in wrong)
+    located = _fixed_by_cost_derivative(subject, X, Y, ref)
+    if located:
+        fix = ("make cost_derivative return output_activations - y, as the book's does (a copy "
+               "of your code with that change computes the gradient exactly)")
+    else:
+        fix = (f"compute layer {last['layer']}'s gradient as the book's backprop does: delta = "
+               f"cost_derivative(a, y) * sigma'(z) at the output, delta = np.dot(w.T, delta) * "
+               f"sigma'(z) going back, nabla_w = np.dot(delta, a_previous.T)")
     return [Finding(
         "gradient_mismatch", "error",
         f"your backprop differs from the gradient of the {model.cost} cost (central finite "
         f"differences on {len(X)} examples): {per_layer}.{_shape_of_error(last)}"
-        f"{_cost_derivative_note(subject)}",
-        f"compute layer {last['layer']}'s gradient as the book's backprop does: delta = "
-        f"cost_derivative(a, y) * sigma'(z) at the output, delta = np.dot(w.T, delta) * "
-        f"sigma'(z) going back, nabla_w = np.dot(delta, a_previous.T)",
-        layer=last["layer"], evidence={"layers": rows})]
+        f"{_cost_derivative_note(subject)}", fix, layer=last["layer"],
+        evidence={"layers": rows, "place": "cost_derivative" if located else "backprop"})]
 
 
 def _shape_of_error(row: dict[str, float]) -> str:
@@ -545,3 +581,36 @@ def _answers(outputs: np.ndarray) -> np.ndarray:
 
 VERIFIERS = {"gradient_mismatch": verify_code, "update_mismatch": verify_code,
              "forward_mismatch": verify_forward}
+
+
+# ---- the verdict per method ----------------------------------------------------
+
+
+def verdicts(subject: Subject, findings: list[Finding]) -> dict[str, str]:
+    """Per method of the user's that was checked, what the comparison found:
+    ``"agrees"`` or ``"differs: see <finding>"`` (the findings that name it),
+    for the report's "Your code" line."""
+    names = {f.name: f for f in findings}
+    gradient = names.get("gradient_mismatch")
+    place = gradient.evidence.get("place") if gradient is not None else None
+    own_overfit = [f.name for f in findings if f.name == "cannot_overfit"
+                   and f.message.startswith("your update_mini_batch")]
+    about = {
+        "feedforward": ["forward_mismatch"] if "forward_mismatch" in names else [],
+        "backprop": ["gradient_mismatch"] if gradient is not None else [],
+        "update_mini_batch": [n for n in ("update_mismatch", "gradient_mismatch")
+                              if n in names] + own_overfit,
+        "cost_derivative": (["gradient_mismatch"] if place == "cost_derivative" else []),
+    }
+    out = {}
+    for method in subject.methods:
+        seen = about.get(method, [])
+        if method == "cost_derivative" and not seen and cost_derivative_agrees(subject) is None:
+            out[method] = "used by your backprop, not compared alone (another cost)"
+        elif method == "backprop" and place == "cost_derivative":
+            out[method] = "differs through cost_derivative: see gradient_mismatch"
+        elif method == "update_mini_batch" and "update_mismatch" not in seen and seen:
+            out[method] = f"steps along your backprop's gradient: see {', '.join(seen)}"
+        else:
+            out[method] = f"differs: see {', '.join(seen)}" if seen else "agrees"
+    return out

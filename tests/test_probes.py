@@ -76,6 +76,51 @@ def test_eta_100_is_too_large_and_the_suggested_eta_learns(sample, mnist):
     assert learns(book(), mnist, best) > 0.8
 
 
+def test_a_randn_class_at_eta_100_gets_the_rates_that_learned_not_the_fastest(sample, mnist):
+    """A correct randn class: in 300 steps only eta = 10 learns (3.16 sits on a
+    plateau for 500), yet eta = 3.16 does better over an epoch.  The rates
+    beside the one that learned get a longer look, the fix is the range that
+    learned with its middle as the start, the report says how short the look
+    is, and every rate of the range learns in one epoch."""
+    user = own(their_network.Network)
+    report = diagnostics.diagnose(user, sample, eta=100)
+    assert report.cause.name == "learning_rate_too_large"
+    numbers = report.cause.verified.numbers
+    rates, best = numbers["rates_learned"], numbers["best_eta"]
+    assert len(rates) >= 2 and rates[0] < best * 1.01 and best < 10
+    assert f"from {rates[0]:.3g} to {rates[-1]:.3g}" in report.cause.fix
+    assert f"start at eta={best:.3g}" in report.cause.fix
+    text = " ".join(str(report).split())
+    assert "The look is short" in text and "may learn later" in text
+    suggested = learns(diagnostics.reference(user), mnist, best)
+    ends = [learns(diagnostics.reference(user), mnist, rate) for rate in (rates[0], rates[-1])]
+    assert suggested > 0.8 and min(ends) > 0.7
+    assert suggested > ends[-1]  # the fastest in 300 steps is not the best over an epoch
+
+
+def test_the_range_test_marks_the_users_rate_its_steps_and_the_code_it_ran(sample):
+    report = diagnostics.diagnose(own(their_network.FlippedCostDerivative), sample, eta=3.0)
+    text = " ".join(str(report).split())
+    assert "3 (yours, 1000 steps): " in text
+    assert "copies trained with the reference's update (network.Network's) from your weights" \
+        in text
+    assert "At yours, eta=3, the reference's update learns from your weights in 1000 steps" \
+        in text
+    assert report.finding("cannot_overfit").message.startswith("your update_mini_batch")
+
+
+def test_one_baseline_named_with_the_examples_it_counts(sample):
+    report = diagnostics.diagnose(book(), sample, eta=100)
+    text = " ".join(str(report).split())
+    assert "(chance" not in text
+    assert (f"always answering the most frequent label of these 1,000: "
+            f"{100 * report.chance:.1f}%") in text
+    held = report.probes
+    start = held.runs[100.0].accuracy[0]
+    assert (f"held-out accuracy on {held.held_out} examples (before training {start:.0%}; "
+            f"always answering their most frequent label {held.chance:.0%};") in text
+
+
 def test_eta_30_is_too_large_for_the_sigmoid_network(sample, mnist):
     report = diagnostics.diagnose(book(), sample, eta=30)
     assert report.cause.name == "learning_rate_too_large"

@@ -66,6 +66,12 @@ def test_case_4_cost_derivative_returning_y_minus_a_is_a_gradient_mismatch(sampl
         assert row["cosine_fd"] == pytest.approx(-1, abs=1e-3)
         assert row["relative_error"] == pytest.approx(2, rel=1e-3)
     assert "returns y - a" in found.message
+    # The place is named in the fix, not only in the cause: a copy with a correct
+    # cost_derivative computes the gradient exactly.
+    assert found.evidence["place"] == "cost_derivative"
+    assert found.fix.startswith("make cost_derivative return output_activations - y")
+    assert report.code["cost_derivative"] == "differs: see gradient_mismatch"
+    assert report.code["feedforward"] == "agrees"
     assert_verified_learns(found)
     # The user's own training climbs the cost: the fix's proof says so.
     assert found.verified.numbers["yours_end"] > found.verified.numbers["yours_start"]
@@ -96,6 +102,22 @@ def test_the_books_own_code_has_no_code_finding(sample):
     assert report.checked == ["feedforward", "backprop", "update_mini_batch", "cost_derivative"]
     assert not {"forward_mismatch", "gradient_mismatch", "update_mismatch"} & {
         f.name for f in report.findings}
+    assert report.code == dict.fromkeys(report.checked, "agrees")
+    assert ("weights: feedforward agrees; backprop agrees; update_mini_batch agrees; "
+            "cost_derivative agrees.") in " ".join(str(report).split())
+
+
+def test_a_wrong_update_is_named_in_the_your_code_line(sample):
+    report = diagnosed(bs.NoMeanUpdate, sample)
+    assert report.code["update_mini_batch"] == "differs: see update_mismatch"
+    assert report.code["backprop"] == "agrees"
+    assert "update_mini_batch differs: see update_mismatch" in " ".join(str(report).split())
+
+
+def test_a_backprop_bug_elsewhere_keeps_the_backprop_fix(sample):
+    found = diagnosed(bs.NoSigmoidPrime, sample).cause
+    assert found.evidence["place"] == "backprop"
+    assert found.fix.startswith("compute layer 1's gradient as the book's backprop does")
 
 
 # ---- variants the issue does not name ----------------------------------------
