@@ -100,7 +100,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from threadpoolctl import threadpool_limits
 
@@ -121,6 +121,24 @@ SCHEDULER_PORT = 8786  # `dask scheduler`'s default port; its dashboard's is 878
 PROTOCOLS = ("tcp", "tls", "ws", "wss")  # Dask's network protocols (its default: tcp)
 
 
+def _split_address(text: str) -> tuple[str, str, SplitResult]:
+    """``text``'s protocol (lower case, tcp when none is given), the ``"://"``
+    that followed it (empty when none did) and its parts, with a port that
+    reads as a number; a ValueError naming the port otherwise."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    scheme = scheme.lower()
+    try:
+        parts = urlsplit(f"{scheme}://{rest}")
+        # Reading the port raises for one that is no number, or out of range.
+        parts.port  # noqa: B018
+    except ValueError:
+        raise ValueError(f"{text!r} has no valid port (a number from 1 to 65535); expected "
+                         f"{SCHEDULER_FORMS}") from None
+    return scheme, sep, parts
+
+
 def check_scheduler_address(text: str) -> str:
     """``text`` if it has the form of a Dask scheduler's address (see
     :data:`SCHEDULER_FORMS`, or another of :data:`PROTOCOLS`), else a ValueError that
@@ -128,16 +146,8 @@ def check_scheduler_address(text: str) -> str:
     only: whether a scheduler answers there is for the connection to tell."""
     if text == LOCAL:
         return text
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        scheme, rest = "tcp", text
-    scheme = scheme.lower()
-    try:
-        parts = urlsplit(f"{scheme}://{rest}")
-        host, port = parts.hostname, parts.port
-    except ValueError:  # a port that is no number, or out of range
-        raise ValueError(f"{text!r} has no valid port (a number from 1 to 65535); expected "
-                         f"{SCHEDULER_FORMS}") from None
+    scheme, sep, parts = _split_address(text)
+    host, port = parts.hostname, parts.port
     if not text.strip():
         problem = "an empty address"
     elif any(c.isspace() for c in text):
