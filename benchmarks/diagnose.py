@@ -50,11 +50,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     report = diagnostics.diagnose(net, sample)
     t = common.race(_contenders(net, sample, (X, y), report), rounds)
     rows, passed = _verdicts(t, report, f"one epoch of SGD, {len(X):,} images")
-    print(common.header(f"diagnose on {SIZES} with {IMAGES:,} {source}",
-                        common.command("diagnose", argv)))
-    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
-    print()
-    print(common.table(rows, ("diagnosis", "measured", "target", "")))
+    common.print_results(f"diagnose on {SIZES} with {IMAGES:,} {source}",
+                         common.command("diagnose", argv), t, rows, "diagnosis")
     return common.status(passed)
 
 

@@ -93,11 +93,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             for x, _ in tuples)
 
     rows, passed = _verdicts(t, same)
-    print(common.header(f"evaluation of {len(Xt):,} {source}, {SIZES}",
-                        common.command("evaluate", argv)))
-    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
-    print()
-    print(common.table(rows, ("claim", "measured", "target", "")))
+    common.print_results(f"evaluation of {len(Xt):,} {source}, {SIZES}",
+                         common.command("evaluate", argv), t, rows, "claim")
     return common.status(passed)
 
 
