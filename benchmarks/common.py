@@ -245,6 +245,16 @@ def header(title: str, command: str) -> str:
     return f"== {title} ==\n$ {command}\nmachine: {machine()}"
 
 
+def print_results(title: str, command: str, timings: dict[str, Timing],
+                  rows: Sequence[Sequence[object]], subject: str) -> None:
+    """A benchmark's output: its :func:`header`, the timings, a blank line,
+    then ``rows`` (what, measured, target, verdict) under ``subject``."""
+    print(header(title, command))
+    print(table(timing_rows(timings), TIMING_HEADER))
+    print()
+    print(table(rows, (subject, "measured", "target", "")))
+
+
 def parser(name: str, description: str, blas_threads: bool = True,
            data: bool = True) -> argparse.ArgumentParser:
     """The flags every benchmark takes, for the script ``benchmarks/<name>.py``

@@ -47,22 +47,36 @@ def run(argv: Sequence[str] | None = None) -> int:
     source = "real MNIST" if real is not None else "synthetic images"
     sample = (X[:IMAGES], y[:IMAGES])
     net = network.Network(SIZES, "rand", seed=0)  # the question's network: every finding fires
-    trainee = network.Network(SIZES, "xavier_normal", seed=0)
     report = diagnostics.diagnose(net, sample)
-    theirs = construct(their_network.Network, SIZES)  # their own code, the book's loops
+    t = common.race(_contenders(net, sample, (X, y), report), rounds)
+    rows, passed = _verdicts(t, report, f"one epoch of SGD, {len(X):,} images")
+    common.print_results(f"diagnose on {SIZES} with {IMAGES:,} {source}",
+                         common.command("diagnose", argv), t, rows, "diagnosis")
+    return common.status(passed)
 
-    t = common.race({
+
+def _contenders(net: network.Network, sample: tuple, training: tuple,
+                report: diagnostics.Report) -> dict:
+    """What to time, by name: the snapshot, a full diagnosis of a newcomer's
+    own class, one epoch of SGD on ``training``, the gradient, the printing."""
+    trainee = network.Network(SIZES, "xavier_normal", seed=0)
+    theirs = construct(their_network.Network, SIZES)  # their own code, the book's loops
+    return {
         "diagnose, 1,000 images": lambda: diagnostics.diagnose(net, sample),
         "full diagnosis, their class, eta=3": lambda: diagnostics.diagnose(theirs, sample,
                                                                            eta=3.0),
-        f"one epoch of SGD, {len(X):,} images": lambda: trainee.SGD((X, y), 1, 10, 3.0,
-                                                                    verbose=False),
+        f"one epoch of SGD, {len(training[0]):,} images": lambda: trainee.SGD(
+            training, 1, 10, 3.0, verbose=False),
         "Network.gradient, 1,000 images": lambda: net.gradient(sample),
         "str(report)": lambda: str(report),
-    }, rounds)
+    }
 
+
+def _verdicts(t: dict, report: diagnostics.Report, epoch_name: str) -> tuple[list, bool]:
+    """The ratios and absolute times against their targets, as table rows,
+    and whether every target was met."""
     diagnose = t["diagnose, 1,000 images"].best
-    epoch = t[f"one epoch of SGD, {len(X):,} images"].best
+    epoch = t[epoch_name].best
     gradient = t["Network.gradient, 1,000 images"].best
     full = t["full diagnosis, their class, eta=3"].best
     ratio = diagnose / epoch
@@ -75,13 +89,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             ("diagnose / Network.gradient", f"{diagnose / gradient:.1f}x", "(info)", ""),
             ("str(report) / diagnose", f"{t['str(report)'].best / diagnose:.4f}", "(info)", ""),
             ("findings on the rand network", ", ".join(f.name for f in report.findings), "", "")]
-    print(common.header(f"diagnose on {SIZES} with {IMAGES:,} {source}",
-                        common.command("diagnose", argv)))
-    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
-    print()
-    print(common.table(rows, ("diagnosis", "measured", "target", "")))
-    return common.status(ratio <= FRACTION_OF_EPOCH and full < FULL_SECONDS
-                         and diagnose < SNAPSHOT_SECONDS)
+    return rows, (ratio <= FRACTION_OF_EPOCH and full < FULL_SECONDS
+                  and diagnose < SNAPSHOT_SECONDS)
 
 
 if __name__ == "__main__":

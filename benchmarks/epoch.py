@@ -156,12 +156,10 @@ def run(argv: Sequence[str] | None = None) -> bool:
         t = common.race(contenders, rounds, setup)
     best = {name: timing.best for name, timing in t.items()}
     checks = _checks(best)
-    print(common.header(f"one epoch of {SIZES}, mini-batch {BATCH}, float64, {n:,} examples",
-                        common.command("epoch", argv)))
-    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
-    print()
-    print(common.table([(what, f"{r:.2f}x", want, common.verdict(ok))
-                        for what, r, want, ok in checks], ("ratio", "measured", "target", "")))
+    common.print_results(f"one epoch of {SIZES}, mini-batch {BATCH}, float64, {n:,} examples",
+                         common.command("epoch", argv), t,
+                         [(what, f"{r:.2f}x", want, common.verdict(ok))
+                          for what, r, want, ok in checks], "ratio")
     _print_profile(best)
     return all(ok for *_, ok in checks)
 

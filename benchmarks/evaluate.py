@@ -92,6 +92,15 @@ def run(argv: Sequence[str] | None = None) -> int:
             np.argmax(net.feedforward(x)) == np.argmax(book_feedforward(book, x))
             for x, _ in tuples)
 
+    rows, passed = _verdicts(t, same)
+    common.print_results(f"evaluation of {len(Xt):,} {source}, {SIZES}",
+                         common.command("evaluate", argv), t, rows, "claim")
+    return common.status(passed)
+
+
+def _verdicts(t: dict, same: bool) -> tuple[list, bool]:
+    """The ratios against their targets, and whether the answers agree with
+    the book's, as table rows; and whether every target was met."""
     arrays = t["nndl-init evaluate, arrays"].best
     one_pass = arrays / t["floor: forward products alone"].best
     speedup = t["book, per example"].best / arrays
@@ -103,12 +112,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             ("book per-example evaluate / evaluate (arrays)", f"{speedup:.1f}x", "(info)", ""),
             ("same answers as the book's", str(same), "True",
              common.verdict(same))]
-    print(common.header(f"evaluation of {len(Xt):,} {source}, {SIZES}",
-                        common.command("evaluate", argv)))
-    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
-    print()
-    print(common.table(rows, ("claim", "measured", "target", "")))
-    return common.status(one_pass <= ONE_PASS and single <= FEEDFORWARD and same)
+    return rows, one_pass <= ONE_PASS and single <= FEEDFORWARD and same
 
 
 if __name__ == "__main__":

@@ -66,11 +66,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         rows.append(row)
         ok = ok and close
 
-    print(common.header(f"float32 vs float64, {SIZES}, mini-batch {BATCH}, {n:,} {source}",
-                        common.command("float32", argv)))
-    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
-    print()
-    print(common.table(rows, ("float32 against float64", "measured", "target", "")))
+    common.print_results(f"float32 vs float64, {SIZES}, mini-batch {BATCH}, {n:,} {source}",
+                         common.command("float32", argv), t, rows, "float32 against float64")
     if skipped:
         print(f"{common.NO_MNIST}: the accuracy comparison is skipped")
     return common.status(ok, skipped)

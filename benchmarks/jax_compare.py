@@ -154,7 +154,6 @@ def compare(jax, s: Setting, rounds: int, compiled: bool) -> tuple[dict, dict]:
     """Time one epoch of each contender in setting ``s``; return the timings
     and, for each of ours, the largest weight difference from JAX after it."""
     X, Y, training_data = data(s)
-    Xj, Yj = jax.numpy.asarray(X), jax.numpy.asarray(Y)
     state: dict = {}
     epochs: dict = {False: [], True: []}  # the epoch's own seconds, as SGD records them
 
@@ -162,6 +161,24 @@ def compare(jax, s: Setting, rounds: int, compiled: bool) -> tuple[dict, dict]:
         net = network.Network(s.sizes, seed=0, dtype=s.dtype)
         state.update(net=net, params=jax_params(jax, net),
                      order=jax.numpy.asarray(copy.deepcopy(net.rng).permutation(s.n)))
+
+    contenders = _contenders(jax, s, (X, Y, training_data), state, epochs, compiled)
+    diffs = _warm_up(contenders, setup, state)
+    epochs[False].clear()
+    epochs[True].clear()
+    t = common.race(contenders, rounds, setup)
+    if not s.book:  # an epoch, without the call's checks of the data
+        _epochs_only(s, t, epochs)
+    return t, diffs
+
+
+def _contenders(jax, s: Setting, arrays: tuple, state: dict, epochs: dict,
+                compiled: bool) -> dict:
+    """Each contender's epoch, by name: ours (numpy, and compiled if asked),
+    recording their epoch's own seconds in ``epochs``, then each JAX form;
+    all train ``state``'s network or parameters."""
+    X, Y, training_data = arrays
+    Xj, Yj = jax.numpy.asarray(X), jax.numpy.asarray(Y)
 
     def ours(compiled=False):
         def run():
@@ -184,6 +201,12 @@ def compare(jax, s: Setting, rounds: int, compiled: bool) -> tuple[dict, dict]:
     if compiled:
         contenders[COMPILED] = ours(compiled=True)
     contenders.update({f"JAX {form}": theirs(e) for form, e in jax_epochs(jax, s.m).items()})
+    return contenders
+
+
+def _warm_up(contenders: dict, setup, state: dict) -> dict:
+    """Run each JAX form beside each of ours from the same start (JAX compiles
+    on its first call); for each of ours, its largest weight difference."""
     diffs = {name: 0.0 for name in contenders if not name.startswith("JAX")}
     for name, fn in contenders.items():  # warm up (JAX compiles); the same numbers?
         if name.startswith("JAX"):
@@ -192,17 +215,18 @@ def compare(jax, s: Setting, rounds: int, compiled: bool) -> tuple[dict, dict]:
                 fn()
                 contenders[ours_name]()
                 diffs[ours_name] = max(diffs[ours_name], max_difference(state))
-    epochs[False].clear()
-    epochs[True].clear()
-    t = common.race(contenders, rounds, setup)
-    if not s.book:  # an epoch, without the call's checks of the data
-        call = t[NUMPY].best
-        t[NUMPY].times = epochs[False]
-        print(f"  {s.name}: SGD's call besides its epoch (checking the data, History) "
-              f"{common.ms(call - t[NUMPY].best)}", flush=True)
-        if COMPILED in t:
-            t[COMPILED].times = epochs[True]
-    return t, diffs
+    return diffs
+
+
+def _epochs_only(s: Setting, t: dict, epochs: dict) -> None:
+    """Replace our contenders' times by their epochs' own seconds, printing
+    what SGD's call costs besides (checking the data, the History)."""
+    call = t[NUMPY].best
+    t[NUMPY].times = epochs[False]
+    print(f"  {s.name}: SGD's call besides its epoch (checking the data, History) "
+          f"{common.ms(call - t[NUMPY].best)}", flush=True)
+    if COMPILED in t:
+        t[COMPILED].times = epochs[True]
 
 
 def max_difference(state: dict) -> float:

@@ -56,15 +56,12 @@ def run(argv: Sequence[str] | None = None) -> bool:
     gemm_rate = 2 * gemm_n**3 / gemm / 1e9
     share = train_rate / gemm_rate
 
-    print(common.header(f"scale: {SIZES}, mini-batch {BATCH}, float64",
-                        common.command("scale", argv)))
-    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
-    print()
-    print(common.table([
+    common.print_results(f"scale: {SIZES}, mini-batch {BATCH}, float64",
+                         common.command("scale", argv), t, [
         ("training, matrix products only", f"{train_rate:.1f} GFLOP/s", "", ""),
         (f"A @ B ({gemm_n} x {gemm_n})", f"{gemm_rate:.1f} GFLOP/s", "", ""),
         ("training / A @ B", f"{share:.2f}", f">= {SHARE:g}", common.verdict(share >= SHARE)),
-    ], ("big network", "measured", "target", "")))
+    ], "big network")
     return share >= SHARE
 
 

@@ -72,11 +72,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     t = common.race(contenders, rounds, setup)
     diff = weight_difference()
     rows, ok = _rows(t, torch.__version__)
-    print(common.header(f"nndl-init against PyTorch (CPU, {threads} thread(s)), {SIZES}, "
-                        f"float64, {n:,} examples", common.command("torch_compare", argv)))
-    print(common.table(common.timing_rows(t), common.TIMING_HEADER))
-    print()
-    print(common.table(rows, ("against PyTorch", "measured", "target", "")))
+    common.print_results(f"nndl-init against PyTorch (CPU, {threads} thread(s)), {SIZES}, "
+                         f"float64, {n:,} examples", common.command("torch_compare", argv), t,
+                         rows, "against PyTorch")
     print(f"largest weight difference after one epoch at mini-batch 10: {diff:.1e}")
     return common.status(ok)
 

@@ -59,12 +59,30 @@ def _rate(text: str) -> float:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, checked: exactly one network to diagnose, and a
+    fresh draw's sizes that fit MNIST (an argparse error otherwise)."""
     p = argparse.ArgumentParser(
         prog="python -m diagnostics",
         description="Diagnose a network: measure every layer on real images, check your own "
                     "code against the reference, name what stops it learning and how to fix "
                     "it, each fix tried on a copy first. Exit code 0: no finding is an error; "
                     "1: at least one is; 2: bad usage or unreadable input.")
+    _network_arguments(p)
+    _training_arguments(p)
+    _output_arguments(p)
+    args = p.parse_args(argv)
+    if sum(x is not None for x in (args.file, args.init, args.code)) != 1:
+        p.error("give one of: a saved network's FILE, --init NAME for a fresh network, or "
+                "--code YOUR_FILE.py for your own class")
+    if args.file is None and (args.sizes[0] != 784 or args.sizes[-1] != 10):
+        p.error(f"--sizes must start with 784 (pixels) and end with 10 (classes), "
+                f"got {args.sizes}")
+    return args
+
+
+def _network_arguments(p: argparse.ArgumentParser) -> None:
+    """What to diagnose: a file, a fresh draw or the user's own class, and
+    what it computes."""
     p.add_argument("file", nargs="?", help="a saved network (.npz or .json, this project's or "
                                            "the book's network2.save())")
     p.add_argument("--init", choices=initializers.names(), metavar="NAME",
@@ -88,6 +106,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="with --init or --code: the seed of the draw (for --code, of "
                         "numpy.random's global state while CLASS(sizes) runs). "
                         "Default: %(default)s.")
+
+
+def _training_arguments(p: argparse.ArgumentParser) -> None:
+    """How the user trains, and the images to measure on."""
     p.add_argument("--eta", type=_rate, default=None,
                    help="the learning rate you train with: copies that verify the fixes "
                         "train with it. Default: not checked (the book's rate for the cost).")
@@ -100,20 +122,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "($MNIST_DATA_DIR or $FASHION_MNIST_DATA_DIR, its cache, a download).")
     p.add_argument("--images", type=positive_int, default=DEFAULT_IMAGES,
                    help="how many training images (the first ones). Default: %(default)s.")
+
+
+def _output_arguments(p: argparse.ArgumentParser) -> None:
+    """How to print the report, and where to draw its figure."""
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--wide", action="store_true",
                    help="print one wide table and one line per paragraph (default: at most "
                         "100 columns)")
     p.add_argument("--plot", default=None, metavar="PNG",
                    help="also draw z per layer over its activation, and the gradient norms")
-    args = p.parse_args(argv)
-    if sum(x is not None for x in (args.file, args.init, args.code)) != 1:
-        p.error("give one of: a saved network's FILE, --init NAME for a fresh network, or "
-                "--code YOUR_FILE.py for your own class")
-    if args.file is None and (args.sizes[0] != 784 or args.sizes[-1] != 10):
-        p.error(f"--sizes must start with 784 (pixels) and end with 10 (classes), "
-                f"got {args.sizes}")
-    return args
 
 
 def _network(args: argparse.Namespace) -> Any:

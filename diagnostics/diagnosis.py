@@ -42,29 +42,25 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
     """Measure ``net`` on a sample of inputs, check the user's own code, and
     name what stops it learning, each fix tried on a copy first.
 
-    ``net``: a ``network.Network``, a ``network2.Network``, the path of a
-    saved network (this project's ``.npz``/``.json`` or the book's
-    ``network2.save()`` file), the plain ``(weights, biases)`` lists of your
-    own code in the book's shapes, or any book-style object: anything with
-    ``weights`` and ``biases`` lists in the book's shapes (``weights[l]``
-    ``(sizes[l+1], sizes[l])``, ``biases[l]`` ``(sizes[l+1], 1)``).  Where such
-    an object has the book's ``feedforward(a)``, ``backprop(x, y)``,
-    ``update_mini_batch(mini_batch, eta)`` or ``cost_derivative(a, y)``, they
-    run on deep copies and are compared with the reference
-    (:mod:`diagnostics.usercode`).  ``activation`` (the hidden layers'; the
-    output is a sigmoid, or a softmax for ``"log_likelihood"``) and ``cost``
-    say what the network computes when the object does not say it itself
-    (default the book's chapter 1: ``"sigmoid"``, ``"quadratic"``).
+    ``net``: a ``network.Network`` or ``network2.Network``, a saved network's
+    path (this project's ``.npz``/``.json``, the book's ``network2.save()``
+    file), the plain ``(weights, biases)`` lists of your own code, or any
+    object with ``weights`` and ``biases`` lists in the book's shapes
+    (``weights[l]`` ``(sizes[l+1], sizes[l])``, ``biases[l]`` ``(sizes[l+1], 1)``).
+    Its own ``feedforward(a)``, ``backprop(x, y)``, ``update_mini_batch(mini_batch,
+    eta)`` and ``cost_derivative(a, y)``, where it has them, run on deep copies
+    and are compared with the reference (:mod:`diagnostics.usercode`).
+    ``activation`` (the hidden layers'; the output is a sigmoid, or a softmax
+    for ``"log_likelihood"``) and ``cost`` say what it computes when the object
+    does not say it (default the book's chapter 1: ``"sigmoid"``, ``"quadratic"``).
 
-    ``data``: ``(X, y)`` arrays (``X`` of shape (n, sizes[0]), ``y`` labels (n,)
-    or targets (n, sizes[-1]); a single-output network takes labels 0 and 1)
-    or the book's list of ``(x, y)`` pairs; all of it is used.  Default: the
-    first ``images`` (1,000) training images of ``dataset`` through
-    ``mnist_loader`` (``data_dir`` as there).
+    ``data``: ``(X, y)`` arrays (``X`` (n, sizes[0]), ``y`` labels (n,) or
+    targets (n, sizes[-1]); a single output takes labels 0 and 1) or the book's
+    list of ``(x, y)`` pairs, all of it used.  Default: the first ``images``
+    training images of ``dataset`` through ``mnist_loader`` (``data_dir`` as there).
 
-    ``eta`` and ``mini_batch_size``: how you train.  Copies that verify a fix
-    train with them (with the book's rate for the cost when ``eta`` is None).
-
+    ``eta`` and ``mini_batch_size``: how you train; copies that verify a fix
+    train with them (at the book's rate for the cost when ``eta`` is None).
     ``blas_threads``: numpy's BLAS threads during the call; None chooses them
     from the sizes of the products, as training does (:mod:`blas`).
 
@@ -73,35 +69,61 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
     (``non_finite``), never raised.  Raises ``ValueError`` for input that
     cannot be a network or its data.
     """
+    _check_training(eta, mini_batch_size)
+    model = model_of(net, activation, cost)
+    sample = sample_of(_default_data(model.sizes, dataset, data_dir, images)
+                       if data is None else data, model.sizes)
+    subject = Subject(model, _own_code(net), sample, eta, mini_batch_size)
+    with blas.threads(model.sizes, len(sample.X), blas_threads):
+        report = _checked(subject)
+        if eta is not None:  # short training runs on copies, at the user's rate
+            _probe(report, subject, net)
+    return _with_code(report, subject)
+
+
+def _with_code(report: Report, subject: Subject) -> Report:
+    """``report`` with how the user trains, the methods checked and the
+    verdict on each."""
+    report.eta, report.mini_batch_size = subject.eta, subject.mini_batch_size
+    report.checked = subject.methods
+    report.code = (usercode.verdicts(subject, report.findings) if subject.finite else
+                   dict.fromkeys(subject.methods, "not run (non-finite weights)"))
+    return report
+
+
+def _check_training(eta: float | None, mini_batch_size: int) -> None:
+    """Raise ``ValueError`` unless ``eta`` is None or positive and
+    ``mini_batch_size`` a positive integer."""
     if eta is not None and not eta > 0:
         raise ValueError(f"eta must be a positive learning rate, got {eta!r}")
     if not (isinstance(mini_batch_size, int) and mini_batch_size >= 1):
         raise ValueError(f"mini_batch_size must be a positive integer, got "
                          f"{mini_batch_size!r}")
-    model = model_of(net, activation, cost)
-    if data is None:
-        if model.sizes[0] != 784 or model.sizes[-1] != 10:
-            raise ValueError(f"the default data is MNIST (784 pixels in, 10 classes out); for "
-                             f"a network of sizes {model.sizes} pass data=(X, y)")
-        data = load_sample(dataset, data_dir, images)
-    sample = sample_of(data, model.sizes)
-    subject = Subject(model, _own_code(net), sample, eta, mini_batch_size)
-    with blas.threads(model.sizes, len(sample.X), blas_threads):
-        report = measure(model, sample.X, sample.labels, sample.Y)
-        found = list(report.findings)
-        # The user's own code runs in the checks and the fixes' trials: its
-        # overflows (an exp of a large z) are measured as results, not warned
-        # about, and never abort the diagnosis.
-        with np.errstate(all="ignore"):
-            for check in CHECKS:
-                found += check(subject)
-            report.findings = in_cause_order([_verified(f, subject) for f in found])
-        if eta is not None:  # short training runs on copies, at the user's rate
-            _probe(report, subject, net)
-    report.eta, report.mini_batch_size = eta, mini_batch_size
-    report.checked = subject.methods
-    report.code = (usercode.verdicts(subject, report.findings) if subject.finite else
-                   dict.fromkeys(subject.methods, "not run (non-finite weights)"))
+
+
+def _default_data(sizes: list[int], dataset: str, data_dir: str | os.PathLike | None,
+                  images: int) -> Any:
+    """The first ``images`` training images of ``dataset``; ``ValueError``
+    unless the network reads MNIST's 784 pixels into 10 classes."""
+    if sizes[0] != 784 or sizes[-1] != 10:
+        raise ValueError(f"the default data is MNIST (784 pixels in, 10 classes out); for "
+                         f"a network of sizes {sizes} pass data=(X, y)")
+    return load_sample(dataset, data_dir, images)
+
+
+def _checked(subject: Subject) -> Report:
+    """The snapshot's report with the checks' findings added, each fix tried
+    on copies, in cause order."""
+    sample = subject.sample
+    report = measure(subject.model, sample.X, sample.labels, sample.Y)
+    found = list(report.findings)
+    # The user's own code runs in the checks and the fixes' trials: its
+    # overflows (an exp of a large z) are measured as results, not warned
+    # about, and never abort the diagnosis.
+    with np.errstate(all="ignore"):
+        for check in CHECKS:
+            found += check(subject)
+        report.findings = in_cause_order([_verified(f, subject) for f in found])
     return report
 
 

@@ -149,52 +149,73 @@ def _format(report: Report, wide: bool = False) -> str:
             text, WIDTH, subsequent_indent=indent, break_long_words=False,
             break_on_hyphens=False)) + "\n")
 
-    para(f"Diagnosis of {report.source}: sizes {report.sizes}, {report.activation} hidden "
-         f"layers, {report.output} output, {report.cost} cost, on {report.examples:,} "
-         f"examples, inputs from {g(report.input_min, 4)} to {g(report.input_max, 4)} "
-         f"(mean {g(report.input_mean)}, {report.input_dtype})")
+    para(_inputs_text(report))
     out.write("\n" + _tables(report, wide) + "\n\n")
-    for layer in report.layers:
-        para(f"layer {layer.index} weights: {scheme_text(layer.scheme)}", "    ")
-    ratio = report.gradient_ratio
-    answering = "1/n" if report.output == "softmax" else "0.5"
-    para(f"cost {g(report.cost_start)} (a net answering {answering} everywhere: "
-         f"{g(report.cost_half)}); accuracy {pct(report.accuracy)} (always answering the "
-         f"most frequent label of these {report.examples:,}: {pct(report.chance)}); answers "
-         f"{report.top_answer} for "
-         f"{pct(report.top_share)} of the examples; |dC/db| first / last layer: "
-         f"{g(ratio, 2) if ratio is not None else 'undefined'}")
-    if report.checked:
-        found = "; ".join(f"{m} {report.code[m]}" if m in report.code else m
-                          for m in report.checked)
-        para(f"Your code, run on copies and compared with the reference for the same "
-             f"weights: {found}.")
-    if report.eta is None:
-        para("Step size: not checked. Pass your learning rate, diagnose(net, eta=...) or "
-             "--eta, to train copies at your rate.")
-    elif report.probes is not None:
-        para(report.probes.text())
+    for text, indent in _measured_paragraphs(report):
+        para(text, indent)
     out.write("\n")
-    errors = sum(f.severity == "error" for f in report.findings)
-    warns = sum(f.severity == "warning" for f in report.findings)
-    if report.healthy:
-        para("Healthy: nothing here stops the network learning (no saturated or dead layer, "
-             "no copied units, a gradient that reaches the first layer, scaled and finite "
-             "inputs, outputs that are not flat).")
-        if report.top_share >= COLLAPSE_SHARE:
-            para(f"One answer for {pct(report.top_share)} of the examples is normal before "
-                 f"training: the outputs are not saturated.")
-        if report.findings:
-            out.write("Notes:\n")
-    else:
-        cause = report.cause
-        para(f"Findings: {errors} error{'s' * (errors != 1)}, {warns} "
-             f"warning{'s' * (warns != 1)}, most fundamental cause first"
-             + (f"; fix {cause.name} first" if cause is not None else ""))
+    for text in _verdict_paragraphs(report):
+        para(text)
+    if report.healthy and report.findings:
+        out.write("Notes:\n")
     for f in report.findings:
         for text, indent in finding_lines(f):
             para(text, indent)
     return out.getvalue().rstrip() + "\n"
+
+
+def _inputs_text(report: Report) -> str:
+    """The first paragraph: the network, its cost and the examples it was measured on."""
+    return (f"Diagnosis of {report.source}: sizes {report.sizes}, {report.activation} hidden "
+            f"layers, {report.output} output, {report.cost} cost, on {report.examples:,} "
+            f"examples, inputs from {g(report.input_min, 4)} to {g(report.input_max, 4)} "
+            f"(mean {g(report.input_mean)}, {report.input_dtype})")
+
+
+def _measured_paragraphs(report: Report) -> list[tuple[str, str]]:
+    """The paragraphs under the tables, as ``(text, indent)``: each layer's
+    scheme, the cost and answers, the user's code, and the step size."""
+    paragraphs = [(f"layer {layer.index} weights: {scheme_text(layer.scheme)}", "    ")
+                  for layer in report.layers]
+    ratio = report.gradient_ratio
+    answering = "1/n" if report.output == "softmax" else "0.5"
+    paragraphs.append((
+        f"cost {g(report.cost_start)} (a net answering {answering} everywhere: "
+        f"{g(report.cost_half)}); accuracy {pct(report.accuracy)} (always answering the "
+        f"most frequent label of these {report.examples:,}: {pct(report.chance)}); answers "
+        f"{report.top_answer} for "
+        f"{pct(report.top_share)} of the examples; |dC/db| first / last layer: "
+        f"{g(ratio, 2) if ratio is not None else 'undefined'}", ""))
+    if report.checked:
+        found = "; ".join(f"{m} {report.code[m]}" if m in report.code else m
+                          for m in report.checked)
+        paragraphs.append((f"Your code, run on copies and compared with the reference for "
+                           f"the same weights: {found}.", ""))
+    if report.eta is None:
+        paragraphs.append(("Step size: not checked. Pass your learning rate, "
+                           "diagnose(net, eta=...) or --eta, to train copies at your rate.", ""))
+    elif report.probes is not None:
+        paragraphs.append((report.probes.text(), ""))
+    return paragraphs
+
+
+def _verdict_paragraphs(report: Report) -> list[str]:
+    """Healthy (and why an answer for most examples is normal), or how many
+    errors and warnings were found and which to fix first."""
+    if report.healthy:
+        healthy = ["Healthy: nothing here stops the network learning (no saturated or dead "
+                   "layer, no copied units, a gradient that reaches the first layer, scaled "
+                   "and finite inputs, outputs that are not flat)."]
+        if report.top_share >= COLLAPSE_SHARE:
+            healthy.append(f"One answer for {pct(report.top_share)} of the examples is normal "
+                           f"before training: the outputs are not saturated.")
+        return healthy
+    errors = sum(f.severity == "error" for f in report.findings)
+    warns = sum(f.severity == "warning" for f in report.findings)
+    cause = report.cause
+    return [f"Findings: {errors} error{'s' * (errors != 1)}, {warns} "
+            f"warning{'s' * (warns != 1)}, most fundamental cause first"
+            + (f"; fix {cause.name} first" if cause is not None else "")]
 
 
 def finding_lines(f: Finding) -> list[tuple[str, str]]:

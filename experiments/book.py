@@ -48,7 +48,7 @@ import io
 import itertools
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -123,12 +123,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="divide the pixel values by 255 (the IDX files read as [0, 1]) or by "
                         "256, as the book's mnist.pkl.gz does (its maximum is 255/256): to "
                         "see whether that difference in the data matters. Default: 255.")
-    cli.add_training_args(
-        p, jobs=runner.default_jobs(),
-        helps={"jobs": cli.SWEEP_JOBS_HELP})
-    cli.add_sweep_args(p)
-    cli.add_data_args(p)
-    cli.add_output_args(p, NAME, docs=(".png", ".md", ".json"))
+    cli.add_sweep_script_args(p, NAME, docs=(".png", ".md", ".json"))
     args = cli.parse_args(p, argv)
     if args.dataset != "mnist":
         p.error("the book's numbers are for MNIST: --dataset must be mnist")
@@ -446,54 +441,67 @@ def setting(row: Row, config: dict) -> str:
 
 
 def table(args: argparse.Namespace, entries: list[dict], done: dict, command: str) -> str:
+    """docs/results/book.md: the tally, the summary table, the notes on seeds
+    and statistics, and every row in full with the book's calls and sources."""
     rows_by_name = {row.name: row for row in ROWS}
     lines = []
     for e in entries:
         row = rows_by_name[e["row"]]
-        s = e["per_seed"]
-        config = done[row.run, e["seeds"][0]]["config"]
-        ours = f"{fmt_sd(row, s)} (n = {s['n']})"
-        if "last" in e:
-            ours += f"; last epoch {100 * e['last'][0]:.2f} ± {100 * e['last'][1]:.2f} %"
-        lines.append([f"`{row.name}`", row.section, setting(row, config),
-                      f"**{fmt(row, row.book)}**", row.source, ours,
-                      f"{fmt(row, s['min'])} to {fmt(row, s['max'])}", place(s), e["verdict"]])
-        if "best_of_three" in e:
-            b = e["best_of_three"]
-            lines.append([f"`{row.name}` (best of 3)", row.section,
-                          f"the same, best of three seeds (by best accuracy), over all "
-                          f"{report.plural(b['n'], 'triple')} of our "
-                          f"{report.plural(s['n'], 'seed')}",
-                          f"**{fmt(row, row.book)}**", "the text: \"To generate results in "
-                          "this chapter I've taken best-of-three runs\"",
-                          f"{fmt_sd(row, b)} (over {report.plural(b['n'], 'triple')})",
-                          f"{fmt(row, b['min'])} to {fmt(row, b['max'])}", place(b),
-                          e["best_of_three_verdict"]])
+        lines += _full_rows(row, e, done[row.run, e["seeds"][0]]["config"])
     header = ["row", "chapter, section", "exact setting", "the book", "the book's source",
               "ours: mean ± sd", "ours: min to max", "the book's place in ours", "verdict"]
-    seeds = ",".join(map(str, args.seeds))
-    speed = args.speed_seeds
-    notes = (f"Seeds {seeds}" + (f" ({', '.join(map(str, args.seeds[:args.slow_seeds]))} for "
-                                 "the runs with 100 hidden neurons)" if args.slow_seeds else "")
-             + (f"; {speed[0]} to {speed[-1]} for the speeds of learning"
-                if speed != args.seeds and any(e["run"].startswith("ch5-speed") for e in entries)
-                else "")
-             + ". sd is the sample standard deviation over seeds; z = (book − mean) / sd; "
-             "\"above x % of ours\" is the share of our values below the book's figure; p is "
-             "the chance that one new run of ours is at most the book's figure (Student's t "
-             "with n − 1 degrees of freedom, scaled by sd √(1 + 1/n); for the best of three, "
-             "p of one run cubed). The book's figure is \"inside the central 95 %\" when "
-             "0.025 ≤ p ≤ 0.975: one run like the book's is then a plausible draw from ours. "
-             "Speeds of learning are norms of the mean ∂C/∂b over the first 1,000 training "
-             f"images. {report.made_by(command, done.values())}\n")
     text = ""
     if args.quick:
         text += ("**QUICK RUN: fewer epochs, fewer images and seeds. These numbers are NOT "
                  "comparable with the book's.**\n\n")
-    text += (f"{tally(entries)}\n\n{summary_table(entries)}\n{notes}\n"
+    text += (f"{tally(entries)}\n\n{summary_table(entries)}\n"
+             f"{_notes(args, entries, done, command)}\n"
              "The same rows in full, with the book's exact calls and sources:\n\n"
              + report.markdown_table(header, lines))
     return text
+
+
+def _full_rows(row: Row, e: dict, config: dict) -> list[list[str]]:
+    """One entry's lines of the full table: its seeds, then (where the book
+    took it) the best of three."""
+    s = e["per_seed"]
+    ours = f"{fmt_sd(row, s)} (n = {s['n']})"
+    if "last" in e:
+        ours += f"; last epoch {100 * e['last'][0]:.2f} ± {100 * e['last'][1]:.2f} %"
+    lines = [[f"`{row.name}`", row.section, setting(row, config),
+              f"**{fmt(row, row.book)}**", row.source, ours,
+              f"{fmt(row, s['min'])} to {fmt(row, s['max'])}", place(s), e["verdict"]]]
+    if "best_of_three" in e:
+        b = e["best_of_three"]
+        lines.append([f"`{row.name}` (best of 3)", row.section,
+                      f"the same, best of three seeds (by best accuracy), over all "
+                      f"{report.plural(b['n'], 'triple')} of our "
+                      f"{report.plural(s['n'], 'seed')}",
+                      f"**{fmt(row, row.book)}**", "the text: \"To generate results in "
+                      "this chapter I've taken best-of-three runs\"",
+                      f"{fmt_sd(row, b)} (over {report.plural(b['n'], 'triple')})",
+                      f"{fmt(row, b['min'])} to {fmt(row, b['max'])}", place(b),
+                      e["best_of_three_verdict"]])
+    return lines
+
+
+def _notes(args: argparse.Namespace, entries: list[dict], done: dict, command: str) -> str:
+    """The paragraph under the summary: the seeds, the statistics and who made it."""
+    seeds = ",".join(map(str, args.seeds))
+    speed = args.speed_seeds
+    return (f"Seeds {seeds}" + (f" ({', '.join(map(str, args.seeds[:args.slow_seeds]))} for "
+                                "the runs with 100 hidden neurons)" if args.slow_seeds else "")
+            + (f"; {speed[0]} to {speed[-1]} for the speeds of learning"
+               if speed != args.seeds and any(e["run"].startswith("ch5-speed") for e in entries)
+               else "")
+            + ". sd is the sample standard deviation over seeds; z = (book − mean) / sd; "
+            "\"above x % of ours\" is the share of our values below the book's figure; p is "
+            "the chance that one new run of ours is at most the book's figure (Student's t "
+            "with n − 1 degrees of freedom, scaled by sd √(1 + 1/n); for the best of three, "
+            "p of one run cubed). The book's figure is \"inside the central 95 %\" when "
+            "0.025 ≤ p ≤ 0.975: one run like the book's is then a plausible draw from ours. "
+            "Speeds of learning are norms of the mean ∂C/∂b over the first 1,000 training "
+            f"images. {report.made_by(command, done.values())}\n")
 
 
 def summary_table(entries: list[dict]) -> str:
@@ -564,47 +572,18 @@ def plot(args: argparse.Namespace, entries: list[dict]):
     """Each row's seeds as dots, the book's figure as a red diamond: accuracies
     in points from the book's figure, speeds of learning as ratios to it."""
     plt = report.pyplot()
-    rows_by_name = {row.name: row for row in ROWS}
-    acc = [e for e in entries if _is_accuracy(rows_by_name[e["row"]])
-           and rows_by_name[e["row"]].claim is None]
-    speed = [e for e in entries if not _is_accuracy(rows_by_name[e["row"]])]
-    qual = [e for e in entries if rows_by_name[e["row"]].claim is not None]
-    panels = [(acc, "ours − the book (percentage points)", lambda v, b: 100 * (v - b), False),
-              (speed, "ours / the book (speed of learning)", lambda v, b: v / b, True),
-              (qual, "accuracy (%), the book's learning-rate failures",
-               lambda v, b: 100 * v, False)]
-    panels = [p for p in panels if p[0]]
+    panels = _panels(entries)
     heights = [len(p[0]) + sum("best_of_three" in e for e in p[0]) for p in panels]
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 0.28 * sum(heights) + 1.2 * len(panels)),
                              gridspec_kw={"height_ratios": heights}, squeeze=False)
-    for ax, (group, xlabel, to_x, log) in zip(axes[:, 0], panels):
-        labels = []
-        y = 0
-        for e in group:
-            book = rows_by_name[e["row"]].book
-            for key, name in (("per_seed", e["row"]), ("best_of_three", e["row"] + " (best of 3)")):
-                if key not in e:
-                    continue
-                xs = [to_x(v, book) for v in e[key]["values"]]
-                color = "C0" if key == "per_seed" else "C2"
-                if group is acc:
-                    xs = _clipped(ax, xs, y, color)
-                ax.plot(xs, [y] * len(xs), "o", color=color, ms=4, alpha=0.7)
-                ax.plot([to_x(book, book)], [y], "D", color="C3", ms=6)
-                labels.append(name)
-                y += 1
+    for ax, (group, xlabel, to_x, log, kind) in zip(axes[:, 0], panels):
+        labels = _plot_group(ax, group, to_x, clip=kind == "accuracy")
         ax.set_yticks(range(len(labels)), labels, fontsize=7)
         ax.set_ylim(len(labels) - 0.5, -0.5)
         ax.set_xlabel(xlabel, fontsize=8)
         if log:
-            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-            ax.set_xscale("log")
-            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-            ax.xaxis.set_minor_locator(LogLocator(subs="auto"))
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            ax.xaxis.set_minor_formatter(NullFormatter())
-        if group is not qual:  # the book's figure, as the reference line
+            _log_ratio_axis(ax)
+        if kind != "claims":  # the book's figure, as the reference line
             ax.axvline(1.0 if log else 0.0, color="C3", lw=0.8, alpha=0.5)
         ax.grid(alpha=0.3)
         ax.tick_params(axis="x", labelsize=7)
@@ -615,6 +594,56 @@ def plot(args: argparse.Namespace, entries: list[dict]):
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def _panels(entries: list[dict]) -> list[tuple]:
+    """The figure's panels that have entries, each ``(entries, x label,
+    x of (value, book), log scale, kind)``: accuracies, speeds of learning,
+    and the book's qualitative claims."""
+    rows_by_name = {row.name: row for row in ROWS}
+    acc = [e for e in entries if _is_accuracy(rows_by_name[e["row"]])
+           and rows_by_name[e["row"]].claim is None]
+    speed = [e for e in entries if not _is_accuracy(rows_by_name[e["row"]])]
+    qual = [e for e in entries if rows_by_name[e["row"]].claim is not None]
+    panels = [(acc, "ours − the book (percentage points)", lambda v, b: 100 * (v - b), False,
+               "accuracy"),
+              (speed, "ours / the book (speed of learning)", lambda v, b: v / b, True, "speed"),
+              (qual, "accuracy (%), the book's learning-rate failures",
+               lambda v, b: 100 * v, False, "claims")]
+    return [p for p in panels if p[0]]
+
+
+def _plot_group(ax, group: list[dict], to_x: Callable, clip: bool) -> list[str]:
+    """One panel's rows, top down: each seed a dot (blue, green for the best
+    of three), the book's figure a red diamond; its row labels."""
+    rows_by_name = {row.name: row for row in ROWS}
+    labels = []
+    y = 0
+    for e in group:
+        book = rows_by_name[e["row"]].book
+        for key, name in (("per_seed", e["row"]), ("best_of_three", e["row"] + " (best of 3)")):
+            if key not in e:
+                continue
+            xs = [to_x(v, book) for v in e[key]["values"]]
+            color = "C0" if key == "per_seed" else "C2"
+            if clip:
+                xs = _clipped(ax, xs, y, color)
+            ax.plot(xs, [y] * len(xs), "o", color=color, ms=4, alpha=0.7)
+            ax.plot([to_x(book, book)], [y], "D", color="C3", ms=6)
+            labels.append(name)
+            y += 1
+    return labels
+
+
+def _log_ratio_axis(ax) -> None:
+    """A log x axis labelled at 1, 2, 5 per decade, as plain numbers."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_minor_locator(LogLocator(subs="auto"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -279,6 +279,17 @@ def drop_unfit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> lis
     return [init for init in args.inits if init not in unfit]
 
 
+def add_sweep_script_args(parser: argparse.ArgumentParser, name: str,
+                          docs: Sequence[str] = (".png", ".md")) -> None:
+    """The flags a sweep script ends with, in this order: ``--jobs`` (the
+    pool's processes), where the runs train (:func:`add_sweep_args`), the
+    data (:func:`add_data_args`) and the outputs (:func:`add_output_args`)."""
+    add_training_args(parser, jobs=runner.default_jobs(), helps={"jobs": SWEEP_JOBS_HELP})
+    add_sweep_args(parser)
+    add_data_args(parser)
+    add_output_args(parser, name, docs)
+
+
 def add_output_args(parser: argparse.ArgumentParser, name: str,
                     docs: Sequence[str] = (".png", ".md")) -> None:
     """``--out`` and ``--docs``; ``docs`` are the endings of the files the

@@ -90,12 +90,28 @@ def init_names(text: str) -> list[str]:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, with ``--quick``'s epochs and training images filled
+    in where not given (an argparse error for more than 50,000 images)."""
     p = argparse.ArgumentParser(
         prog=f"python -m experiments.{NAME}",
         description="Train the book's network once per initializer and seed on real data; "
                     "write a JSON record per run, a plot of test accuracy per epoch and a "
                     "table of final and best accuracy.",
     )
+    _sweep_arguments(p)
+    cli.add_sweep_script_args(p, NAME)
+    args = cli.parse_args(p, argv)
+    if args.epochs is None:
+        args.epochs = QUICK_EPOCHS if args.quick else 30
+    if args.train_size is None and args.quick:
+        args.train_size = QUICK_TRAIN
+    if args.train_size is not None and args.train_size > 50_000:
+        p.error(f"--train-size must be at most 50000, got {args.train_size}")
+    return args
+
+
+def _sweep_arguments(p: argparse.ArgumentParser) -> None:
+    """What to compare (initializers, seeds) and how each network trains."""
     p.add_argument("--inits", type=init_names, default=list(DEFAULT_INITS), metavar="A,B,...",
                    help="comma-separated initializers, or all (every one that can initialize "
                         f"the network). Valid: {', '.join(initializers.names())}, and {LSUV} "
@@ -124,20 +140,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help=f"a first look in about a minute: {QUICK_EPOCHS} epochs on "
                         f"{QUICK_TRAIN} training images (still real data), unless --epochs "
                         "or --train-size say otherwise.")
-    cli.add_training_args(
-        p, jobs=runner.default_jobs(),
-        helps={"jobs": cli.SWEEP_JOBS_HELP})
-    cli.add_sweep_args(p)
-    cli.add_data_args(p)
-    cli.add_output_args(p, NAME)
-    args = cli.parse_args(p, argv)
-    if args.epochs is None:
-        args.epochs = QUICK_EPOCHS if args.quick else 30
-    if args.train_size is None and args.quick:
-        args.train_size = QUICK_TRAIN
-    if args.train_size is not None and args.train_size > 50_000:
-        p.error(f"--train-size must be at most 50000, got {args.train_size}")
-    return args
 
 
 def run_config(args: argparse.Namespace, init: str, seed: int) -> dict:
@@ -184,9 +186,16 @@ def train(task: dict) -> dict:
     net.SGD(training, run.left(epochs), config["mini_batch_size"], config["eta"],
             test_data=test, lmbda=config["lmbda"], evaluation_data=validation, verbose=False,
             callback=run.callback(show_epoch))
+    return _record(config, net, run, test[0])
+
+
+def _record(config: dict, net: network.Network, run: checkpoints.Training,
+            test_X: np.ndarray) -> dict:
+    """The record of a trained run: its config, its history per epoch, the
+    trained network's answers on the test images and its wall time."""
     history = run.history
     # "It repeats one answer": how often the trained network gives each label.
-    answers = np.bincount(net.predict(test[0]), minlength=config["sizes"][-1])
+    answers = np.bincount(net.predict(test_X), minlength=config["sizes"][-1])
     record = {
         "format": _FORMAT, "version": RUN_CODE_VERSION, "key": records.config_key(config),
         "config": config, "versions": records.versions(),
@@ -200,7 +209,7 @@ def train(task: dict) -> dict:
         "final_test_answers": answers.tolist(),
         "wall_seconds": run.wall_seconds(),
     }
-    if init == LSUV:
+    if config["init"] == LSUV:
         record["lsuv"] = run.extra["lsuv"]
     return record
 

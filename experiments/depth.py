@@ -175,13 +175,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     "the test error beside the paper's Table 1.")
     _add_network_args(p)
     _add_training_args(p)
-    cli.add_training_args(
-        p, jobs=runner.default_jobs(),
-        helps={"jobs": cli.SWEEP_JOBS_HELP})
-    cli.add_sweep_args(p)
-    cli.add_data_args(p)
-    cli.add_output_args(p, NAME, docs=[f"_{part}{ending}" for part in PARTS
-                                       for ending in (".png", ".md")])
+    cli.add_sweep_script_args(p, NAME, docs=[f"_{part}{ending}" for part in PARTS
+                                             for ending in (".png", ".md")])
     return _settled(p, cli.parse_args(p, argv))
 
 

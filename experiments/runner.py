@@ -100,7 +100,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from threadpoolctl import threadpool_limits
 
@@ -121,6 +121,24 @@ SCHEDULER_PORT = 8786  # `dask scheduler`'s default port; its dashboard's is 878
 PROTOCOLS = ("tcp", "tls", "ws", "wss")  # Dask's network protocols (its default: tcp)
 
 
+def _split_address(text: str) -> tuple[str, str, SplitResult]:
+    """``text``'s protocol (lower case, tcp when none is given), the ``"://"``
+    that followed it (empty when none did) and its parts, with a port that
+    reads as a number; a ValueError naming the port otherwise."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    scheme = scheme.lower()
+    try:
+        parts = urlsplit(f"{scheme}://{rest}")
+        # Reading the port raises for one that is no number, or out of range.
+        parts.port  # noqa: B018
+    except ValueError:
+        raise ValueError(f"{text!r} has no valid port (a number from 1 to 65535); expected "
+                         f"{SCHEDULER_FORMS}") from None
+    return scheme, sep, parts
+
+
 def check_scheduler_address(text: str) -> str:
     """``text`` if it has the form of a Dask scheduler's address (see
     :data:`SCHEDULER_FORMS`, or another of :data:`PROTOCOLS`), else a ValueError that
@@ -128,16 +146,8 @@ def check_scheduler_address(text: str) -> str:
     only: whether a scheduler answers there is for the connection to tell."""
     if text == LOCAL:
         return text
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        scheme, rest = "tcp", text
-    scheme = scheme.lower()
-    try:
-        parts = urlsplit(f"{scheme}://{rest}")
-        host, port = parts.hostname, parts.port
-    except ValueError:  # a port that is no number, or out of range
-        raise ValueError(f"{text!r} has no valid port (a number from 1 to 65535); expected "
-                         f"{SCHEDULER_FORMS}") from None
+    scheme, sep, parts = _split_address(text)
+    host, port = parts.hostname, parts.port
     if not text.strip():
         problem = "an empty address"
     elif any(c.isspace() for c in text):
@@ -548,14 +558,22 @@ def _check_scheduler(address: str) -> None:
     connection but not Dask's handshake after it, so a server that accepts
     and says nothing (a web server, the Dask dashboard) makes it wait
     forever, and one that speaks first (an SSH banner) makes Dask's decoder
-    read its bytes as a frame length and fail with a huge MemoryError.  Here
-    distributed's own ``connect`` and an ``identity`` request run in a thread
-    of their own under ``asyncio.wait_for``, which cancels a silent read; the
-    thread is joined with a timeout too, because what ``wait_for`` cannot
-    cancel (a slow DNS lookup in an executor thread) would otherwise delay
-    the end of ``asyncio.run``.  The thread is a daemon: if it is still stuck,
-    it does not keep the process alive."""
-    from distributed.comm import CommClosedError, connect
+    read its bytes as a frame length and fail with a huge MemoryError."""
+    _judge_identity(address, _ask_identity(address))
+
+
+def _ask_identity(address: str) -> Any:
+    """The answer to an ``identity`` request at ``address`` (a dict from a
+    Dask server), or the exception it ended with (a ``TimeoutError`` for
+    silence).
+
+    Distributed's own ``connect`` and the request run in a thread of their
+    own under ``asyncio.wait_for``, which cancels a silent read; the thread
+    is joined with a timeout too, because what ``wait_for`` cannot cancel (a
+    slow DNS lookup in an executor thread) would otherwise delay the end of
+    ``asyncio.run``.  The thread is a daemon: if it is still stuck, it does
+    not keep the process alive."""
+    from distributed.comm import connect
     from distributed.security import Security
 
     args = Security().get_connection_args("client")  # TLS settings from Dask's config, as Client
@@ -582,7 +600,14 @@ def _check_scheduler(address: str) -> None:
     thread = threading.Thread(target=ask, daemon=True, name="ask-the-scheduler")
     thread.start()
     thread.join(CONNECT_TIMEOUT + 2)
-    answer = answers[0] if answers else TimeoutError()
+    return answers[0] if answers else TimeoutError()
+
+
+def _judge_identity(address: str, answer: Any) -> None:
+    """A :class:`ClusterError` naming what answered at ``address``, unless
+    ``answer`` is a Dask scheduler's identity."""
+    from distributed.comm import CommClosedError
+
     if isinstance(answer, TimeoutError):  # before OSError, its base class
         raise _cannot_reach(address, "it accepted the connection but gave no Dask answer: "
                             + _NOT_DASK[0], _NOT_DASK[1])
@@ -618,45 +643,22 @@ def _connect(distributed, address: str):
 
 
 def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> Iterator[Any]:
+    """``fn`` of each task on the Dask cluster, yielded as they finish; the
+    data scattered from here first when ``backend.data_from`` is "client"."""
     distributed = require_distributed()
     if not tasks:
         return
     fn = _importable(fn)
     expected = code_version(fn)
     with _client(backend, min(backend.jobs, len(tasks))) as client:
-        sent = None
-        if backend.data_from == "client":
-            raw = datasets.raw_arrays(backend.dataset, backend.data_dir)
-            [sent] = client.scatter([(backend.dataset, raw)], broadcast=True)
-            del raw
+        sent = _scatter_data(client, backend) if backend.data_from == "client" else None
         futures = [client.submit(_on_worker, fn, task, sent, backend.dataset, pure=False,
                                  retries=RETRIES,
                                  key=f"{fn.__module__}.{fn.__name__}-{uuid.uuid4().hex}")
                    for task in tasks]
         try:
             for future in distributed.as_completed(futures, loop=client.loop):
-                try:
-                    where, code, result = future.result()
-                except ClusterError:  # WorkerDataError: its message is the whole story
-                    raise
-                except ImportError as e:
-                    raise ClusterError(f"a worker cannot import the sweep's code ({e}); "
-                                       f"{_NEEDS}") from None
-                except RuntimeError as e:
-                    if "deserializ" not in str(e):
-                        raise
-                    raise ClusterError(f"the scheduler or a worker cannot read the sweep's "
-                                       f"tasks; {_NEEDS}") from None
-                except distributed.KilledWorker as e:
-                    raise ClusterError(f"a run ended every worker that ran it (out of "
-                                       f"memory?), and Dask gave up: {e}") from None
-                if not records.same_code(code, expected):
-                    raise ClusterError(
-                        f"the worker at {where} runs other code than this machine "
-                        f"(code {code}, here {expected}: its numbers or "
-                        f"{fn.__module__}'s RUN_CODE_VERSION differ); {_NEEDS}")
-                future.release()
-                yield result
+                yield _result(distributed, future, fn, expected)
         except BaseException:
             client.cancel(futures)
             raise
@@ -664,6 +666,41 @@ def _dask(fn: Callable[[Any], Any], tasks: Sequence[Any], backend: Backend) -> I
             # The workers may outlive the sweep: let them free the data.
             with suppress(Exception):
                 client.run(datasets.forget_received)
+
+
+def _scatter_data(client: Any, backend: Backend) -> Any:
+    """The dataset's raw arrays, sent from here to every worker once: the
+    future that names them."""
+    raw = datasets.raw_arrays(backend.dataset, backend.data_dir)
+    [sent] = client.scatter([(backend.dataset, raw)], broadcast=True)
+    return sent
+
+
+def _result(distributed: Any, future: Any, fn: Callable[[Any], Any], expected: Any) -> Any:
+    """A finished task's result, its future released; a :class:`ClusterError`
+    saying what went wrong on the worker, or that it runs other code."""
+    try:
+        where, code, result = future.result()
+    except ClusterError:  # WorkerDataError: its message is the whole story
+        raise
+    except ImportError as e:
+        raise ClusterError(f"a worker cannot import the sweep's code ({e}); "
+                           f"{_NEEDS}") from None
+    except RuntimeError as e:
+        if "deserializ" not in str(e):
+            raise
+        raise ClusterError(f"the scheduler or a worker cannot read the sweep's "
+                           f"tasks; {_NEEDS}") from None
+    except distributed.KilledWorker as e:
+        raise ClusterError(f"a run ended every worker that ran it (out of "
+                           f"memory?), and Dask gave up: {e}") from None
+    if not records.same_code(code, expected):
+        raise ClusterError(
+            f"the worker at {where} runs other code than this machine "
+            f"(code {code}, here {expected}: its numbers or "
+            f"{fn.__module__}'s RUN_CODE_VERSION differ); {_NEEDS}")
+    future.release()
+    return result
 
 
 def _on_worker(fn: Callable[[Any], Any], task: Any, sent: tuple | None,

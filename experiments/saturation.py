@@ -168,31 +168,7 @@ def plot(args: argparse.Namespace, results: list[dict]):
     for row, r in zip(axes, results):
         for ax, stage, title in ((row[0], "before", "at initialization"),
                                  (row[1], "after", "after one epoch")):
-            layers = r[stage]
-            every = np.concatenate([m["z"].ravel() for m in layers])
-            lo, hi = np.percentile(every, [0.5, 99.5])
-            lo, hi = min(lo, -8.0), max(hi, 8.0)
-            bins = np.linspace(lo, hi, 90)
-            for m in layers:
-                hidden = m["layer"] < len(layers)
-                ax.hist(np.clip(m["z"].ravel(), lo, hi), bins=bins, density=True,
-                        alpha=0.55 if hidden else 0.9, lw=1.5,
-                        histtype="stepfilled" if hidden else "step",
-                        color="C0" if hidden else "C1")
-            ax.set_yticks([])
-            ax.axvspan(lo, -z_t, color="grey", alpha=0.15, lw=0)
-            ax.axvspan(z_t, hi, color="grey", alpha=0.15, lw=0)
-            curve = ax.twinx()
-            grid = np.linspace(lo, hi, 600)
-            sigmoid = TABLE["sigmoid"]
-            s = sigmoid.f(grid)
-            curve.plot(grid, s, color="k", lw=1.2)
-            curve.plot(grid, sigmoid.prime(s) / sigmoid.max_prime, color="k", lw=1.2, ls="--")
-            curve.set_ylim(0, 1.05)
-            curve.set_yticks([0, 1])
-            ax.set_xlim(lo, hi)
-            saturated = " / ".join(f"{100 * m['saturated']:.0f}%" for m in layers)
-            ax.set_title(f"{r['init']}, {title}: {saturated} saturated", loc="left")
+            _panel(ax, r[stage], z_t, f"{r['init']}, {title}")
     axes[-1][0].set_xlabel("weighted input z (clipped to the 0.5-99.5 percentile range)")
     axes[-1][1].set_xlabel("weighted input z")
     names = " / ".join(["hidden"] * (len(results[0]["before"]) - 1) + ["output"])
@@ -206,6 +182,40 @@ def plot(args: argparse.Namespace, results: list[dict]):
                  f"in each title: the share of (neuron, image) pairs saturated, layer by "
                  f"layer ({names})")
     return fig
+
+
+def _panel(ax, layers: list[dict], z_t: float, title: str) -> None:
+    """One stage of one initializer: each layer's z as a histogram over the
+    sigmoid and its scaled derivative, the saturated zones |z| > ``z_t``
+    shaded; ``title`` then each layer's saturated share."""
+    every = np.concatenate([m["z"].ravel() for m in layers])
+    lo, hi = np.percentile(every, [0.5, 99.5])
+    lo, hi = min(lo, -8.0), max(hi, 8.0)
+    bins = np.linspace(lo, hi, 90)
+    for m in layers:
+        hidden = m["layer"] < len(layers)
+        ax.hist(np.clip(m["z"].ravel(), lo, hi), bins=bins, density=True,
+                alpha=0.55 if hidden else 0.9, lw=1.5,
+                histtype="stepfilled" if hidden else "step",
+                color="C0" if hidden else "C1")
+    ax.set_yticks([])
+    ax.axvspan(lo, -z_t, color="grey", alpha=0.15, lw=0)
+    ax.axvspan(z_t, hi, color="grey", alpha=0.15, lw=0)
+    _sigmoid_curves(ax.twinx(), lo, hi)
+    ax.set_xlim(lo, hi)
+    saturated = " / ".join(f"{100 * m['saturated']:.0f}%" for m in layers)
+    ax.set_title(f"{title}: {saturated} saturated", loc="left")
+
+
+def _sigmoid_curves(curve, lo: float, hi: float) -> None:
+    """sigma(z) and sigma'(z) / max over ``[lo, hi]`` on a twin axis from 0 to 1."""
+    grid = np.linspace(lo, hi, 600)
+    sigmoid = TABLE["sigmoid"]
+    s = sigmoid.f(grid)
+    curve.plot(grid, s, color="k", lw=1.2)
+    curve.plot(grid, sigmoid.prime(s) / sigmoid.max_prime, color="k", lw=1.2, ls="--")
+    curve.set_ylim(0, 1.05)
+    curve.set_yticks([0, 1])
 
 
 def plt_line(style: str):
