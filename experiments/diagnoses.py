@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                      f"print(diagnostics.diagnose(net, eta={eta:g}))\n```\n\n"
                      f"```text\n{diagnosis}```\n")
         report.progress(f"case {k}: cause {diagnosis.cause.name if diagnosis.cause else None}")
-    text = "\n".join(parts) + f"\nMade by `{command}`.\n"
+    text = "\n".join(parts) + f"\n{report.made_by(command)}\n"
     records.write_json(args.out / f"{NAME}.json", {"command": command,
                                                     "versions": records.versions(),
                                                     "reports": found})
