@@ -51,7 +51,8 @@ sys.path.insert(0, str(ROOT))
 import diagnostics  # noqa: E402
 import mnist_loader  # noqa: E402
 import network  # noqa: E402
-from experiments import book, book_numbers  # noqa: E402
+from experiments import book, book_numbers, symmetry  # noqa: E402
+from nndl import machine  # noqa: E402
 
 plt.rcParams.update({"figure.dpi": 72, "font.size": 10})
 TRAIN = int(os.environ.get("NNDL_NOTEBOOK_TRAIN", "50000"))
@@ -177,14 +178,27 @@ print(f"fixed lists: {one_epoch(weights_fixed, biases_fixed).test_accuracy[-1]:.
 # ## 5. `zeros` and symmetry
 #
 # With every weight and bias 0, the 30 hidden neurons compute the same thing, receive
-# the same error and the same update: they start as copies and stay copies. The
-# network has, in effect, one hidden neuron. `diagnostics` counts the distinct rows of
-# [weights | bias] in each layer:
+# the same error and the same update: they start as copies and, in exact arithmetic,
+# stay copies. The network has, in effect, one hidden neuron. `diagnostics` counts the
+# distinct rows of [weights | bias] in each layer.
+#
+# A computer rounds, and the BLAS may add up equal neurons' sums in different orders:
+# on some OpenBLAS kernels (SkylakeX, AVX-512) that makes the copies differ by one unit
+# in the last place, and training amplifies it until they are different neurons
+# (`docs/symmetry_explained.md`). So here is the same epoch twice: with
+# `experiments.symmetry.distinct_matmul`, which multiplies each distinct neuron once and
+# copies its result to its equals (what exact arithmetic gives, on any kernel), and as
+# `network.Network` trained it above, on this machine's kernel.
 
 # %%
+exact = symmetry.train_zeros(((X, y), None, (X_test, y_test)), 30, 1, "distinct")
+print(f"zeros, exact arithmetic: {exact['distinct']} distinct hidden neurons of 30 "
+      f"after one epoch (test accuracy {exact['test_accuracy'][-1]:.2%})")
+kernel = machine.machine()["blas_kernel"]
 for init in ["zeros", "randn"]:
     net = trained[init]
-    print(f"{init}: {diagnostics.distinct_units(net.weights[0], net.biases[0])} distinct "
+    print(f"{init}, this machine's {kernel} kernel: "
+          f"{diagnostics.distinct_units(net.weights[0], net.biases[0])} distinct "
           f"hidden neurons of 30 after one epoch")
 print()
 print(diagnostics.diagnose(network.Network([784, 30, 10], init="zeros", seed=0), sample))

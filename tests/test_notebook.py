@@ -61,9 +61,11 @@ def test_the_notebook_runs_on_a_subset(mnist_dir, monkeypatch):
     text = "\n".join(_outputs(nb))
     assert f"{train:,} training images" in text
     # The story's facts, on any subset: rand answers one digit and stays at
-    # chance; zeros keeps one hidden neuron; the fix is healthy.
+    # chance; zeros keeps one hidden neuron in exact arithmetic (what a BLAS
+    # kernel's rounding does to it differs by kernel: not asserted); the fix
+    # is healthy.
     assert "rand                     " in text and "(100% of images)" in text
-    assert "zeros: 1 distinct hidden neurons of 30" in text
+    assert "zeros, exact arithmetic: 1 distinct hidden neurons of 30" in text
     assert "Healthy:" in text and "[error] saturation, layer 1" in text
     rand, fixed = (float(line.split()[-1].rstrip("%")) for line in text.splitlines()
                    if line.startswith(("rand lists:", "fixed lists:")))

@@ -78,10 +78,12 @@ def test_eta_100_is_too_large_and_the_suggested_eta_learns(sample, mnist):
 
 def test_a_randn_class_at_eta_100_gets_the_rates_that_learned_not_the_fastest(sample, mnist):
     """A correct randn class: in 300 steps only eta = 10 learns (3.16 sits on a
-    plateau for 500), yet eta = 3.16 does better over an epoch.  The rates
-    beside the one that learned get a longer look, the fix is the range that
-    learned with its middle as the start, the report says how short the look
-    is, and every rate of the range learns in one epoch."""
+    plateau for 500), yet over an epoch it learns as well.  The rates beside
+    the one that learned get a longer look, the fix is the range that learned
+    with its middle as the start, the report says how short the look is, and
+    every rate of the range learns in one epoch.  (Which of 3.16 and 10 does
+    better over an epoch depends on the BLAS kernel's rounding: 80.8 % against
+    79.8 % on Haswell, 80.7 % against 83.2 % on SkylakeX; not asserted.)"""
     user = own(their_network.Network)
     report = diagnostics.diagnose(user, sample, eta=100)
     assert report.cause.name == "learning_rate_too_large"
@@ -94,8 +96,7 @@ def test_a_randn_class_at_eta_100_gets_the_rates_that_learned_not_the_fastest(sa
     assert "The look is short" in text and "may learn later" in text
     suggested = learns(diagnostics.reference(user), mnist, best)
     ends = [learns(diagnostics.reference(user), mnist, rate) for rate in (rates[0], rates[-1])]
-    assert suggested > 0.8 and min(ends) > 0.7
-    assert suggested > ends[-1]  # the fastest in 300 steps is not the best over an epoch
+    assert min(suggested, *ends) > 0.75  # 0.80-0.83 on both kernels
 
 
 def test_the_range_test_marks_the_users_rate_its_steps_and_the_code_it_ran(sample):
