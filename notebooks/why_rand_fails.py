@@ -137,8 +137,12 @@ print(f"pixels per image add up to {sample[0].sum(axis=1).mean():.0f} on average
 # ## 4. Diagnosing the question's own network
 #
 # `diagnostics.diagnose` takes the plain `(weights, biases)` lists of your own code, in
-# the book's shapes, and says what stops them learning, with the numbers that show it
-# and the fix. Here are the question's lists, drawn as its code drew them:
+# the book's shapes (or your own class, with its `feedforward`, `backprop` and
+# `update_mini_batch`), and says what stops them learning, with the numbers that show it
+# and the fix. Given `eta`, the learning rate you train with, it also trains copies for a
+# few hundred mini-batches: a range test of learning rates, and each fix tried before it
+# is printed (the `verified:` lines). Here are the question's lists, drawn as its code
+# drew them:
 
 # %%
 # The question's code, with numpy's legacy global generator, seeded here to repeat.
@@ -146,8 +150,9 @@ np.random.seed(0)  # noqa: NPY002
 sizes = [784, 30, 10]
 biases = [np.random.rand(n, 1) for n in sizes[1:]]  # noqa: NPY002
 weights = [np.random.rand(n, m) for m, n in zip(sizes[:-1], sizes[1:])]  # noqa: NPY002
-report = diagnostics.diagnose((weights, biases), sample)
+report = diagnostics.diagnose((weights, biases), sample, eta=3.0)
 print(report)
+print("root cause:", report.cause.name)
 
 # %% [markdown]
 # The report's fix, in the same code: zero-centred weights scaled by the layer's fans
@@ -157,7 +162,7 @@ print(report)
 weights_fixed = [np.random.randn(n, m) * np.sqrt(2 / (m + n))  # noqa: NPY002
                  for m, n in zip(sizes[:-1], sizes[1:])]
 biases_fixed = [np.zeros((n, 1)) for n in sizes[1:]]
-print(diagnostics.diagnose((weights_fixed, biases_fixed), sample))
+print(diagnostics.diagnose((weights_fixed, biases_fixed), sample, eta=3.0))
 
 # %% [markdown]
 # And to show that the fix is the fix, both trained for one epoch with the book's

@@ -67,6 +67,8 @@ def test_the_notebook_runs_on_a_subset(mnist_dir, monkeypatch):
     assert "rand                     " in text and "(100% of images)" in text
     assert "zeros, exact arithmetic: 1 distinct hidden neurons of 30" in text
     assert "Healthy:" in text and "[error] saturation, layer 1" in text
+    assert "root cause: saturation" in text  # the probe verified the fix: "verified:" follows
+    assert "    verified: with a fan-scaled draw" in text
     rand, fixed = (float(line.split()[-1].rstrip("%")) for line in text.splitlines()
                    if line.startswith(("rand lists:", "fixed lists:")))
     assert rand < 20 < fixed
