@@ -80,6 +80,10 @@ HOLD_OUT_MAX = 1000  # rows: the accuracy's sd is then at most 1.6 points
 # A rate is called too large or too small only when another rate at least
 # this factor away learned where the user's did not.
 RATE_FACTOR = 3.0
+# Rates whose held-out accuracy is within this of the best rate's learned as
+# well, for a suggestion: 3 points, about the spread of one short look's
+# accuracy on 200 held-out examples over draws.
+NEAR_BEST = 0.03
 # Measure the update-to-weight ratio every this many steps (a norm of every
 # weight matrix costs about as much as a step).
 RATIO_EVERY = 10
@@ -291,17 +295,17 @@ def learned_rates(runs: dict[float, Run], chance: float) -> list[float]:
 
 
 def best_rate(runs: dict[float, Run], chance: float) -> float | None:
-    """The rate to suggest: the one in the middle (on a log scale) of the
-    rates that learned, the smaller of two equally near; None if none
-    learned.  Not the one that learned fastest: a short run favours large
-    rates, and over an epoch a newcomer's randn draw (numpy seed 0) learns
-    as well at eta = 3.16, which a plateau hid for 300 steps, as at 10
-    (80-83 % on either BLAS kernel; tests/test_probes.py)."""
+    """The rate to suggest: among the rates that learned (each in its own look,
+    300 steps or, near the user's, 1,000), the smallest whose held-out
+    accuracy is within :data:`NEAR_BEST` of the best one's; None if none
+    learned.  The smallest of the near-best, because a short look favours
+    large rates; never one far below a rate the same test shows learning
+    better (a rate at the edge of the learned range can learn much less)."""
     learned = learned_rates(runs, chance)
     if not learned:
         return None
-    middle = (math.log(learned[0]) + math.log(learned[-1])) / 2
-    return min(learned, key=lambda r: (round(abs(math.log(r) - middle), 9), r))
+    top = max(runs[r].accuracy[-1] for r in learned)
+    return min(r for r in learned if runs[r].accuracy[-1] >= top - NEAR_BEST)
 
 
 def fastest_rate(runs: dict[float, Run], chance: float) -> float | None:
@@ -313,14 +317,15 @@ def fastest_rate(runs: dict[float, Run], chance: float) -> float | None:
     if not learned:
         return None
     top = max(runs[r].accuracy[-1] for r in learned)
-    return min(r for r in learned if runs[r].accuracy[-1] >= top - 0.03)
+    return min(r for r in learned if runs[r].accuracy[-1] >= top - NEAR_BEST)
 
 
 def learning_rate(runs: dict[float, Run], eta: float, chance: float) -> list[Finding]:
     """``learning_rate_too_large`` / ``_too_small`` from a :func:`range_test`:
     the user's rate did not learn, and every rate that learned is smaller /
     larger, the suggested one at least :data:`RATE_FACTOR` times; the fix is
-    the rates that learned and the one in their middle, with what it measured.
+    the rates that learned and the smallest that learned about as well as the
+    best (:func:`best_rate`), with what it measured.
 
     An error when the user's run shows why (too large: it diverged, its
     saturation grew, its cost rose or its first steps were above the healthy
@@ -357,9 +362,9 @@ def _rate_fix(best: float, learned: list[float]) -> str:
     if len(learned) == 1:
         return (f"train with eta={best:.3g}, the one rate that learned in the probe (a short "
                 f"look: rates beside it may learn in a longer run)")
-    where = "the smaller of the two" if len(learned) == 2 else "their middle"
     return (f"train with a rate from {learned[0]:.3g} to {learned[-1]:.3g}, the rates that "
-            f"learned; start at eta={best:.3g}, {where}: a short run favours large rates")
+            f"learned; start at eta={best:.3g}, the smallest that learned about as well as "
+            f"the best (a short run favours large rates)")
 
 
 def _too_large_why(run: Run) -> tuple[str, bool]:
@@ -934,7 +939,7 @@ class Probes:
         learned = learned_rates(self.runs, self.chance)
         found = ("; no rate learned" if not learned else
                  f"; rates that learned: {_rates(learned, self.runs)}" + (
-                     f" (suggested start: eta={self.best:.3g}, their middle)"
+                     f" (suggested start: eta={self.best:.3g}, the smallest near the best)"
                      if len(learned) > 2 and not self.learns else ""))
         return (f"Step size: a range test of copies trained with {REFERENCE} "
                 f"(network.Network's) from your weights, {STEPS} mini-batches of "
