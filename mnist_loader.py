@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from nndl.arrays import Arrays, image_dtype, read_arrays
+from nndl.arrays import Arrays, image_dtype, read_arrays, split
 from nndl.book_pickle import arrays_from_pickle, load_pickle
 from nndl.checksums import KNOWN_FILES, known_file
 from nndl.datasets import (
@@ -113,17 +113,7 @@ def load_data(
     (``dtype``, ``verify``, ``download``, ``verbose``, ``checksums``,
     ``mirrors``).
     """
-    arrays = load_arrays(dataset, data_dir, **options)
-    n = len(arrays.train_labels) - validation_size
-    if not 0 <= validation_size < len(arrays.train_labels):
-        raise DataError(
-            f"cannot hold out {validation_size} validation images from a training set "
-            f"of {len(arrays.train_labels)}"
-        )
-    training_data = (arrays.train_images[:n], arrays.train_labels[:n])
-    validation_data = (arrays.train_images[n:], arrays.train_labels[n:])
-    test_data = (arrays.test_images, arrays.test_labels)
-    return (training_data, validation_data, test_data)
+    return split(load_arrays(dataset, data_dir, **options), validation_size)
 
 
 def load_data_wrapper(

@@ -183,9 +183,7 @@ class Network:
     def evaluate(self, test_data, *, blas_threads: int | None = None) -> int:
         """Return the number of test inputs for which the network outputs the
         correct result: the index of its most active output neuron."""
-        d = self._data(test_data, "test_data")
-        with blas.threads(self.sizes, len(d), blas_threads):
-            return fused.measure(fused.plan(self), self.cost, d)[0]
+        return self._measure(test_data, "test_data", blas_threads)[0]
 
     def cost_derivative(self, output_activations: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Return the vector of partial derivatives dC_x/da of the quadratic
@@ -198,9 +196,8 @@ class Network:
 
     def accuracy(self, data, *, blas_threads: int | None = None) -> float:
         """The fraction of ``data`` classified correctly."""
-        d = self._data(data, "data")
-        with blas.threads(self.sizes, len(d), blas_threads):
-            return fused.measure(fused.plan(self), self.cost, d)[0] / len(d)
+        correct, _, size = self._measure(data, "data", blas_threads)
+        return correct / size
 
     def total_cost(self, data, lmbda: float = 0.0, n: int | None = None, *,
                    blas_threads: int | None = None) -> float:
@@ -208,9 +205,7 @@ class Network:
         (``n`` defaults to ``len(data)``, as in ``network2.py``)."""
         lmbda = checks.check_nonnegative("lmbda", lmbda)
         n = None if n is None else checks.check_count("n", n, minimum=1)
-        d = self._data(data, "data")
-        with blas.threads(self.sizes, len(d), blas_threads):
-            return fused.measure(fused.plan(self), self.cost, d, lmbda, n)[1]
+        return self._measure(data, "data", blas_threads, lmbda, n)[1]
 
     def gradient(self, data, *, blas_threads: int | None = None
                  ) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -248,6 +243,14 @@ class Network:
         """The parameters checked, then ``data_set`` checked and laid out."""
         parameters.check(self)
         return prepare(data_set, self.sizes[0], self.sizes[-1], self.dtype, what)
+
+    def _measure(self, data, what: str, blas_threads: int | None, lmbda: float = 0.0,
+                 n: int | None = None) -> tuple[int, float, int]:
+        """Correct answers, total cost (:func:`nndl.fused.measure`) and size
+        of ``data``, checked and laid out: both figures from one forward pass."""
+        d = self._data(data, what)
+        with blas.threads(self.sizes, len(d), blas_threads):
+            return (*fused.measure(fused.plan(self), self.cost, d, lmbda, n), len(d))
 
     def _forward(self, X, blas_threads: int | None, what: str):
         parameters.check(self)

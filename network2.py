@@ -68,7 +68,7 @@ import numpy as np
 import network
 from mnist_loader import vectorized_result
 from network import sigmoid, sigmoid_prime
-from nndl import persistence, training
+from nndl import checks, persistence, training
 from nndl.costs import BOOK_COSTS, CrossEntropyCost, QuadraticCost, cost_name
 from nndl.data import array_pair, prepare
 
@@ -302,14 +302,20 @@ class _Monitor:
         print("\n".join(lines) + "\n", flush=True)
 
     def _measure(self, net: network.Network, name: str, data) -> list[str]:
-        cost = correct = None
-        if getattr(self.flags, f"{name}_cost"):
-            cost = net.total_cost(data, self.lmbda)
+        want_cost, want_accuracy = (getattr(self.flags, f"{name}_{figure}")
+                                    for figure in ("cost", "accuracy"))
+        if not (want_cost or want_accuracy):
+            return []
+        # both figures from one forward pass, as total_cost(data, lmbda) and
+        # evaluate(data) give them one pass each
+        lmbda = checks.check_nonnegative("lmbda", self.lmbda)
+        correct, cost, size = net._measure(data, "data", None, lmbda)
+        if want_cost:
             getattr(self, f"{name}_cost").append(cost)
-        if getattr(self.flags, f"{name}_accuracy"):
-            correct = net.evaluate(data)
+        if want_accuracy:
             getattr(self, f"{name}_accuracy").append(correct)
-        return training.monitor_lines(name, 0 if data is None else len(data), cost, correct)
+        return training.monitor_lines(name, size, cost if want_cost else None,
+                                      correct if want_accuracy else None)
 
 
 def load(filename: str | os.PathLike) -> Network:

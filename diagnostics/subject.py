@@ -58,11 +58,6 @@ class Subject:
         return self.eta if self.eta is not None else BOOK_ETA[self.model.cost]
 
     @property
-    def eta_text(self) -> str:
-        return (f"eta={self.step_size:g}" if self.eta is not None
-                else f"eta={self.step_size:g} (the book's; yours was not given)")
-
-    @property
     def methods(self) -> list[str]:
         """The book's methods the user's object has (none without one)."""
         return [] if self.obj is None else book_methods(self.obj)

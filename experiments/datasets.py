@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 import mnist_loader
+from nndl.arrays import scale, split
 
 DATASETS = mnist_loader.DATASETS
 
@@ -111,11 +112,9 @@ def _received(dataset: str, n_train: int | None) -> tuple[Pair, Pair, Pair]:
         a = _RECEIVED[dataset]
         # As mnist_loader.load_data does it: pixel / 255 in float64, the
         # last VALIDATION_SIZE training images held out.
-        train = np.divide(a.train_images, 255, dtype=np.float64)
-        test = np.divide(a.test_images, 255, dtype=np.float64)
-        n = len(train) - mnist_loader.VALIDATION_SIZE
-        _CONVERTED[dataset] = ((train[:n], a.train_labels[:n]),
-                               (train[n:], a.train_labels[n:]), (test, a.test_labels))
+        floats = a._replace(train_images=scale(a.train_images, np.float64),
+                            test_images=scale(a.test_images, np.float64))
+        _CONVERTED[dataset] = split(floats, mnist_loader.VALIDATION_SIZE)
     training, validation, test = _CONVERTED[dataset]
     if n_train is not None:
         training = (training[0][:n_train], training[1][:n_train])

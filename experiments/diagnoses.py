@@ -28,7 +28,7 @@ from pathlib import Path
 import diagnostics
 import network
 from diagnostics.userfile import construct
-from experiments import cli, datasets, records, report, their_network
+from experiments import cli, records, report, their_network
 
 NAME = "diagnoses"
 SIZES = [784, 30, 10]
@@ -65,8 +65,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    training, _, _ = datasets.load(args.dataset, args.data_dir)
-    sample = (training[0][:diagnostics.DEFAULT_IMAGES], training[1][:diagnostics.DEFAULT_IMAGES])
+    sample = diagnostics.load_sample(args.dataset, args.data_dir)
     command = cli.command_line(f"experiments.{NAME}", argv)
     parts, found = [], {}
     for k, (title, code, net, eta) in enumerate(cases(args.seed), 1):

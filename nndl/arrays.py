@@ -103,3 +103,21 @@ def scale(pixels: np.ndarray, dtype: np.dtype) -> np.ndarray:
     # there is no temporary full-size float array.
     np.divide(pixels, 255, out=out, dtype=dtype)
     return out
+
+
+Pair = tuple[np.ndarray, np.ndarray]
+
+
+def split(arrays: Arrays, validation_size: int) -> tuple[Pair, Pair, Pair]:
+    """``(training, validation, test)``, each ``(images, labels)``: the last
+    ``validation_size`` training images held out for validation, as views
+    (the split copies nothing).  DataError when the training set is too small."""
+    n = len(arrays.train_labels) - validation_size
+    if not 0 <= validation_size < len(arrays.train_labels):
+        raise DataError(
+            f"cannot hold out {validation_size} validation images from a training set "
+            f"of {len(arrays.train_labels)}"
+        )
+    return ((arrays.train_images[:n], arrays.train_labels[:n]),
+            (arrays.train_images[n:], arrays.train_labels[n:]),
+            (arrays.test_images, arrays.test_labels))
