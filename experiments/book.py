@@ -498,7 +498,9 @@ def _notes(args: argparse.Namespace, entries: list[dict], done: dict, command: s
             "\"above x % of ours\" is the share of our values below the book's figure; p is "
             "the chance that one new run of ours is at most the book's figure (Student's t "
             "with n − 1 degrees of freedom, scaled by sd √(1 + 1/n); for the best of three, "
-            "p of one run cubed). The book's figure is \"inside the central 95 %\" when "
+            "one run's p cubed at the best epoch, since three runs must all stay at or "
+            "below it, and one run's p after epoch 1, since only the run picked for its "
+            "peak is reported). The book's figure is \"inside the central 95 %\" when "
             "0.025 ≤ p ≤ 0.975: one run like the book's is then a plausible draw from ours. "
             "Speeds of learning are norms of the mean ∂C/∂b over the first 1,000 training "
             f"images. {report.made_by(command, done.values())}\n")
