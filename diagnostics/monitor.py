@@ -114,10 +114,10 @@ class Monitor:
             self.data = load_sample(self.dataset, self.data_dir, self.images)
         report = diagnose(net, self.data)
         found = [f for f in report.findings if f.name in MONITORED and f.severity == "error"]
-        self._record(epoch, net, report)
+        points = self._record(epoch, net, report)
         step = self._step_size(epoch, net, report)
         found += step + self._after_training(report, epoch, _advice(step))
-        found += self._frozen(net, epoch)
+        found += _frozen(points, epoch)
         self.report = report
         for f in found:
             self.findings.append((epoch, f))
@@ -154,8 +154,8 @@ class Monitor:
                 evidence={"accuracy": report.accuracy, "chance": report.chance}))
         return found
 
-    def _record(self, epoch: int, net: Any, report: Report) -> None:
-        """Append a :class:`LayerPoint` per layer to ``history``."""
+    def _record(self, epoch: int, net: Any, report: Report) -> list[LayerPoint]:
+        """Append a :class:`LayerPoint` per layer to ``history``; return them."""
         weights = [np.array(w, dtype=np.float64) for w in net.weights]
         if self._first is None:
             self._first = (weights, [np.array(b, dtype=np.float64) for b in net.biases])
@@ -172,6 +172,8 @@ class Monitor:
                     None if layer.dead is None else layer.dead / layer.fan_out, layer.grad_w,
                     change, None if self.eta is None or norm == 0 else
                     self.eta * layer.grad_w / norm))
+        self._previous = weights
+        return self.history[-len(weights):]
 
     def start(self, net: Any) -> None:
         """Record the network before training (as epoch -1), so that the
@@ -179,7 +181,6 @@ class Monitor:
         if self.data is None:
             self.data = load_sample(self.dataset, self.data_dir, self.images)
         self._record(-1, net, diagnose(net, self.data))
-        self._previous = [np.array(w, dtype=np.float64) for w in net.weights]
 
     def series(self, name: str, layer: int) -> list[float | None]:
         """The history of one :class:`LayerPoint` field for ``layer`` (1 =
@@ -260,25 +261,6 @@ class Monitor:
         change) over the epochs, with the healthy band of the ratio shaded."""
         _plot_history(self, Path(path))
 
-    def _frozen(self, net: Any, epoch: int) -> list[Finding]:
-        weights = [np.array(w, dtype=np.float64) for w in net.weights]
-        previous, self._previous = self._previous, weights
-        if previous is None or len(previous) != len(weights):
-            return []
-        found = []
-        for l, (old, new) in enumerate(zip(previous, weights)):
-            with np.errstate(all="ignore"):
-                change = float(np.linalg.norm(new - old) / max(np.linalg.norm(old), 1e-300))
-            if change < FROZEN_CHANGE:
-                found.append(Finding(
-                    "frozen_weights", "error",
-                    f"the weights of layer {l + 1} changed by {change:.2g} of their norm during "
-                    f"epoch {epoch}: they no longer learn",
-                    "fix what stops the gradient (saturation, dead units, a vanishing "
-                    "gradient), or raise the learning rate", layer=l + 1,
-                    evidence={"relative_change": change}))
-        return found
-
     @staticmethod
     def _fatal(report: Report, found: list[Finding]) -> bool:
         if any(f.name == "non_finite" for f in found):
@@ -288,6 +270,24 @@ class Monitor:
             layer.saturated_units is not None and layer.saturated_units == 1.0
             for layer in hidden)
         return every_hidden_saturated and any(f.name == "output_collapse" for f in found)
+
+
+def _frozen(points: list[LayerPoint], epoch: int) -> list[Finding]:
+    """``frozen_weights`` for each layer whose weights moved by less than
+    ``FROZEN_CHANGE`` of their norm during ``epoch`` (the relative change
+    :meth:`Monitor._record` measured)."""
+    found = []
+    for point in points:
+        change, l = point.change, point.layer - 1
+        if change is not None and change < FROZEN_CHANGE:
+            found.append(Finding(
+                "frozen_weights", "error",
+                f"the weights of layer {l + 1} changed by {change:.2g} of their norm during "
+                f"epoch {epoch}: they no longer learn",
+                "fix what stops the gradient (saturation, dead units, a vanishing "
+                "gradient), or raise the learning rate", layer=l + 1,
+                evidence={"relative_change": change}))
+    return found
 
 
 def _advice(step: list[Finding]) -> str:
