@@ -82,15 +82,17 @@ def update(net, decay: float) -> Update:
     return Update(decay, [np.empty_like(w) for w in net.weights])
 
 
-def forward(plan: Plan, X: np.ndarray, zs: list | None = None) -> list[np.ndarray]:
-    """The activations of every layer for the rows of ``X``, ``X`` first; each
-    layer's weighted input ``z`` is appended to ``zs`` when it is given."""
+def forward(plan: Plan, X: np.ndarray, zs: list | None = None, zs_from: int = 0
+            ) -> list[np.ndarray]:
+    """The activations of every layer for the rows of ``X``, ``X`` first; the
+    weighted input ``z`` of each layer from index ``zs_from`` on (0 is the
+    first weight layer) is appended to ``zs`` when it is given."""
     activations = [X]
     a = X
-    for w_t, b_t, f in zip(plan.weights_t, plan.biases_t, plan.functions):
+    for l, (w_t, b_t, f) in enumerate(zip(plan.weights_t, plan.biases_t, plan.functions)):
         a = a @ w_t
         a += b_t
-        if zs is not None:
+        if zs is not None and l >= zs_from:
             zs.append(a)
             a = a.copy()  # the activation works in place
         a = f(a)
@@ -147,8 +149,8 @@ def measure(plan: Plan, cost: str, data: Data, lmbda: float = 0.0, n: int | None
     ``lmbda / (2 n) * sum ||w||^2`` (``n`` defaults to ``len(data)``), added
     once, not once per example (a bug in a popular Python 3 port of the
     book's ``network2.py``)."""
-    zs = []
-    activations = forward(plan, data.X, zs)
+    zs = []  # the output layer's z alone: a copy of every hidden z would be wasted
+    activations = forward(plan, data.X, zs, zs_from=len(plan.weights) - 1)
     z = zs[-1]
     correct = int(np.count_nonzero(z.argmax(axis=1) == data.labels))
     cost_value = float(per_example(cost, z, activations[-1], data.Y).sum()) / len(data)
