@@ -38,6 +38,7 @@ SCRIPTS = {
     "threads": "training's own choice of BLAS threads against one thread",
     "depth": "Glorot & Bengio's 5 x 1000 network against the matrix-multiply rate",
     "load": "(mnist_loader's speed)",
+    "compiled_blas": "(the compiled epoch's loops against BLAS: nndl.compiled.BLAS_FROM)",
 }
 
 

@@ -15,6 +15,15 @@ The numbers equal the numpy path's to float tolerance, not bit for bit: the
 sums are taken in another order (and ``exp`` and ``tanh`` are not numpy's),
 so the default stays the numpy path, whose numbers the records are stamped
 with.  ``tests/test_compiled.py`` holds the two together.
+
+Large layers (from ``BLAS_FROM`` multiply-adds a product, such as the depth
+study's 1000 x 1000) send their three products to numpy's own OpenBLAS,
+linked by symbol, when its kernel beats the loops (AVX-512's ``SkylakeX``)
+or it has several threads: the forward ``a @ w.T``, the error carried back
+``d @ w``, and the update as one call, ``w = decay w - d.T @ a``.  Which
+route is a function of the BLAS kernel and thread count
+(:func:`choose_blas_from`), never of a timing, so a kind of machine always
+computes the same numbers; the two routes agree to float tolerance.
 """
 
 from __future__ import annotations
@@ -36,20 +45,38 @@ OUTPUT = {"quadratic": 0, "cross_entropy": 1, "log_likelihood": 2}
 # Reassociation lets the compiler vectorise the sums; no approximate
 # functions and no assumption that every number is finite.
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
-# The loops here are blocked so that they beat one thread of OpenBLAS at every
-# size measured, up to the depth study's 1000 x 1000 layers at mini-batch 100.
-# But they run on one core: when BLAS may use several (``blas.threads`` chose
-# them for large products), backpropagation's d @ w goes to numpy's BLAS from
-# this many multiply-adds on.
-BLAS_FROM = 10_000_000
+# From this size, in multiply-adds (mb * n_in * n_out, the same for a layer's
+# three products), a layer's products go to numpy's BLAS instead of the loops
+# below, when choose_blas_from says BLAS can win here.  Chosen from what
+# threadpoolctl reports of the BLAS, never by timing during the run, so that
+# one kind of machine always takes the same route and computes the same
+# numbers.  Measured with
+#     python -m benchmarks.compiled_blas [--blas-threads 2]
+# (a layer's three products, loops against BLAS, float32 and float64, sizes
+# 2.4e5 to 1e8) on AMD EPYC with AVX-512, OpenBLAS 0.3.31, pinned to one core
+# for one thread.  The loops are compiled for the CPU itself (AVX-512 here);
+# the BLAS kernel is the one OpenBLAS picks, or OPENBLAS_CORETYPE names:
+# * Haswell (AVX2), 1 thread: BLAS lost at every size, by 1.12x to 1.88x.
+# * SkylakeX (AVX-512), 1 thread: BLAS won from 9.0e6 (float32) and 7.8e6
+#   (float64) on, by up to 1.3x (float32) and 1.5x (float64) at 100 x 1000
+#   -> 1000; it lost by 1.05x to 1.14x at mini-batch 100's 2.4e6 and 7.8e6
+#   (it won at mini-batch 10's 2.4e5 and 7.8e5, which a size rule leaves
+#   to the loops).
+# * Haswell, 2 threads (the loops keep one): BLAS won from 2.4e6 on, by
+#   1.03x to 1.5x from 9e6, where blas.THRESHOLD also gives SGD its threads.
+# Other kernels are not measured and keep the loops on one thread.
+BLAS_FROM = 9_000_000
 NEVER = 2**62  # a size no product reaches
-ROW_MAJOR, N = 101, 111  # CBLAS's constants: row-major, no transpose
+FASTER_KERNELS = frozenset({"SkylakeX"})  # one thread of these beats the loops
+ROW_MAJOR, N, T = 101, 111, 112  # CBLAS's constants: row-major, no transpose, transpose
 
 
-def numpy_openblas() -> tuple[str, str, str, object] | None:
-    """``(path, prefix, suffix, integer type)`` of the CBLAS ``gemm`` of the
-    OpenBLAS numpy uses (numpy's wheels: ``scipy_cblas_dgemm64_``, 64-bit
-    integers), so that the products are numpy's own; None for another BLAS."""
+def numpy_openblas() -> tuple[str, str, str, object, str | None] | None:
+    """``(path, prefix, suffix, integer type, kernel)`` of the CBLAS ``gemm``
+    of the OpenBLAS numpy uses (numpy's wheels: ``scipy_cblas_dgemm64_``,
+    64-bit integers), so that the products are numpy's own; ``kernel`` is
+    threadpoolctl's ``architecture`` (``"Haswell"``, ``"SkylakeX"``, ...).
+    None for another BLAS."""
     for lib in threadpool_info():
         if lib.get("internal_api") != "openblas":
             continue
@@ -57,7 +84,7 @@ def numpy_openblas() -> tuple[str, str, str, object] | None:
         for prefix in ("scipy_cblas_", "cblas_"):
             for suffix, integer in (("64_", types.int64), ("", types.int32)):
                 if hasattr(cdll, f"{prefix}dgemm{suffix}"):
-                    return lib["filepath"], prefix, suffix, integer
+                    return lib["filepath"], prefix, suffix, integer, lib.get("architecture")
     return None
 
 
@@ -193,12 +220,16 @@ def _block41(a, w, z, i, j):
 
 @_jit
 def _forward(A, W, B, mb, hidden, output, exp_max, blas_from):
-    """Each layer's activations for the first ``mb`` rows of ``A[0]``."""
+    """Each layer's activations for the first ``mb`` rows of ``A[0]``: ``z =
+    a @ w.T`` by BLAS from ``blas_from`` multiply-adds on, else by the loops."""
     L = len(W)
     rows = min(mb + (-mb) % 4, A[0].shape[0])  # whole blocks of 4 (the rest unused)
     for l in range(L):
         w, z, b = W[l], A[l + 1], B[l]
-        _dots(A[l], w, z, rows)
+        if mb * w.shape[0] * w.shape[1] >= blas_from:
+            _gemm(N, T, mb, w.shape[0], w.shape[1], 1.0, A[l], w, 0.0, z)
+        else:
+            _dots(A[l], w, z, rows)
         for i in range(mb):
             row = z[i]
             for j in range(row.shape[0]):
@@ -246,14 +277,16 @@ def _back(d, w, a, back, mb, hidden, blas_from):
 
 
 @_jit
-def _update(d, a, w, b, mb, decay):
-    """BP3 and BP4, subtracted: ``w = decay w - d.T @ a``, ``b -= sum(d)``."""
+def _update(d, a, w, b, mb, decay, blas_from, total):
+    """BP3 and BP4, subtracted: ``w = decay w - d.T @ a`` (one BLAS call from
+    ``blas_from`` multiply-adds on, else the loops), ``b -= sum(d)`` (the
+    biases not decayed, as L2 leaves them in the book); ``total`` is work
+    space of at least ``b``'s length."""
     n_out, n_in = w.shape
-    for j in range(n_out):
-        s = d[0, j]
-        for i in range(1, mb):
-            s += d[i, j]
-        b[j] -= s
+    _subtract_sums(d, b, mb, total)
+    if mb * n_in * n_out >= blas_from:
+        _gemm(T, N, n_out, n_in, mb, -1.0, d, a, decay, w)
+        return
     if decay != 1:
         for j in range(n_out):
             for k in range(n_in):
@@ -263,6 +296,22 @@ def _update(d, a, w, b, mb, decay):
         _subtract4(d, a, w, j, mb)
     for j in range(n4, n_out):
         _subtract1(d, a, w, j, mb)
+
+
+@_jit
+def _subtract_sums(d, b, mb, total):
+    """``b -= d[:mb].sum(axis=0)``: each column summed from ``d[0]`` down,
+    the rows added whole (contiguous, so the adds are vectorised, where a
+    column at a time would wait on each add in turn)."""
+    n = b.shape[0]
+    for j in range(n):
+        total[j] = d[0, j]
+    for i in range(1, mb):
+        row = d[i]
+        for j in range(n):
+            total[j] += row[j]
+    for j in range(n):
+        b[j] -= total[j]
 
 
 @_jit
@@ -315,6 +364,10 @@ def _epoch(X, Y, order, m, W, B, A, D, scale, scale_last, decay, hidden, output,
     """One epoch of mini-batch SGD over ``X[order]``, ``m`` rows a step."""
     n, L = order.shape[0], len(W)
     x, y = A[0], D[L]  # D[L] holds the batch's targets
+    width = 0
+    for l in range(L):
+        width = max(width, W[l].shape[0])
+    total = np.empty(width, x.dtype)  # the bias gradient's sums
     for start in range(0, n, m):
         mb = min(m, n - start)
         for i in range(mb):
@@ -325,7 +378,18 @@ def _epoch(X, Y, order, m, W, B, A, D, scale, scale_last, decay, hidden, output,
         for l in range(L - 1, -1, -1):
             if l > 0:
                 _back(D[l], W[l], A[l], D[l - 1], mb, hidden, blas_from)
-            _update(D[l], A[l], W[l], B[l], mb, decay)
+            _update(D[l], A[l], W[l], B[l], mb, decay, blas_from, total)
+
+
+def choose_blas_from(kernel: str | None, threads: int) -> int:
+    """The size, in multiply-adds, from which a layer's three products (``a @
+    w.T``, ``d @ w``, ``d.T @ a``) go to numpy's BLAS rather than the loops,
+    when OpenBLAS runs ``kernel`` (threadpoolctl's ``architecture``) on
+    ``threads`` threads: ``BLAS_FROM`` for a kernel measured to beat the
+    loops on one thread, or for several threads (the loops have one core),
+    else ``NEVER``.  A function of what the machine is, not of timings, so
+    that the same kind of machine takes the same route."""
+    return BLAS_FROM if kernel in FASTER_KERNELS or threads > 1 else NEVER
 
 
 class Step:
@@ -338,7 +402,7 @@ class Step:
     def __init__(self, net, eta: float, decay: float, m: int, blas_from: int | None = None
                  ) -> None:
         dtype, sizes = net.dtype, net.sizes
-        self.blas_from = blas_from  # None: BLAS_FROM when BLAS has several threads
+        self.blas_from = blas_from  # None: choose_blas_from's, each epoch
         self.net, self.m, self.eta, self.t = net, m, eta, dtype.type
         self.decay = dtype.type(decay)
         rows = m + (-m) % 4  # _forward computes whole blocks of 4 rows
@@ -353,8 +417,8 @@ class Step:
         last = len(data) % m or m
         blas_from = self.blas_from
         if blas_from is None:
-            several = BLAS is not None and (blas.threads_in_force() or 1) > 1
-            blas_from = BLAS_FROM if several else NEVER
+            blas_from = NEVER if BLAS is None else choose_blas_from(
+                BLAS[4], blas.threads_in_force() or 1)
         _epoch(data.X, data.Y, order, m, tuple(net.weights),
                tuple(b[:, 0] for b in net.biases), self.A, self.D, t(self.eta / m),
                t(self.eta / last), self.decay, *self.codes, blas_from)

@@ -30,6 +30,15 @@ def pair(dtype, **kw):
     return [network.Network([20, 9, 6, 4], seed=3, dtype=dtype, **kw) for _ in range(2)]
 
 
+def route(monkeypatch, name):
+    """Force the compiled epoch's products to numpy's BLAS (``blas_from`` 0)
+    or to its loops, whatever this machine's BLAS kernel would choose."""
+    if name == "BLAS" and compiled.BLAS is None:
+        pytest.skip("numpy's BLAS is not OpenBLAS: the compiled path uses its loops")
+    size = 0 if name == "BLAS" else compiled.NEVER
+    monkeypatch.setattr(compiled, "choose_blas_from", lambda kernel, threads: size)
+
+
 def assert_close(a, b, dtype):
     for p, q in zip(a.weights + a.biases, b.weights + b.biases):
         scale = float(np.abs(p).max())
@@ -40,8 +49,12 @@ def assert_close(a, b, dtype):
     ("sigmoid", "tanh", "relu", "softsign"), ("quadratic", "cross_entropy", "log_likelihood"))))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("lmbda", [0.0, 5.0])
-def test_compiled_steps_equal_numpys(activation, cost, dtype, lmbda):
-    """Two epochs of 3 steps each, the last step 3 examples (a partial batch)."""
+@pytest.mark.parametrize("products", ["loops", "BLAS"])
+def test_compiled_steps_equal_numpys(activation, cost, dtype, lmbda, products, monkeypatch):
+    """Two epochs of 3 steps each, the last step 3 examples (a partial batch),
+    with every product in the compiled loops, then every one by numpy's BLAS
+    (forward, back, and the update with L2's decay as BLAS's beta)."""
+    route(monkeypatch, products)
     a, b = pair(dtype, activation=activation, cost=cost)
     X, y = data(23, dtype)
     a.SGD((X, y), 2, 10, 0.5, lmbda=lmbda, verbose=False)
@@ -52,9 +65,11 @@ def test_compiled_steps_equal_numpys(activation, cost, dtype, lmbda):
 
 
 @pytest.mark.parametrize("m", [1, 4, 10, 100])
-def test_compiled_epoch_over_many_steps(m):
+@pytest.mark.parametrize("products", ["loops", "BLAS"])
+def test_compiled_epoch_over_many_steps(m, products, monkeypatch):
     """The book's network shape in small, a whole epoch of every mini-batch size
     (1: every row a remainder of the 4 x 4 blocks; 100: one batch)."""
+    route(monkeypatch, products)
     a, b = (network.Network([20, 30, 10], seed=0) for _ in range(2))
     X, y = data(250, np.float64)
     ha = a.SGD((X, y), 1, m, 3.0, verbose=False, test_data=(X, y))
@@ -64,8 +79,9 @@ def test_compiled_epoch_over_many_steps(m):
 
 
 def test_blas_products_equal_the_loops():
-    """Backpropagation's products through numpy's BLAS (large layers) give the
-    steps that the loops give (small ones): both forced here on a small net."""
+    """The products through numpy's BLAS (large layers) give the steps that
+    the loops give (small ones): both forced here on a small net, through
+    ``Step``'s own ``blas_from``."""
     if compiled.BLAS is None:
         pytest.skip("numpy's BLAS is not OpenBLAS: the compiled path uses its loops")
     X, y = data(37, np.float32)
@@ -77,6 +93,40 @@ def test_blas_products_equal_the_loops():
         compiled.Step(net, 0.5, 1 - 0.5 * 5.0 / 37, 10, blas_from).epoch(run.train, 10, net.rng)
         nets.append(net)
     assert_close(*nets, np.float32)
+
+
+def test_the_route_is_a_function_of_the_blas_kernel_and_threads():
+    """The route (loops or BLAS, by size) follows from what threadpoolctl
+    reports, never from a timing: the same answers every time it is asked,
+    one kernel the loops beat and the others not, several threads sending
+    large products to BLAS whatever the kernel."""
+    kernels = ("Haswell", "SkylakeX", "Zen", "Prescott", None)
+    table = [(k, t, compiled.choose_blas_from(k, t)) for k in kernels for t in (1, 2, 8)]
+    assert table == [(k, t, compiled.choose_blas_from(k, t)) for k, t, _ in table]
+    for kernel, threads, size in table:
+        blas = kernel in compiled.FASTER_KERNELS or threads > 1
+        assert size == (compiled.BLAS_FROM if blas else compiled.NEVER), (kernel, threads)
+    assert compiled.choose_blas_from("Haswell", 1) == compiled.NEVER
+
+
+def test_the_same_machine_takes_the_same_route(monkeypatch):
+    """Two runs of a network whose products are large enough for BLAS on some
+    kernels give the same weights bit for bit, and ``Step`` asks the rule
+    with this machine's kernel and thread count."""
+    asked = []
+    rule = compiled.choose_blas_from
+    monkeypatch.setattr(compiled, "choose_blas_from",
+                        lambda kernel, threads: asked.append((kernel, threads)) or rule(
+                            kernel, threads))
+    X, y = data(400, np.float32)
+    X = np.tile(X, (1, 10))  # 200 inputs: 200 * 200 * 300 multiply-adds a layer
+    nets = [network.Network([200, 300, 4], seed=5, dtype=np.float32) for _ in range(2)]
+    for net in nets:
+        net.SGD((X, y), 2, 200, 0.5, lmbda=1.0, verbose=False, compiled=True)
+    for p, q in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
+        np.testing.assert_array_equal(p, q)
+    if compiled.BLAS is not None:
+        assert set(asked) == {(compiled.BLAS[4], asked[0][1])} and len(asked) == 4
 
 
 def test_without_numba_the_error_names_the_fix(monkeypatch):
