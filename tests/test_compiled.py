@@ -12,6 +12,7 @@ import pytest
 
 import network
 from nndl import training
+from nndl.activations import EXP_MAX
 
 numba = pytest.importorskip("numba")
 from nndl import compiled  # noqa: E402
@@ -76,6 +77,40 @@ def test_compiled_epoch_over_many_steps(m, products, monkeypatch):
     hb = b.SGD((X, y), 1, m, 3.0, verbose=False, test_data=(X, y), compiled=True)
     assert_close(a, b, np.float64)
     assert ha.test_accuracy == hb.test_accuracy
+
+
+def ulps(a, b):
+    """How many representable numbers apart ``a`` and ``b`` are (both >= 0:
+    the bit patterns of non-negative floats count up with their values,
+    subnormals included)."""
+    bits = np.int64 if a.dtype == np.float64 else np.int32
+    return np.abs(a.view(bits).astype(np.int64) - b.view(bits).astype(np.int64))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fast_exp_is_within_2_ulp_of_numpys(dtype):
+    """The compiled path's exp against ``np.exp`` over all the arguments the
+    sigmoid and softmax give it: a dense grid and random values from below
+    the point where exp underflows to 0, through the subnormal results, up to
+    the sigmoid's clamp ``EXP_MAX``, with the edges themselves; beyond them
+    0, inf and NaN as numpy gives them, and no warning."""
+    top = EXP_MAX[np.dtype(dtype)][()]
+    tiny = np.log(np.finfo(dtype).smallest_subnormal, dtype=np.float64)  # -745.1, -103.3
+    low = tiny - 2
+    edges = np.array([low, tiny, np.log(np.finfo(dtype).smallest_normal), -1, 0, -0.0, 1, top],
+                     dtype)
+    near = np.concatenate([edges + k * np.spacing(edges) for k in range(-50, 51)])
+    rng = np.random.default_rng(0)
+    x = np.concatenate([np.linspace(low, top, 1_000_001).astype(dtype), near[near <= top],
+                        rng.uniform(low, top, 500_000).astype(dtype),
+                        rng.uniform(low, np.log(np.finfo(dtype).smallest_normal), 100_000)
+                        .astype(dtype)])
+    got = compiled.exp_(x.copy())
+    worst = int(ulps(got, np.exp(x)).max())
+    print(f"fast_exp, {np.dtype(dtype).name}: at most {worst} ulp from np.exp")
+    assert worst <= 2
+    beyond = np.array([-np.inf, -1e30, 1e30, np.inf, np.nan], dtype)
+    np.testing.assert_array_equal(compiled.exp_(beyond), [0, 0, np.inf, np.inf, np.nan])
 
 
 def test_blas_products_equal_the_loops():
