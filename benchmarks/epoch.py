@@ -19,9 +19,12 @@ float64, on 10,000 MNIST-shaped examples, timed side by side in one run:
   and **inline** (everything ``network.py`` computes, written flat in one
   loop, without its methods).
 
-The claims: the book's loop at least 6x slower than ours (required) and at
-least 8x (the goal); ours within 1.5x of the floor through the array API and
-within 2x through the list-of-tuples API.
+The claims: the book's loop at least 7x slower than ours (required) and at
+least 8x (the goal); ours within 1.7x of the floor through the array API and
+within 2x through the list-of-tuples API.  The floor's products run at the
+BLAS kernel's speed and the rest at numpy's per-call speed, so these ratios
+depend on the kernel: the script names it, and docs/performance.md gives
+runs under two.
 
     python -m benchmarks.epoch [--quick] [--rounds 7] [--n 10000]
 """
@@ -40,8 +43,8 @@ from nndl.activations import sigmoid_, sigmoid_prime_from_output
 
 SIZES = [784, 30, 10]
 BATCH, ETA = 10, 3.0
-BOOK_RATIO, TARGET_RATIO = 6.0, 8.0  # book loop / ours: required, goal
-FLOOR_ARRAYS, FLOOR_LIST = 1.5, 2.0
+BOOK_RATIO, TARGET_RATIO = 7.0, 8.0  # book loop / ours: required, goal
+FLOOR_ARRAYS, FLOOR_LIST = 1.7, 2.0
 
 
 # --------------------------------------------------------------------------
