@@ -244,6 +244,12 @@ NUMPY, COMPILED = "nndl-init SGD", "nndl-init SGD(compiled=True)"
 
 def run(argv: Sequence[str] | None = None) -> int:
     p = common.parser("jax_compare", __doc__.split("\n")[0], data=False)
+    p.add_argument("--runs", type=int, default=1, metavar="N",
+                   help="repeat the whole comparison N times, one after the other; every "
+                        "run's ratio is shown and each must meet the target (default 1)")
+    p.add_argument("--markdown", default=None, metavar="FILE",
+                   help="also write the table as Markdown, with the machine and command, to "
+                        "FILE (docs/results/jax_compare.md for the docs)")
     args = common.parse(p, argv)
     threads = common.blas_threads() or common.cores()
     machine = common.machine()  # before import_jax pins the process to one core
@@ -255,33 +261,76 @@ def run(argv: Sequence[str] | None = None) -> int:
     rounds = args.rounds or (1 if args.quick else 5)
     pinned = f", pinned to core {min(os.sched_getaffinity(0))}" if threads == 1 and hasattr(
         os, "sched_getaffinity") and len(os.sched_getaffinity(0)) == 1 else ""
-    print(f"== nndl-init against JAX {jax.__version__} jit + lax.scan (CPU, {threads} "
-          f"thread(s){pinned}), sigmoid, quadratic cost, eta {ETA:g}, one epoch ==\n"
-          f"$ {common.command('jax_compare', argv)}\nmachine: {machine}", flush=True)
+    title = (f"nndl-init against JAX {jax.__version__} jit + lax.scan (CPU, {threads} "
+             f"thread(s){pinned}), sigmoid, quadratic cost, eta {ETA:g}, one epoch")
+    command = common.command("jax_compare", argv)
+    print(f"== {title} ==\n$ {command}\nmachine: {machine}", flush=True)
     if not compiled:
         print("Numba is not installed (pip install 'nndl-init[fast]'): "
               "SGD(compiled=True) is not measured")
-    rows, ok = [], True
-    for s in settings(args.quick):
-        t, diffs = compare(jax, s, rounds, compiled)
-        form, jax_best = min(((name, tm.best) for name, tm in t.items()
-                              if name.startswith("JAX")), key=lambda x: x[1])
-        row = [s.name, f"{s.n:,}", common.ms(jax_best), form.removeprefix("JAX ")]
-        for name in diffs:
-            ratio = t[name].best / jax_best
-            ok = ok and ratio < 1.0 if name == (COMPILED if compiled else NUMPY) else ok
-            row += [common.ms(t[name].best), f"{ratio:.2f}", f"{diffs[name]:.0e}"]
-        rows.append(row + [common.verdict(ratio < 1.0)])
-        print(f"  {s.name}: " + ", ".join(f"{n} {t[n].best / jax_best:.2f}" for n in diffs),
-              flush=True)
+    ours = COMPILED if compiled else NUMPY
+    results = [measure(jax, args.quick, rounds, compiled, k, args.runs)
+               for k in range(args.runs)]
+    rows = table_rows(results, compiled)
+    ok = all(r[ours][0] < 1.0 for run_ in results for r in run_)
     header = ["setting", "examples", "JAX (faster form)", "form", "numpy", "/ JAX", "|w diff|"]
     if compiled:
         header += ["compiled", "/ JAX", "|w diff|"]
     print(common.table(rows, header + [""]))
-    print(f"best of {rounds} interleaved rounds each; |w diff|: the largest weight difference "
-          f"from JAX after the epoch; target: {COMPILED if compiled else NUMPY} / JAX < 1 in "
-          f"every row")
+    note = (f"best of {rounds} interleaved rounds each, in each of {args.runs} run(s) (/ JAX: "
+            f"each run's ratio; times and |w diff|: the last run's); |w diff|: the largest "
+            f"weight difference from JAX after the epoch; target: {ours} / JAX < 1 in every "
+            f"row and run")
+    print(note)
+    if args.markdown:
+        write_markdown(args.markdown, title, command, machine, rows, header, note)
     return common.status(ok)
+
+
+def measure(jax, quick: bool, rounds: int, compiled: bool, k: int, runs: int) -> list[dict]:
+    """One run over every setting: for each, the faster JAX form's name and
+    time and, per contender of ours, ``(ratio to JAX, time, weight difference)``."""
+    out = []
+    for s in settings(quick):
+        t, diffs = compare(jax, s, rounds, compiled)
+        form, jax_best = min(((name, tm.best) for name, tm in t.items()
+                              if name.startswith("JAX")), key=lambda x: x[1])
+        entry = {"setting": s, "form": form.removeprefix("JAX "), "jax": jax_best}
+        entry.update({name: (t[name].best / jax_best, t[name].best, diffs[name])
+                      for name in diffs})
+        out.append(entry)
+        run_ = f" (run {k + 1} of {runs})" if runs > 1 else ""
+        print(f"  {s.name}{run_}: " + ", ".join(f"{n} {entry[n][0]:.2f}" for n in diffs),
+              flush=True)
+    return out
+
+
+def table_rows(results: list[list[dict]], compiled: bool) -> list[list[str]]:
+    """One row per setting: the last run's times and differences, every run's ratios."""
+    rows = []
+    for i, last in enumerate(results[-1]):
+        s = last["setting"]
+        row = [s.name, f"{s.n:,}", common.ms(last["jax"]), last["form"]]
+        for name in (NUMPY, COMPILED) if compiled else (NUMPY,):
+            ratios = ", ".join(f"{run_[i][name][0]:.2f}" for run_ in results)
+            row += [common.ms(last[name][1]), ratios, f"{last[name][2]:.0e}"]
+        ours = COMPILED if compiled else NUMPY
+        rows.append(row + [common.verdict(all(run_[i][ours][0] < 1.0 for run_ in results))])
+    return rows
+
+
+def write_markdown(path: str, title: str, command: str, machine: str, rows: list,
+                   header: list, note: str) -> None:
+    """The table as Markdown, under a line naming the machine and the command."""
+    from nndl.files import write_bytes_atomic
+
+    header = [h.replace("|w diff|", "weight diff.") for h in header]  # a pipe ends a cell
+    note = note.replace("|w diff|", "weight diff.")
+    lines = ["| " + " | ".join(header + ["target"]) + " |",
+             "|" + " --- |" * (len(header) + 1)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    text = "\n".join(lines) + f"\n\n{title}; {note}. Machine: {machine}. Made by `{command}`.\n"
+    write_bytes_atomic(path, text.encode())
 
 
 if __name__ == "__main__":
