@@ -50,12 +50,15 @@ def write_outputs(out_png: Path, out_md: Path, docs: str | None, fig, table: str
 
 
 def publish(args: argparse.Namespace, name: str, fig, text: str, record: Any = None,
-            dpi: int = 90) -> None:
+            dpi: int = 90, docs_record: bool = False) -> None:
     """The end of an experiment script: ``record`` (if any) as ``<name>.json``, the figure
     and the table as ``<name>.png`` and ``<name>.md`` in ``--out`` (and at
-    ``--docs``), and the table on the standard output."""
+    ``--docs``, with the record too when ``docs_record``: for a page that
+    quotes figures the table leaves out), and the table on the standard output."""
     if record is not None:
         write_json(args.out / f"{name}.json", record)
+        if docs_record and args.docs:
+            write_json(Path(args.docs + ".json"), record)
     write_outputs(args.out / f"{name}.png", args.out / f"{name}.md", args.docs, fig, text,
                   dpi=dpi)
     print(text, flush=True)

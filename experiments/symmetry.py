@@ -429,9 +429,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    default=list(KERNELS), metavar="K,K,...",
                    help="OpenBLAS kernels (OPENBLAS_CORETYPE values), besides this "
                         f"machine's own. Default: {','.join(KERNELS)}.")
-    cli.add_training_args(p, epochs=None, seed=0, batch=10, eta=3.0, train_size=None)
+    cli.add_training_args(p, {"epochs": "passes over the training data of the main runs. "
+                                        "Default: 30 (2 with --quick)."},
+                          epochs=None, seed=0, batch=10, eta=3.0, train_size=None)
     p.add_argument("--table-epochs", type=cli.positive_int, default=None, metavar="N",
-                   help="epochs of the other widths' runs. Default: 3.")
+                   help="epochs of the other widths' runs. Default: 3 (1 with --quick).")
     p.add_argument("--jobs", type=cli.positive_int, default=2,
                    help="subprocesses at once. Default: %(default)s.")
     p.add_argument("--quick", action="store_true",
@@ -457,7 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     record = {"command": command, "versions": records.versions(),
               "growth": {f"{r['asked']}-{r['width']}": growth(r) for r in result["blas"]},
               **result}
-    report.publish(args, NAME, plot(args, result), table(args, result, command), record)
+    report.publish(args, NAME, plot(args, result), table(args, result, command), record,
+                   docs_record=True)
     return 0
 
 
