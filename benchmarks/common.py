@@ -216,8 +216,17 @@ def status(ok: bool, skipped: bool = False) -> int:
     return PARTLY_SKIPPED if skipped else PASSED
 
 
+_quick = False  # a --quick run: its figures check only that the script runs
+
+
 def verdict(ok: bool | None) -> str:
-    return "skip" if ok is None else ("PASS" if ok else "FAIL")
+    """A target's verdict: PASS, FAIL, skip; in a --quick run, whose figures
+    are too small to mean anything, "quick (met)" or "quick (missed)"."""
+    if ok is None:
+        return "skip"
+    if _quick:
+        return "quick (met)" if ok else "quick (missed)"
+    return "PASS" if ok else "FAIL"
 
 
 def ms(seconds: float) -> str:
@@ -301,15 +310,18 @@ def _add_data_flag(p: argparse.ArgumentParser) -> None:
 
 
 # What a --quick run's verdicts mean, said once at its start.
-QUICK_NOTE = ("--quick: the figures of a quick run are too small to hold still; its PASS and "
-              "FAIL check only that the script runs, not the targets")
+QUICK_NOTE = ("--quick: the figures of a quick run are too small to hold still; its verdicts, "
+              "quick (met) and quick (missed), check only that the script runs, not the "
+              "targets")
 
 
 def parse(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse the arguments and apply ``--blas-threads``; with ``--quick``,
     print :data:`QUICK_NOTE`."""
+    global _quick
     args = p.parse_args(argv)
     set_blas_threads(args.blas_threads or DEFAULT_BLAS_THREADS)
+    _quick = args.quick
     if args.quick:
         print(QUICK_NOTE, flush=True)
     return args

@@ -88,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {os.getloadavg()[0]:.1f} (other work skews the times)")
     ratio = print_times(timings(cases, args.repeat))
     print_memory(cases)
-    verdict = "PASS" if ratio <= TARGET else "FAIL"
-    print(f"load_data() / floor = {ratio:.2f} (target <= {TARGET}): {verdict}")
-    return common.status(verdict == "PASS")
+    print(f"load_data() / floor = {ratio:.2f} (target <= {TARGET}): "
+          f"{common.verdict(ratio <= TARGET)}")
+    return common.status(ratio <= TARGET)
 
 
 def load_cases(dataset: str, folder: Path) -> dict[str, Callable[[], object]]:
