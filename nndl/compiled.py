@@ -17,7 +17,9 @@ sums are taken in another order, ``tanh`` is the C library's and ``exp`` is
 compile to SIMD (Numba calls the C library's ``exp`` one number at a time),
 within 2 ulp of numpy's.  So the default stays the numpy path, whose numbers
 the records are stamped with.  ``tests/test_compiled.py`` holds the two
-together.
+together.  A seed repeats a compiled run bit for bit on one machine, whether
+the epoch was compiled in the process or loaded from Numba's disk cache
+(the helpers are inlined into the epoch: see ``_inline``).
 
 Large layers (from ``BLAS_FROM`` multiply-adds a product, such as the depth
 study's 1000 x 1000) send their three products to numpy's own OpenBLAS,
@@ -95,13 +97,27 @@ def numpy_openblas() -> tuple[str, str, str, object, str | None] | None:
 BLAS = numpy_openblas()
 
 
-def _jit(fn):
+def _jit(fn, inline="never"):
     # Cached to disk only when the BLAS symbols are there to link against.
     # numpy's error model: a division gives inf or NaN, as numpy's does, with
     # no test for zero, whose branch to an exception keeps LLVM from
     # vectorising a loop (the sigmoid's 1 / (1 + exp(-z)), the softsign's).
     return numba.njit(fastmath=FASTMATH, cache=BLAS is not None, nogil=True,
-                      error_model="numpy")(fn)
+                      error_model="numpy", inline=inline)(fn)
+
+
+def _inline(fn):
+    # A helper of the epoch, inlined into its caller by Numba (in Numba's IR,
+    # before LLVM), so that the epoch's machine code holds all of its own
+    # arithmetic.  Called as a function, a helper would run either its own
+    # compiled copy (in the process that compiled it, which loaded that copy
+    # first) or the copy inside the epoch's cached object, which LLVM
+    # optimised again after linking it in; with reassociation allowed the two
+    # round differently, and a seed would give other numbers once the epoch
+    # comes from Numba's disk cache (tests/test_compiled.py).  fast_exp stays
+    # an overload of its own (inlined by LLVM, which keeps its flags): inlined
+    # by Numba it would take the caller's reassociation.
+    return _jit(fn, inline="always")
 
 
 if BLAS is not None:
@@ -114,7 +130,7 @@ if BLAS is not None:
 
     _sgemm, _dgemm = _external("s", types.float32), _external("d", types.float64)
 
-    @_jit
+    @_inline
     def _gemm(ta, tb, m, n, k, alpha, a, b, beta, c):
         """``c = alpha op(a) op(b) + beta c`` by numpy's BLAS, row-major
         (``op`` transposes for ``T``); ``c`` has ``n`` columns, its first ``m`` rows."""
@@ -126,7 +142,7 @@ if BLAS is not None:
             _dgemm(ROW_MAJOR, ta, tb, m, n, k, np.float64(alpha), a.ctypes.data, lda,
                    b.ctypes.data, ldb, np.float64(beta), c.ctypes.data, n)
 else:
-    @_jit
+    @_inline
     def _gemm(ta, tb, m, n, k, alpha, a, b, beta, c):
         raise NotImplementedError("no BLAS")
 
@@ -190,7 +206,7 @@ def exp_(a):
     return a
 
 
-@_jit
+@_inline
 def _activate(row, code, exp_max):
     """``row`` overwritten with f(row): the hidden activation ``code`` 0-3, as
     in :mod:`nndl.activations` (the sigmoid clamped as there)."""
@@ -209,7 +225,7 @@ def _activate(row, code, exp_max):
             row[j] = row[j] / (one + abs(row[j]))
 
 
-@_jit
+@_inline
 def _prime(a, code):
     """f'(z) from the output ``a = f(z)`` of hidden activation ``code``."""
     one = a - a + 1
@@ -223,9 +239,13 @@ def _prime(a, code):
     return p * p
 
 
-@_jit
+@_inline
 def _softmax(row):
-    top, total = row.max(), row.dtype.type(0)
+    # the largest by a loop, not row.max(): Numba's max is a function of its
+    # own, which the epoch would call (see _inline)
+    top, total = row[0], row.dtype.type(0)
+    for j in range(1, row.shape[0]):
+        top = max(top, row[j])
     for j in range(row.shape[0]):
         row[j] = fast_exp(row[j] - top)
         total += row[j]
@@ -233,7 +253,7 @@ def _softmax(row):
         row[j] /= total
 
 
-@_jit
+@_inline
 def _dots(a_in, w, z, mb):
     """``z[:mb] = a_in[:mb] @ w.T`` in loops: dot products of contiguous rows,
     in blocks of four examples by four neurons, so that each number loaded
@@ -255,7 +275,7 @@ def _dots(a_in, w, z, mb):
             z[i, j] = s
 
 
-@_jit
+@_inline
 def _block44(a, w, z, i, j):
     """``z[i:i+4, j:j+4] = a[i:i+4] @ w[j:j+4].T``."""
     x0, x1, x2, x3 = a[i], a[i + 1], a[i + 2], a[i + 3]
@@ -274,7 +294,7 @@ def _block44(a, w, z, i, j):
     z[i + 3, j], z[i + 3, j + 1], z[i + 3, j + 2], z[i + 3, j + 3] = s30, s31, s32, s33
 
 
-@_jit
+@_inline
 def _block41(a, w, z, i, j):
     """``z[i:i+4, j] = a[i:i+4] @ w[j]``."""
     x0, x1, x2, x3, wj = a[i], a[i + 1], a[i + 2], a[i + 3], w[j]
@@ -285,7 +305,7 @@ def _block41(a, w, z, i, j):
     z[i, j], z[i + 1, j], z[i + 2, j], z[i + 3, j] = s0, s1, s2, s3
 
 
-@_jit
+@_inline
 def _forward(A, W, B, mb, hidden, output, exp_max, blas_from):
     """Each layer's activations for the first ``mb`` rows of ``A[0]``: ``z =
     a @ w.T`` by BLAS from ``blas_from`` multiply-adds on, else by the loops."""
@@ -309,7 +329,7 @@ def _forward(A, W, B, mb, hidden, output, exp_max, blas_from):
                 _activate(row, 0, exp_max)
 
 
-@_jit
+@_inline
 def _output_error(a, y, d, mb, output, scale):
     """BP1 times ``scale``: (a - y) sigma'(z) for the quadratic cost, else a - y."""
     one = scale - scale + 1
@@ -321,7 +341,7 @@ def _output_error(a, y, d, mb, output, scale):
             d[i, j] = e * scale
 
 
-@_jit
+@_inline
 def _back(d, w, a, back, mb, hidden, blas_from):
     """BP2: ``back[:mb] = (d @ w) * f'(a)``, through the weights before this step."""
     n_out, n_in = w.shape
@@ -343,7 +363,7 @@ def _back(d, w, a, back, mb, hidden, blas_from):
             row[k] *= sign * _prime(ai[k], hidden)
 
 
-@_jit
+@_inline
 def _update(d, a, w, b, mb, decay, blas_from, total):
     """BP3 and BP4, subtracted: ``w = decay w - d.T @ a`` (one BLAS call from
     ``blas_from`` multiply-adds on, else the loops), ``b -= sum(d)`` (the
@@ -365,7 +385,7 @@ def _update(d, a, w, b, mb, decay, blas_from, total):
         _subtract1(d, a, w, j, mb)
 
 
-@_jit
+@_inline
 def _subtract_sums(d, b, mb, total):
     """``b -= d[:mb].sum(axis=0)``: each column summed from ``d[0]`` down,
     the rows added whole (contiguous, so the adds are vectorised, where a
@@ -381,7 +401,7 @@ def _subtract_sums(d, b, mb, total):
         b[j] -= total[j]
 
 
-@_jit
+@_inline
 def _subtract4(d, a, w, j, mb):
     """``w[j:j+4] -= d[:mb, j:j+4].T @ a[:mb]``, four examples at a time:
     each loaded number of ``a`` serves four weight rows."""
@@ -407,7 +427,7 @@ def _subtract4(d, a, w, j, mb):
             w3[k] -= e3 * ai[k]
 
 
-@_jit
+@_inline
 def _subtract1(d, a, w, j, mb):
     """``w[j] -= d[:mb, j] @ a[:mb]``."""
     wj = w[j]
@@ -417,7 +437,7 @@ def _subtract1(d, a, w, j, mb):
             wj[k] -= dij * ai[k]
 
 
-@_jit
+@_inline
 def _copy(source, target):
     """``target[:] = source``, as a loop: 3 times as fast as Numba's slice
     assignment for the rows of a mini-batch."""

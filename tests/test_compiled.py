@@ -182,3 +182,48 @@ def test_the_default_path_needs_no_numba():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=network.__file__.rsplit("/", 1)[0])
     assert done.stdout.strip() == "False", done.stderr
+
+
+# A few steps of the compiled epoch in a fresh process, for every hidden
+# activation and cost (codes given at run time: one compiled epoch), printing
+# a digest of the weights and whether the epoch came from Numba's disk cache.
+TRAIN_AND_DIGEST = """
+import hashlib, itertools
+import numpy as np
+import network
+from nndl import compiled
+rng = np.random.default_rng(1)
+X = rng.random((60, 50))
+X[rng.random(X.shape) < 0.5] = 0
+y = rng.integers(0, 10, 60)
+digest = hashlib.sha256()
+for activation, cost in itertools.product(compiled.HIDDEN, compiled.OUTPUT):
+    net = network.Network([50, 30, 10], seed=0, activation=activation, cost=cost)
+    net.SGD((X, y), 1, 10, 3.0, verbose=False, compiled=True)
+    for p in net.weights + net.biases:
+        digest.update(p.tobytes())
+print(digest.hexdigest(), sum(compiled._epoch.stats.cache_hits.values()) > 0)
+"""
+
+
+def test_a_cached_epoch_gives_the_numbers_of_a_fresh_one(tmp_path):
+    """The process that compiles the epoch (and writes Numba's disk cache)
+    and a later one that loads it from the cache train to the same weights,
+    bit for bit: a seed repeats a run whether or not the epoch was cached."""
+    import os
+    import subprocess
+
+    if compiled.BLAS is None:
+        pytest.skip("numpy's BLAS is not OpenBLAS: the compiled epoch is not cached")
+    root = network.__file__.rsplit("/", 1)[0]
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    runs = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", TRAIN_AND_DIGEST], capture_output=True,
+                              text=True, cwd=root, env=env)
+        assert done.returncode == 0, done.stderr
+        runs.append(done.stdout.split())
+    (fresh, from_cache_1), (cached, from_cache_2) = runs
+    assert (from_cache_1, from_cache_2) == ("False", "True")  # compiled, then loaded
+    assert fresh == cached
