@@ -9,11 +9,13 @@ every fix is tried on a copy before it is printed:
    eta = 3.0 (the question this project started from);
 2. the book's ``Network([784, 30, 10])`` at eta = 100;
 3. a newcomer's own class whose ``cost_derivative`` returns
-   ``y - output_activations``, at eta = 3.0.
+   ``y - output_activations``, at eta = 3.0;
+4. ``Network([784, 300, 10], "xavier_normal")`` at the book's eta = 3.0: a
+   healthy draw whose wider layer makes the book's rate too large.
 
 The classes are :mod:`experiments.their_network`'s; numpy's global generator
 is seeded (``--seed``) while they draw, so the output repeats.  Writes the
-three reports (``diagnoses.md``) and their JSON.
+four reports (``diagnoses.md``) and their JSON.
 
     python -m experiments.diagnoses --docs docs/results/diagnoses
 """
@@ -46,14 +48,18 @@ def cases(seed: int) -> list[tuple[str, str, object, float]]:
         ("Your own class whose cost_derivative returns y - output_activations, at eta = 3.0",
          "net = FlippedCostDerivative([784, 30, 10])  # experiments/their_network.py",
          construct(their_network.FlippedCostDerivative, SIZES, seed), 3.0),
+        ("A wider hidden layer, 300 neurons, xavier_normal, at the book's eta = 3.0",
+         f"net = network.Network([784, 300, 10], \"xavier_normal\", seed={seed})",
+         network.Network([784, 300, 10], "xavier_normal", seed=seed), 3.0),
     ]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog=f"python -m experiments.{NAME}",
-        description="Diagnose the guide's three cases (a rand class, the book's network at "
-                    "eta 100, a sign error in cost_derivative) with every check and probe.")
+        description="Diagnose the guide's four cases (a rand class, the book's network at "
+                    "eta 100, a sign error in cost_derivative, a wider layer at the book's "
+                    "eta 3) with every check and probe.")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of the draws (numpy's global generator for the classes). "
                         "Default: %(default)s.")

@@ -128,6 +128,21 @@ def test_eta_30_is_too_large_for_the_sigmoid_network(sample, mnist):
     assert learns(book(), mnist, report.cause.verified.numbers["best_eta"]) > 0.8
 
 
+def test_the_books_rate_is_too_large_for_a_wider_layer(sample, mnist):
+    """[784, 300, 10] with a fan-scaled draw at the book's eta = 3 (quadratic
+    cost) does not learn; the diagnosis names the rate, and its suggestion,
+    applied to a fresh network, learns (docs/diagnostics.md's fourth case)."""
+    def wide():
+        return network.Network([784, 300, 10], "xavier_normal", seed=0)
+
+    report = diagnostics.diagnose(wide(), sample, eta=3.0)
+    assert report.cause.name == "learning_rate_too_large"
+    best = report.cause.verified.numbers["best_eta"]
+    assert best < 3.0 and report.cause.verified.helped
+    assert learns(wide(), mnist, 3.0) < 0.3
+    assert learns(wide(), mnist, best) > 0.85
+
+
 @pytest.mark.parametrize("eta", [1e-4, 1e-3])
 def test_tiny_eta_is_too_small_never_smaller(sample, eta):
     report = diagnostics.diagnose(book(), sample, eta=eta)
