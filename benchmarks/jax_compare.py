@@ -243,8 +243,10 @@ NUMPY, COMPILED = "nndl-init SGD", "nndl-init SGD(compiled=True)"
 
 
 def run(argv: Sequence[str] | None = None) -> int:
+    from experiments.cli import positive_int
+
     p = common.parser("jax_compare", __doc__.split("\n")[0], data=False)
-    p.add_argument("--runs", type=int, default=1, metavar="N",
+    p.add_argument("--runs", type=positive_int, default=1, metavar="N",
                    help="repeat the whole comparison N times, one after the other; every "
                         "run's ratio is shown and each must meet the target (default 1)")
     p.add_argument("--markdown", default=None, metavar="FILE",
@@ -307,29 +309,29 @@ def measure(jax, quick: bool, rounds: int, compiled: bool, k: int, runs: int) ->
 
 def table_rows(results: list[list[dict]], compiled: bool) -> list[list[str]]:
     """One row per setting: the last run's times and differences, every run's ratios."""
+    names = (NUMPY, COMPILED) if compiled else (NUMPY,)
     rows = []
     for i, last in enumerate(results[-1]):
         s = last["setting"]
         row = [s.name, f"{s.n:,}", common.ms(last["jax"]), last["form"]]
-        for name in (NUMPY, COMPILED) if compiled else (NUMPY,):
+        for name in names:
             ratios = ", ".join(f"{run_[i][name][0]:.2f}" for run_ in results)
             row += [common.ms(last[name][1]), ratios, f"{last[name][2]:.0e}"]
-        ours = COMPILED if compiled else NUMPY
-        rows.append(row + [common.verdict(all(run_[i][ours][0] < 1.0 for run_ in results))])
+        # the target is on the last contender: compiled=True when measured
+        rows.append(row + [common.verdict(all(run_[i][names[-1]][0] < 1.0 for run_ in results))])
     return rows
 
 
 def write_markdown(path: str, title: str, command: str, machine: str, rows: list,
                    header: list, note: str) -> None:
     """The table as Markdown, under a line naming the machine and the command."""
+    from experiments.report import markdown_table
     from nndl.files import write_bytes_atomic
 
     header = [h.replace("|w diff|", "weight diff.") for h in header]  # a pipe ends a cell
     note = note.replace("|w diff|", "weight diff.")
-    lines = ["| " + " | ".join(header + ["target"]) + " |",
-             "|" + " --- |" * (len(header) + 1)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    text = "\n".join(lines) + f"\n\n{title}; {note}. Machine: {machine}. Made by `{command}`.\n"
+    text = (markdown_table(header + ["target"], rows)
+            + f"\n{title}; {note}. Machine: {machine}. Made by `{command}`.\n")
     write_bytes_atomic(path, text.encode())
 
 

@@ -278,14 +278,14 @@ def _frozen(points: list[LayerPoint], epoch: int) -> list[Finding]:
     :meth:`Monitor._record` measured)."""
     found = []
     for point in points:
-        change, l = point.change, point.layer - 1
+        change = point.change
         if change is not None and change < FROZEN_CHANGE:
             found.append(Finding(
                 "frozen_weights", "error",
-                f"the weights of layer {l + 1} changed by {change:.2g} of their norm during "
-                f"epoch {epoch}: they no longer learn",
+                f"the weights of layer {point.layer} changed by {change:.2g} of their norm "
+                f"during epoch {epoch}: they no longer learn",
                 "fix what stops the gradient (saturation, dead units, a vanishing "
-                "gradient), or raise the learning rate", layer=l + 1,
+                "gradient), or raise the learning rate", layer=point.layer,
                 evidence={"relative_change": change}))
     return found
 
