@@ -49,9 +49,9 @@ def products(compiled, arrays: dict, mb: int, blas_from: int, repeat: int):
 
     def run():
         for _ in range(repeat):
-            compiled._forward((a, z), (w,), (b,), mb, 0, 0, exp_max, blas_from)
-            compiled._back(d, w, a, back, mb, 0, blas_from)
-            compiled._update(d, a, w, b, mb, decay, blas_from, total)
+            compiled.forward((a, z), (w,), (b,), mb, 0, 0, exp_max, blas_from)
+            compiled.backward(d, w, a, back, mb, 0, blas_from)
+            compiled.update(d, a, w, b, mb, decay, blas_from, total)
     return run
 
 

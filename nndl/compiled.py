@@ -306,7 +306,7 @@ def _block41(a, w, z, i, j):
 
 
 @_inline
-def _forward(A, W, B, mb, hidden, output, exp_max, blas_from):
+def forward(A, W, B, mb, hidden, output, exp_max, blas_from):
     """Each layer's activations for the first ``mb`` rows of ``A[0]``: ``z =
     a @ w.T`` by BLAS from ``blas_from`` multiply-adds on, else by the loops."""
     L = len(W)
@@ -342,7 +342,7 @@ def _output_error(a, y, d, mb, output, scale):
 
 
 @_inline
-def _back(d, w, a, back, mb, hidden, blas_from):
+def backward(d, w, a, back, mb, hidden, blas_from):
     """BP2: ``back[:mb] = (d @ w) * f'(a)``, through the weights before this step."""
     n_out, n_in = w.shape
     if mb * n_in * n_out >= blas_from:
@@ -364,7 +364,7 @@ def _back(d, w, a, back, mb, hidden, blas_from):
 
 
 @_inline
-def _update(d, a, w, b, mb, decay, blas_from, total):
+def update(d, a, w, b, mb, decay, blas_from, total):
     """BP3 and BP4, subtracted: ``w = decay w - d.T @ a`` (one BLAS call from
     ``blas_from`` multiply-adds on, else the loops), ``b -= sum(d)`` (the
     biases not decayed, as L2 leaves them in the book); ``total`` is work
@@ -460,12 +460,12 @@ def _epoch(X, Y, order, m, W, B, A, D, scale, scale_last, decay, hidden, output,
         for i in range(mb):
             _copy(X[order[start + i]], x[i])
             _copy(Y[order[start + i]], y[i])
-        _forward(A, W, B, mb, hidden, output, exp_max, blas_from)
+        forward(A, W, B, mb, hidden, output, exp_max, blas_from)
         _output_error(A[L], y, D[L - 1], mb, output, scale if mb == m else scale_last)
         for l in range(L - 1, -1, -1):
             if l > 0:
-                _back(D[l], W[l], A[l], D[l - 1], mb, hidden, blas_from)
-            _update(D[l], A[l], W[l], B[l], mb, decay, blas_from, total)
+                backward(D[l], W[l], A[l], D[l - 1], mb, hidden, blas_from)
+            update(D[l], A[l], W[l], B[l], mb, decay, blas_from, total)
 
 
 def choose_blas_from(kernel: str | None, threads: int) -> int:
@@ -492,7 +492,7 @@ class Step:
         self.blas_from = blas_from  # None: choose_blas_from's, each epoch
         self.net, self.m, self.eta, self.t = net, m, eta, dtype.type
         self.decay = dtype.type(decay)
-        rows = m + (-m) % 4  # _forward computes whole blocks of 4 rows
+        rows = m + (-m) % 4  # forward computes whole blocks of 4 rows
         self.A = tuple(np.zeros((rows, s), dtype) for s in sizes)  # each layer's activations
         self.D = tuple(np.empty((m, s), dtype) for s in (*sizes[1:], sizes[-1]))  # errors, Y
         self.codes = HIDDEN[net.activation], OUTPUT[net.cost], EXP_MAX[dtype][()]
