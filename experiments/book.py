@@ -230,7 +230,7 @@ def chapter1(task: dict, training, evaluation) -> tuple[list[float], checkpoints
     epochs = config["epochs"]
 
     def show(epoch, net, history):
-        if (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
+        if report.shows_epoch(epoch + 1, epochs):
             report.progress(f"{label} epoch {epoch + 1}/{epochs}: "
                             f"{100 * history.test_accuracy[-1]:.2f}%")
 
@@ -283,7 +283,7 @@ class _EveryTenth(io.StringIO):
         for line in text.splitlines():
             if line.startswith("Accuracy on evaluation data"):
                 self.epoch += 1
-                if self.epoch % 10 == 0 or self.epoch == self.epochs:
+                if report.shows_epoch(self.epoch, self.epochs):
                     print(f"{self.label} epoch {self.epoch}/{self.epochs}: {line}",
                           file=self.out, flush=True)
         return len(text)

@@ -77,6 +77,13 @@ def progress(message: str) -> None:
     sys.stdout.flush()
 
 
+def shows_epoch(done: int, epochs: int, every: int = 10) -> bool:
+    """Whether a run's progress line after epoch ``done`` (counted from 1) of
+    ``epochs`` is printed: every ``every``-th and the last, so that a sweep of
+    30-epoch runs prints a few lines per run rather than one per epoch."""
+    return done % every == 0 or done == epochs
+
+
 def mean_sd(values: Sequence[float]) -> tuple[float, float]:
     """Mean and sample standard deviation (0 for a single value)."""
     a = np.asarray(values, dtype=float)

@@ -25,6 +25,7 @@ from experiments import (
     distributions,
     gradient_flow,
     records,
+    report,
     saturation,
     symmetry,
 )
@@ -162,6 +163,13 @@ def test_read_record_refuses_a_run_made_by_other_code(tmp_path):
     assert records.read_record(path, {"seed": 1}, code=code) is None
 
 
+def test_progress_shows_every_tenth_epoch_and_the_last():
+    shown = [e for e in range(1, 31) if report.shows_epoch(e, 30)]
+    assert shown == [10, 20, 30]
+    assert [e for e in range(1, 6) if report.shows_epoch(e, 5)] == [5]
+    assert [e for e in range(1, 13) if report.shows_epoch(e, 12)] == [10, 12]
+
+
 def test_nan_is_stored_as_null():
     assert records.finite_or_none([1.0, float("nan"), float("inf")]) == [1.0, None, None]
 
@@ -175,7 +183,7 @@ def test_sweep_writes_records_plot_table_and_resumes(tmp_path, mnist_dir, capsys
             "--docs", str(tmp_path / "docs" / "cmp")]
     assert compare_initializers.main(argv) == 0
     first = capsys.readouterr().out
-    assert "epoch 2/2" in first  # progress lines
+    assert "epoch 2/2" in first and "epoch 1/2" not in first  # each run's last epoch
     records = _records(out)
     assert len(records) == 4
     record = next(iter(records.values()))
@@ -193,7 +201,7 @@ def test_sweep_writes_records_plot_table_and_resumes(tmp_path, mnist_dir, capsys
     mtimes = {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
     assert compare_initializers.main(argv) == 0
     second = capsys.readouterr().out
-    assert "4 reused" in second and "epoch 1/2" not in second
+    assert "4 reused" in second and "epoch 2/2" not in second
     assert {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()} == mtimes
 
     # A record of another configuration (or a damaged one) is trained again;
