@@ -103,8 +103,12 @@ OVERFIT_LEFT = 0.2
 # data_unshuffled trains one pass in the user's order, at most this many steps.
 ORDERED_STEPS = 1000
 # Labels: a cyclic shift or permutation is named when it explains at least
-# this share of the labels, and at least twice as many as the identity.
+# this share of the labels, with a chance-corrected agreement (Cohen's kappa)
+# at least PERMUTATION_KAPPA and 0.1 above the identity's.  Shifted
+# labels in a trained network: kappa about 0.9 against 0; answers that ignore
+# the inputs: about 0 whatever the labels' classes.
 PERMUTATION_SHARE = 0.5
+PERMUTATION_KAPPA = 0.4
 # Data sorted by label: consecutive equal labels this often (shuffled MNIST:
 # 10 %) and at least three times as often as chance would give.
 SORTED_SHARE = 0.5
@@ -651,25 +655,49 @@ def label_permutation(predicted: np.ndarray, labels: np.ndarray, n_out: int
     """How ``labels`` relate to ``predicted`` (a reference's answers for the
     same inputs): ``(shift, mapping, share, identity)``.  ``shift`` s when
     ``labels == (predicted + s) % n_out`` explains at least
-    :data:`PERMUTATION_SHARE` of them and twice the identity's share;
-    ``mapping`` {predicted: label} when another permutation explains that
-    share and 10 points more than the identity; ``share``
-    the share it explains, ``identity`` the identity's."""
+    :data:`PERMUTATION_SHARE` of them and clearly more than the identity;
+    ``mapping`` {predicted: label} when another permutation does; ``share``
+    the share it explains, ``identity`` the identity's.
+
+    "Clearly more" is measured beyond chance, as Cohen's kappa (Cohen 1960):
+    answers that ignore the inputs agree with a relabelling as often as their
+    frequencies alone make them (an untrained network answering 4 half the
+    time "agrees" with half of labels that are all 3 after 4 -> 3).  A
+    relabelling is named when its kappa is at least :data:`PERMUTATION_KAPPA`
+    and 0.1 above the identity's (two classes swapped: 1.0 against 0.78)."""
+    p_answer = np.bincount(predicted, minlength=n_out)[:n_out] / len(labels)
+    p_label = np.bincount(labels, minlength=n_out)[:n_out] / len(labels)
     identity = float(np.mean(predicted == labels))
+    base = _kappa(identity, p_answer, p_label, np.arange(n_out))
     shares = [float(np.mean((predicted + s) % n_out == labels)) for s in range(n_out)]
     s = int(np.argmax(shares[1:])) + 1
-    if shares[s] >= PERMUTATION_SHARE and shares[s] >= 2 * identity:
+    if _named(shares[s], _kappa(shares[s], p_answer, p_label, (np.arange(n_out) + s) % n_out),
+              base):
         return s, None, shares[s], identity
     confusion = np.zeros((n_out, n_out), dtype=np.intp)
     np.add.at(confusion, (predicted, labels), 1)
     mapping = _matching(confusion)
     share = float(confusion[np.arange(n_out), mapping].sum() / len(labels))
-    # A bijection other than the identity that explains clearly more (two
-    # classes swapped explain 20 points more than the identity on MNIST).
-    if (share >= PERMUTATION_SHARE and share >= identity + 0.1
-            and np.any(mapping != np.arange(n_out))):
+    if np.any(mapping != np.arange(n_out)) and _named(
+            share, _kappa(share, p_answer, p_label, mapping), base):
         return None, {int(k): int(v) for k, v in enumerate(mapping)}, share, identity
     return None, None, share, identity
+
+
+def _kappa(share: float, p_answer: np.ndarray, p_label: np.ndarray,
+           mapping: np.ndarray) -> float:
+    """Cohen's kappa of answers relabelled by ``mapping`` (answer k -> label
+    mapping[k]) against the labels: ``(share - chance) / (1 - chance)``, where
+    chance is the agreement answers independent of the labels would have."""
+    chance = float(np.sum(p_answer * p_label[mapping]))
+    return (share - chance) / (1.0 - chance) if chance < 1.0 else 0.0
+
+
+def _named(share: float, kappa: float, identity_kappa: float) -> bool:
+    """A relabelling explains enough of the labels, beyond chance, and
+    beyond the identity, to be named."""
+    return (share >= PERMUTATION_SHARE and kappa >= PERMUTATION_KAPPA
+            and kappa >= identity_kappa + 0.1)
 
 
 def _matching(confusion: np.ndarray) -> np.ndarray:

@@ -236,6 +236,22 @@ def test_label_permutation_finds_shifts_and_permutations():
     assert probes.label_permutation(answers, noise, 10)[:2] == (None, None)
 
 
+@pytest.mark.parametrize("classes", [[3], [0, 1], [1] * 7 + [2, 5, 8]])
+def test_answers_that_ignore_the_inputs_are_no_relabelling(classes):
+    # An untrained network answers one or two classes whatever the input; with
+    # labels of one class, two, or one class for most examples, some
+    # relabelling of its answers "explains" half the labels by their
+    # frequencies alone (Cohen's kappa about 0).
+    rng = np.random.default_rng(1)
+    labels = rng.choice(classes, 1000)
+    answers = rng.choice([4, 6], 1000, p=[0.6, 0.4])
+    assert probes.label_permutation(answers, labels, 10)[:2] == (None, None)
+    # ... while answers that follow the inputs, shifted, are named, where a
+    # single class leaves nothing to tell apart from chance
+    assert probes.label_permutation((labels + 6) % 10, labels, 10)[0] == (
+        4 if len(set(classes)) > 1 else None)
+
+
 def test_chance_cost():
     assert probes.chance_cost("log_likelihood", 10) == pytest.approx(np.log(10))
     assert probes.chance_cost("quadratic", 10) == pytest.approx(1.25)
