@@ -51,6 +51,7 @@ from .cli import main, parse_args
 from .data import DEFAULT_IMAGES, load_sample
 from .diagnosis import diagnose
 from .findings import FINDINGS, SEVERITIES, Finding, Verification
+from .inputs import INPUT_MAX
 from .measures import (
     ACTIVATIONS,
     SATURATION_LEVEL,
@@ -76,7 +77,6 @@ from .snapshot import (
     DEAD_ERROR,
     DEAD_WARNING,
     EXPLODING_RATIO,
-    INPUT_MAX,
     OUTPUT_SATURATED,
     SAME_OUTPUT,
     SATURATED_ERROR,

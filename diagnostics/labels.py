@@ -18,10 +18,45 @@ from .findings import Finding, Verification
 from .subject import Subject
 from .usercode import AGREE, EXAMPLES, user_gradient
 
+# labels_imbalanced: one class this share of the labels or more (MNIST's
+# largest class: 11 %), or classes missing from a sample large enough to hold
+# every class MISSING_EVERY times over.
+DOMINANT = 0.5
+MISSING_EVERY = 5
+
 
 def check(subject: Subject) -> list[Finding]:
-    """Every ``labels_format`` finding of the subject's data."""
-    return _outside(subject) + _integers_to_backprop(subject)
+    """The ``labels_format`` and ``labels_imbalanced`` findings of the subject's data."""
+    return _outside(subject) + _integers_to_backprop(subject) + _imbalanced(subject)
+
+
+def _imbalanced(subject: Subject) -> list[Finding]:
+    """Labels of fewer classes than the network answers, or one class for
+    most examples: a network learns to answer those alone, and looks broken
+    when it is tested on every class (a filter, or a slice of data sorted by
+    label, chose the examples)."""
+    labels, classes = subject.sample.labels, max(subject.model.sizes[-1], 2)
+    if not len(labels):
+        return []
+    counts = np.bincount(labels, minlength=classes)
+    present, share = int(np.count_nonzero(counts)), float(counts.max() / len(labels))
+    missing = present < classes and len(labels) >= MISSING_EVERY * classes
+    if not (missing or share >= DOMINANT):
+        return []
+    order = np.argsort(-counts, kind="stable")[:min(present, 4)]
+    shares = ", ".join(f"{k}: {counts[k] / len(labels):.0%}" for k in order)
+    what = (f"your labels hold {present} of the network's {classes} classes ({shares}"
+            f"{', ...' if present > 4 else ''})" if missing else
+            f"one class is {share:.0%} of your labels ({shares}, ...)")
+    return [Finding(
+        "labels_imbalanced", "error" if present == 1 else "warning",
+        f"{what}: a network trained on them learns to answer " +
+        ("that class alone, and nothing else can be measured" if present == 1 else
+         "these classes above all, and fails on the others"),
+        "train on examples of every class, in their natural proportions: check the filter "
+        "or the slice that chose them (the first examples of data sorted by label are all "
+        "one class)", evidence={"classes_present": present, "classes": classes,
+                                "largest_share": share})]
 
 
 def _outside(subject: Subject) -> list[Finding]:

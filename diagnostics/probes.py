@@ -35,6 +35,7 @@ import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,7 +43,7 @@ import initializers
 import network
 from nndl import fused
 
-from . import verify
+from . import inputs, verify
 from .adapter import Model
 from .findings import Finding, Verification
 from .measures import cost_value, forward, predictions_of, saturated_fraction
@@ -109,6 +110,20 @@ ORDERED_STEPS = 1000
 # the inputs: about 0 whatever the labels' classes.
 PERMUTATION_SHARE = 0.5
 PERMUTATION_KAPPA = 0.4
+# The user's images are MNIST's when their mean image correlates with MNIST's
+# above this (see looks_like_mnist); then the reference classifier's answers
+# are trusted to judge each label.
+MNIST_LIKE = 0.98
+# labels_noisy: the reference agrees with the labels this much less than with
+# MNIST's own (88 %): about 10 % of the labels wrong.  The agreement's sd on
+# 1,000 examples is 1 point.
+NOISY_DROP = 0.08
+# ... and its answers are listed as examples when this confident.
+CONFIDENT = 0.95
+# Below this kappa the reference's answers and the labels are all but
+# unrelated (81 % of the labels shuffled: 0.17): the labels may be moved as a
+# whole, which _unrelated tries to undo.
+UNRELATED_KAPPA = 0.2
 # Data sorted by label: consecutive equal labels this often (shuffled MNIST:
 # 10 %) and at least three times as often as chance would give.
 SORTED_SHARE = 0.5
@@ -604,14 +619,45 @@ def cannot_overfit(model: Model, sample: Split, eta: float, m: int = 10,
         if _memorised(train(model.weights, model.biases, tiny, r, **kw), model) or \
                 _memorised(train(w, b, tiny, r, **kw), model):
             return []  # the rate's or the draw's problem, which their findings name
-    return [Finding(
+    return [_stuck(model, sample, ref, eta, kw, seed)]
+
+
+def _stuck(model: Model, sample: Split, ref: Run, eta: float, kw: dict, seed: int) -> Finding:
+    """``cannot_overfit`` when no rate and no draw memorises the examples:
+    too little capacity only if a copy with every hidden layer four times as
+    wide (at least 100 units) memorises them *and* learns on the whole
+    sample clearly better than the user's weights at that rate, else the
+    inputs, the labels or the gradient."""
+    tiny = _tiny(sample)
+    wide = [model.sizes[0]] + [max(4 * n, 100) for n in model.sizes[1:-1]] + [model.sizes[-1]]
+    w, b = fan_scaled(sized(model, wide), seed)
+    rate = next((r for r in (eta, *GRID[::2]) if _memorised(train(w, b, tiny, r, **kw), model)),
+                None)
+    stuck = (f"neither these weights nor a fan-scaled draw of the same sizes, at any rate from "
+             f"{GRID[0]:.3g} to {GRID[-1]:.3g}, drives the cost of {len(tiny.X)} examples below "
+             f"{OVERFIT_LEFT * chance_cost(model.cost, model.sizes[-1]):.3g} in {OVERFIT_STEPS} "
+             f"steps (at eta={eta:.3g}: {ref.costs[0]:.3g} to {ref.costs[-1]:.3g})")
+    if rate is not None:
+        kw = {**kw, "steps": STEPS}
+        wider, theirs = train(w, b, sample, rate, **kw), train(model.weights, model.biases,
+                                                                sample, rate, **kw)
+        if wider.learned(sample.chance) and wider.accuracy[-1] > theirs.accuracy[-1] + LEARNED:
+            return Finding(
+                "cannot_overfit", "warning", f"{stuck}: the network has too little capacity",
+                f"widen the hidden layers (e.g. sizes {wide})", evidence={"cost": ref.costs[-1]},
+                verified=Verification(
+                    f"a fan-scaled draw with sizes {wide} memorised them at eta={rate:.3g}, and "
+                    f"on the sample its {wider.summary()}; with your weights, the "
+                    f"{theirs.summary()}", True, {"sizes": wide, "accuracy": wider.accuracy[-1]}))
+    return Finding(
         "cannot_overfit", "warning",
-        f"neither these weights nor a fan-scaled draw of the same sizes, at any rate from "
-        f"{GRID[0]:.3g} to {GRID[-1]:.3g}, drives the cost of {len(tiny.X)} examples below "
-        f"{OVERFIT_LEFT * chance_cost(model.cost, model.sizes[-1]):.3g} in {OVERFIT_STEPS} "
-        f"steps (at eta={eta:.3g}: {ref.costs[0]:.3g} to {ref.costs[-1]:.3g}): the network "
-        f"has too little capacity", "widen the narrowest hidden layer",
-        evidence={"cost": ref.costs[-1]})]
+        f"{stuck}, and a copy with sizes {wide} does no better on the sample: not the width; "
+        f"memorising a few examples fails when the inputs tell them apart too little, the "
+        f"labels contradict them, or no gradient reaches the first layers (a finding above "
+        f"may name which)",
+        f"look at the findings above, then at the first {len(tiny.X)} examples and their "
+        f"labels as the network gets them (X[:{len(tiny.X)}], y[:{len(tiny.X)}])",
+        evidence={"cost": ref.costs[-1]})
 
 
 def _memorised(run: Run, model: Model) -> bool:
@@ -715,15 +761,26 @@ def _matching(confusion: np.ndarray) -> np.ndarray:
     return mapping
 
 
-# A classifier of MNIST digits trained on the real, correctly labelled images,
-# to tell which digit each of the user's images shows: kept per process.
-_REFERENCE: dict[str, network.Network] = {}
+class DigitReference(NamedTuple):
+    """A classifier of MNIST digits trained on real, correctly labelled
+    images, to tell which digit each of the user's images shows: the network,
+    the share of held-out MNIST labels it agrees with, and the mean image of
+    its training images (to tell whether the user's inputs are MNIST's
+    images at MNIST's scale, where its answers can be trusted)."""
+
+    net: network.Network
+    accuracy: float
+    mean_image: np.ndarray
 
 
-def _digit_reference(seed: int = 0) -> network.Network | None:
+# Kept per process: trained once, in about 0.1 s.
+_REFERENCE: dict[str, DigitReference] = {}
+
+
+def _digit_reference(seed: int = 0) -> DigitReference | None:
     """A small network trained on the first 2,000 MNIST training images (about
-    88 % right on others), or None when MNIST is not on this machine (nothing
-    is downloaded for this)."""
+    88 % right on the next 2,000), or None when MNIST is not on this machine
+    (nothing is downloaded for this)."""
     import mnist_loader
 
     if "mnist" not in _REFERENCE:
@@ -733,36 +790,97 @@ def _digit_reference(seed: int = 0) -> network.Network | None:
             return None
         net = network.Network([784, 30, 10], "xavier_normal", seed=seed, cost="log_likelihood")
         net.SGD((X[:2000], y[:2000]), 4, 10, 0.3, verbose=False)
-        _REFERENCE["mnist"] = net
+        accuracy = float(np.mean(net.predict(X[2000:4000]) == y[2000:4000]))
+        _REFERENCE["mnist"] = DigitReference(net, accuracy, X[:2000].mean(axis=0))
     return _REFERENCE["mnist"]
+
+
+def looks_like_mnist(X: np.ndarray, ref: DigitReference) -> bool:
+    """Inputs ``X`` (n, 784) whose mean image is MNIST's, at MNIST's scale:
+    correlation above :data:`MNIST_LIKE` and a mean intensity within a
+    factor 1.4.  MNIST's own images: 0.997 and 1.06; transposed: 0.75;
+    upside down: 0.87; inverted: -0.997; Fashion-MNIST: 0.83."""
+    mean = X.mean(axis=0)
+    if not np.all(np.isfinite(mean)) or np.ptp(mean) == 0:
+        return False
+    similar = float(np.corrcoef(mean, ref.mean_image)[0, 1])
+    ratio = float(mean.mean() / ref.mean_image.mean())
+    return similar > MNIST_LIKE and 1 / 1.4 < ratio < 1.4
 
 
 def labels_misaligned(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
                       Y_all: np.ndarray, m: int = 10, seed: int = 0,
                       learns: bool = False) -> list[Finding]:
-    """Labels that do not belong to their inputs.  MNIST-shaped data: a
+    """Labels that do not belong to their inputs.  MNIST's images: a
     reference classifier's answers against the labels (a cyclic shift, "label
-    k given to digit k - s", or another permutation).  Any network: its own
-    answers a permutation of the labels (it was trained with other labels).
-    Any data, unless the range test showed the network learning (``learns``:
-    then the labels do tell something): a fresh copy that is known to learn
-    learns from the real inputs no better than from zeroed ones; then labels
-    moved by a few positions are tried."""
+    k given to digit k - s", another permutation, or a share of wrong labels,
+    ``labels_noisy``); labels it agrees with as it agrees with MNIST's own are
+    cleared.  Any network: its own answers a permutation of the labels (it
+    was trained with other labels).  Any data, unless the range test showed
+    the network learning (``learns``: then the labels do tell something) or
+    the inputs are blank (a finding of their own): a fresh copy known to
+    learn learns from the real inputs no better than from zeroed ones; then
+    labels moved by a few positions are tried."""
     n_in, n_out = model.sizes[0], model.sizes[-1]
+    if len(np.unique(labels_all)) < 2:
+        return []  # nothing to align: labels_imbalanced names a single class
     X_scaled = _scaled(X_all)
+    judged = None  # the reference's verdict on MNIST's own images: [] for right labels
     if (n_in, n_out) == (784, 10):
         ref = _digit_reference(seed)
         if ref is not None:
-            found = _permuted(ref.predict(X_scaled), labels_all, n_out)
+            answers = ref.net.predict(X_scaled)
+            found = _permuted(answers, labels_all, n_out)
             if found:
                 return found
+            share, kappa = _agreement(answers, labels_all, n_out)
+            if kappa >= UNRELATED_KAPPA and looks_like_mnist(X_scaled, ref):
+                judged = labels_noisy(ref, X_scaled, answers, labels_all, share)
     with np.errstate(all="ignore"):
         zs, _ = forward(model.weights, model.biases, np.asarray(X_all, dtype=np.float64),
                         model.activation, model.cost)
     found = _permuted(predictions_of(zs[-1]), labels_all, n_out, own=True)
-    if found or learns:
-        return found
+    if found or judged is not None:
+        return found or judged
+    if learns or inputs.blank(X_all):
+        return []
     return _unrelated(model, sample, X_scaled, labels_all, Y_all, m, seed)
+
+
+def _agreement(answers: np.ndarray, labels: np.ndarray, n_out: int) -> tuple[float, float]:
+    """The share of ``labels`` equal to ``answers``, and its Cohen's kappa."""
+    p_answer = np.bincount(answers, minlength=n_out)[:n_out] / len(labels)
+    p_label = np.bincount(labels, minlength=n_out)[:n_out] / len(labels)
+    share = float(np.mean(answers == labels))
+    return share, _kappa(share, p_answer, p_label, np.arange(n_out))
+
+
+def labels_noisy(ref: DigitReference, X: np.ndarray, answers: np.ndarray, labels: np.ndarray,
+                 share: float) -> list[Finding]:
+    """Some labels wrong, on MNIST's own images: the reference classifier
+    agrees with ``share`` of ``labels``, :data:`NOISY_DROP` or more below its
+    agreement with MNIST's own labels.  About ``1 - share / ref.accuracy`` of
+    the labels are then wrong; the examples it reads otherwise with
+    confidence :data:`CONFIDENT` or more are listed, for the user to look at
+    (a separate shuffle or slice of images and labels leaves such pairs)."""
+    if share >= ref.accuracy - NOISY_DROP:
+        return []
+    wrong = 1.0 - share / ref.accuracy
+    net = ref.net
+    _, acts = forward(net.weights, net.biases, X, net.activation, net.cost)
+    confident = np.flatnonzero((answers != labels) & (acts[-1].max(axis=1) >= CONFIDENT))
+    listed = ", ".join(f"example {i} is labelled {labels[i]} and reads as {answers[i]}"
+                       for i in confident[:4])
+    return [Finding(
+        "labels_noisy", "error" if wrong >= 0.3 else "warning",
+        f"a classifier trained on correctly labelled MNIST agrees with {share:.0%} of your "
+        f"labels, and with {ref.accuracy:.0%} of MNIST's own: about {wrong:.0%} of your labels "
+        f"look wrong" + (f" ({listed})" if listed else ""),
+        "look at those examples (e.g. plt.imshow(X[i].reshape(28, 28))); if their labels are "
+        "wrong, images and labels were shuffled, sliced or joined apart somewhere: move them "
+        "together (one permutation p for both: X, y = X[p], y[p])",
+        evidence={"share": share, "reference_accuracy": ref.accuracy, "wrong": wrong,
+                  "examples": [int(i) for i in confident[:10]]})]
 
 
 def _scaled(X: np.ndarray) -> np.ndarray:
@@ -771,12 +889,22 @@ def _scaled(X: np.ndarray) -> np.ndarray:
     return X / top if top > 5.0 and math.isfinite(top) else X
 
 
-def _columns_scaled(X: np.ndarray) -> np.ndarray:
-    """Each column divided by its largest magnitude (columns of zeros kept):
-    inputs in [-1, 1] however they were scaled or standardized, so that a
-    copy known to learn can show whether the labels follow the inputs."""
-    top = np.max(np.abs(X), axis=0) if X.size else np.ones(X.shape[1])
-    return X / np.where(np.isfinite(top) & (top > 0), top, 1.0)
+def standardized(X: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Each column of ``X`` shifted and scaled by the mean and sd of the same
+    column of ``like`` (columns constant in ``like`` become 0): inputs at
+    mean 0, sd 1 however they were shifted or scaled, so that a copy known to
+    learn can show whether the labels follow the inputs (LeCun et al. 1998,
+    "Efficient BackProp", section 4.3)."""
+    mean, sd = like.mean(axis=0), like.std(axis=0)
+    ok = np.isfinite(sd) & (sd > 0)
+    return np.where(ok, (X - mean) / np.where(ok, sd, 1.0), 0.0)
+
+
+def sized(model: Model, sizes: list[int]) -> Model:
+    """``model`` with layers of ``sizes`` (zero parameters, for :func:`fan_scaled`)."""
+    return model._replace(sizes=list(sizes),
+                          weights=[np.zeros((y, x)) for x, y in zip(sizes[:-1], sizes[1:])],
+                          biases=[np.zeros((y, 1)) for y in sizes[1:]])
 
 
 def _permuted(answers: np.ndarray, labels: np.ndarray, n_out: int,
@@ -837,10 +965,15 @@ def _unrelated(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.nd
     # A learner independent of the user's choices (their activation, cost or
     # input scaling may be what stops their network): sigmoid hidden layers,
     # the cross-entropy cost, a fan-scaled draw, each input column scaled.
-    learner = model._replace(activation="sigmoid", output="sigmoid", cost="cross_entropy")
+    # One hidden layer of 30, whatever theirs: their depth or width may be
+    # what stops them.
+    sizes = [model.sizes[0], 30, model.sizes[-1]]
+    learner = sized(model, sizes)._replace(activation="sigmoid", output="sigmoid",
+                                           cost="cross_entropy")
     w, b = fan_scaled(learner, seed)
-    X_all = _columns_scaled(X_all)
-    scaled = replace(sample, X=_columns_scaled(sample.X), X_eval=_columns_scaled(sample.X_eval))
+    X_all = standardized(X_all, X_all)
+    scaled = replace(sample, X=standardized(sample.X, sample.X),
+                     X_eval=standardized(sample.X_eval, sample.X))
     kw = dict(hidden=learner.activation, cost=learner.cost, m=m, seed=seed)
     rate = _reference_rate(learner.cost)
     real = train(w, b, scaled, rate, **kw)
@@ -855,8 +988,8 @@ def _unrelated(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.nd
     offset = "" if moved is None else f" (they fit when moved by {moved[0]:+d} positions)"
     return [Finding(
         "labels_misaligned", "error",
-        f"a fresh fan-scaled copy (sigmoid, cross-entropy, each input column scaled to "
-        f"[-1, 1]) trained at eta={rate:.3g} on your inputs reaches "
+        f"a fresh fan-scaled network {sizes} (sigmoid, cross-entropy, each input "
+        f"standardised to mean 0 and sd 1) trained at eta={rate:.3g} on your inputs reaches "
         f"{real.accuracy[-1]:.0%} held-out accuracy, and {zero.accuracy[-1]:.0%} on inputs "
         f"set to zero: the inputs tell it nothing about the labels{offset}",
         "check that labels[i] belongs to inputs[i] (an offset or a separate shuffle of "
@@ -919,16 +1052,20 @@ def data_unshuffled(model: Model, sample: Split, eta: float, m: int = 10,
 def verify_scaling(f: Finding, model: Model, sample: Split, eta: float, yours: Run,
                    m: int = 10, seed: int = 0) -> Finding:
     """The ``unscaled_inputs`` finding with its fix tried: the same copy at
-    ``eta`` on the inputs divided by their largest value."""
-    top = float(np.max(np.abs(sample.X))) if sample.X.size else 1.0
-    scaled = replace(sample, X=sample.X / top, X_eval=sample.X_eval / top)
+    ``eta`` on the inputs mapped to [0, 1] by the finding's own line,
+    ``(X - lo) / (hi - lo)`` (``X / hi`` for inputs from 0)."""
+    lo, hi = f.evidence["input_min"], f.evidence["input_max"]
+    width = hi - lo if hi > lo else 1.0
+    scaled = replace(sample, X=(sample.X - lo) / width, X_eval=(sample.X_eval - lo) / width)
     # as many steps as the user's run had (its longer look, too): runs of
     # the same length compete
     run = train(model.weights, model.biases, scaled, eta, hidden=model.activation,
                 cost=model.cost, m=m, steps=yours.steps[-1], seed=seed)
     helped = run.learned(sample.chance) and run.accuracy[-1] > yours.accuracy[-1] + LEARNED / 2
-    text = (f"with the inputs divided by {top:.4g}, at eta={eta:.3g}, the {run.summary()}; as "
-            f"they are, the {yours.summary()}")
+    how = (f"divided by {hi:.10g}," if lo == 0
+           else f"mapped to [0, 1], {inputs.rescale_fix(lo, hi)},")
+    text = (f"with the inputs {how} at eta={eta:.3g}, the {run.summary()}; as they are, the "
+            f"{yours.summary()}")
     verified = Verification(text, helped, {"accuracy": run.accuracy[-1],
                                            "your_accuracy": yours.accuracy[-1]})
     # What stops learning is an error; inputs that only slow it stay a warning.
@@ -1014,7 +1151,7 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
     finite = np.isfinite(X).all() and all(np.isfinite(w).all() and np.isfinite(b).all()
                                           for w, b in zip(model.weights, model.biases))
     sample = split(X, labels, Y, seed)
-    if not finite:
+    if not finite or len(np.unique(labels)) < 2:  # nothing can train, or be told apart
         return findings, Probes({}, eta, m, sample.chance, None, len(sample.X_eval))
     with blas.threads(model.sizes, m):
         runs = range_test(model, sample, eta, m, seed)

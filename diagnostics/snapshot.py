@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from . import measures, weights
+from . import inputs, measures, weights
 from .adapter import Model
 from .findings import Finding, in_cause_order
 from .measures import (
@@ -62,9 +62,6 @@ OUTPUT_SATURATED = 0.5
 # Outputs that differ by less than this between any two examples: the network
 # gives the same answer to every input.
 SAME_OUTPUT = 1e-6
-# Inputs scaled to [0, 1], to [-1, 1] or standardised stay below this in
-# absolute value; raw pixels reach 255.
-INPUT_MAX = 5.0
 
 
 def measure(model: Model, X_raw: np.ndarray, labels: np.ndarray, Y: np.ndarray) -> Report:
@@ -147,7 +144,7 @@ def _findings(report: Report, model: Model, X_raw: np.ndarray, acts: list[np.nda
         # look like copied units): they are the one finding.
         return in_cause_order(non_finite + architecture)
     found = non_finite + architecture + weights.diverged(model)
-    found += _unscaled_inputs(report, X_raw)
+    found += inputs.check(X_raw)
     symmetry = _symmetry(report, model)
     hidden = _saturation(report, model, acts) + _dead_units(report, model, acts)
     found += symmetry + hidden + _output_saturation(report, model, acts)
@@ -196,23 +193,6 @@ def _non_finite(model: Model, X_raw: np.ndarray, zs: list[np.ndarray],
         "find where they come from (an init function, a learning rate so large that "
         "training diverged, or NaN in the data: np.isfinite(w).all() checks) and start "
         "again from finite weights", evidence={"places": places})]
-
-
-def _unscaled_inputs(report: Report, X_raw: np.ndarray) -> list[Finding]:
-    biggest = max(abs(report.input_min), abs(report.input_max))
-    if not biggest > INPUT_MAX:
-        return []
-    kind = f" (integer type {report.input_dtype})" if np.issubdtype(
-        np.asarray(X_raw).dtype, np.integer) else ""
-    return [Finding(
-        "unscaled_inputs", "warning",
-        f"the inputs range from {report.input_min:.4g} to {report.input_max:.4g}{kind}: "
-        f"the book's network expects pixel intensities in [0, 1], and inputs this large "
-        f"multiply every first-layer z",
-        f"scale them to [0, 1], as mnist_loader does (X / {report.input_max:.4g}; for "
-        f"raw pixels X / 255.0)",
-        evidence={"input_min": report.input_min, "input_max": report.input_max,
-                  "input_dtype": report.input_dtype})]
 
 
 def _symmetry(report: Report, model: Model) -> list[Finding]:
@@ -416,12 +396,13 @@ def _why_z(layer: LayerReport, model: Model, acts: list[np.ndarray],
     """Why a layer's ``z`` is far from 0, and the fix: the largest of the three
     parts of a typical ``|z|``: the weights' mean times the inputs' sum, the
     biases, and the spread that the weights' variance gives."""
-    if layer.index == 1 and max(abs(report.input_min), abs(report.input_max)) > INPUT_MAX:
-        scale = max(abs(report.input_min), abs(report.input_max))
-        return (f"Why: the inputs reach {report.input_max:.4g}, so z is up to {scale:.3g} times "
+    lo, hi = report.input_min, report.input_max
+    scale = max(abs(lo), abs(hi))
+    if layer.index == 1 and scale > inputs.INPUT_MAX:
+        extreme = lo if abs(lo) > abs(hi) else hi
+        return (f"Why: the inputs reach {extreme:.4g}, so z is up to {scale:.3g} times "
                 f"what it would be for inputs in [0, 1]",
-                f"scale the inputs to [0, 1] (X / {report.input_max:.4g}; for raw pixels "
-                f"X / 255.0)")
+                f"scale the inputs to [0, 1] ({inputs.rescale_fix(lo, hi)})")
     if layer.weight_sd == 0 and layer.weight_mean == 0:
         return ("Why: the weights are all 0, so z is the bias whatever the input",
                 f'draw the weights at random, e.g. init="{_scheme_for(model.activation)}"')

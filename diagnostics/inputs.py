@@ -1,0 +1,125 @@
+"""diagnostics.inputs
+~~~~~~~~~~~~~~~~~~
+
+Whether the inputs have a scale the book's network can learn from: pixel
+intensities in [0, 1], as ``mnist_loader`` gives them, or inputs
+standardised to mean 0 and sd 1 (LeCun et al. 1998, "Efficient BackProp",
+section 4.3).  Three ways a scale goes wrong, each undone by mapping the
+inputs back to [0, 1] with their own smallest and largest value,
+``(X - lo) / (hi - lo)`` (``unscaled_inputs``):
+
+* **too large**: raw pixels reach 255 and multiply every first-layer z;
+* **too small**: inputs divided by 255 twice reach 0.0039, and the first
+  layer sees little but its biases;
+* **offset**: inputs shifted far from 0 and barely spread (``X / 255 -
+  127.5`` runs from -127.5 to -126.5), so that every image gives nearly the
+  same z and the shift swamps what differs.
+
+And one that no rescaling undoes (``inputs_blank``): inputs almost all
+exactly 0, as an integer division leaves them (``X // 255`` keeps only the
+pixels of value 255).  :func:`diagnostics.probes.verify_scaling` tries the
+rescaling on a copy before the fix is believed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .findings import Finding
+
+# Inputs scaled to [0, 1], to [-1, 1] or standardised stay below this in
+# absolute value; raw pixels reach 255.
+INPUT_MAX = 5.0
+# ... and reach above this: [0, 1] pixels reach 1, standardised inputs 2 or
+# more; pixels divided by 255 twice reach 0.0039.
+INPUT_TINY = 0.05
+# Offset inputs: their mean beyond half their largest magnitude, and their sd
+# below this share of it (MNIST in [0, 1]: mean 0.13, sd 0.31; X / 255 -
+# 127.5: mean -127.4, sd 0.0024 of 127.5; per-pixel standardised inputs have
+# a small sd share too, from rare pixels in the hundreds, but mean 0).
+OFFSET_SPREAD = 0.01
+# Blank inputs: this share of the values exactly 0 or more (MNIST: 81 %,
+# Fashion-MNIST: 51 %; MNIST after X // 255: 99.3 %).
+BLANK_ZEROS = 0.98
+
+
+def check(X_raw: np.ndarray) -> list[Finding]:
+    """The inputs' scale findings for the sample ``X_raw`` (n, n_in), as given."""
+    X = np.asarray(X_raw, dtype=np.float64)
+    finite = X[np.isfinite(X)]
+    if finite.size == 0:
+        return []  # non-finite inputs are the snapshot's finding
+    zeros = float(np.mean(finite == 0))
+    if zeros >= BLANK_ZEROS:
+        return [_blank(finite, zeros, X_raw)]
+    lo, hi = float(finite.min()), float(finite.max())
+    kind = scale_kind(lo, hi, float(finite.mean()), float(finite.std()))
+    return [] if kind is None else [_unscaled(kind, lo, hi, finite, X_raw)]
+
+
+def blank(X: np.ndarray) -> bool:
+    """Inputs ``X`` at least :data:`BLANK_ZEROS` exactly 0."""
+    X = np.asarray(X)
+    return bool(X.size) and float(np.mean(X == 0)) >= BLANK_ZEROS
+
+
+def scale_kind(lo: float, hi: float, mean: float, sd: float) -> str | None:
+    """``"offset"``, ``"large"``, ``"tiny"`` or None for inputs from ``lo``
+    to ``hi`` with ``mean`` and standard deviation ``sd``."""
+    biggest = max(abs(lo), abs(hi))
+    if abs(mean) > biggest / 2 and sd < OFFSET_SPREAD * biggest:
+        return "offset"
+    if biggest > INPUT_MAX:
+        return "large"
+    if 0 < biggest < INPUT_TINY:
+        return "tiny"
+    return None
+
+
+def rescale_fix(lo: float, hi: float) -> str:
+    """The line that maps inputs from ``lo`` to ``hi`` onto [0, 1], exactly
+    as a user would type it (``X / 255`` for raw pixels)."""
+    if lo == 0:
+        return "X / 255.0" if hi == 255 else f"X / {hi:.10g}; for raw pixels X / 255.0"
+    return f"(X - ({lo:.10g})) / {hi - lo:.10g}"
+
+
+def _unscaled(kind: str, lo: float, hi: float, X: np.ndarray, X_raw: np.ndarray) -> Finding:
+    integer = np.issubdtype(np.asarray(X_raw).dtype, np.integer)
+    what = f"the inputs range from {lo:.4g} to {hi:.4g}" + (
+        f" (integer type {np.asarray(X_raw).dtype})" if integer else "")
+    why = {
+        "large": "the book's network expects pixel intensities in [0, 1], and inputs this "
+                 "large multiply every first-layer z",
+        "tiny": "the book's network expects pixel intensities in [0, 1]; inputs this small "
+                "(divided by 255 twice?) leave the first layer little but its biases",
+        "offset": f"they are shifted far from 0 and barely spread (mean {X.mean():.4g}, sd "
+                  f"{X.std():.3g}), so the shift swamps what differs between examples (an "
+                  f"offset subtracted after scaling, or before it?)",
+    }[kind]
+    return Finding(
+        "unscaled_inputs", "warning", f"{what}: {why}",
+        f"scale them to [0, 1], as mnist_loader does: {rescale_fix(lo, hi)}",
+        evidence={"input_min": lo, "input_max": hi, "input_sd": float(X.std()),
+                  "input_dtype": str(np.asarray(X_raw).dtype), "kind": kind})
+
+
+def _blank(X: np.ndarray, zeros: float, X_raw: np.ndarray) -> Finding:
+    values = np.unique(X[X != 0])
+    if not len(values):
+        share = "every input value is exactly 0"
+    elif len(values) <= 3:
+        share = (f"{zeros:.1%} of the input values are exactly 0 and the others are "
+                 f"{', '.join(f'{v:.4g}' for v in values)}")
+    else:
+        share = (f"{zeros:.1%} of the input values are exactly 0 and the others run from "
+                 f"{values.min():.4g} to {values.max():.4g}")
+    return Finding(
+        "inputs_blank", "warning",
+        f"{share} (MNIST's images in "
+        f"[0, 1]: 81% zeros): the images are nearly blank, and a network can learn little "
+        f"from them",
+        "check how the inputs were made: an integer division (X // 255, or / on integer "
+        "arrays in Python 2) keeps only the pixels of value 255; divide floats: "
+        "X.astype(np.float64) / 255",
+        evidence={"zero_share": zeros, "input_dtype": str(np.asarray(X_raw).dtype)})

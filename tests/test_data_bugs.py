@@ -1,0 +1,97 @@
+"""diagnostics on broken data that is not the labels' fault, and on labels
+that are partly wrong: inputs wiped by an integer division, shifted far from
+0, scaled twice; labels of one or two classes; some labels shuffled apart
+from their images; and a deep network whose labels are right.  Each was
+answered wrongly before (the labels blamed for the inputs, an untrained
+network said to "answer k - 9", "too little capacity, widen" never tried).
+On MNIST training images (skipped without the data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import diagnostics
+import network
+
+
+@pytest.fixture(scope="module")
+def sample(mnist_dir):
+    return diagnostics.load_sample("mnist", mnist_dir)
+
+
+def names(report) -> list[str]:
+    return [f.name for f in report.findings]
+
+
+def book() -> network.Network:
+    return network.Network([784, 30, 10], seed=0)
+
+
+@pytest.mark.parametrize("wipe", ["floor_divide", "truncate", "zeros"])
+def test_inputs_wiped_by_integer_arithmetic_are_blank_not_misaligned(sample, wipe):
+    X, y = sample
+    raw = np.round(X * 255).astype(np.uint8)
+    blank = {"floor_divide": raw // 255, "truncate": (raw / 255).astype(np.int64),
+             "zeros": np.zeros_like(raw)}[wipe]  # 255 -> 1, anything else -> 0
+    report = diagnostics.diagnose(book(), (blank, y), eta=3.0)
+    assert report.cause.name == "inputs_blank"
+    assert "labels_misaligned" not in names(report) and "labels_noisy" not in names(report)
+    assert "astype" in report.cause.fix
+
+
+@pytest.mark.parametrize("shift", [-127.5, 40.0])
+def test_inputs_shifted_far_from_zero_are_offset_and_the_fix_is_measured(sample, shift):
+    X, y = sample
+    report = diagnostics.diagnose(book(), (X + shift, y), eta=3.0)
+    cause = report.cause
+    assert cause.name == "unscaled_inputs" and cause.evidence["kind"] == "offset"
+    assert f"(X - ({shift:.10g}))" in cause.fix
+    assert cause.verified.helped
+    assert "labels_misaligned" not in names(report)
+    overfit = report.finding("cannot_overfit")
+    assert overfit is None or "widen" not in overfit.fix
+
+
+@pytest.mark.parametrize("divisor", [255.0, 1000.0])
+def test_inputs_scaled_twice_are_tiny(sample, divisor):
+    X, y = sample
+    report = diagnostics.diagnose(book(), (X / divisor, y), eta=3.0)
+    assert report.cause.name == "unscaled_inputs" and report.cause.evidence["kind"] == "tiny"
+    assert report.cause.verified.helped
+
+
+def test_labels_of_one_class_are_named_and_nothing_is_misaligned(sample):
+    X, y = sample
+    threes = y == 3
+    report = diagnostics.diagnose(book(), (X[threes], y[threes]), eta=3.0)
+    assert report.cause.name == "labels_imbalanced" and report.cause.severity == "error"
+    assert "labels_misaligned" not in names(report)
+
+
+def test_the_first_examples_of_data_sorted_by_label_hold_two_classes(sample):
+    X, y = sample
+    order = np.argsort(y, kind="stable")[:150]  # zeros and ones only
+    report = diagnostics.diagnose(book(), (X[order], y[order]), eta=3.0)
+    found = report.finding("labels_imbalanced")
+    assert found is not None and found.evidence["classes_present"] == 2
+    assert "labels_misaligned" not in names(report)
+
+
+def test_a_third_of_the_labels_shuffled_apart_are_noisy_with_examples(sample):
+    X, y = sample
+    rng = np.random.default_rng(0)
+    noisy = y.copy()
+    part = rng.choice(len(y), len(y) // 3, replace=False)
+    noisy[part] = noisy[rng.permutation(part)]
+    report = diagnostics.diagnose(book(), (X, noisy), eta=3.0)
+    found = report.finding("labels_noisy")
+    assert found is not None and 0.15 < found.evidence["wrong"] < 0.45
+    wrong = [i for i in found.evidence["examples"] if noisy[i] != y[i]]
+    assert len(wrong) >= 0.8 * len(found.evidence["examples"]) > 0  # the listed ones are wrong
+
+
+def test_right_labels_on_a_deep_network_that_does_not_learn_are_not_blamed(sample):
+    net = network.Network([784] + [30] * 5 + [10], "xavier_normal", seed=0)
+    report = diagnostics.diagnose(net, sample, eta=3.0)
+    assert not {"labels_misaligned", "labels_noisy"} & set(names(report))
