@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import mnist_loader
+from nndl.checks import describe, rows_fix
 
 from .measures import targets
 
@@ -76,13 +77,21 @@ def sample_of(data: Any, sizes: list[int]) -> Sample:
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != n_in:
         raise ValueError(f"data: expected inputs of shape (n, {n_in}) for a network of sizes "
-                         f"{sizes}, got {X.shape}")
+                         f"{sizes}, got {X.shape}{rows_fix(X.shape, n_in)}")
+    if y.ndim == 2 and y.shape == (sizes[-1], len(X)) and len(X) != sizes[-1]:
+        raise ValueError(f"data: expected targets of shape (n, {sizes[-1]}), got {y.shape}; "
+                         f"that is one example per column: pass y.T, one example per row")
     if len(y) != len(X) or len(X) == 0:
         raise ValueError(f"data: {len(X)} inputs but {len(y)} labels")
+    if y.ndim == 2 and y.shape[1] == 1 and sizes[-1] != 1:
+        y = y.ravel()  # labels as a column, (n, 1): the same labels
     return _labelled(X, y, sizes[-1], pairs)
 
 
 def _from_pairs(data: Any) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(data, dict | str | bytes) or not hasattr(data, "__iter__"):
+        raise ValueError(f"data: expected (X, y) arrays or a list of (x, y) pairs as the "
+                         f"book's loader gives, got {describe(data)}")
     pairs = list(data)
     if not pairs:
         raise ValueError("data is empty (a zip can be read only once: pass a list)")
@@ -105,8 +114,10 @@ def _labelled(X: np.ndarray, y: np.ndarray, n_out: int, pairs: bool) -> Sample:
                       (int(labels.min()), int(labels.max())))
     if not (y.ndim == 1 and (np.issubdtype(y.dtype, np.integer)
                              or (np.issubdtype(y.dtype, np.number) and np.all(y == np.round(y))))):
+        kind = "" if np.issubdtype(y.dtype, np.number) else (
+            f"; labels must be numbers, the classes 0 to {max(n_out, 2) - 1}")
         raise ValueError(f"data: expected integer labels (n,) or targets (n, {n_out}), "
-                         f"got shape {y.shape} of {y.dtype}")
+                         f"got shape {y.shape} of {y.dtype}{kind}")
     labels = y.astype(np.intp)
     inside = (labels >= 0) & (labels < max(n_out, 2))  # one output: labels 0 and 1
     if not inside.any():

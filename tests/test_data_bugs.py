@@ -95,3 +95,25 @@ def test_right_labels_on_a_deep_network_that_does_not_learn_are_not_blamed(sampl
     net = network.Network([784] + [30] * 5 + [10], "xavier_normal", seed=0)
     report = diagnostics.diagnose(net, sample, eta=3.0)
     assert not {"labels_misaligned", "labels_noisy"} & set(names(report))
+
+
+@pytest.mark.parametrize("given, fix", [
+    ("X.T", "pass X.T, one example per row"),
+    ("Y.T", "pass y.T, one example per row"),
+    ("dict", "got dict"),
+    ("text labels", "labels must be numbers"),
+])
+def test_data_in_the_wrong_form_is_refused_naming_the_fix(sample, given, fix):
+    X, y = sample
+    Y = np.eye(10)[y]
+    data = {"X.T": (X.T, y), "Y.T": (X, Y.T), "dict": {"X": X, "y": y},
+            "text labels": (X, y.astype(str))}[given]
+    with pytest.raises(ValueError, match="^data: .*" + fix.replace(".", r"\.")):
+        diagnostics.diagnose(book(), data)
+
+
+def test_labels_as_a_column_are_the_same_labels(sample):
+    X, y = sample
+    column = diagnostics.diagnose(book(), (X[:200], y[:200].reshape(-1, 1)))
+    flat = diagnostics.diagnose(book(), (X[:200], y[:200]))
+    assert [str(f) for f in column.findings] == [str(f) for f in flat.findings]
