@@ -13,6 +13,8 @@ import pytest
 
 import diagnostics
 import network
+from diagnostics.userfile import construct
+from experiments import their_network as bs
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +119,47 @@ def test_labels_as_a_column_are_the_same_labels(sample):
     column = diagnostics.diagnose(book(), (X[:200], y[:200].reshape(-1, 1)))
     flat = diagnostics.diagnose(book(), (X[:200], y[:200]))
     assert [str(f) for f in column.findings] == [str(f) for f in flat.findings]
+
+
+# ---- the user's evaluate: a network that learns, measured wrongly ------------
+
+
+class OneHotEvaluate(bs.Network):
+    """Written for one-hot y: with the book's int test labels, np.argmax(y)
+    is 0, so it counts the answers 0."""
+
+    def evaluate(self, test_data):
+        return sum(int(np.argmax(self.feedforward(x)) == np.argmax(y)) for x, y in test_data)
+
+
+class NoAxisEvaluate(bs.Network):
+    """Vectorised, with np.argmax over the whole (10, n) output: one index."""
+
+    def evaluate(self, X, y):
+        return float(np.mean(np.argmax(self.feedforward(X.T)) == y))
+
+
+class BookEvaluate(bs.Network):
+    def evaluate(self, test_data):
+        return sum(int(np.argmax(self.feedforward(x)) == y) for x, y in test_data)
+
+
+class FractionEvaluate(bs.Network):
+    def evaluate(self, X, y):
+        return float(np.mean(np.argmax(self.feedforward(X.T), axis=0) == y))
+
+
+@pytest.mark.parametrize("cls", [OneHotEvaluate, NoAxisEvaluate])
+def test_an_evaluate_that_miscounts_is_named(sample, cls):
+    net = construct(cls, [784, 30, 10])
+    right = int(np.sum(np.argmax(net.feedforward(sample[0].T), axis=0) == sample[1]))
+    report = diagnostics.diagnose(net, sample)
+    found = report.finding("evaluate_mismatch")
+    assert found is not None and found.evidence["right"] == right
+    assert report.cause.name == "evaluate_mismatch"
+
+
+@pytest.mark.parametrize("cls", [BookEvaluate, FractionEvaluate])
+def test_an_evaluate_that_counts_right_is_not_named(sample, cls):
+    report = diagnostics.diagnose(construct(cls, [784, 30, 10]), sample)
+    assert report.finding("evaluate_mismatch") is None
