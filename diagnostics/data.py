@@ -56,13 +56,14 @@ class Sample(NamedTuple):
     integer_labels: bool
     outside: int
     label_range: tuple[int, int]
+    x_shape: tuple[int, ...] | None = None  # the book's pairs: the first x's shape as given
 
 
 def sample_of(data: Any, sizes: list[int]) -> Sample:
     """The :class:`Sample` of ``(X, y)`` arrays or the book's list of
     ``(x, y)`` pairs."""
     n_in = sizes[0]
-    pairs = False
+    pairs, x_shape = False, None
     if isinstance(data, tuple | list) and len(data) == 2 and not isinstance(data[0], np.ndarray):
         first = np.asarray(data[0]) if isinstance(data[0], list) else None
         if first is not None and first.ndim >= 2 and first.dtype != object:
@@ -73,7 +74,8 @@ def sample_of(data: Any, sizes: list[int]) -> Sample:
         if X.ndim > 2 and math.prod(X.shape[1:]) == n_in:  # images (n, 28, 28)
             X = X.reshape(len(X), n_in)
     else:
-        X, y, pairs = *_from_pairs(data), True
+        X, y, x_shape = _from_pairs(data)
+        pairs = True
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != n_in:
         raise ValueError(f"data: expected inputs of shape (n, {n_in}) for a network of sizes "
@@ -85,10 +87,11 @@ def sample_of(data: Any, sizes: list[int]) -> Sample:
         raise ValueError(f"data: {len(X)} inputs but {len(y)} labels")
     if y.ndim == 2 and y.shape[1] == 1 and sizes[-1] != 1:
         y = y.ravel()  # labels as a column, (n, 1): the same labels
-    return _labelled(X, y, sizes[-1], pairs)
+    return _labelled(X, y, sizes[-1], pairs)._replace(x_shape=x_shape)
 
 
-def _from_pairs(data: Any) -> tuple[np.ndarray, np.ndarray]:
+def _from_pairs(data: Any) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """``X`` (n, n_in), ``y`` and the first example's ``x`` shape, as given."""
     if isinstance(data, dict | str | bytes) or not hasattr(data, "__iter__"):
         raise ValueError(f"data: expected (X, y) arrays or a list of (x, y) pairs as the "
                          f"book's loader gives, got {describe(data)}")
@@ -98,7 +101,7 @@ def _from_pairs(data: Any) -> tuple[np.ndarray, np.ndarray]:
     try:
         X = np.stack([np.asarray(x).reshape(-1) for x, _ in pairs])
         y = [t if np.ndim(t) == 0 else np.asarray(t).reshape(-1) for _, t in pairs]
-        return X, np.asarray(y)
+        return X, np.asarray(y), np.shape(pairs[0][0])
     except (TypeError, ValueError) as error:
         raise ValueError(f"data: expected (X, y) arrays or a list of (x, y) pairs as "
                          f"the book's loader gives ({error})") from None

@@ -27,7 +27,7 @@ FINDINGS = (
     # the user's own code, against the reference
     "forward_mismatch", "gradient_mismatch", "update_mismatch", "evaluate_mismatch",
     # the data and labels
-    "labels_format", "labels_imbalanced", "inputs_blank", "unscaled_inputs",
+    "inputs_format", "labels_format", "labels_imbalanced", "inputs_blank", "unscaled_inputs",
     "labels_misaligned", "labels_noisy", "data_unshuffled",
     # the step size
     "learning_rate_too_large", "learning_rate_too_small",

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .findings import Finding
+from .findings import Finding, Verification
+from .subject import Subject
 
 # Inputs scaled to [0, 1], to [-1, 1] or standardised stay below this in
 # absolute value; raw pixels reach 255.
@@ -123,3 +124,41 @@ def _blank(X: np.ndarray, zeros: float, X_raw: np.ndarray) -> Finding:
         "arrays in Python 2) keeps only the pixels of value 255; divide floats: "
         "X.astype(np.float64) / 255",
         evidence={"zero_share": zeros, "input_dtype": str(np.asarray(X_raw).dtype)})
+
+
+def columns(subject: Subject) -> list[Finding]:
+    """``inputs_format``: the book's pairs whose ``x`` is not the column
+    ``(n_in, 1)`` (a ``(784,)`` vector, say), given to a book-style
+    ``feedforward`` that fails on it where it works on the column.  With
+    ``x`` of shape ``(784,)``, the book's ``np.dot(w, x) + b`` adds the
+    ``(30, 1)`` bias to every entry of a ``(30,)`` vector: a ``(30, 30)``
+    matrix, and a shape error in the next layer."""
+    shape, (n_in, n_out) = subject.sample.x_shape, (subject.model.sizes[0],
+                                                    subject.model.sizes[-1])
+    if (shape is None or shape == (n_in, 1) or "feedforward" not in subject.methods
+            or not subject.finite):
+        return []
+    x = subject.X[0]
+    problem = _feedforward_on(subject, x.reshape(shape), n_out)
+    if problem is None or _feedforward_on(subject, x.reshape(n_in, 1), n_out) is not None:
+        return []  # it works as given, or not on columns either (the forward check's)
+    return [Finding(
+        "inputs_format", "error",
+        f"each example's x has shape {shape}, and your feedforward on one {problem}: the "
+        f"book's code needs a column ({n_in}, 1) (with x of shape ({n_in},), np.dot(w, x) + b "
+        f"adds the bias column to every entry and makes a matrix)",
+        f"make each x a column: x.reshape({n_in}, 1), as mnist_loader.load_data_wrapper does",
+        evidence={"x_shape": list(shape)},
+        verified=Verification(f"on x.reshape({n_in}, 1) your feedforward returns shape "
+                              f"({n_out}, 1)", True))]
+
+
+def _feedforward_on(subject: Subject, x: np.ndarray, n_out: int) -> str | None:
+    """What the user's ``feedforward`` (on a copy) does wrong with ``x``, or
+    None when it returns the ``(n_out, 1)`` column."""
+    try:
+        with np.errstate(all="ignore"):
+            a = np.asarray(subject.user().feedforward(x))
+    except Exception as error:  # noqa: BLE001  (the user's code may raise anything)
+        return f"raises {type(error).__name__} ({error})"
+    return None if a.shape == (n_out, 1) else f"returns shape {a.shape}"

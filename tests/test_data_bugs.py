@@ -163,3 +163,17 @@ def test_an_evaluate_that_miscounts_is_named(sample, cls):
 def test_an_evaluate_that_counts_right_is_not_named(sample, cls):
     report = diagnostics.diagnose(construct(cls, [784, 30, 10]), sample)
     assert report.finding("evaluate_mismatch") is None
+
+
+@pytest.mark.parametrize("shape", [(784,), (1, 784)])
+def test_examples_that_are_not_columns_are_named_for_the_books_code(sample, shape):
+    X, y = sample
+    pairs = [(x.reshape(shape), int(t)) for x, t in zip(X[:300], y[:300])]
+    report = diagnostics.diagnose(construct(BookEvaluate, [784, 30, 10]), pairs)
+    found = report.finding("inputs_format")
+    assert found is not None and found.evidence["x_shape"] == list(shape)
+    assert "x.reshape(784, 1)" in found.fix and found.verified.helped
+    # the same examples as columns: nothing to name
+    columns = [(x.reshape(784, 1), t) for x, t in pairs]
+    report = diagnostics.diagnose(construct(BookEvaluate, [784, 30, 10]), columns)
+    assert report.finding("inputs_format") is None
