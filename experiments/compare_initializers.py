@@ -178,8 +178,6 @@ def train(task: dict) -> dict:
     epochs = config["epochs"]
 
     def show_epoch(epoch, net, history):
-        if not report.shows_epoch(epoch + 1, epochs):
-            return
         report.progress(
             f"{label} epoch {epoch + 1}/{epochs}: test {100 * history.test_accuracy[-1]:.2f}%"
             f"  validation {100 * history.evaluation_accuracy[-1]:.2f}%"
