@@ -24,7 +24,7 @@ from .findings import Finding, Verification, in_cause_order
 from .report import Report
 from .snapshot import measure
 from .subject import Subject
-from .verify import LEARNS
+from .text import sentences
 
 # The checks that need more than a snapshot: each takes the Subject and
 # returns findings.  (The probes, short training runs, join them here.)
@@ -161,20 +161,24 @@ def _verified(finding: Finding, subject: Subject) -> Finding:
 
 
 def _learns_anyway(finding: Finding) -> Finding:
-    """An error whose trial shows the user's own copy learning as well as the
-    corrected one (its cost fell below :data:`~diagnostics.verify.LEARNS` of
-    its start and ended no higher): the difference is real, but the trial
+    """An error whose trial shows the user's own copy learning (its cost fell
+    below :data:`~diagnostics.verify.LEARNS` of its start and its accuracy
+    rose :data:`~diagnostics.verify.ACCURACY_GAIN` above chance) and ending
+    no higher than the corrected one: the difference is real, but the trial
     does not show it stopping the network, and the message says so rather
     than let the fix look proven to help (a sigma'(a) for sigma'(z), biases
-    aliased across two layers; a missing /len(mini_batch) too, whose m times
-    larger steps fall as fast for a while and overshoot later)."""
+    aliased across two layers).  A copy whose outputs collapsed to 0 lowers
+    the quadratic cost too, and is not said to learn."""
     numbers = finding.verified.numbers if finding.verified is not None else {}
     start, end, fixed = (numbers.get(k) for k in ("yours_start", "yours_end", "fixed_end"))
-    if finding.severity != "error" or None in (start, end, fixed) or not (
-            end < LEARNS * start and end <= fixed):
+    if finding.severity != "error" or not numbers.get("yours_learns") or None in (
+            start, end, fixed) or end > fixed:
         return finding
-    return dataclasses.replace(
-        finding, message=f"{finding.message}. In the trial below your own code learned as well "
-                         f"as the corrected one (cost {start:.3g} to {end:.3g}; corrected: "
-                         f"{fixed:.3g}): it is a bug all the same, but the trial does not show "
-                         f"it stopping your network")
+    how = "as well as" if end == fixed else "better than"
+    accuracy = numbers.get("yours_accuracy")
+    accuracy = "" if accuracy is None else f", accuracy on the sample {accuracy:.0%}"
+    return dataclasses.replace(finding, message=sentences(
+        finding.message,
+        f"In the trial below your own code learned {how} the corrected one (cost {start:.3g} "
+        f"to {end:.3g}{accuracy}; corrected: {fixed:.3g}): it is a bug all the same, but the "
+        f"trial does not show it stopping your network"))

@@ -127,10 +127,10 @@ def verify_labels(finding: Finding, subject: Subject) -> Verification | None:
         return None  # labels outside the outputs: there is no right label to try
     eta, m = subject.step_size, subject.mini_batch_size
     model = subject.model
-    fixed = verify.train_user(subject.user(), subject.X, subject.Y, eta, model.activation,
-                              model.cost, m)
+    fixed, steps = verify.until_learns(lambda steps: verify.train_user(
+        subject.user(), subject.X, subject.Y, eta, model.activation, model.cost, m, steps))
     theirs = verify.train_user(subject.user(), subject.X, subject.Y, eta, model.activation,
-                               model.cost, m, pairs=_integer_pairs(subject))
+                               model.cost, m, steps, pairs=_integer_pairs(subject))
     return verify.compare(fixed, theirs, "with one-hot targets and your own code",
                           "with your integer labels", eta, m)
 

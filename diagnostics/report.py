@@ -228,7 +228,8 @@ def finding_lines(f: Finding) -> list[tuple[str, str]]:
                   "         "))
     if f.verified is not None:
         note = ("" if f.verified.helped or f.severity == "info"
-                else " (it did not do better: look at the other findings)")
+                else " (the copy with this fix did not do better than yours: look at the "
+                     "other findings)")
         lines.append((f"    verified: {f.verified}{note}" if f.verified.helped else
                       f"    tried: {f.verified}{note}", "         "))
     return lines

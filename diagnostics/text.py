@@ -43,3 +43,13 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
                      for row in cells)
+
+
+def sentences(*parts: str) -> str:
+    """``parts`` as consecutive sentences: every part but the last ends with
+    one full stop (or its own ``?`` or ``!``) and one space follows it; the
+    last keeps its end.  Empty parts are left out: ``sentences("a transposed
+    product.", "In the trial")`` is ``"a transposed product. In the trial"``."""
+    kept = [part.strip() for part in parts if part.strip()]
+    body = [part if part.endswith((".", "?", "!")) else part + "." for part in kept[:-1]]
+    return " ".join(body + kept[-1:])

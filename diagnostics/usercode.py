@@ -11,10 +11,13 @@ and compared with the reference computation for the same weights.
 - ``gradient_mismatch``: ``backprop(x, y)`` against the gradient of the cost,
   per layer: the relative error, and the cosine measured by central finite
   differences of the cost along the user's gradient (a sign flip gives -1).
-- ``update_mismatch``: one call of ``update_mini_batch`` against
-  ``-eta/m`` times the summed gradient: the ratio per parameter (``m`` for a
-  missing ``/len(mini_batch)``, 0 for parameters never updated, -1 for a sign
-  error), and chapter 3's L2 term when the method takes ``lmbda`` and ``n``.
+- ``update_mismatch``: two consecutive calls of ``update_mini_batch`` on one
+  copy, each against ``-eta/m`` times the summed gradient of its mini-batch:
+  the ratio per parameter (``m`` for a missing ``/len(mini_batch)``, 0 for
+  parameters never updated, -1 for a sign error; a second call that adds the
+  first's gradient again is a sum kept between calls), a parameter whose shape
+  the step changed, and chapter 3's L2 term when the method takes ``lmbda``
+  and ``n``.
 
 Each fix is verified: a copy trained with the reference's code against one
 trained with the user's, on the same mini-batches (:mod:`diagnostics.verify`).
@@ -24,14 +27,18 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from . import measures, verify
+from nndl.costs import output_activation
+
+from . import measures, userfile, verify
 from .adapter import user_copy
 from .findings import Finding, Verification
 from .subject import Subject
+from .text import sentences
 from .verify import fresh_draw
 
 # The user's numbers agree with the reference's when they differ by less than
@@ -70,18 +77,37 @@ def check(subject: Subject) -> list[Finding]:
     return found
 
 
+# The fix for results of the wrong shapes, unless the error names a better one.
+SHAPES_FIX = ("return arrays in the shapes of the biases and weights, as the book's code does "
+              "(nabla_w[l] = np.dot(delta, activations[l].T) is (fan_out, fan_in))")
+
+
 class ShapeError(ValueError):
-    """The user's method returned arrays of the wrong number or shapes."""
+    """The user's method returned arrays of the wrong number or shapes;
+    ``fix`` says how to return them right."""
+
+    def __init__(self, message: str, fix: str = SHAPES_FIX) -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
-def _raised(name: str, method: str, error: Exception) -> Finding:
-    what = (f"your {method} {error}" if isinstance(error, ShapeError)
-            else f"your {method} raised {type(error).__name__}: {error}")
-    fix = ("return arrays in the shapes of the biases and weights, as the book's code does "
-           "(nabla_w[l] = np.dot(delta, activations[l].T) is (fan_out, fan_in))"
-           if isinstance(error, ShapeError) else
-           f"make {method} run on the book's inputs (a column x of shape (n_in, 1), a one-hot "
-           f"column y of shape (n_out, 1))")
+def _raised(name: str, method: str, error: Exception, obj: Any = None) -> Finding:
+    """The finding for a ``method`` of the user's that raised ``error``: for
+    an exception raised in the file of the user's class (``obj``'s), the
+    line that raised it, which is where the fix is."""
+    if isinstance(error, ShapeError):
+        what, fix = f"your {method} {error}", error.fix
+    else:
+        what = f"your {method} raised {type(error).__name__}: {error}"
+        fix = (f"make {method} run on the book's inputs (a column x of shape (n_in, 1), a "
+               f"one-hot column y of shape (n_out, 1))")
+        at = None if obj is None else userfile.raised_at(error, userfile.source_files(obj))
+        if at is not None:
+            path, line, text = at
+            what += f", at line {line} of {path} ({text})"
+            fix = (f"the error is in your own code: correct line {line} of {path}, in the "
+                   f"code {method} runs; the reference's {method} runs on the same inputs (a "
+                   f"column x of shape (n_in, 1), a one-hot column y of shape (n_out, 1))")
     return Finding(name, "error", what, fix,
                    evidence={"error": f"{type(error).__name__}: {error}"})
 
@@ -137,7 +163,7 @@ def forward_mismatch(subject: Subject) -> list[Finding]:
         if _agree(user_outputs(subject.obj, X), acts[-1]):
             return []
     except Exception as error:  # the user's code may raise anything
-        return [_raised("forward_mismatch", "feedforward", error)]
+        return [_raised("forward_mismatch", "feedforward", error, subject.obj)]
     L = len(model.weights)
     layer, seen = L, None
     for l in range(1, L):
@@ -183,9 +209,7 @@ def user_gradient(obj: Any, X: np.ndarray, Y: np.ndarray, pairs: list | None = N
     pairs = verify.columns(X, Y) if pairs is None else pairs
     for x, y in pairs:
         nb, nw = copy_.backprop(x, y)
-        if len(nb) != len(sum_b) or len(nw) != len(sum_w):
-            raise ShapeError(f"returned {len(nb)} bias and {len(nw)} weight "
-                             f"gradients for {len(sum_b)} layers")
+        _check_order(nb, nw, shapes_b, shapes_w)
         for l, (db, dw) in enumerate(zip(nb, nw)):
             db, dw = np.asarray(db, dtype=np.float64), np.asarray(dw, dtype=np.float64)
             if db.size != sum_b[l].size or dw.shape != shapes_w[l]:
@@ -195,6 +219,25 @@ def user_gradient(obj: Any, X: np.ndarray, Y: np.ndarray, pairs: list | None = N
             sum_b[l] += db.reshape(shapes_b[l])
             sum_w[l] += dw
     return [b / len(pairs) for b in sum_b], [w / len(pairs) for w in sum_w]
+
+
+def _check_order(nb: list, nw: list, shapes_b: list[tuple], shapes_w: list[tuple]) -> None:
+    """Raise :class:`ShapeError` when ``backprop``'s ``(nabla_b, nabla_w)``
+    are not one array per layer, or come in the other order: the first with
+    the weights' shapes, the second with the biases' sizes."""
+    if len(nb) != len(shapes_b) or len(nw) != len(shapes_w):
+        raise ShapeError(f"returned {len(nb)} bias and {len(nw)} weight gradients for "
+                         f"{len(shapes_b)} layers")
+    swapped = ([np.shape(d) for d in nb] == shapes_w
+               and [np.size(d) for d in nw] == [math.prod(s) for s in shapes_b]
+               and shapes_w != shapes_b)
+    if swapped:
+        raise ShapeError(
+            f"returned (nabla_w, nabla_b): its first list has the weights' shapes "
+            f"{[np.shape(d) for d in nb]} and its second the biases' {[np.shape(d) for d in nw]}",
+            "return (nabla_b, nabla_w), the biases' gradients first, as the book's backprop "
+            "does (update_mini_batch unpacks delta_nabla_b, delta_nabla_w = "
+            "self.backprop(x, y))")
 
 
 def _cost(model, X: np.ndarray, Y: np.ndarray, weights, biases) -> float:
@@ -298,12 +341,15 @@ def gradient_mismatch(subject: Subject) -> list[Finding]:
     try:
         user = user_gradient(subject.obj, X, Y)
     except Exception as error:  # the user's code may raise anything
-        return [_raised("gradient_mismatch", "backprop", error)]
+        return [_raised("gradient_mismatch", "backprop", error, subject.obj)]
     ref = measures.gradient(model.weights, model.biases, X, Y, model.activation, model.cost)
     rows = layer_comparison(model, X, Y, user, ref)
     wrong = [row for row in rows if row["relative_error"] > AGREE]
     if not wrong:
         return []
+    other = _other_cost(subject, X, Y, user)
+    if other is not None:
+        return [_other_cost_finding(subject, other, len(X))]
     last = wrong[-1]  # backprop runs from the output back: the error starts here
     per_layer = "; ".join(f"layer {row['layer']}: relative error {row['relative_error']:.3g}, "
                           f"cosine {row['cosine_fd']:.3f}" for row in wrong)
@@ -316,11 +362,43 @@ def gradient_mismatch(subject: Subject) -> list[Finding]:
                f"cost_derivative(a, y) * sigma'(z) at the output, delta = np.dot(w.T, delta) * "
                f"sigma'(z) going back, nabla_w = np.dot(delta, a_previous.T)")
     return [Finding(
-        "gradient_mismatch", "error",
+        "gradient_mismatch", "error", sentences(
         f"your backprop differs from the gradient of the {model.cost} cost (central finite "
-        f"differences on {len(X)} examples): {per_layer}.{_shape_of_error(last)}"
-        f"{_cost_derivative_note(subject)}", fix, layer=last["layer"],
+        f"differences on {len(X)} examples): {per_layer}", _shape_of_error(last),
+        _cost_derivative_note(subject)), fix, layer=last["layer"],
         evidence={"layers": rows, "place": "cost_derivative" if located else "backprop"})]
+
+
+def _other_cost(subject: Subject, X: np.ndarray, Y: np.ndarray, user: tuple) -> str | None:
+    """The other cost of this project (quadratic, cross-entropy,
+    log-likelihood) whose reference gradient the user's ``user`` gradient
+    equals in every layer, or None."""
+    model = subject.model
+    for cost in ("quadratic", "cross_entropy", "log_likelihood"):
+        if cost == model.cost:
+            continue
+        ref = measures.gradient(model.weights, model.biases, X, Y, model.activation, cost)
+        if all(_agree(u, r) for u, r in zip(user[0] + user[1], ref[0] + ref[1])):
+            return cost
+    return None
+
+
+def _other_cost_finding(subject: Subject, other: str, examples: int) -> Finding:
+    """A warning: the user's ``backprop`` computes the gradient of ``other``,
+    not of the cost this diagnosis was given (or assumed)."""
+    cost = subject.model.cost
+    why = (": the output delta a - y without sigma'(z) is the cross-entropy's (the book, "
+           "ch. 3), which learns faster than the quadratic cost from saturated outputs"
+           if (other, cost) == ("cross_entropy", "quadratic") else "")
+    return Finding(
+        "gradient_mismatch", "warning",
+        f"your backprop computes the gradient of the {other} cost, not of the {cost} cost "
+        f"this diagnosis measures with (in every layer it agrees with the reference's "
+        f"{other} gradient to {AGREE:g} relative, on {examples} examples){why}",
+        f"if the {other} cost is what you train, say so: diagnose(net, cost=\"{other}\", "
+        f"...) or --cost {other}, and keep your backprop; only if you mean the {cost} cost, "
+        f"compute its gradient as the book's backprop does",
+        evidence={"computes_cost": other, "place": "backprop"})
 
 
 def _shape_of_error(row: dict[str, float]) -> str:
@@ -338,19 +416,57 @@ def _shape_of_error(row: dict[str, float]) -> str:
 # ---- update_mini_batch ------------------------------------------------------
 
 
+def _params(obj: Any) -> list[np.ndarray]:
+    """``obj``'s ``[w_0, ..., b_0, ...]`` as float64, the biases as columns."""
+    return ([np.asarray(w, dtype=np.float64) for w in obj.weights]
+            + [np.asarray(b, dtype=np.float64).reshape(-1, 1) for b in obj.biases])
+
+
+def _calls(copy_: Any, eta: float, batches: list[list], lmbda: float = 0.0,
+           n: int | None = None) -> list[tuple[list[np.ndarray], list[np.ndarray]]]:
+    """Consecutive calls of ``copy_.update_mini_batch`` (the copy is changed),
+    one per mini-batch of ``batches``: per call the parameters before it and
+    how it moved each (:func:`_params` order).  Raises :class:`ShapeError`
+    when a call changes a parameter's shape."""
+    out = []
+    for pairs in batches:
+        shapes = [np.shape(p) for p in list(copy_.weights) + list(copy_.biases)]
+        before = _params(copy_)
+        verify.call_update(copy_.update_mini_batch, pairs, eta, lmbda, n)
+        _check_kept(shapes, [np.shape(p) for p in list(copy_.weights) + list(copy_.biases)])
+        out.append((before, [a - b for a, b in zip(_params(copy_), before)]))
+    return out
+
+
+def _check_kept(before: list[tuple], after: list[tuple]) -> None:
+    """Raise :class:`ShapeError` naming each parameter whose shape an update
+    changed; biases that took their weights' shapes were given the weights'
+    gradients."""
+    L = len(before) // 2
+    names = [f"weights[{l}]" for l in range(L)] + [f"biases[{l}]" for l in range(L)]
+    changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
+    if not changed:
+        return
+    text = "changed the shapes of " + ", ".join(
+        f"{names[i]} from {before[i]} to {after[i]}" for i in changed)
+    if all(i >= L and after[i] == before[i - L] for i in changed):
+        raise ShapeError(
+            f"{text}: the biases took the weights' shapes, so they were given the weights' "
+            f"gradients (numpy broadcasts a bias column minus a weight matrix without an error)",
+            "update the biases with nabla_b and the weights with nabla_w: self.biases = "
+            "[b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b)]")
+    i = changed[0]
+    raise ShapeError(
+        f"{text} (numpy broadcasts arrays of two shapes without an error)",
+        f"keep every parameter's shape: subtract from {names[i]}, of shape {before[i]}, a step "
+        f"of that same shape")
+
+
 def _moved(subject: Subject, eta: float, pairs: list, lmbda: float = 0.0, n: int | None = None
            ) -> list[np.ndarray]:
     """How one call of the user's ``update_mini_batch`` on a deep copy moved
     each parameter: ``[dw_0, ..., db_0, ...]`` as float64."""
-    copy_ = subject.user()
-    verify.call_update(copy_.update_mini_batch, pairs, eta, lmbda, n)
-    after = [np.asarray(w, dtype=np.float64) for w in copy_.weights]
-    after += [np.asarray(b, dtype=np.float64).reshape(-1, 1) for b in copy_.biases]
-    before = subject.model.weights + subject.model.biases
-    if [a.shape for a in after] != [b.shape for b in before]:
-        raise ShapeError(f"changed the parameters' shapes to "
-                         f"{[a.shape for a in after]}")
-    return [a - b for a, b in zip(after, before)]
+    return _calls(subject.user(), eta, [pairs], lmbda, n)[0][1]
 
 
 def _ratios(moved: list[np.ndarray], expected: list[np.ndarray],
@@ -380,33 +496,97 @@ def _names(model) -> list[str]:
 
 
 def update_mismatch(subject: Subject, gradient_wrong: bool = False) -> list[Finding]:
-    """One call of the user's ``update_mini_batch`` on a copy against
-    ``-eta/m`` times the summed gradient of the first ``mini_batch_size``
-    examples.  When the user's ``backprop`` is wrong (``gradient_wrong``) and
-    the update follows it faithfully, the cause is the gradient: nothing is
+    """Two consecutive calls of the user's ``update_mini_batch`` on one copy,
+    each against ``-eta/m`` times the summed gradient of its mini-batch (the
+    first ``mini_batch_size`` examples, then the next) at the weights it
+    started from: an update that keeps a sum between calls is right only the
+    first time.  When the user's ``backprop`` is wrong (``gradient_wrong``)
+    and the update follows it faithfully, or is right with the reference's
+    ``backprop`` in its place, the cause is the gradient: nothing is
     reported here."""
     model, m, eta = subject.model, subject.mini_batch_size, subject.step_size
-    X, Y = subject.X[:m], subject.Y[:m]
-    pairs = verify.columns(X, Y)
+    batches = _two_batches(subject)
+    if gradient_wrong and _right_with(_reference_backprop(subject), subject, eta, batches):
+        return []  # the update is right; its gradient is not (gradient_mismatch)
     try:
-        moved = _moved(subject, eta, pairs)
+        calls = _calls(subject.user(), eta, [verify.columns(X, Y) for X, Y in batches])
     except Exception as error:  # the user's code may raise anything
-        return [_raised("update_mismatch", "update_mini_batch", error)]
-    grad_b, grad_w = measures.gradient(model.weights, model.biases, X, Y, model.activation,
+        return [_raised("update_mismatch", "update_mini_batch", error, subject.obj)]
+    expected = [_expected(model, before, X, Y, eta)
+                for (before, _), (X, Y) in zip(calls, batches)]
+    ratios = [_ratios(moved, e, before) for (before, moved), e in zip(calls, expected)]
+    if all(rel <= AGREE for _, rel in ratios[0]):
+        if any(rel > AGREE for _, rel in ratios[1]):
+            return [_later_call_finding(subject, ratios[1], calls, expected)]
+        return _l2_mismatch(subject, verify.columns(*batches[0]), calls[0][1])
+    if gradient_wrong and "backprop" in subject.methods and _follows_own_gradient(
+            subject, batches[0], calls[0][1], eta):
+        return []  # the update is right; its gradient is not (gradient_mismatch)
+    return [_update_finding(subject, ratios[0], m, eta,
+                            _decay(calls[0][1], expected[0], model))]
+
+
+def _two_batches(subject: Subject) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The first two mini-batches of the sample (the first twice when it
+    holds only one)."""
+    m, X, Y = subject.mini_batch_size, subject.X, subject.Y
+    second = slice(m, 2 * m) if len(X) >= 2 * m else slice(0, m)
+    return [(X[:m], Y[:m]), (X[second], Y[second])]
+
+
+def _expected(model, params: list[np.ndarray], X: np.ndarray, Y: np.ndarray,
+              eta: float) -> list[np.ndarray]:
+    """The book's step ``-eta/m * sum of gradients`` of ``(X, Y)`` from the
+    parameters ``params`` (:func:`_params` order), in that order."""
+    L = len(model.weights)
+    grad_b, grad_w = measures.gradient(params[:L], params[L:], X, Y, model.activation,
                                        cost=model.cost)
-    expected = [-eta * g for g in grad_w + grad_b]
-    ratios = _ratios(moved, expected, model.weights + model.biases)
-    if all(rel <= AGREE for _, rel in ratios):
-        return _l2_mismatch(subject, pairs, moved)
-    if gradient_wrong and "backprop" in subject.methods:
-        try:
-            own_b, own_w = user_gradient(subject.obj, X, Y)
-        except Exception:  # the user's code may raise anything: gradient_mismatch says so
-            own_b, own_w = None, None
-        if own_w is not None and all(rel <= AGREE for _, rel in _ratios(
-                moved, [-eta * g for g in own_w + own_b], model.weights + model.biases)):
-            return []  # the update is right; its gradient is not (gradient_mismatch)
-    return [_update_finding(subject, ratios, m, eta, _decay(moved, expected, model))]
+    return [-eta * g for g in grad_w + grad_b]
+
+
+def _reference_backprop(subject: Subject) -> Callable[[Any], Callable]:
+    """For a copy of the user's object: a ``backprop(x, y)`` computing the
+    reference's gradient of one example at the copy's current parameters, in
+    the shapes of its biases and weights."""
+    model = subject.model
+
+    def make(copy_: Any) -> Callable:
+        def backprop(x: np.ndarray, y: np.ndarray) -> tuple[list, list]:
+            params, L = _params(copy_), len(copy_.weights)
+            grad_b, grad_w = measures.gradient(
+                params[:L], params[L:], np.reshape(x, (1, -1)), np.reshape(y, (1, -1)),
+                model.activation, cost=model.cost)
+            return [g.reshape(np.shape(b)) for g, b in zip(grad_b, copy_.biases)], grad_w
+        return backprop
+    return make
+
+
+def _right_with(backprop: Callable[[Any], Callable], subject: Subject, eta: float,
+                batches: list) -> bool:
+    """Whether two calls of the user's ``update_mini_batch``, on a copy whose
+    ``backprop`` is ``backprop(copy)``, both move every parameter by the
+    book's step."""
+    copy_ = subject.user()
+    copy_.backprop = backprop(copy_)
+    try:
+        calls = _calls(copy_, eta, [verify.columns(X, Y) for X, Y in batches])
+    except Exception:  # the user's code may raise anything
+        return False
+    return all(rel <= AGREE for (before, moved), (X, Y) in zip(calls, batches)
+               for _, rel in _ratios(moved, _expected(subject.model, before, X, Y, eta), before))
+
+
+def _follows_own_gradient(subject: Subject, batch: tuple, moved: list[np.ndarray],
+                          eta: float) -> bool:
+    """Whether one call moved every parameter by ``-eta/m`` times the user's
+    own ``backprop``'s summed gradient of ``batch``."""
+    try:
+        own_b, own_w = user_gradient(subject.obj, *batch)
+    except Exception:  # the user's code may raise anything: gradient_mismatch says so
+        return False
+    before = subject.model.weights + subject.model.biases
+    return all(rel <= AGREE for _, rel in _ratios(moved, [-eta * g for g in own_w + own_b],
+                                                   before))
 
 
 def _decay(moved: list[np.ndarray], expected: list[np.ndarray], model) -> float | None:
@@ -438,9 +618,11 @@ def aliases(obj: object) -> list[str]:
             for other, q in named[:k] if np.shares_memory(p, q)][:3]
 
 
-def _update_finding(subject: Subject, ratios: list[tuple[float, float]], m: int,
-                    eta: float, decay: float | None = None) -> Finding:
-    names = _names(subject.model)
+def _moved_text(names: list[str], ratios: list[tuple[float, float]], m: int,
+                eta: float) -> tuple[str, str]:
+    """How the parameters that differ moved against the book's step, and why
+    when the one ratio says it (0: never updated, m: no division by m, -1: a
+    sign error)."""
     wrong = [(name, r) for name, (r, rel) in zip(names, ratios) if rel > AGREE]
     values = sorted({round(r, 3) for _, r in wrong})
     where = ("every parameter" if len(wrong) == len(names) else
@@ -460,6 +642,16 @@ def _update_finding(subject: Subject, ratios: list[tuple[float, float]], m: int,
     else:
         moved = "; ".join(f"{n} moved {r:.3g} times the step" for n, r in wrong)
         why = ""
+    return moved, why
+
+
+def _update_finding(subject: Subject, ratios: list[tuple[float, float]], m: int,
+                    eta: float, decay: float | None = None) -> Finding:
+    """The finding for one call of the user's update that moved the
+    parameters other than the book's step (``ratios`` per parameter)."""
+    names = _names(subject.model)
+    wrong = [name for name, (_, rel) in zip(names, ratios) if rel > AGREE]
+    moved, why = _moved_text(names, ratios, m, eta)
     fix = ("update every weight and bias as w - (eta / len(mini_batch)) * nabla_w and "
            "b - (eta / len(mini_batch)) * nabla_b, nabla summed over the mini-batch")
     shared = aliases(subject.obj)
@@ -481,7 +673,36 @@ def _update_finding(subject: Subject, ratios: list[tuple[float, float]], m: int,
         f"{moved}{why.replace(' :', ':')}", fix, layer=None,
         evidence={"ratios": {n: r for n, (r, _) in zip(names, ratios)},
                   "relative_errors": {n: rel for n, (_, rel) in zip(names, ratios)},
-                  "mini_batch_size": m, "eta": eta, "parameters": [n for n, _ in wrong]})
+                  "mini_batch_size": m, "eta": eta, "parameters": wrong})
+
+
+def _later_call_finding(subject: Subject, ratios: list[tuple[float, float]],
+                        calls: list, expected: list[list[np.ndarray]]) -> Finding:
+    """The finding for an update whose first call moved every parameter by
+    the book's step and whose second (``ratios``) did not; named a sum kept
+    between calls when the second moved by its own step plus the first's."""
+    m, eta, names = subject.mini_batch_size, subject.step_size, _names(subject.model)
+    moved, why = _moved_text(names, ratios, m, eta)
+    first, (before, second) = calls[0][1], calls[1]
+    kept = all(rel <= AGREE for _, rel in _ratios(
+        second, [e + u for e, u in zip(expected[1], first)], before))
+    if kept:
+        why = (": it moved by its own step plus the first call's, so a sum of the gradients "
+               "is kept between calls and never reset to zero")
+    fix = ("start every call from zero: nabla_b = [np.zeros(b.shape) for b in self.biases] "
+           "and nabla_w = [np.zeros(w.shape) for w in self.weights] inside update_mini_batch, "
+           "not kept on self" if kept else
+           "make each call depend on its mini-batch and the current weights only (nothing "
+           "kept on self between calls)")
+    return Finding(
+        "update_mismatch", "error",
+        f"two calls of your update_mini_batch, one after the other on a copy with "
+        f"mini-batches of {m}: the first moved every parameter by the step -eta/m * sum of "
+        f"gradients, the second did not: {moved}{why.replace(' :', ':')}", fix,
+        evidence={"call": 2, "kept_sum": kept, "mini_batch_size": m, "eta": eta,
+                  "ratios": {n: r for n, (r, _) in zip(names, ratios)},
+                  "relative_errors": {n: rel for n, (_, rel) in zip(names, ratios)},
+                  "parameters": [n for n, (_, rel) in zip(names, ratios) if rel > AGREE]})
 
 
 def _l2_mismatch(subject: Subject, pairs: list, moved: list[np.ndarray]) -> list[Finding]:
@@ -498,7 +719,8 @@ def _l2_mismatch(subject: Subject, pairs: list, moved: list[np.ndarray]) -> list
     try:
         with_l2 = _moved(subject, eta, pairs, L2_LMBDA, L2_N)
     except Exception as error:  # the user's code may raise anything
-        return [_raised("update_mismatch", "update_mini_batch with lmbda", error)]
+        return [_raised("update_mismatch", "update_mini_batch with lmbda", error,
+                         subject.obj)]
     decay = eta * L2_LMBDA / L2_N
     expected = [-decay * w for w in subject.model.weights]
     expected += [np.zeros_like(b) for b in subject.model.biases]
@@ -526,22 +748,43 @@ def _l2_mismatch(subject: Subject, pairs: list, moved: list[np.ndarray]) -> list
 
 def verify_code(finding: Finding, subject: Subject) -> Verification | None:
     """The reference's code against the user's, from the same weights on the
-    same mini-batches: the reference's update, applied, should learn.
-    ``None`` when the user's object cannot train (no ``update_mini_batch``
-    and no ``backprop``)."""
+    same mini-batches (:data:`~diagnostics.verify.STEPS` of them, or
+    :data:`~diagnostics.verify.LONG_STEPS` when the reference has not learned
+    by then): the reference's update, applied, should learn.  ``None`` when
+    the user's object cannot train (no ``update_mini_batch`` and no
+    ``backprop``)."""
+    if "computes_cost" in finding.evidence:
+        return verify_other_cost(finding, subject)
     if not {"update_mini_batch", "backprop"} & set(subject.methods):
         return None
     eta, m = subject.step_size, subject.mini_batch_size
     lmbda, n = finding.evidence.get("lmbda", 0.0), finding.evidence.get("n")
-    fixed = verify.train_reference(subject.reference(), subject.X, subject.Y, eta, m,
-                                   lmbda=lmbda, n=n)
+    fixed, steps = verify.until_learns(lambda steps: verify.train_reference(
+        subject.reference(), subject.X, subject.Y, eta, m, steps, lmbda=lmbda, n=n))
     theirs = verify.train_user(subject.user(), subject.X, subject.Y, eta,
-                               subject.model.activation, subject.model.cost, m,
+                               subject.model.activation, subject.model.cost, m, steps,
                                lmbda=lmbda, n=n)
     own = ("update_mini_batch" if "update_mini_batch" in subject.methods
            else "backprop in the book's update")
     return verify.compare(fixed, theirs, "with the reference's code (your weights)",
                           f"with your {own}", eta, m, must_beat=False)
+
+
+def verify_other_cost(finding: Finding, subject: Subject) -> Verification:
+    """The fix "say which cost you train", tried: the user's ``backprop``
+    against the reference's gradient of the cost it names, on other examples
+    than the finding's; it helped when they agree in every layer."""
+    cost = finding.evidence["computes_cost"]
+    model = subject.model._replace(cost=cost, output=output_activation(cost))
+    X, Y = subject.X[EXAMPLES:2 * EXAMPLES], subject.Y[EXAMPLES:2 * EXAMPLES]
+    user = user_gradient(subject.obj, X, Y)
+    ref = measures.gradient(model.weights, model.biases, X, Y, model.activation, cost)
+    errors = [float(np.linalg.norm(u - r)) / (float(np.linalg.norm(r)) or 1.0)
+              for u, r in zip(user[0] + user[1], ref[0] + ref[1])]
+    return Verification(
+        f"with cost=\"{cost}\", your backprop's gradient on {len(X)} other examples "
+        f"differs from the reference's by at most {max(errors):.2g} relative in any layer",
+        max(errors) <= AGREE, {"cost": cost, "relative_errors": errors})
 
 
 def verify_forward(finding: Finding, subject: Subject) -> Verification:

@@ -9,6 +9,7 @@ problem is a :class:`CodeError` whose message is one line naming it.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import sys
 import traceback
@@ -22,13 +23,37 @@ class CodeError(Exception):
     """The user's file cannot give a network: its one-line message says why."""
 
 
+def raised_at(error: BaseException, paths: list[Path]) -> tuple[Path, int, str] | None:
+    """Where ``error`` was raised in the files ``paths``: the last frame of
+    its traceback in one of them, as ``(file, line number, source line)``;
+    None when no frame is in them (it was raised in the caller or a library
+    before reaching them)."""
+    wanted = {path.resolve() for path in paths}
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if Path(frame.filename).resolve() in wanted]
+    if not frames:
+        return None
+    return Path(frames[-1].filename), frames[-1].lineno or 0, (frames[-1].line or "").strip()
+
+
+def source_files(obj: Any) -> list[Path]:
+    """The Python files that define ``obj``'s class and its base classes (not
+    ``object``'s): where the user's own methods live."""
+    files = []
+    for cls in type(obj).__mro__:
+        try:
+            files.append(Path(inspect.getsourcefile(cls) or ""))
+        except TypeError:  # a built-in class has no file
+            continue
+    return [f for f in dict.fromkeys(files) if f.name]
+
+
 def _where(error: BaseException, path: Path) -> str:
     """`` (line N)``: the last line of ``path`` in the error's traceback."""
     if isinstance(error, SyntaxError) and error.lineno:
         return f" (line {error.lineno})"
-    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
-             if Path(frame.filename).resolve() == path.resolve()]
-    return f" (line {lines[-1]})" if lines else ""
+    found = raised_at(error, [path])
+    return f" (line {found[1]})" if found else ""
 
 
 def _one_line(error: BaseException) -> str:

@@ -35,13 +35,22 @@ from . import measures
 from .findings import Verification
 from .text import g
 
-# A trial "learns" when its cost falls below this share of the starting cost.
+# A trial "learns" when its cost falls below this share of the starting cost
+# and its accuracy on the measured examples ends at least ACCURACY_GAIN above
+# always answering their most frequent label (the probes' measure of learning,
+# diagnostics.probes.LEARNED): outputs collapsing to 0 everywhere lower the
+# quadratic cost from 1.5 to 0.5 without learning anything.
 LEARNS = 0.9
+ACCURACY_GAIN = 0.1
 # The steps a verification trains for ("a few hundred mini-batches"): enough
 # for the book's randn network to move from chance to most answers right on
 # MNIST at eta = 3, few enough that the user's own per-example loops take a
 # fraction of a second.
 STEPS = 300
+# A trial whose fixed copy has not learned in STEPS looks again this long: the
+# book's randn draw at eta = 3 sits on a plateau (every output near 0) for
+# several hundred mini-batches before its accuracy rises.
+LONG_STEPS = 1000
 # The book's learning rate for each cost, used when the user gave none
 # (chapter 1: 3.0 with the quadratic cost; chapter 3: 0.5 with cross-entropy;
 # the softmax network of this project's tests: 0.1).
@@ -63,10 +72,22 @@ class Trial:
     steps: int
     nan_after: int | None = None
     error: str | None = None  # what the training code raised, if it did
+    accuracy_start: float | None = None  # share of the measured examples answered right
+    accuracy: float | None = None  # the same after training (None when not measured)
+    chance: float | None = None  # share of the measured examples' most frequent label
 
     @property
     def learns(self) -> bool:
-        return math.isfinite(self.end) and self.end < LEARNS * self.start
+        """The cost fell below :data:`LEARNS` of its start and, when measured,
+        the accuracy ended :data:`ACCURACY_GAIN` above chance."""
+        return (math.isfinite(self.end) and self.end < LEARNS * self.start
+                and (self.accuracy is None or self.accuracy - self.chance >= ACCURACY_GAIN))
+
+    def accuracy_text(self) -> str:
+        """``", accuracy on the sample 10% to 67%"``, or ``""`` when not measured."""
+        if self.accuracy is None or self.error is not None or self.nan_after is not None:
+            return ""
+        return f", accuracy on the sample {self.accuracy_start:.0%} to {self.accuracy:.0%}"
 
     def ended(self) -> str:
         """``"0.0912"``, ``"NaN after 12 steps"`` or ``"an error at step 1 (...)"``."""
@@ -89,6 +110,25 @@ def cost_of(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.n
     return value if math.isfinite(value) else math.nan
 
 
+def labels_of(Y: np.ndarray) -> np.ndarray:
+    """The labels of targets ``Y`` (n, n_out): the largest, or for a single
+    output 1 above 0.5."""
+    return (Y[:, 0] > 0.5).astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+
+
+def accuracy_of(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.ndarray,
+                Y: np.ndarray, hidden: str, cost: str) -> float:
+    """The share of ``(X, Y)`` the reference's forward pass of ``(weights,
+    biases)`` answers right (:func:`labels_of` ``Y``); 0 when not finite."""
+    with np.errstate(all="ignore"):
+        ws = [np.asarray(w, dtype=np.float64) for w in weights]
+        bs = [np.asarray(b, dtype=np.float64).reshape(-1, 1) for b in biases]
+        zs, _ = measures.forward(ws, bs, X, hidden, cost)
+    if not np.isfinite(zs[-1]).all():
+        return 0.0
+    return float(np.mean(measures.predictions_of(zs[-1]) == labels_of(Y)))
+
+
 def batches(n: int, mini_batch_size: int, steps: int, seed: int = 0) -> list[np.ndarray]:
     """``steps`` mini-batches of row indices into ``n`` examples: shuffled
     epochs from a seeded generator, as ``SGD`` draws them."""
@@ -105,6 +145,9 @@ def _trial(step: Callable[[np.ndarray], None], params: Callable[[], tuple], X: n
            Y: np.ndarray, hidden: str, cost: str, order: list[np.ndarray]) -> Trial:
     X, Y = X[:MEASURED], Y[:MEASURED]
     start = cost_of(*params(), X, Y, hidden, cost)
+    counts = np.bincount(labels_of(Y))
+    acc = {"accuracy_start": accuracy_of(*params(), X, Y, hidden, cost), "accuracy": 0.0,
+           "chance": float(counts.max() / counts.sum())}
     for k, rows in enumerate(order, 1):
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -112,14 +155,15 @@ def _trial(step: Callable[[np.ndarray], None], params: Callable[[], tuple], X: n
                 step(rows)
         except (ValueError, FloatingPointError, OverflowError) as error:
             if not all(np.isfinite(p).all() for p in params()[0]):
-                return Trial(start, math.nan, k, k)  # network.Network refuses NaN weights
-            return Trial(start, math.nan, k, None, f"{type(error).__name__}: {error}")
+                return Trial(start, math.nan, k, k, **acc)  # network.Network refuses NaN
+            return Trial(start, math.nan, k, None, f"{type(error).__name__}: {error}", **acc)
         except Exception as error:  # the user's code may raise anything
-            return Trial(start, math.nan, k, None, f"{type(error).__name__}: {error}")
+            return Trial(start, math.nan, k, None, f"{type(error).__name__}: {error}", **acc)
         if k % CHECK_EVERY == 0 and not math.isfinite(cost_of(*params(), X, Y, hidden, cost)):
-            return Trial(start, math.nan, k, k)
+            return Trial(start, math.nan, k, k, **acc)
     end = cost_of(*params(), X, Y, hidden, cost)
-    return Trial(start, end, len(order), None if math.isfinite(end) else len(order))
+    acc["accuracy"] = accuracy_of(*params(), X, Y, hidden, cost)
+    return Trial(start, end, len(order), None if math.isfinite(end) else len(order), **acc)
 
 
 def train_reference(net: network.Network, X: np.ndarray, Y: np.ndarray, eta: float,
@@ -212,20 +256,33 @@ def compare(fixed: Trial, theirs: Trial, fix: str, yours: str, eta: float,
             must_beat: bool = True) -> Verification:
     """The :class:`Verification` of a fix: ``fixed`` (the copy with the fix)
     against ``theirs`` (the copy without), named ``fix`` and ``yours`` in the
-    sentence.  It helped when the fixed copy learns (its cost fell below
-    :data:`LEARNS` of its start) and, with ``must_beat``, ended no higher than
-    theirs.  A correction of the user's code need not beat it (a missing
-    ``/len(mini_batch)`` takes ``m`` times larger steps, which can fall faster
-    for a while): it must learn, and both numbers are shown."""
+    sentence.  It helped when the fixed copy learns (:attr:`Trial.learns`:
+    its cost fell and its accuracy rose) and, with ``must_beat``, ended no
+    higher than theirs.  A correction of the user's code need not beat a copy
+    that does not learn (a missing ``/len(mini_batch)`` takes ``m`` times
+    larger steps, whose cost can fall faster while every output collapses to
+    0); when theirs learned and ended lower, the fix is not confirmed."""
     beats = not math.isfinite(theirs.end) or fixed.end <= theirs.end
-    helped = fixed.learns and (beats or not must_beat)
-    text = (f"{fix}, the cost went from {g(fixed.start)} to {fixed.ended()} in {fixed.steps} "
-            f"steps (eta={eta:g}, mini-batches of {mini_batch_size}); {yours}, from "
-            f"{g(theirs.start)} to {theirs.ended()}")
+    helped = fixed.learns and (beats or not (must_beat or theirs.learns))
+    text = (f"{fix}, the cost went from {g(fixed.start)} to {fixed.ended()}"
+            f"{fixed.accuracy_text()} in {fixed.steps} steps (eta={eta:g}, mini-batches of "
+            f"{mini_batch_size}); {yours}, from {g(theirs.start)} to {theirs.ended()}"
+            f"{theirs.accuracy_text()}")
     return Verification(text, helped, {
         "eta": eta, "steps": fixed.steps, "mini_batch_size": mini_batch_size,
         "fixed_start": fixed.start, "fixed_end": fixed.end, "yours_start": theirs.start,
-        "yours_end": theirs.end, "yours_nan_after": theirs.nan_after, **(numbers or {})})
+        "yours_end": theirs.end, "yours_nan_after": theirs.nan_after,
+        "fixed_accuracy": fixed.accuracy, "yours_accuracy": theirs.accuracy,
+        "chance": fixed.chance, "fixed_learns": fixed.learns, "yours_learns": theirs.learns,
+        **(numbers or {})})
+
+
+def until_learns(train: Callable[[int], Trial]) -> tuple[Trial, int]:
+    """``train(steps)`` for :data:`STEPS`, or again for :data:`LONG_STEPS`
+    when that trial did not learn: the trial of a fix and its steps, which
+    the trial without it then takes too."""
+    trial = train(STEPS)
+    return (trial, STEPS) if trial.learns else (train(LONG_STEPS), LONG_STEPS)
 
 
 def fresh_draw(sizes: list[int], activation: str, cost: str, seed: int = 0) -> network.Network:

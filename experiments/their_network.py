@@ -265,3 +265,162 @@ class NeedsCost(Network):
     def __init__(self, sizes, cost):
         super().__init__(sizes)
         self.cost_name = cost
+
+
+class StaleNabla(Network):
+    """Keeps the gradient sums on self and never resets them: the first call
+    is the book's step, every later one adds all the earlier gradients."""
+
+    def update_mini_batch(self, mini_batch, eta):
+        if not hasattr(self, "nabla_b"):
+            self.nabla_b = [np.zeros(b.shape) for b in self.biases]
+            self.nabla_w = [np.zeros(w.shape) for w in self.weights]
+        for x, y in mini_batch:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            self.nabla_b = [nb + dnb for nb, dnb in zip(self.nabla_b, delta_nabla_b)]
+            self.nabla_w = [nw + dnw for nw, dnw in zip(self.nabla_w, delta_nabla_w)]
+        self.weights = [w - (eta / len(mini_batch)) * nw
+                        for w, nw in zip(self.weights, self.nabla_w)]
+        self.biases = [b - (eta / len(mini_batch)) * nb
+                       for b, nb in zip(self.biases, self.nabla_b)]
+
+
+class DecayingEta(Network):
+    """Halves its learning rate at every call (a schedule kept on self): the
+    first call is the book's step, the second half of it."""
+
+    def update_mini_batch(self, mini_batch, eta):
+        self.calls = getattr(self, "calls", 0) + 1
+        super().update_mini_batch(mini_batch, eta / 2 ** (self.calls - 1))
+
+
+class BiasGetsNablaW(Network):
+    """Updates the biases with nabla_w: numpy broadcasts (30, 1) - (30, 784)."""
+
+    def update_mini_batch(self, mini_batch, eta):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        for x, y in mini_batch:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        self.weights = [w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w)]
+        self.biases = [b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_w)]
+
+
+class TransposedBiasStep(Network):
+    """Subtracts the bias gradient as a row: (30, 1) - (1, 30) broadcasts to (30, 30)."""
+
+    def update_mini_batch(self, mini_batch, eta):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        for x, y in mini_batch:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        self.weights = [w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w)]
+        self.biases = [b - (eta / len(mini_batch)) * nb.T for b, nb in zip(self.biases, nabla_b)]
+
+
+class NoOutputSigmaPrime(Network):
+    """Leaves sigma'(z) out of the output delta only: with cost_derivative's
+    a - y that is the cross-entropy cost's gradient (the book, ch. 3)."""
+
+    def backprop(self, x, y):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activations, zs = [x], []
+        for b, w in zip(self.biases, self.weights):
+            zs.append(np.dot(w, activations[-1]) + b)
+            activations.append(sigmoid(zs[-1]))
+        delta = self.cost_derivative(activations[-1], y)
+        nabla_b[-1] = delta
+        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
+        for l in range(2, self.num_layers):
+            delta = np.dot(self.weights[-l + 1].transpose(), delta) * sigmoid_prime(zs[-l])
+            nabla_b[-l] = delta
+            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+        return (nabla_b, nabla_w)
+
+
+def neg_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(z))  # the sign of z slipped
+
+
+class NegSigmoid(Network):
+    """Writes sigma as 1 / (1 + e^z) in feedforward and backprop: trained, its
+    outputs collapse to 0 everywhere, which lowers the quadratic cost too."""
+
+    def feedforward(self, a):
+        for b, w in zip(self.biases, self.weights):
+            a = neg_sigmoid(np.dot(w, a) + b)
+        return a
+
+    def backprop(self, x, y):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activations, zs = [x], []
+        for b, w in zip(self.biases, self.weights):
+            zs.append(np.dot(w, activations[-1]) + b)
+            activations.append(neg_sigmoid(zs[-1]))
+        delta = self.cost_derivative(activations[-1], y) * activations[-1] * (1 - activations[-1])
+        nabla_b[-1] = delta
+        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
+        for l in range(2, self.num_layers):
+            a = activations[-l]
+            delta = np.dot(self.weights[-l + 1].transpose(), delta) * a * (1 - a)
+            nabla_b[-l] = delta
+            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+        return (nabla_b, nabla_w)
+
+
+class SwappedReturn(Network):
+    """backprop returns (nabla_w, nabla_b); the update unpacks the book's order."""
+
+    def backprop(self, x, y):
+        nabla_b, nabla_w = super().backprop(x, y)
+        return (nabla_w, nabla_b)
+
+
+class SwappedUnpack(Network):
+    """The update unpacks backprop's (nabla_b, nabla_w) the other way round."""
+
+    def update_mini_batch(self, mini_batch, eta):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        for x, y in mini_batch:
+            delta_nabla_w, delta_nabla_b = self.backprop(x, y)
+            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        self.weights = [w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w)]
+        self.biases = [b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b)]
+
+
+class WrongWeightIndex(Network):
+    """Sends delta back through self.weights[-l] for [-l + 1]: a shape error
+    raised inside their own backprop."""
+
+    def backprop(self, x, y):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activations, zs = [x], []
+        for b, w in zip(self.biases, self.weights):
+            zs.append(np.dot(w, activations[-1]) + b)
+            activations.append(sigmoid(zs[-1]))
+        delta = self.cost_derivative(activations[-1], y) * sigmoid_prime(zs[-1])
+        nabla_b[-1] = delta
+        nabla_w[-1] = np.dot(delta, activations[-2].transpose())
+        for l in range(2, self.num_layers):
+            delta = np.dot(self.weights[-l].transpose(), delta) * sigmoid_prime(zs[-l])
+            nabla_b[-l] = delta
+            nabla_w[-l] = np.dot(delta, activations[-l - 1].transpose())
+        return (nabla_b, nabla_w)
+
+
+class ReversedProductFeedforward(Network):
+    """Multiplies a by w the wrong way round in feedforward: a shape error."""
+
+    def feedforward(self, a):
+        for b, w in zip(self.biases, self.weights):
+            a = sigmoid(np.dot(a, w) + b)
+        return a
