@@ -15,6 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 import initializers
 import mnist_loader
 import network
@@ -115,6 +117,11 @@ def _training_arguments(p: argparse.ArgumentParser) -> None:
                         "train with it. Default: not checked (the book's rate for the cost).")
     p.add_argument("--mini-batch-size", type=positive_int, default=10,
                    help="the mini-batch size you train with. Default: %(default)s.")
+    p.add_argument("--data", default=None, metavar="NPZ",
+                   help="your own examples to measure on, instead of --dataset: an .npz file "
+                        "with arrays X (n, 784) and y (labels (n,) or targets (n, 10)), as "
+                        "np.savez('mine.npz', X=X, y=y) writes (all of it is used; nothing "
+                        "in it is unpickled)")
     p.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist",
                    help="the images to measure on. Default: %(default)s.")
     p.add_argument("--data-dir", default=None, metavar="DIR",
@@ -146,11 +153,34 @@ def _network(args: argparse.Namespace) -> Any:
     return userfile.build(args.code, args.class_name, args.sizes, args.seed)
 
 
+def read_data(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` from an ``.npz`` file that ``np.savez(path, X=X, y=y)``
+    wrote.  Read without unpickling (``allow_pickle=False``): an array of
+    Python objects is refused, since unpickling can run code.  Raises
+    ``ValueError`` naming what was found and how to write the file."""
+    how = f"write it with np.savez({path!r}, X=X, y=y), X of float or integer pixels"
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except ValueError as error:  # not an .npy/.npz, or pickled objects inside
+        raise ValueError(f"{path}: not readable as numpy arrays ({error}); {how}") from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path}: holds one array, not X and y; {how}")
+    with loaded:
+        if not {"X", "y"} <= set(loaded.files):
+            raise ValueError(f"{path}: expected arrays named X and y, found "
+                             f"{', '.join(loaded.files) or 'none'}; {how}")
+        try:
+            return loaded["X"], loaded["y"]
+        except ValueError as error:  # an object array
+            raise ValueError(f"{path}: {error}; {how}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         net = _network(args)
-        report = diagnose(net, eta=args.eta, mini_batch_size=args.mini_batch_size,
+        data = None if args.data is None else read_data(args.data)
+        report = diagnose(net, data, eta=args.eta, mini_batch_size=args.mini_batch_size,
                           activation=args.activation if args.init is None else None,
                           cost=args.cost if args.init is None else None,
                           dataset=args.dataset, data_dir=args.data_dir, images=args.images)

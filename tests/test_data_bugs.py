@@ -8,6 +8,8 @@ On MNIST training images (skipped without the data)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -177,3 +179,31 @@ def test_examples_that_are_not_columns_are_named_for_the_books_code(sample, shap
     columns = [(x.reshape(784, 1), t) for x, t in pairs]
     report = diagnostics.diagnose(construct(BookEvaluate, [784, 30, 10]), columns)
     assert report.finding("inputs_format") is None
+
+
+# ---- the command line with the user's own examples ----------------------------
+
+
+def test_cli_reads_the_users_examples_from_an_npz(sample, tmp_path, capsys):
+    X, y = sample
+    np.savez(tmp_path / "mine.npz", X=np.round(X * 255).astype(np.uint8) // 255, y=y)
+    assert diagnostics.main(["--init", "xavier_normal", "--data", str(tmp_path / "mine.npz"),
+                             "--eta", "3", "--json"]) == 0  # warnings only
+    found = {f["name"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert "inputs_blank" in found and "labels_misaligned" not in found
+
+
+@pytest.mark.parametrize("write, message", [
+    (lambda path, X, y: np.savez(path, images=X, labels=y), "found images, labels"),
+    (lambda path, X, y: np.save(path, X), "holds one array"),
+    (lambda path, X, y: np.savez(path, X=np.array([X[0], "a"], dtype=object), y=y),
+     "allow_pickle"),
+])
+def test_cli_refuses_an_npz_it_cannot_read_naming_how_to_write_it(sample, tmp_path, capsys,
+                                                                  write, message):
+    path = tmp_path / "mine.npz"
+    write(path, *sample)
+    path = path if path.exists() else tmp_path / "mine.npz.npy"
+    assert diagnostics.main(["--init", "xavier_normal", "--data", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "np.savez(" in err
