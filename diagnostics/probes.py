@@ -5,21 +5,23 @@ Short training runs on copies of the network: what a snapshot of the weights
 cannot show (the step size, whether the network can learn at all, whether the
 labels belong to the inputs, whether the data is shuffled) shows up only when
 something trains.  Each probe trains a copy and never the user's object, for
-a few hundred mini-batches on the sample, and measures: the cost and the
-held-out accuracy along the way, the share of saturated hidden units,
-divergence, and each layer's update-to-weight ratio ``||dw|| / ||w||`` per
-step (around 1e-3 is the usual healthy band: Karpathy, "A Recipe for Training
-Neural Networks", 2019).
+a look of a few thousand examples of the sample (:func:`look_steps`), and
+measures: the cost and the held-out accuracy along the way, the share of
+saturated hidden units, divergence, and each layer's update-to-weight ratio
+``||dw|| / ||w||`` per step (1e-4 to 1e-2, around 1e-3, is the usual band:
+Karpathy, "A Recipe for Training Neural Networks", 2019).
 
 * :func:`range_test` trains one copy per learning rate, the user's and a grid
   around it (Smith 2017's range test, fastai's ``lr_find``);
 * :func:`learning_rate` names ``learning_rate_too_large`` or
-  ``learning_rate_too_small`` when the user's rate does not learn and another
-  one does, and gives the rate that worked best, with what it measured;
+  ``learning_rate_too_small`` when other rates learn clearly more than the
+  user's (beyond the held-out accuracy's noise), and gives the rate that
+  worked best, with what it measured;
 * :func:`revise` re-reads the snapshot's findings with that evidence: a
-  network the probe shows learning is healthy, and the initialization is
-  blamed only when the weights look like a known bad scheme's draw *and* a
-  fan-scaled draw learns where theirs does not;
+  network the probe shows learning is healthy unless a fan-scaled draw
+  learns several times as much, and the initialization is blamed only when
+  the weights look like a known bad scheme's draw *and* a fan-scaled draw
+  learns where theirs does not;
 * :func:`cost_at_start`, :func:`cannot_overfit`, :func:`labels_misaligned`
   and :func:`data_unshuffled` are the other checks of that recipe.
 
@@ -45,21 +47,33 @@ from nndl import fused
 
 from . import inputs, verify
 from .adapter import Model
-from .findings import Finding, Verification
+from .findings import FINDINGS, Finding, Verification
 from .measures import cost_value, forward, predictions_of, saturated_fraction
 
 # Which code trained the probes' copies, said in the report beside what they
 # measured (the user's own update runs only in cannot_overfit).
 REFERENCE = "the reference's update"
-# A probe is this many mini-batches: enough for the book's [784, 30, 10] at
-# eta = 3 to go from 10 % to about 45 % held-out accuracy (randn) or 75 %
-# (xavier_normal), and about 20 ms per run.
-STEPS = 300
-# A copy at the user's rate that has not learned in STEPS gets this many
-# before the rate is blamed: the book's randn draws can sit on a plateau for
-# a few hundred steps at eta = 3 (numpy's global seed 0: 12 % after 300
-# steps, 46 % after 600), and a slow start is not a wrong rate.
-STEPS_LONG = 1000
+# A look of the range test is sized by the examples it trains on, not by its
+# mini-batches, so that every mini-batch size gets a comparable look: 3,000
+# examples, 300 mini-batches of 10, take the book's [784, 30, 10] at eta = 3
+# from 10 % to about 45 % held-out accuracy (randn) or 75 % (xavier_normal)
+# in about 20 ms; mini-batches of 1 then take 3,000 steps (about 0.15 s, the
+# most a look has, since a mini-batch holds at least one example).
+LOOK = 3000
+# A copy at the user's rate that has not learned in its look gets a longer
+# one before the rate is blamed: the book's randn draws can sit on a plateau
+# for a few hundred steps of 10 at eta = 3 (numpy's global seed 0: 12 % after
+# 300 steps, 46 % after 600), and a slow start is not a wrong rate.
+LOOK_LONG = 10_000
+# ... but a look is at least this many steps: gradient descent learns by
+# steps, and mini-batches as large as the sample's 800 training rows would
+# make 3,000 examples 4 steps, in which no rate learns (measured, randn
+# [784, 30, 10], 800 rows: at most 15 % in 30 steps, 38 % at eta = 10 in
+# 100).  50 steps is one epoch of MNIST's 50,000 images in mini-batches of
+# 1,000; 50 steps of 800 rows take about 0.15 s, so a range test at any
+# mini-batch size takes seconds (it took 47 s at 1,000 with 300 steps).
+MIN_STEPS = 50
+MIN_STEPS_LONG = 150
 # The rates of the range test: half decades from 1e-3 to 100, where every
 # cost and activation of the book and this project learns (measured), plus the
 # user's own rate.
@@ -78,13 +92,34 @@ HOLD_OUT = 0.2
 # the user's own gain sits near LEARNED, too near to decide on.
 SCALING_STOPS = 2.0
 HOLD_OUT_MAX = 1000  # rows: the accuracy's sd is then at most 1.6 points
-# A rate is called too large or too small only when another rate at least
-# this factor away learned where the user's did not.
+# A rate is called too large or too small only when the rate suggested instead
+# is at least this factor away.
 RATE_FACTOR = 3.0
 # Rates whose held-out accuracy is within this of the best rate's learned as
 # well, for a suggestion: 3 points, about the spread of one short look's
 # accuracy on 200 held-out examples over draws.
 NEAR_BEST = 0.03
+# Two held-out accuracies differ clearly when their gap is more than this
+# many standard deviations of the difference of two binomial shares on the
+# n held-out examples, sqrt((p1 (1 - p1) + p2 (1 - p2)) / n) (taken as
+# independent, which overstates the noise of two scores of the same
+# examples).  3: the largest of the range test's 11 other rates is compared
+# with the user's, and a 5 % chance of a false alarm over 11 comparisons is
+# z = 2.84 (Bonferroni, two-sided).  On 200 examples near 25 % that is 13
+# points: [784, 2, 10]'s 28 % at eta = 31.6 against 20 % at eta = 3 is noise.
+NOISE_SDS = 3.0
+# Rates of the grid this close to the user's (relative) are the user's rate,
+# and not trained twice (0.0316 typed, 10 ** -1.5 in the grid).
+SAME_RATE = 0.01
+# An init finding of a network that learns at its rate stays a warning or an
+# error when a fan-scaled draw's gain above chance in its look is more than
+# this many times the user's in at least as many steps (the user's copy gets
+# the longer look): what stops learning, not what slows it.  Measured: the
+# book's randn draw gains 56 points in 1,000 steps at eta = 3 against the
+# fan-scaled draw's 71 in 300 (1.3 times), 28 against 68 at eta = 1 (2.4
+# times: slower, and it reaches 80 % in an epoch); zeros weights 12 against
+# 71 at eta = 3 (6 times: one distinct unit caps the network near 30 %).
+DRAW_STOPS = 3.0
 # Measure the update-to-weight ratio every this many steps (a norm of every
 # weight matrix costs about as much as a step).
 RATIO_EVERY = 10
@@ -173,9 +208,13 @@ class Run:
     held-out ``costs[i]``, ``accuracy[i]`` and mean hidden ``saturated[i]``
     share were measured; ``ratios`` (checks, layers) the update-to-weight
     ratio ``||dw|| / ||w||`` per layer, every :data:`RATIO_EVERY` steps;
-    ``diverged_at`` the step where the cost or a weight stopped being finite."""
+    ``diverged_at`` the step where the cost or a weight stopped being finite;
+    ``planned`` the steps it was to train, ``held_out`` the examples its
+    accuracy was measured on."""
 
     eta: float
+    planned: int = 0
+    held_out: int = 0
     steps: list[int] = field(default_factory=list)
     costs: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
@@ -191,6 +230,12 @@ class Run:
 
     def learned(self, chance: float) -> bool:
         return self.gain(chance) >= LEARNED
+
+    def accuracy_by(self, steps: int) -> float:
+        """Held-out accuracy at the last measurement after at most ``steps``
+        steps (0 after divergence there)."""
+        done = [a for s, a in zip(self.steps, self.accuracy) if s <= steps]
+        return 0.0 if self.diverged_at is not None and self.diverged_at <= steps else done[-1]
 
     def ratio(self) -> list[float]:
         """Each layer's median update-to-weight ratio over the run."""
@@ -208,6 +253,15 @@ class Run:
         return (f"held-out accuracy went from {self.accuracy[0]:.0%} to {self.accuracy[-1]:.0%} "
                 f"and the cost from {self.costs[0]:.3g} to {self.costs[-1]:.3g} in "
                 f"{self.steps[-1]} steps{sat}")
+
+
+def look_steps(m: int, rows: int, long: bool = False) -> int:
+    """The steps of one look (``long``: the longer one) in mini-batches of
+    ``m`` of ``rows`` training rows: :data:`LOOK` (:data:`LOOK_LONG`)
+    examples, at least :data:`MIN_STEPS` (:data:`MIN_STEPS_LONG`) steps."""
+    m = max(1, min(m, rows))
+    examples, floor = (LOOK_LONG, MIN_STEPS_LONG) if long else (LOOK, MIN_STEPS)
+    return max(floor, math.ceil(examples / m))
 
 
 def _copy_net(weights, biases, hidden: str, cost: str) -> network.Network:
@@ -233,10 +287,11 @@ def _measure(run: Run, step: int, net: network.Network, sample: Split, hidden: s
 
 def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: Split,
           eta: float, *, hidden: str = "sigmoid", cost: str = "quadratic", m: int = 10,
-          steps: int = STEPS, shuffle: bool = True, seed: int = 0, checks: int = 12,
+          steps: int | None = None, shuffle: bool = True, seed: int = 0, checks: int = 12,
           X: np.ndarray | None = None) -> Run:
     """Train a copy of ``(weights, biases)`` for ``steps`` mini-batches of ``m``
-    rows of ``sample`` (``X`` instead of its inputs, e.g. zeroed ones), at rate
+    rows of ``sample`` (default: one look, :func:`look_steps`; ``X`` instead
+    of its inputs, e.g. zeroed ones), at rate
     ``eta``, with the reference's update (``network.Network``'s step); in the
     sample's order when ``shuffle`` is false, else shuffled each pass with a
     generator seeded ``seed``.  Measures ``checks`` + 1 times.  Returns the
@@ -244,11 +299,12 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
     net = _copy_net(weights, biases, hidden, cost)
     X = sample.X if X is None else np.asarray(X, dtype=np.float64)
     n, m = len(X), min(m, len(X))
+    steps = look_steps(m, n) if steps is None else steps
     rng = np.random.default_rng(seed)
     plan = fused.plan(net)  # the fused step of network.py, without its per-call checks
     update = fused.update(net, 1.0)
     scale = np.array(eta / m)
-    run = Run(eta)
+    run = Run(eta, planned=steps, held_out=len(sample.labels_eval))
     every = max(1, steps // checks)
     with np.errstate(all="ignore"):  # divergence is measured, not warned about
         _measure(run, 0, net, sample, hidden, cost)
@@ -278,19 +334,22 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
 
 
 def range_test(model: Model, sample: Split, eta: float, m: int = 10, seed: int = 0,
-               steps: int = STEPS) -> dict[float, Run]:
+               steps: int | None = None) -> dict[float, Run]:
     """One copy of ``model`` trained per rate of :data:`GRID` and at ``eta``
-    (the same mini-batches for every rate), by rate, with the reference's
-    update.  A copy that has not learned in ``steps`` and shows no overshoot
-    (divergence, a rising cost, growing saturation) is trained again for
-    :data:`STEPS_LONG` steps when it is the user's rate, or when it lies
-    between a tenth of the smallest rate that learned and the largest one: a
-    copy on a plateau is not a wrong rate, and the rates beside those that
-    learned are the ones a plateau hides."""
+    (the same mini-batches for every rate; a grid rate within
+    :data:`SAME_RATE` of ``eta`` is ``eta``), by rate, with the reference's
+    update, for ``steps`` (default one look, :func:`look_steps`).  A copy
+    that has not learned and shows no overshoot (divergence, a rising cost,
+    growing saturation) gets the longer look when it is the user's rate, or
+    when it lies between a tenth of the smallest rate that learned and the
+    largest one: a copy on a plateau is not a wrong rate, and the rates
+    beside those that learned are the ones a plateau hides."""
     kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed)
+    rates = {r for r in GRID if abs(math.log(r / eta)) > SAME_RATE} | {float(eta)}
     runs = {r: train(model.weights, model.biases, sample, r, steps=steps, **kw)
-            for r in sorted(set(GRID) | {float(eta)})}
-    if steps >= STEPS_LONG:
+            for r in sorted(rates)}
+    long = look_steps(m, len(sample.X), long=True)
+    if runs[float(eta)].planned >= long:
         return runs
     longer = {float(eta)}
     learned = [r for r, run in runs.items() if run.learned(sample.chance)]
@@ -298,8 +357,13 @@ def range_test(model: Model, sample: Split, eta: float, m: int = 10, seed: int =
         longer |= {r for r in runs if min(learned) / 10 <= r <= max(learned)}
     for r in sorted(longer):
         if not runs[r].learned(sample.chance) and not _overshoots(runs[r]):
-            runs[r] = train(model.weights, model.biases, sample, r, steps=STEPS_LONG, **kw)
+            runs[r] = train(model.weights, model.biases, sample, r, steps=long, **kw)
     return runs
+
+
+def _look(runs: dict[float, Run]) -> int:
+    """The steps of the range test's short look (the fewest any copy planned)."""
+    return min(run.planned for run in runs.values())
 
 
 def _overshoots(run: Run) -> bool:
@@ -309,13 +373,13 @@ def _overshoots(run: Run) -> bool:
 
 
 def learned_rates(runs: dict[float, Run], chance: float) -> list[float]:
-    """The rates whose copy learned, in its 300 steps or its longer look."""
+    """The rates whose copy learned, in its look or its longer look."""
     return sorted(r for r, run in runs.items() if run.learned(chance))
 
 
 def best_rate(runs: dict[float, Run], chance: float) -> float | None:
     """The rate to suggest: among the rates that learned (each in its own look,
-    300 steps or, near the user's, 1,000), the smallest whose held-out
+    or, near the user's, the longer look), the smallest whose held-out
     accuracy is within :data:`NEAR_BEST` of the best one's; None if none
     learned.  The smallest of the near-best, because a short look favours
     large rates; never one far below a rate the same test shows learning
@@ -328,62 +392,104 @@ def best_rate(runs: dict[float, Run], chance: float) -> float | None:
 
 
 def fastest_rate(runs: dict[float, Run], chance: float) -> float | None:
-    """Among the copies that learned in :data:`STEPS`, the smallest rate whose
-    held-out accuracy is within 3 points of the best one's: where an effect
-    on learning (the data's order) shows most in a short run.  None if no
-    copy learned in that many steps."""
-    learned = [r for r, run in runs.items() if run.learned(chance) and run.steps[-1] <= STEPS]
+    """Among the copies that learned in the short look, the smallest rate
+    whose held-out accuracy is within 3 points of the best one's: where an
+    effect on learning (the data's order) shows most in a short run.  None if
+    no copy learned in that many steps."""
+    learned = [r for r, run in runs.items()
+               if run.learned(chance) and run.steps[-1] <= _look(runs)]
     if not learned:
         return None
     top = max(runs[r].accuracy[-1] for r in learned)
     return min(r for r in learned if runs[r].accuracy[-1] >= top - NEAR_BEST)
 
 
+def noise_margin(p: float, q: float, n: int) -> float:
+    """The gap two held-out accuracies ``p`` and ``q`` on ``n`` examples must
+    exceed to differ clearly: :data:`NOISE_SDS` binomial standard deviations
+    of their difference."""
+    return NOISE_SDS * math.sqrt((p * (1 - p) + q * (1 - q)) / max(n, 1))
+
+
+def clearly_better(run: Run, yours: Run) -> bool:
+    """``run`` learned clearly more than ``yours`` (beyond
+    :func:`noise_margin`) in at most as many steps as ``yours`` had; in any
+    number when ``yours`` overshoots (diverged, its cost rose or its units
+    saturated: more steps do not undo that)."""
+    theirs = run.accuracy[-1] if _overshoots(yours) else run.accuracy_by(yours.steps[-1])
+    mine = yours.accuracy[-1]
+    return theirs - mine > noise_margin(theirs, mine, yours.held_out)
+
+
 def learning_rate(runs: dict[float, Run], eta: float, chance: float) -> list[Finding]:
     """``learning_rate_too_large`` / ``_too_small`` from a :func:`range_test`:
-    the user's rate did not learn, and every rate that learned is smaller /
-    larger, the suggested one at least :data:`RATE_FACTOR` times; the fix is
-    the rates that learned and the smallest that learned about as well as the
-    best (:func:`best_rate`), with what it measured.
+    rates that learned clearly more than the user's (:func:`clearly_better`,
+    beyond the held-out accuracy's noise) are all smaller / larger, the
+    suggested one at least :data:`RATE_FACTOR` times; the fix is the rates
+    that learned and the smallest of those that learned about as well as the
+    best of them, with what it measured.
 
-    An error when the user's run shows why (too large: it diverged, its
-    saturation grew, its cost rose or its first steps were above the healthy
-    band of the update-to-weight ratio; too small: every layer's ratio below
-    the band); else a warning: a copy on a plateau, with steps in the band,
-    that may still leave it later (the book's randn draws sometimes need
-    more than 1,000 steps at eta = 3)."""
-    yours, best = runs[float(eta)], best_rate(runs, chance)
-    if yours.learned(chance) or best is None:
+    An error when the user's run did not learn and shows why (too large: it
+    diverged, its saturation grew, its cost rose or its first steps were
+    above the band of the update-to-weight ratio; too small: every layer's
+    ratio below the band); else a warning: a copy that learns, only less, or
+    one on a plateau that may still leave it later."""
+    yours = runs[float(eta)]
+    better = [r for r in sorted(runs) if runs[r].learned(chance) and r != float(eta)
+              and clearly_better(runs[r], yours)]
+    if not better:
         return []
-    learned = learned_rates(runs, chance)
-    if best <= eta / RATE_FACTOR and learned[-1] < eta:
+    top = max(runs[r].accuracy[-1] for r in better)
+    best = min(r for r in better if runs[r].accuracy[-1] >= top - NEAR_BEST)
+    if best <= eta / RATE_FACTOR and better[-1] < eta:
         name, (why, sure) = "learning_rate_too_large", _too_large_why(yours)
-    elif best >= eta * RATE_FACTOR and learned[0] > eta:
+    elif best >= eta * RATE_FACTOR and better[0] > eta:
         name, (why, sure) = "learning_rate_too_small", _too_small_why(yours)
     else:
         return []
-    tried = sorted(runs)
-    message = (f"at your eta={eta:.3g}, {yours.summary()}: {why}. A range test of copies at "
-               f"{len(tried)} rates from {tried[0]:.3g} to {tried[-1]:.3g} ({REFERENCE} from "
-               f"your weights, {STEPS} mini-batches each, {STEPS_LONG} for those beside the "
-               f"rates that learned) learned at {_rates(learned, runs)}")
-    verified = Verification(
-        f"with eta={best:.3g} ({REFERENCE}) the {runs[best].summary()}; with yours, "
-        f"{eta:.3g}, {yours.summary()}", True,
-        {"eta": eta, "best_eta": best, "rates_learned": learned,
-         "accuracy": runs[best].accuracy[-1], "your_accuracy": yours.accuracy[-1],
+    sure = sure and not yours.learned(chance)
+    message = _rate_message(runs, eta, why, learned_rates(runs, chance))
+    return [Finding(name, "error" if sure else "warning", message, _rate_fix(best, better),
+                    evidence=_evidence(runs, eta, chance),
+                    verified=_rate_verified(runs, eta, best, better, chance))]
+
+
+def _rate_message(runs: dict[float, Run], eta: float, why: str, learned: list[float]) -> str:
+    yours, tried = runs[float(eta)], sorted(runs)
+    look, long = _look(runs), max(run.planned for run in runs.values())
+    return (f"at your eta={eta:.3g}, {yours.summary()}: {why}. A range test of copies at "
+            f"{len(tried)} rates from {tried[0]:.3g} to {tried[-1]:.3g} ({REFERENCE} from "
+            f"your weights, {look} mini-batches each" + (
+                f", {long} for those beside the rates that learned" if long > look else "")
+            + f") learned at {_rates(learned, runs)}")
+
+
+def _rate_verified(runs: dict[float, Run], eta: float, best: float, better: list[float],
+                   chance: float) -> Verification:
+    """The suggested rate's run against the user's: it learned more than the
+    held-out accuracy's noise (the reason it is suggested); ``rates_learned``
+    are the rates that learned clearly more than the user's (``better``)."""
+    yours, fixed = runs[float(eta)], runs[best]
+    margin = noise_margin(fixed.accuracy[-1], yours.accuracy[-1], yours.held_out)
+    return Verification(
+        f"with eta={best:.3g} ({REFERENCE}) the {fixed.summary()}; with yours, {eta:.3g}, "
+        f"{yours.summary()} (on {yours.held_out} held-out examples, a difference above "
+        f"{margin:.0%} is more than noise)", True,
+        {"eta": eta, "best_eta": best, "rates_learned": better,
+         "accuracy": fixed.accuracy[-1], "your_accuracy": yours.accuracy[-1],
+         "cost": fixed.costs[-1], "your_cost": yours.costs[-1], "margin": margin,
          "chance": chance})
-    return [Finding(name, "error" if sure else "warning", message, _rate_fix(best, learned),
-                    evidence=_evidence(runs, eta, chance), verified=verified)]
 
 
-def _rate_fix(best: float, learned: list[float]) -> str:
-    if len(learned) == 1:
-        return (f"train with eta={best:.3g}, the one rate that learned in the probe (a short "
-                f"look: rates beside it may learn in a longer run)")
-    return (f"train with a rate from {learned[0]:.3g} to {learned[-1]:.3g}, the rates that "
-            f"learned; start at eta={best:.3g}, the smallest that learned about as well as "
-            f"the best (a short run favours large rates)")
+def _rate_fix(best: float, better: list[float]) -> str:
+    """The fix: the rates that learned clearly more than the user's, and the
+    one to start at."""
+    if len(better) == 1:
+        return (f"train with eta={best:.3g}, the one rate that learned clearly more than yours "
+                f"in the probe (a short look: rates beside it may learn in a longer run)")
+    return (f"train with a rate from {better[0]:.3g} to {better[-1]:.3g}, the rates that "
+            f"learned clearly more than yours; start at eta={best:.3g}, the smallest that "
+            f"learned about as well as the best (a short run favours large rates)")
 
 
 def _too_large_why(run: Run) -> tuple[str, bool]:
@@ -399,8 +505,8 @@ def _too_large_why(run: Run) -> tuple[str, bool]:
         parts.append("the cost rose")
     if first > RATIO_BAND[1]:
         parts.append(f"the first step changed the first layer's weights by {first:.2g} of "
-                     f"their norm (healthy: about 1e-3)")
-    return "; ".join(parts) or "it did not learn, and smaller rates did", bool(parts)
+                     f"their norm, {_band_words(first)}")
+    return "; ".join(parts) or "smaller rates learned clearly more", bool(parts)
 
 
 def _too_small_why(run: Run) -> tuple[str, bool]:
@@ -409,20 +515,28 @@ def _too_small_why(run: Run) -> tuple[str, bool]:
     text = ", ".join(f"{r:.2g}" for r in ratio)
     if ratio and max(ratio) < RATIO_BAND[0]:
         return (f"each step changes the weights by only {text} of their norm (layer by "
-                f"layer; healthy: about 1e-3), so in {run.steps[-1]} steps they hardly "
-                f"move"), True
-    return (f"its steps are in the usual band (update-to-weight ratio {text} per layer), "
-            f"but in {run.steps[-1]} steps it did not leave its plateau; it may later"), False
+                f"layer), {_band_words(max(ratio))}, so in {run.steps[-1]} steps they "
+                f"hardly move"), True
+    return (f"its update-to-weight ratio per layer is "
+            f"{', '.join(f'{r:.2g} ({_band_words(r)})' for r in ratio)}, and in "
+            f"{run.steps[-1]} steps larger rates learned clearly more"), False
+
+
+def _band_words(ratio: float) -> str:
+    """Where an update-to-weight ratio lies against :data:`RATIO_BAND`."""
+    low, high = RATIO_BAND
+    where = "below" if ratio < low else "above" if ratio > high else "in"
+    return f"{where} the usual band, {low:g} to {high:g}"
 
 
 def _rates(rates: list[float], runs: dict[float, Run] | None = None) -> str:
     """``eta=a`` or ``eta=a to b``; with ``runs``, the step count of each end
-    that trained longer than :data:`STEPS`."""
+    that trained longer than the short look."""
     if not rates:
         return "no rate"
 
     def one(r: float) -> str:
-        longer = runs is not None and runs[r].steps[-1] > STEPS
+        longer = runs is not None and runs[r].steps[-1] > _look(runs)
         return f"{r:.3g}" + (f" (in {runs[r].steps[-1]} steps)" if longer else "")
 
     return f"eta={one(rates[0])}" if len(rates) == 1 else \
@@ -430,7 +544,7 @@ def _rates(rates: list[float], runs: dict[float, Run] | None = None) -> str:
 
 
 def _evidence(runs: dict[float, Run], eta: float, chance: float) -> dict:
-    return {"eta": eta, "chance": chance, "steps": STEPS,
+    return {"eta": eta, "chance": chance, "steps": _look(runs),
             "rates": sorted(runs),
             "final_accuracy": [runs[r].accuracy[-1] for r in sorted(runs)],
             "final_cost": [runs[r].costs[-1] for r in sorted(runs)],
@@ -461,66 +575,126 @@ def fan_scaled(model: Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.n
     return weights, [np.zeros_like(b) for b in model.biases]
 
 
+def verdict_rate(runs: dict[float, Run], eta: float, chance: float) -> float:
+    """The rate the other verdicts train at: the one :func:`learning_rate`
+    suggests when it names the user's rate, else the user's when it learned
+    (or none did), else the probe's best: a draw is judged at a rate that
+    learns, not at one that stops any draw."""
+    named = learning_rate(runs, eta, chance)
+    if named:
+        return named[0].verified.numbers["best_eta"]
+    best = best_rate(runs, chance)
+    return eta if runs[float(eta)].learned(chance) or best is None else best
+
+
 def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
            runs: dict[float, Run], schemes: list[list[str]], m: int = 10,
            seed: int = 0) -> list[Finding]:
-    """The snapshot's ``findings`` re-read with the probes' evidence.
+    """The snapshot's ``findings`` re-read with the probes' evidence, at
+    :func:`verdict_rate`, against a fan-scaled draw trained alike; only the
+    findings whose fix is that draw (:func:`_tries`) get its run as their
+    verification.
 
-    * The copy learned at ``eta``: the network is healthy, so the snapshot's
-      warnings and init errors become "info", saying what was measured (and,
-      for saturation, how fast a fan-scaled draw learns at the same rate).
-    * It did not: an init finding keeps its fix only when the weights look
-      like a draw of a known bad scheme (``schemes``: identify_scheme's names
-      per layer) *and* a fan-scaled draw learns at ``eta``; that run is the
-      verification.  Otherwise its fix is marked unverified.
+    * The copy learned: a finding is "info" (what was measured, and how much
+      faster the draw learned), unless the draw's gain above chance is more
+      than :data:`DRAW_STOPS` times the copy's, beyond the noise, in no more
+      steps (the copy gets the longer look): then it stops learning and
+      keeps its severity.
+    * It did not: a finding keeps its fix only when the weights look like a
+      draw of a known bad scheme (``schemes``: identify_scheme's names per
+      layer) *and* the fan-scaled draw learns; otherwise the fix is marked
+      unconfirmed, saying why.
     """
     if not any(f.name in INIT_FINDINGS for f in findings):
         return findings
-    best = best_rate(runs, sample.chance)
-    # Learned at its own rate, or at the rate the probe suggests: not the draw.
-    rate = eta if runs[float(eta)].learned(sample.chance) or best is None else best
+    rate = verdict_rate(runs, eta, sample.chance)
     yours = runs[float(rate)]
     w, b = fan_scaled(model, seed)
-    scaled = train(w, b, sample, rate, hidden=model.activation, cost=model.cost, m=m,
-                   seed=seed)
+    kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed)
+    scaled = train(w, b, sample, rate, **kw)
+    long = look_steps(m, len(sample.X), long=True)
+    if yours.learned(sample.chance) and yours.planned < long and clearly_better(scaled, yours):
+        yours = train(model.weights, model.biases, sample, rate, steps=long, **kw)
+    name = "he_normal" if model.activation == "relu" else "xavier_normal"
     out = []
     for f in findings:
+        tried = scaled if _tries(f, name) else None
         if f.name not in INIT_FINDINGS:
             out.append(f)
         elif yours.learned(sample.chance):
-            out.append(_learns_anyway(f, yours, scaled, rate))
+            out.append(_learns_anyway(f, yours, tried, rate, sample.chance))
         else:
-            out.append(_blame_init(f, yours, scaled, rate, schemes, sample.chance))
+            out.append(_blame_init(f, yours, tried, rate, schemes, sample.chance))
     return out
 
 
-def _learns_anyway(f: Finding, yours: Run, scaled: Run, eta: float) -> Finding:
-    note = (f" The probe shows the network learns anyway: at eta={eta:.3g}, with "
-            f"{REFERENCE}, its {yours.summary()}.")
-    faster = scaled.accuracy[-1] > yours.accuracy[-1] + 0.05
-    verified = Verification(
-        f"a fan-scaled draw (zero biases) at eta={eta:.3g}: {scaled.summary()}; yours: "
-        f"{yours.summary()}", faster,
-        {"accuracy": scaled.accuracy[-1], "your_accuracy": yours.accuracy[-1]})
-    fix = (f"nothing needs fixing; a fan-scaled draw learns faster (measured below): {f.fix}"
-           if faster else "nothing needs fixing: the network learns")
-    return replace(f, severity="info", message=f.message + note, fix=fix, verified=verified)
+def _tries(f: Finding, scheme: str) -> bool:
+    """The finding's fix is the draw the probe trains (``init="scheme"``, the
+    fan-scaled scheme for its activation), not another activation, fewer
+    layers, scaled inputs or zero biases alone."""
+    return f'init="{scheme}"' in f.fix and "activation=" not in f.fix
 
 
-def _blame_init(f: Finding, yours: Run, scaled: Run, eta: float, schemes: list[list[str]],
-                chance: float) -> Finding:
-    layer_schemes = schemes[(f.layer or 1) - 1] if schemes else []
-    drawn_badly = any(name in BAD_SCHEMES for name in layer_schemes)
-    helped = scaled.learned(chance)
-    verified = Verification(
+def _draw_verified(scaled: Run, yours: Run, eta: float, helped: bool,
+                   chance: float) -> Verification:
+    return Verification(
         f"with a fan-scaled draw (zero biases) at eta={eta:.3g} the {scaled.summary()}; with "
-        f"your weights the {yours.summary()} (both with the reference's update)", helped,
+        f"your weights the {yours.summary()} (both with {REFERENCE})", helped,
         {"accuracy": scaled.accuracy[-1], "your_accuracy": yours.accuracy[-1],
          "chance": chance})
-    if helped and drawn_badly:
+
+
+def _learns_anyway(f: Finding, yours: Run, scaled: Run | None, eta: float,
+                   chance: float) -> Finding:
+    """An init finding of a copy that learned at ``eta``: "info", unless the
+    draw that is its fix (``scaled``, None when the probe did not try its
+    fix) gains more than :data:`DRAW_STOPS` times as much, clearly."""
+    run = f"at eta={eta:.3g}, with {REFERENCE}, its {yours.summary()}"
+    if scaled is None:
+        return replace(f, severity="info", message=f"{_stop(f.message)} The probe shows the "
+                       f"network learns anyway: {run}.", fix=f"nothing needs fixing: the network "
+                       f"learns (the snapshot's suggestion, not tried by the probe: {f.fix})")
+    faster = clearly_better(scaled, yours)
+    stops = faster and scaled.gain(chance) > DRAW_STOPS * yours.gain(chance)
+    verified = _draw_verified(scaled, yours, eta, faster, chance)
+    if stops:
+        return replace(f, message=f"{_stop(f.message)} The probe shows the network learning "
+                       f"only a little: {run}, while a fan-scaled draw gains more than "
+                       f"{DRAW_STOPS:g} times as much above chance in no more steps.",
+                       verified=verified)
+    fix = (f"nothing needs fixing; a fan-scaled draw learns faster (measured below): {f.fix}"
+           if faster else "nothing needs fixing: the network learns")
+    return replace(f, severity="info", message=f"{_stop(f.message)} The probe shows the "
+                   f"network learns anyway: {run}.", fix=fix, verified=verified)
+
+
+def _stop(message: str) -> str:
+    """``message`` ending with a full stop, for a sentence to follow."""
+    return message if message.endswith(".") else message + "."
+
+
+def _blame_init(f: Finding, yours: Run, scaled: Run | None, eta: float,
+                schemes: list[list[str]], chance: float) -> Finding:
+    """An init finding of a copy that did not learn: its fix stands when the
+    weights look like a known bad scheme's draw and the draw that is its fix
+    (``scaled``) learned."""
+    if scaled is None and "(above)" in f.fix:
+        return f  # its fix is another finding's, which is judged on its own
+    layer_schemes = schemes[(f.layer or 1) - 1] if schemes else []
+    drawn_badly = any(name in BAD_SCHEMES for name in layer_schemes)
+    verified = None if scaled is None else _draw_verified(
+        scaled, yours, eta, scaled.learned(chance), chance)
+    if verified is not None and verified.helped and drawn_badly:
         return replace(f, verified=verified)
-    why = ("your weights do not look like an initial draw of a known scheme (trained?)"
-           if not drawn_badly else "a fan-scaled draw did not learn either")
+    if scaled is None:
+        why = "its fix is not the fan-scaled draw the probe tries"
+    elif drawn_badly:
+        why = "a fan-scaled draw did not learn either"
+    elif layer_schemes:
+        why = (f"your weights look like a {layer_schemes[0]} draw, a known scheme that does "
+               f"not stop learning ({', '.join(BAD_SCHEMES)} do)")
+    else:
+        why = "your weights do not look like an initial draw of a known scheme (trained?)"
     return replace(f, fix=f"not confirmed by the probe ({why}); the snapshot suggests: "
                           f"{f.fix}", verified=verified)
 
@@ -1107,7 +1281,7 @@ class Probes:
                      f" (suggested start: eta={self.best:.3g}, the smallest near the best)"
                      if len(learned) > 2 and not self.learns else ""))
         return (f"Step size: a range test of copies trained with {REFERENCE} "
-                f"(network.Network's) from your weights, {STEPS} mini-batches of "
+                f"(network.Network's) from your weights, {_look(self.runs)} mini-batches of "
                 f"{self.mini_batch_size} per rate (longer where marked), held-out accuracy on "
                 f"{self.held_out} examples (before training {yours.accuracy[0]:.0%}; always "
                 f"answering their most frequent label {self.chance:.0%}; learned: "
@@ -1123,11 +1297,36 @@ class Probes:
         cells = []
         for r, run in sorted(self.runs.items()):
             marks = (["yours"] if r == float(self.eta) else []) + (
-                [f"{run.steps[-1]} steps"] if run.steps[-1] != STEPS else [])
+                [f"{run.steps[-1]} steps"] if run.steps[-1] != _look(self.runs) else [])
             result = (f"NaN after {run.diverged_at}" if run.diverged_at is not None
                       else f"{run.accuracy[-1]:.0%}")
             cells.append(f"{r:.3g}" + (f" ({', '.join(marks)})" if marks else "") + f": {result}")
         return cells
+
+
+def _behind(found: list[Finding], others: list[Finding]) -> list[Finding]:
+    """Rate warnings with a later cause (in :data:`~diagnostics.findings.FINDINGS`,
+    e.g. a ``bottleneck``) among ``others`` whose verified fix removed a
+    larger share of its copy's cost than the suggested rate did: "info", so
+    that the cause that explains more comes first."""
+    rank = {name: i for i, name in enumerate(FINDINGS)}
+    out = []
+    for f in found:
+        numbers = f.verified.numbers
+        share = 1 - numbers["cost"] / numbers["your_cost"]
+        later = [(o, 1 - o.verified.numbers["fixed_end"] / o.verified.numbers["yours_end"])
+                 for o in others if o.severity != "info" and o.verified is not None
+                 and o.verified.helped and "fixed_end" in o.verified.numbers
+                 and rank.get(o.name, len(rank)) > rank[f.name]]
+        later = [(o, s) for o, s in later if s > share]
+        if f.severity == "warning" and later:
+            o, s = later[0]
+            f = replace(f, severity="info", message=(
+                f"{f.message}. {o.name} explains more: its fix, tried, removed {s:.0%} of its "
+                f"copy's cost, the suggested rate {share:.0%}; fix it first, then probe the "
+                f"rate again"))
+        out.append(f)
+    return out
 
 
 def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
@@ -1157,13 +1356,13 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
         runs = range_test(model, sample, eta, m, seed)
         best = best_rate(runs, sample.chance)
         yours = runs[float(eta)]
-        rate = eta if yours.learned(sample.chance) or best is None else best
+        rate = verdict_rate(runs, eta, sample.chance)
         revised = revise(findings, model, sample, eta, runs, schemes or [], m, seed)
         revised = [verify_scaling(f, model, sample, eta, yours, m, seed)
                    if f.name == "unscaled_inputs" else f for f in revised]
-        start = [_learns_anyway_start(f, yours) if yours.learned(sample.chance) else f
-                 for f in cost_at_start(model, sample, seed)]
-        new = (learning_rate(runs, eta, sample.chance) + start
+        start = [_learns_anyway_start(f, runs[rate]) if runs[rate].learned(sample.chance)
+                 else f for f in cost_at_start(model, sample, seed)]
+        new = (_behind(learning_rate(runs, eta, sample.chance), revised) + start
                + cannot_overfit(model, sample, rate, m, user, seed)
                + labels_misaligned(model, sample, X, labels, Y, m, seed, learns=best is not None)
                # the order's effect shows fastest at the rate that learns fastest

@@ -200,13 +200,25 @@ def _measured_paragraphs(report: Report) -> list[tuple[str, str]]:
 
 
 def _verdict_paragraphs(report: Report) -> list[str]:
-    """Healthy (and why an answer for most examples is normal), or how many
-    errors and warnings were found and which to fix first."""
+    """Healthy, with what was measured to be fine (never what a note below
+    contradicts), and why an answer for most examples is normal; or how
+    many errors and warnings were found and which to fix first."""
+    # What the verdict says was measured to be fine, each with the findings
+    # (of any severity) that say otherwise: a phrase is left out when one of
+    # them is in the report, even as a note.
+    fine_unless = (
+        ("no saturated or dead layer", ("saturation", "dead_units", "output_saturation")),
+        ("no copied units", ("symmetry",)),
+        ("a gradient that reaches the first layer", ("vanishing_gradient",
+                                                     "exploding_gradient")),
+        ("scaled and finite inputs", ("unscaled_inputs", "non_finite")),
+        ("outputs that are not flat", ("output_collapse", "output_saturation")))
     if report.healthy:
-        healthy = ["Healthy: nothing here stops the network learning (no saturated or dead "
-                   "layer, no copied units, a gradient that reaches the first layer, scaled "
-                   "and finite inputs, outputs that are not flat)."]
-        if report.top_share >= COLLAPSE_SHARE:
+        noted = {f.name for f in report.findings}
+        fine = [what for what, against in fine_unless if noted.isdisjoint(against)]
+        healthy = ["Healthy: nothing here stops the network learning"
+                   + (f" ({', '.join(fine)})." if fine else ".")]
+        if report.top_share >= COLLAPSE_SHARE and "output_saturation" not in noted:
             healthy.append(f"One answer for {pct(report.top_share)} of the examples is normal "
                            f"before training: the outputs are not saturated.")
         return healthy
