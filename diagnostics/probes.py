@@ -812,7 +812,7 @@ def _stuck(model: Model, sample: Split, ref: Run, eta: float, kw: dict, seed: in
              f"{OVERFIT_LEFT * chance_cost(model.cost, model.sizes[-1]):.3g} in {OVERFIT_STEPS} "
              f"steps (at eta={eta:.3g}: {ref.costs[0]:.3g} to {ref.costs[-1]:.3g})")
     if rate is not None:
-        kw = {**kw, "steps": STEPS}
+        kw = {**kw, "steps": look_steps(kw["m"], len(sample.X))}
         wider, theirs = train(w, b, sample, rate, **kw), train(model.weights, model.biases,
                                                                 sample, rate, **kw)
         if wider.learned(sample.chance) and wider.accuracy[-1] > theirs.accuracy[-1] + LEARNED:
