@@ -37,8 +37,8 @@ from .text import g
 
 # A trial "learns" when its cost falls below this share of the starting cost
 # and its accuracy on the measured examples ends at least ACCURACY_GAIN above
-# always answering their most frequent label (the probes' measure of learning,
-# diagnostics.probes.LEARNED): outputs collapsing to 0 everywhere lower the
+# always answering their most frequent label (also the probes' measure of
+# learning, diagnostics.probes.LEARNED): outputs collapsing to 0 everywhere lower the
 # quadratic cost from 1.5 to 0.5 without learning anything.
 LEARNS = 0.9
 ACCURACY_GAIN = 0.1
