@@ -1261,6 +1261,7 @@ class Probes:
     chance: float
     best: float | None
     held_out: int = 0
+    skipped: str = "non-finite weights or inputs cannot train"  # why there are no runs
 
     @property
     def learns(self) -> bool:
@@ -1272,7 +1273,7 @@ class Probes:
         held-out accuracy (its step count and the user's rate marked), what
         the user's rate did, the rates that learned, and the probe's limits."""
         if not self.runs:
-            return "Step size: not probed (non-finite weights or inputs cannot train)."
+            return f"Step size: not probed ({self.skipped})."
         yours = self.runs[float(self.eta)]
         verdict = (f"the reference's update {'learns' if self.learns else 'does not learn'} "
                    f"from your weights in {yours.steps[-1]} steps")
@@ -1351,8 +1352,11 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
     finite = np.isfinite(X).all() and all(np.isfinite(w).all() and np.isfinite(b).all()
                                           for w, b in zip(model.weights, model.biases))
     sample = split(X, labels, Y, seed)
-    if not finite or len(np.unique(labels)) < 2:  # nothing can train, or be told apart
+    if not finite:
         return findings, Probes({}, eta, m, sample.chance, None, len(sample.X_eval))
+    if len(np.unique(labels)) < 2:
+        return findings, Probes({}, eta, m, sample.chance, None, len(sample.X_eval),
+                                "every label is one class: nothing to tell apart")
     with blas.threads(model.sizes, m):
         runs = range_test(model, sample, eta, m, seed)
         best = best_rate(runs, sample.chance)

@@ -71,6 +71,7 @@ def test_labels_of_one_class_are_named_and_nothing_is_misaligned(sample):
     report = diagnostics.diagnose(book(), (X[threes], y[threes]), eta=3.0)
     assert report.cause.name == "labels_imbalanced" and report.cause.severity == "error"
     assert "labels_misaligned" not in names(report)
+    assert "not probed (every label is one class" in str(report)
 
 
 def test_the_first_examples_of_data_sorted_by_label_hold_two_classes(sample):
