@@ -18,7 +18,7 @@ import numpy as np
 
 from nndl.files import write_atomic
 
-from . import probes
+from . import rates, trials
 from .data import DEFAULT_IMAGES, load_sample
 from .diagnosis import diagnose
 from .findings import Finding, Verification
@@ -92,7 +92,7 @@ class Monitor:
     advice contradicts it.  With ``eta`` (the rate ``SGD`` trains with) the
     monitor also measures each step's update-to-weight ratio, and verifies
     its step-size advice with a range test from the first epoch's weights
-    (:mod:`diagnostics.probes`).  ``plot(path)`` draws the history.
+    (:mod:`diagnostics.rates`).  ``plot(path)`` draws the history.
     """
 
     def __init__(self, data: Any = None, *, stop: bool = False, images: int = DEFAULT_IMAGES,
@@ -246,13 +246,13 @@ class Monitor:
         weights, biases = self._first
         model = model_of((weights, biases), report.activation, report.cost)
         data = sample_of(self.data, model.sizes)
-        split = probes.split(data.X, data.labels, data.Y)
-        runs = probes.range_test(model, split, self.eta)
-        found = probes.learning_rate(runs, self.eta, split.chance)
+        split = trials.split(data.X, data.labels, data.Y)
+        runs = rates.range_test(model, split, self.eta)
+        found = rates.learning_rate(runs, self.eta, split.chance)
         if found and found[0].name == name:
             return found[0].verified
         return Verification(f"a range test from the first weights seen did not confirm "
-                            f"it (best rate: {probes.best_rate(runs, split.chance)})", False)
+                            f"it (best rate: {rates.best_rate(runs, split.chance)})", False)
 
     def plot(self, path: str | os.PathLike) -> None:
         """Write a PNG of the history: per layer (rows) the saturated and dead
@@ -323,7 +323,7 @@ def _plot_history(monitor: Monitor, path: Path) -> None:
         values = [np.nan if v is None or not v > 0 else v for v in monitor.series(ratio, layer)]
         row[3].semilogy(epochs, values, marker="o", color="C4")
         if ratio == "update_ratio":
-            row[3].axhspan(*probes.RATIO_BAND, color="green", alpha=0.1, lw=0)
+            row[3].axhspan(*trials.RATIO_BAND, color="green", alpha=0.1, lw=0)
             row[3].axhline(1e-3, color="green", lw=0.8)
     titles = ("saturated / dead (%)", "activation mean +- sd", "||dC/dw||",
               "update / weight per step (band: healthy)" if ratio == "update_ratio"

@@ -91,7 +91,7 @@ class Report:
     mini_batch_size: int = 10
     checked: list[str] = field(default_factory=list)  # the user's methods checked
     code: dict[str, str] = field(default_factory=dict)  # method -> "agrees" or what differs
-    probes: Any = field(default=None, repr=False)  # diagnostics.probes.Probes, with eta
+    probes: Any = field(default=None, repr=False)  # diagnostics.rates.Probes, with eta
 
     @property
     def healthy(self) -> bool:

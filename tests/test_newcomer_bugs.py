@@ -19,7 +19,7 @@ import pytest
 
 import diagnostics
 import network
-from diagnostics import probes
+from diagnostics import alignment
 from diagnostics.userfile import construct
 from experiments import their_network as bs
 
@@ -95,7 +95,7 @@ def test_label_permutation_when_a_class_is_never_answered():
     perm = rng.permutation(10)
     answers = perm[labels]
     answers[answers == perm[4]] = perm[9]  # answer perm[4] never given
-    shift, mapping, share, identity = probes.label_permutation(answers, labels, 10)
+    shift, mapping, share, identity = alignment.label_permutation(answers, labels, 10)
     assert shift is None and mapping is not None and share > 0.85
     assert sorted(mapping.values()) == list(range(10))  # one to one
 

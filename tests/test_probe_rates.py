@@ -14,7 +14,7 @@ import pytest
 
 import diagnostics
 import network
-from diagnostics import probes
+from diagnostics import probes, rates, trials
 from diagnostics.adapter import model_of
 from diagnostics.findings import Finding
 
@@ -30,13 +30,13 @@ def sample(mnist_dir):
 @pytest.fixture(scope="module")
 def split(sample):
     X, y = sample
-    return probes.split(X, y, np.eye(10)[y])
+    return trials.split(X, y, np.eye(10)[y])
 
 
 def run(eta, accuracy, *, steps=300, held_out=200, saturated=(0.4, 0.4), ratios=(1e-3,),
         cost=(1.5, 0.5)):
     """A made-up Run: accuracy 10 % at step 0, ``accuracy`` at ``steps``."""
-    return probes.Run(eta, planned=steps, held_out=held_out, steps=[0, steps],
+    return trials.Run(eta, planned=steps, held_out=held_out, steps=[0, steps],
                       costs=list(cost), accuracy=[0.1, accuracy], saturated=list(saturated),
                       ratios=[list(ratios)])
 
@@ -57,12 +57,12 @@ def test_a_gap_within_the_noise_names_no_rate(yours, other, eta):
     # same gap on the other side, a user's rate above the one that learned)
     other_eta = 31.6 if eta == 3.0 else 10.0
     runs = {eta: run(eta, yours), other_eta: run(other_eta, other)}
-    assert probes.learning_rate(runs, eta, chance=0.14) == []
+    assert rates.learning_rate(runs, eta, chance=0.14) == []
 
 
 def test_a_gap_beyond_the_noise_names_the_rate_with_its_margin():
     runs = {3.0: run(3.0, 0.20), 31.6: run(31.6, 0.45)}
-    found = probes.learning_rate(runs, 3.0, chance=0.14)
+    found = rates.learning_rate(runs, 3.0, chance=0.14)
     assert [f.name for f in found] == ["learning_rate_too_small"]
     numbers = found[0].verified.numbers
     assert numbers["margin"] == pytest.approx(
@@ -72,7 +72,7 @@ def test_a_gap_beyond_the_noise_names_the_rate_with_its_margin():
 
 def test_the_same_gap_on_more_held_out_examples_is_not_noise():
     runs = {3.0: run(3.0, 0.20, held_out=5000), 31.6: run(31.6, 0.28, held_out=5000)}
-    assert probes.learning_rate(runs, 3.0, chance=0.14)[0].name == "learning_rate_too_small"
+    assert rates.learning_rate(runs, 3.0, chance=0.14)[0].name == "learning_rate_too_small"
 
 
 def test_a_rate_that_learned_is_too_large_when_smaller_ones_learn_clearly_more():
@@ -80,7 +80,7 @@ def test_a_rate_that_learned_is_too_large_when_smaller_ones_learn_clearly_more()
     # eta = 1 reached 76 % in as many steps: a warning, the rate first
     runs = {10.0: run(10.0, 0.48, saturated=(0.49, 0.99)), 1.0: run(1.0, 0.76),
             3.16: run(3.16, 0.77), 0.1: run(0.1, 0.44)}
-    found = probes.learning_rate(runs, 10.0, chance=0.14)
+    found = rates.learning_rate(runs, 10.0, chance=0.14)
     assert [(f.name, f.severity) for f in found] == [("learning_rate_too_large", "warning")]
     assert found[0].verified.numbers["best_eta"] == 1.0
     assert "from 1 to 3.16" in found[0].fix  # the rates that beat yours, not yours
@@ -89,17 +89,17 @@ def test_a_rate_that_learned_is_too_large_when_smaller_ones_learn_clearly_more()
 def test_a_longer_look_does_not_beat_a_shorter_one():
     # eta = 1 reached 42 % only in 1,000 steps; at 300 (the user's look) it
     # was at 12 %: runs of unequal length do not compete
-    slow = probes.Run(1.0, planned=1000, held_out=200, steps=[0, 250, 1000],
+    slow = trials.Run(1.0, planned=1000, held_out=200, steps=[0, 250, 1000],
                       costs=[1.5, 1.2, 0.5], accuracy=[0.1, 0.12, 0.42],
                       saturated=[0.4, 0.4, 0.4], ratios=[[1e-3]])
     runs = {3.0: run(3.0, 0.32), 1.0: slow}
-    assert probes.learning_rate(runs, 3.0, chance=0.14) == []
+    assert rates.learning_rate(runs, 3.0, chance=0.14) == []
 
 
 @pytest.mark.parametrize("ratio, where", [(0.015, "above"), (1e-5, "below"), (1e-3, "in")])
 def test_the_update_ratio_is_placed_against_the_band_truthfully(ratio, where):
-    assert probes._band_words(ratio).startswith(f"{where} the usual band")
-    why, _ = probes._too_small_why(run(3.0, 0.2, ratios=(1e-3, ratio)))
+    assert rates._band_words(ratio).startswith(f"{where} the usual band")
+    why, _ = rates._too_small_why(run(3.0, 0.2, ratios=(1e-3, ratio)))
     assert f"{ratio:.2g} ({where} the usual band" in why
 
 
@@ -110,7 +110,7 @@ def test_narrow_network_blames_its_bottleneck_not_the_rate(sample):
 
 
 def test_a_rate_warning_behind_a_cause_that_explains_more_is_a_note():
-    rate = probes.learning_rate({3.0: run(3.0, 0.20, cost=(1.6, 0.42)),
+    rate = rates.learning_rate({3.0: run(3.0, 0.20, cost=(1.6, 0.42)),
                                  31.6: run(31.6, 0.45, cost=(1.6, 0.38))}, 3.0, chance=0.14)
     wide = diagnostics.Finding("bottleneck", "warning", "2 units", "widen", layer=1,
                                verified=diagnostics.Verification("", True, {
@@ -230,21 +230,21 @@ def test_healthy_without_notes_lists_everything(sample):
 @pytest.mark.parametrize("m, steps", [(1, 3000), (10, 300), (100, 50), (1000, 50)])
 def test_each_look_sees_examples_not_a_fixed_number_of_mini_batches(split, m, steps):
     model = model_of(book(init="xavier_normal"), None, None)
-    runs = probes.range_test(model, split, 3.0, m)
-    assert probes._look(runs) == steps
-    assert all(r.planned in (steps, probes.look_steps(m, len(split.X), long=True))
+    runs = rates.range_test(model, split, 3.0, m)
+    assert rates._look(runs) == steps
+    assert all(r.planned in (steps, trials.look_steps(m, len(split.X), long=True))
                for r in runs.values())
 
 
 def test_look_steps_floor_and_long_look():
-    assert probes.look_steps(10, 800) == 300 and probes.look_steps(10, 800, long=True) == 1000
-    assert probes.look_steps(1, 800, long=True) == 10_000
-    assert probes.look_steps(5000, 800) == probes.MIN_STEPS  # a mini-batch is the sample
+    assert trials.look_steps(10, 800) == 300 and trials.look_steps(10, 800, long=True) == 1000
+    assert trials.look_steps(1, 800, long=True) == 10_000
+    assert trials.look_steps(5000, 800) == trials.MIN_STEPS  # a mini-batch is the sample
 
 
 @pytest.mark.parametrize("eta", [10 ** -1.5 * (1 + 1e-12), 0.0316])
 def test_a_rate_beside_a_grid_rate_is_trained_once(split, eta):
     model = model_of(book(init="xavier_normal"), None, None)
-    runs = probes.range_test(model, split, eta, steps=20)
+    runs = rates.range_test(model, split, eta, steps=20)
     near = [r for r in runs if abs(math.log(r / 0.0316)) < 0.01]
     assert near == [eta]

@@ -13,7 +13,7 @@ import pytest
 
 import diagnostics
 import network
-from diagnostics import probes
+from diagnostics import alignment, trials
 from diagnostics.userfile import construct
 from experiments import their_network
 
@@ -227,13 +227,13 @@ def test_a_diagnosis_repeats_exactly(sample):
 def test_label_permutation_finds_shifts_and_permutations():
     rng = np.random.default_rng(0)
     answers = rng.integers(0, 10, 500)
-    assert probes.label_permutation(answers, (answers + 7) % 10, 10)[0] == 7
+    assert alignment.label_permutation(answers, (answers + 7) % 10, 10)[0] == 7
     swap = np.array([1, 0, 2, 3, 4, 5, 6, 7, 8, 9])
-    shift, mapping, share, identity = probes.label_permutation(answers, swap[answers], 10)
+    shift, mapping, share, identity = alignment.label_permutation(answers, swap[answers], 10)
     assert shift is None and mapping[0] == 1 and mapping[1] == 0 and share == 1.0
-    assert probes.label_permutation(answers, answers, 10)[:2] == (None, None)
+    assert alignment.label_permutation(answers, answers, 10)[:2] == (None, None)
     noise = rng.integers(0, 10, 500)
-    assert probes.label_permutation(answers, noise, 10)[:2] == (None, None)
+    assert alignment.label_permutation(answers, noise, 10)[:2] == (None, None)
 
 
 @pytest.mark.parametrize("classes", [[3], [0, 1], [1] * 7 + [2, 5, 8]])
@@ -245,34 +245,34 @@ def test_answers_that_ignore_the_inputs_are_no_relabelling(classes):
     rng = np.random.default_rng(1)
     labels = rng.choice(classes, 1000)
     answers = rng.choice([4, 6], 1000, p=[0.6, 0.4])
-    assert probes.label_permutation(answers, labels, 10)[:2] == (None, None)
+    assert alignment.label_permutation(answers, labels, 10)[:2] == (None, None)
     # ... while answers that follow the inputs, shifted, are named, where a
     # single class leaves nothing to tell apart from chance
-    assert probes.label_permutation((labels + 6) % 10, labels, 10)[0] == (
+    assert alignment.label_permutation((labels + 6) % 10, labels, 10)[0] == (
         4 if len(set(classes)) > 1 else None)
 
 
 def test_chance_cost():
-    assert probes.chance_cost("log_likelihood", 10) == pytest.approx(np.log(10))
-    assert probes.chance_cost("quadratic", 10) == pytest.approx(1.25)
-    assert probes.chance_cost("cross_entropy", 10) == pytest.approx(10 * np.log(2))
+    assert trials.chance_cost("log_likelihood", 10) == pytest.approx(np.log(10))
+    assert trials.chance_cost("quadratic", 10) == pytest.approx(1.25)
+    assert trials.chance_cost("cross_entropy", 10) == pytest.approx(10 * np.log(2))
 
 
 def test_split_keeps_the_training_order_and_holds_out_at_random():
     X = np.arange(200, dtype=float).reshape(100, 2)
     y = np.repeat(np.arange(10), 10)
-    s = probes.split(X, y, np.eye(10)[y])
+    s = trials.split(X, y, np.eye(10)[y])
     assert len(s.X_eval) == 20 and np.all(np.diff(s.X[:, 0]) > 0)
     assert len(set(s.labels_eval.tolist())) > 5  # sorted data: still many classes held out
 
 
 def test_train_measures_update_ratio_and_divergence(sample):
     X, y = sample
-    s = probes.split(X, y, np.eye(10)[y])
+    s = trials.split(X, y, np.eye(10)[y])
     net = book()
-    calm = probes.train(net.weights, net.biases, s, 3.0, steps=50)
+    calm = trials.train(net.weights, net.biases, s, 3.0, steps=50)
     assert all(1e-5 < r < 1 for r in calm.ratio()) and calm.diverged_at is None
-    wild = probes.train([w * 1e3 for w in net.weights], net.biases, s, 1e6,
+    wild = trials.train([w * 1e3 for w in net.weights], net.biases, s, 1e6,
                         cost="cross_entropy", steps=50)
     assert wild.diverged_at is not None or wild.accuracy[-1] < 0.3
     assert np.array_equal(net.weights[0], book().weights[0])  # arguments untouched
