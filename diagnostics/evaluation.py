@@ -44,8 +44,8 @@ def check(subject: Subject) -> list[Finding]:
     except Exception:  # noqa: BLE001  (their feedforward's error is the user-code checks')
         return []
     right = int(np.sum(np.asarray(answers) == labels))
-    if counts_the_same(theirs, right, len(test_data)):
-        return []
+    if number(theirs) is None or counts_the_same(theirs, right, len(test_data)):
+        return []  # nothing to compare (it prints its count, say), or the same count
     n = len(test_data)
     given = ("X (n, 784) rows and int labels y" if arrays else
              "the book's test_data: a column x, an int label y")
@@ -77,10 +77,19 @@ def _short(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def number(returned: object) -> float | None:
+    """What ``evaluate`` returned as a number: itself, the first of a tuple
+    such as ``(count, n)``, or None (``None`` from an evaluate that prints)."""
+    if isinstance(returned, tuple | list) and returned:
+        returned = returned[0]
+    try:
+        return float(returned)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
 def counts_the_same(returned: object, right: int, n: int) -> bool:
     """``returned`` is ``right`` of ``n`` as a count, a fraction or a percentage."""
-    try:
-        value = float(returned)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-    return any(abs(value - right * unit) <= 0.5 * unit for unit in (1.0, 1.0 / n, 100.0 / n))
+    value = number(returned)
+    return value is not None and any(abs(value - right * unit) <= 0.5 * unit
+                                     for unit in (1.0, 1.0 / n, 100.0 / n))

@@ -18,10 +18,13 @@ from .findings import Finding, Verification
 from .subject import Subject
 from .usercode import AGREE, EXAMPLES, user_gradient
 
-# labels_imbalanced: one class this share of the labels or more (MNIST's
-# largest class: 11 %), or classes missing from a sample large enough to hold
-# every class MISSING_EVERY times over.
-DOMINANT = 0.5
+# labels_imbalanced: one class DOMINANT times its share in balanced labels or
+# more (10 classes: half the labels; MNIST's largest class: 1.1 times), or
+# DOMINANT_SHARE of them whatever the classes (two classes: 90 to 10); or
+# classes missing from a sample large enough to hold every class
+# MISSING_EVERY times over.
+DOMINANT = 5.0
+DOMINANT_SHARE = 0.9
 MISSING_EVERY = 5
 
 
@@ -41,18 +44,19 @@ def _imbalanced(subject: Subject) -> list[Finding]:
     counts = np.bincount(labels, minlength=classes)
     present, share = int(np.count_nonzero(counts)), float(counts.max() / len(labels))
     missing = present < classes and len(labels) >= MISSING_EVERY * classes
-    if not (missing or share >= DOMINANT):
+    if not (missing or share * classes >= DOMINANT or share >= DOMINANT_SHARE):
         return []
     order = np.argsort(-counts, kind="stable")[:min(present, 4)]
-    shares = ", ".join(f"{k}: {counts[k] / len(labels):.0%}" for k in order)
-    what = (f"your labels hold {present} of the network's {classes} classes ({shares}"
-            f"{', ...' if present > 4 else ''})" if missing else
-            f"one class is {share:.0%} of your labels ({shares}, ...)")
+    shares = ", ".join(f"{k}: {counts[k] / len(labels):.0%}" for k in order) + (
+        ", ..." if present > 4 else "")
+    what = (f"your labels hold {present} of the network's {classes} classes ({shares})"
+            if missing else f"one class is {share:.0%} of your labels ({shares})")
     return [Finding(
         "labels_imbalanced", "error" if present == 1 else "warning",
         f"{what}: a network trained on them learns to answer " +
         ("that class alone, and nothing else can be measured" if present == 1 else
-         "these classes above all, and fails on the others"),
+         "these classes above all, and fails on the others" if missing else
+         "that class above all, and fails on the others"),
         "train on examples of every class, in their natural proportions: check the filter "
         "or the slice that chose them (the first examples of data sorted by label are all "
         "one class)", evidence={"classes_present": present, "classes": classes,

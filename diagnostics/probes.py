@@ -426,15 +426,24 @@ def verify_scaling(f: Finding, model: Model, sample: Split, eta: float, yours: R
     # the same length compete
     run = train(model.weights, model.biases, scaled, eta, hidden=model.activation,
                 cost=model.cost, m=m, steps=yours.steps[-1], seed=seed)
-    helped = run.learned(sample.chance) and run.accuracy[-1] > yours.accuracy[-1] + LEARNED / 2
+    # better beyond the held-out accuracy's noise (rates.clearly_better)
+    helped = run.learned(sample.chance) and clearly_better(run, yours)
     how = (f"divided by {hi:.10g}," if lo == 0
            else f"mapped to [0, 1], {inputs.rescale_fix(lo, hi)},")
     text = (f"with the inputs {how} at eta={eta:.3g}, the {run.summary()}; as they are, the "
             f"{yours.summary()}")
     verified = Verification(text, helped, {"accuracy": run.accuracy[-1],
                                            "your_accuracy": yours.accuracy[-1]})
-    # What stops learning is an error; inputs that only slow it stay a warning.
+    # What stops learning is an error; inputs that only slow it stay a
+    # warning; inputs the network learns from as they are, where the
+    # rescaling did not do better, are a note (their own scale, such as
+    # inputs standardised per pixel, may suit it better).
     stops = helped and run.gain(sample.chance) > SCALING_STOPS * max(yours.gain(sample.chance), 0)
+    if not helped and yours.learned(sample.chance):
+        return replace(f, severity="info", verified=verified,
+                       fix=f"nothing needs fixing: the network learns from the inputs as they "
+                           f"are, and rescaling them ({inputs.rescale_fix(lo, hi)}) did not do "
+                           f"better")
     return replace(f, severity="error" if stops else f.severity, verified=verified)
 
 

@@ -208,3 +208,79 @@ def test_cli_refuses_an_npz_it_cannot_read_naming_how_to_write_it(sample, tmp_pa
     assert diagnostics.main(["--init", "xavier_normal", "--data", str(path)]) == 2
     err = capsys.readouterr().err
     assert message in err and "np.savez(" in err
+
+
+# ---- no false alarms on data that is fine -------------------------------------
+
+
+def shifted(X: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Each image moved by up to ``k`` pixels each way, at random: augmentation."""
+    rng = np.random.default_rng(seed)
+    images = X.reshape(-1, 28, 28).copy()
+    for i, (dy, dx) in enumerate(rng.integers(-k, k + 1, (len(images), 2))):
+        images[i] = np.roll(images[i], (dy, dx), axis=(0, 1))
+    return images.reshape(len(X), 784)
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_shifted_images_with_their_own_labels_are_not_noisy_labels(sample, k):
+    X, y = sample
+    report = diagnostics.diagnose(network.Network([784, 30, 10], "xavier_normal", seed=0),
+                                  (shifted(X, k), y), eta=3.0)
+    assert not {"labels_noisy", "labels_misaligned"} & set(names(report))
+
+
+def test_noisy_labels_on_mnists_test_images_are_seen(mnist_dir):
+    import mnist_loader
+
+    _, _, (X, y) = mnist_loader.load_data(data_dir=mnist_dir, download=False)
+    X, y = X[:1000], y[:1000].copy()
+    part = np.random.default_rng(1).choice(1000, 300, replace=False)
+    y[part] = (y[part] + 1 + np.random.default_rng(2).integers(0, 9, 300)) % 10  # all wrong
+    found = diagnostics.diagnose(book(), (X, y), eta=3.0).finding("labels_noisy")
+    assert found is not None and 0.2 < found.evidence["wrong"] < 0.4
+
+
+@pytest.mark.parametrize("outputs", [1, 2])
+def test_two_balanced_classes_are_not_imbalanced(sample, outputs):
+    X, y = sample
+    keep = y < 2
+    report = diagnostics.diagnose(network.Network([784, 30, outputs], "xavier_normal", seed=0),
+                                  (X[keep], y[keep]), eta=3.0)  # one output: no crash either
+    assert report.finding("labels_imbalanced") is None
+
+
+def test_two_classes_of_95_to_5_are_imbalanced(sample):
+    X, y = sample
+    ones, zeros = np.flatnonzero(y == 1)[:95], np.flatnonzero(y == 0)[:5]
+    keep = np.concatenate([ones, zeros])
+    report = diagnostics.diagnose(network.Network([784, 30, 2], "xavier_normal", seed=0),
+                                  (X[keep], y[keep]))
+    assert report.finding("labels_imbalanced") is not None
+
+
+class PrintingEvaluate(bs.Network):
+    """Prints its count, as the book's SGD prints evaluate's, and returns
+    nothing, or returns ``(count, n)``."""
+
+    def evaluate(self, test_data):
+        right = sum(int(np.argmax(self.feedforward(x)) == y) for x, y in test_data)
+        print(f"{right} / {len(test_data)}")
+        return None
+
+
+class PairEvaluate(bs.Network):
+    def evaluate(self, test_data):
+        return sum(int(np.argmax(self.feedforward(x)) == y) for x, y in test_data), len(test_data)
+
+
+class WrongPairEvaluate(bs.Network):
+    def evaluate(self, test_data):
+        return sum(int(np.argmax(self.feedforward(x)) == 0) for x, y in test_data), len(test_data)
+
+
+@pytest.mark.parametrize("cls, named", [(PrintingEvaluate, False), (PairEvaluate, False),
+                                        (WrongPairEvaluate, True)])
+def test_an_evaluate_returning_no_count_is_not_called_wrong(sample, cls, named, capsys):
+    report = diagnostics.diagnose(construct(cls, [784, 30, 10]), sample)
+    assert (report.finding("evaluate_mismatch") is not None) is named

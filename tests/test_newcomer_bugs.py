@@ -62,8 +62,10 @@ def test_inputs_standardized_per_pixel_are_not_misaligned_labels(sample):
     X, y = sample
     Xs = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-8)  # rare pixels reach hundreds
     report = diagnostics.diagnose(network.Network([784, 30, 10], seed=0), (Xs, y), eta=3.0)
-    assert report.cause.name == "unscaled_inputs"
     assert "labels_misaligned" not in [f.name for f in report.findings]
+    # 99 % of the values are within +-5: not "unscaled", whatever the rarest pixels reach
+    unscaled = report.finding("unscaled_inputs")
+    assert unscaled is None or unscaled.severity == "info"
 
 
 def test_raw_pixels_in_the_users_own_class_verified_without_warnings(sample):
