@@ -167,8 +167,8 @@ def _learns_anyway(finding: Finding) -> Finding:
     no higher than the corrected one: the difference is real, but the trial
     does not show it stopping the network, and the message says so rather
     than let the fix look proven to help (a sigma'(a) for sigma'(z), biases
-    aliased across two layers).  A copy whose outputs collapsed to 0 lowers
-    the quadratic cost too, and is not said to learn."""
+    aliased across two layers); it is then a warning.  A copy whose outputs
+    collapsed to 0 lowers the quadratic cost too, and is not said to learn."""
     numbers = finding.verified.numbers if finding.verified is not None else {}
     start, end, fixed = (numbers.get(k) for k in ("yours_start", "yours_end", "fixed_end"))
     if finding.severity != "error" or not numbers.get("yours_learns") or None in (
@@ -177,7 +177,8 @@ def _learns_anyway(finding: Finding) -> Finding:
     how = "as well as" if end == fixed else "better than"
     accuracy = numbers.get("yours_accuracy")
     accuracy = "" if accuracy is None else f", accuracy on the sample {accuracy:.0%}"
-    return dataclasses.replace(finding, message=sentences(
+    # Not what stops it learning: a warning, after any error that does.
+    return dataclasses.replace(finding, severity="warning", message=sentences(
         finding.message,
         f"In the trial below your own code learned {how} the corrected one (cost {start:.3g} "
         f"to {end:.3g}{accuracy}; corrected: {fixed:.3g}): it is a bug all the same, but the "

@@ -101,9 +101,14 @@ def in_cause_order(findings: list[Finding]) -> list[Finding]:
 
 
 def root_cause(findings: list[Finding]) -> Finding | None:
-    """The first finding of ``findings`` (in cause order) that is not "info":
-    what to fix first; ``None`` when there is none."""
-    for f in in_cause_order(findings):
-        if f.severity != "info":
-            return f
+    """What to fix first: the first error of ``findings`` in cause order, else
+    the first warning (what stops learning before what slows it: a bug in
+    the user's gradient that the trial shows learning better than its
+    correction is a warning, and raw pixels that stop it are fixed first);
+    ``None`` when there is neither."""
+    ordered = in_cause_order(findings)
+    for severity in ("error", "warning"):
+        for f in ordered:
+            if f.severity == severity:
+                return f
     return None

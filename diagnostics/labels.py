@@ -43,7 +43,10 @@ def _imbalanced(subject: Subject) -> list[Finding]:
         return []
     counts = np.bincount(labels, minlength=classes)
     present, share = int(np.count_nonzero(counts)), float(counts.max() / len(labels))
-    missing = present < classes and len(labels) >= MISSING_EVERY * classes
+    # classes missing because their labels lie outside the outputs are
+    # labels_format's (labels 1 to 10: the 10s were left out)
+    missing = (present < classes and len(labels) >= MISSING_EVERY * classes
+               and not subject.sample.outside)
     if not (missing or share * classes >= DOMINANT or share >= DOMINANT_SHARE):
         return []
     order = np.argsort(-counts, kind="stable")[:min(present, 4)]

@@ -58,6 +58,7 @@ from .trials import (
     fan_scaled,
     look_steps,
     measure_run,
+    reference_rate,
     sized,
     split,
     train,
@@ -395,23 +396,40 @@ def data_unshuffled(model: Model, sample: Split, eta: float, m: int = 10,
         return []
     steps = min(len(labels) // m, ORDERED_STEPS)  # one pass in their order
     kw = dict(hidden=model.activation, cost=model.cost, m=m, steps=steps, seed=seed)
-    ordered = train(model.weights, model.biases, sample, eta, shuffle=False, **kw)
-    shuffled = train(model.weights, model.biases, sample, eta, **kw)
-    if not shuffled.accuracy[-1] > ordered.accuracy[-1] + LEARNED:
+    found = _order_matters(model, sample, eta, kw, seed)
+    if found is None:
         return []
+    ordered, shuffled, rate, start = found
     last = int(labels[-1])
     return [Finding(
         "data_unshuffled", "warning" if shuffles else "error",
         f"the training data is sorted by label ({same:.0%} of consecutive examples share "
         f"their label; shuffled: {expected:.0%}), and mini-batches taken in that order do not "
         f"learn: each run of one label pulls the network towards answering it (the last is "
-        f"{last}); {ordered.summary()}",
+        f"{last}); {start} at eta={rate:.3g}, in that order the {ordered.summary()}",
         "shuffle the training data before every epoch (random.shuffle(training_data), as the "
         "book's SGD does)", evidence={"same_label_share": same, "expected": expected,
                                       "ordered_accuracy": ordered.accuracy[-1]},
         verified=Verification(
-            f"shuffled before each pass, the same {steps} steps at eta={eta:.3g}: the "
-            f"{shuffled.summary()}", True, {"accuracy": shuffled.accuracy[-1]}))]
+            f"shuffled before each pass, the same {steps} steps {start} at eta={rate:.3g}: "
+            f"the {shuffled.summary()}", True, {"accuracy": shuffled.accuracy[-1]}))]
+
+
+def _order_matters(model: Model, sample: Split, eta: float, kw: dict, seed: int
+                   ) -> tuple[Run, Run, float, str] | None:
+    """``(ordered, shuffled, rate, start)``: one pass in the sample's order and
+    one shuffled, where the shuffled one learns clearly more; from the user's
+    weights at their rate, else, since those may sit on a plateau either way
+    (the book's randn draw), from a fan-scaled draw at a rate known to learn.
+    None when neither shows it."""
+    tries = ((model.weights, model.biases, eta, "from your weights"),
+             (*fan_scaled(model, seed), reference_rate(model.cost), "from a fan-scaled draw"))
+    for w, b, rate, start in tries:
+        ordered = train(w, b, sample, rate, shuffle=False, **kw)
+        shuffled = train(w, b, sample, rate, **kw)
+        if shuffled.accuracy[-1] > ordered.accuracy[-1] + LEARNED:
+            return ordered, shuffled, rate, start
+    return None
 
 
 def verify_scaling(f: Finding, model: Model, sample: Split, eta: float, yours: Run,

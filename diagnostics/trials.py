@@ -275,3 +275,9 @@ def sized(model: Model, sizes: list[int]) -> Model:
     return model._replace(sizes=list(sizes),
                           weights=[np.zeros((y, x)) for x, y in zip(sizes[:-1], sizes[1:])],
                           biases=[np.zeros((y, 1)) for y in sizes[1:]])
+
+
+def reference_rate(cost: str) -> float:
+    """A rate at which a fan-scaled [784, 30, 10] learns fast with this cost
+    (the range test's best, xavier_normal, seed 0)."""
+    return {"quadratic": 3.0, "cross_entropy": 0.5, "log_likelihood": 0.3}[cost]

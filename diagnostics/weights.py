@@ -95,15 +95,22 @@ def _fresh(sizes: list[int], subject: Subject, seed: int = 0) -> network.Network
 
 def verify_bottleneck(finding: Finding, subject: Subject) -> Verification:
     """Two fresh draws of the same scheme, theirs and one with every narrow
-    layer widened to 30 units (at least the classes), trained alike."""
+    layer widened to 30 units (at least the classes), trained alike: at the
+    user's rate, or a tenth or a hundredth of it, whichever the wider one
+    learns at first (a rate far too large, a finding of its own, would
+    otherwise hide what the width does)."""
     sizes = subject.model.sizes
     wide = [sizes[0]] + [max(n, 30, sizes[-1]) for n in sizes[1:-1]] + [sizes[-1]]
     eta, m = subject.step_size, subject.mini_batch_size
-    theirs = verify.train_reference(_fresh(sizes, subject), subject.X, subject.Y, eta, m)
-    fixed_net = _fresh(wide, subject)
-    fixed = verify.train_reference(fixed_net, subject.X, subject.Y, eta, m)
+    for rate in (eta, eta / 10, eta / 100):
+        fixed_net = _fresh(wide, subject)
+        fixed = verify.train_reference(fixed_net, subject.X, subject.Y, rate, m)
+        if fixed.learns:
+            break
+    theirs = verify.train_reference(_fresh(sizes, subject), subject.X, subject.Y, rate, m)
     return verify.compare(fixed, theirs, f"with sizes {wide} (a {fixed_net.init} draw)",
-                          f"with yours, {sizes} (the same draw)", eta, m, {"sizes": wide})
+                          f"with yours, {sizes} (the same draw)", rate, m,
+                          {"sizes": wide, "eta_tried": rate})
 
 
 def verify_diverged(finding: Finding, subject: Subject) -> Verification:

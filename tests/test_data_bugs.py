@@ -9,6 +9,7 @@ On MNIST training images (skipped without the data)."""
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -284,3 +285,49 @@ class WrongPairEvaluate(bs.Network):
 def test_an_evaluate_returning_no_count_is_not_called_wrong(sample, cls, named, capsys):
     report = diagnostics.diagnose(construct(cls, [784, 30, 10]), sample)
     assert (report.finding("evaluate_mismatch") is not None) is named
+
+
+def test_the_label_checks_do_not_warn_about_the_users_inputs(sample):
+    # Inputs from 1 to 2 (a background of 1, as a uint8 wrap leaves it) once
+    # made the reference classifier's predict() warn "divide them by 255".
+    X, y = sample
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        diagnostics.diagnose(book(), (X + 1.0, y), eta=3.0)
+
+
+def test_data_sorted_by_label_is_named_even_from_a_plateau(sample):
+    # The book's randn draw at eta = 3 sits on a plateau in either order; a
+    # draw known to learn shows the order's effect.
+    X, y = sample
+    order = np.argsort(y, kind="stable")
+    report = diagnostics.diagnose(construct(bs.Network, [784, 30, 10]), (X[order], y[order]),
+                                  eta=3.0)
+    found = report.finding("data_unshuffled")
+    assert found is not None and found.verified.helped
+
+
+def test_a_narrow_layer_at_a_rate_far_too_large_is_still_shown_to_be_narrow(sample):
+    report = diagnostics.diagnose(construct(bs.Network, [784, 5, 10]), sample, eta=100.0)
+    found = report.finding("bottleneck")
+    assert found is not None and found.verified.helped
+    assert found.verified.numbers["eta_tried"] < 100
+
+
+def test_labels_1_to_10_do_not_also_make_a_class_missing(sample):
+    X, y = sample
+    report = diagnostics.diagnose(book(), (X, y + 1))
+    assert report.finding("labels_format") is not None
+    assert report.finding("labels_imbalanced") is None
+
+
+def test_raw_pixels_come_before_a_gradient_bug_that_learns_better_than_its_fix(sample):
+    # Without sigma' the gradient passes the saturated units that raw pixels
+    # make: the trial shows the bug learning better than its correction, so
+    # the inputs, whose fix is verified, are the cause to fix first.
+    X, y = sample
+    report = diagnostics.diagnose(construct(bs.NoSigmoidPrime, [784, 30, 10]), (X * 255, y),
+                                  eta=3.0)
+    assert report.cause.name == "unscaled_inputs" and report.cause.verified.helped
+    mismatch = report.finding("gradient_mismatch")
+    assert mismatch is not None and mismatch.severity == "warning"
