@@ -436,22 +436,30 @@ def verify_scaling(f: Finding, model: Model, sample: Split, eta: float, yours: R
                    m: int = 10, seed: int = 0) -> Finding:
     """The ``unscaled_inputs`` finding with its fix tried: the same copy at
     ``eta`` on the inputs mapped to [0, 1] by the finding's own line,
-    ``(X - lo) / (hi - lo)`` (``X / hi`` for inputs from 0)."""
+    ``(X - lo) / (hi - lo)`` (``X / hi`` for inputs from 0).  When that alone
+    does not learn, the rescaling together with a fan-scaled draw: raw
+    pixels *and* ``np.random.rand`` weights learn only when both are fixed."""
     lo, hi = f.evidence["input_min"], f.evidence["input_max"]
     width = hi - lo if hi > lo else 1.0
     scaled = replace(sample, X=(sample.X - lo) / width, X_eval=(sample.X_eval - lo) / width)
     # as many steps as the user's run had (its longer look, too): runs of
     # the same length compete
-    run = train(model.weights, model.biases, scaled, eta, hidden=model.activation,
-                cost=model.cost, m=m, steps=yours.steps[-1], seed=seed)
+    kw = dict(hidden=model.activation, cost=model.cost, m=m, steps=yours.steps[-1], seed=seed)
+    run, draw = train(model.weights, model.biases, scaled, eta, **kw), ""
+    if not run.learned(sample.chance):
+        both = train(*fan_scaled(model, seed), scaled, eta, **kw)
+        if both.learned(sample.chance) and clearly_better(both, yours):
+            run, draw = both, " and a fan-scaled draw (zero biases) in place of your weights"
     # better beyond the held-out accuracy's noise (rates.clearly_better)
     helped = run.learned(sample.chance) and clearly_better(run, yours)
     how = (f"divided by {hi:.10g}," if lo == 0
            else f"mapped to [0, 1], {inputs.rescale_fix(lo, hi)},")
-    text = (f"with the inputs {how} at eta={eta:.3g}, the {run.summary()}; as they are, the "
-            f"{yours.summary()}")
+    text = (f"with the inputs {how}{draw} at eta={eta:.3g}, the {run.summary()}; as they are, "
+            f"the {yours.summary()}" + ("; the inputs alone did not learn: fix the weights too "
+                                        "(a finding below names them)" if draw else ""))
     verified = Verification(text, helped, {"accuracy": run.accuracy[-1],
-                                           "your_accuracy": yours.accuracy[-1]})
+                                           "your_accuracy": yours.accuracy[-1],
+                                           "with_fan_scaled_draw": bool(draw)})
     # What stops learning is an error; inputs that only slow it stay a
     # warning; inputs the network learns from as they are, where the
     # rescaling did not do better, are a note (their own scale, such as
@@ -462,7 +470,9 @@ def verify_scaling(f: Finding, model: Model, sample: Split, eta: float, yours: R
                        fix=f"nothing needs fixing: the network learns from the inputs as they "
                            f"are, and rescaling them ({inputs.rescale_fix(lo, hi)}) did not do "
                            f"better")
-    return replace(f, severity="error" if stops else f.severity, verified=verified)
+    fix = f.fix + ("; and draw the weights fan-scaled (init=\"xavier_normal\"): only both "
+                   "together learned" if draw else "")
+    return replace(f, severity="error" if stops else f.severity, verified=verified, fix=fix)
 
 
 def _behind(found: list[Finding], others: list[Finding]) -> list[Finding]:

@@ -331,3 +331,17 @@ def test_raw_pixels_come_before_a_gradient_bug_that_learns_better_than_its_fix(s
     assert report.cause.name == "unscaled_inputs" and report.cause.verified.helped
     mismatch = report.finding("gradient_mismatch")
     assert mismatch is not None and mismatch.severity == "warning"
+
+
+@pytest.mark.parametrize("scale", [255.0, 1000.0])
+def test_raw_pixels_and_rand_weights_are_verified_together(sample, scale):
+    # Neither fix alone learns (the rand weights saturate [0, 1] inputs too;
+    # raw pixels saturate any draw): the rescaling is tried with a
+    # fan-scaled draw, and the inputs come first.
+    X, y = sample
+    report = diagnostics.diagnose(construct(bs.RandNetwork, [784, 30, 10]), (X * scale, y),
+                                  eta=3.0)
+    cause = report.cause
+    assert cause.name == "unscaled_inputs" and cause.verified.helped
+    assert cause.verified.numbers["with_fan_scaled_draw"]
+    assert report.finding("saturation", layer=1) is not None
