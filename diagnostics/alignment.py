@@ -348,7 +348,7 @@ def _unrelated(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.nd
     learner = sized(model, sizes)._replace(activation="sigmoid", output="sigmoid",
                                            cost="cross_entropy")
     w, b = fan_scaled(learner, seed)
-    X_all = standardized(X_all, X_all)
+    given, X_all = X_all, standardized(X_all, X_all)
     scaled = replace(sample, X=standardized(sample.X, sample.X),
                      X_eval=standardized(sample.X_eval, sample.X))
     kw = dict(hidden=learner.activation, cost=learner.cost, m=m, seed=seed)
@@ -362,17 +362,42 @@ def _unrelated(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.nd
         f"with the labels moved by {moved[0]:+d} positions the copy's held-out accuracy "
         f"reached {moved[1].accuracy[-1]:.0%} (as they are: {real.accuracy[-1]:.0%})", True,
         {"offset": moved[0], "accuracy": moved[1].accuracy[-1]})
-    offset = "" if moved is None else f" (they fit when moved by {moved[0]:+d} positions)"
+    offset = ("" if moved is None else f" (they fit when moved by {moved[0]:+d} positions)")
+    why = (offset if moved is not None else
+           ": the labels do not belong to the inputs, or the inputs were scrambled"
+           + _scrambled(given if model.sizes[0] == 784 else None, seed))
     return [Finding(
         "labels_misaligned", "error",
         f"a fresh fan-scaled network {sizes} (sigmoid, cross-entropy, each input "
         f"standardised to mean 0 and sd 1) trained at eta={rate:.3g} on your inputs reaches "
         f"{real.accuracy[-1]:.0%} held-out accuracy, and {zero.accuracy[-1]:.0%} on inputs "
-        f"set to zero: the inputs tell it nothing about the labels{offset}",
+        f"set to zero: the inputs tell it nothing about the labels{why}",
         "check that labels[i] belongs to inputs[i] (an offset or a separate shuffle of "
-        "images and labels)", evidence={"accuracy": real.accuracy[-1],
-                                        "zero_input_accuracy": zero.accuracy[-1]},
+        "images and labels)" + ("" if moved is not None else
+                                ", and that each row of X is one whole example (plot one: "
+                                "plt.imshow(X[0].reshape(28, 28)); X.reshape(784, -1).T is "
+                                "not X.T)"),
+        evidence={"accuracy": real.accuracy[-1], "zero_input_accuracy": zero.accuracy[-1]},
         verified=verified)]
+
+
+def _scrambled(X: np.ndarray | None, seed: int) -> str:
+    """A sentence when 784 inputs ``X`` have MNIST's pixel values (a mean
+    intensity within a factor 1.4 of MNIST's) but not its shapes (a mean
+    image correlated below 0.5 with MNIST's): pixels moved, as a reshape
+    that is not a transpose moves them.  Empty otherwise."""
+    ref = None if X is None else _digit_reference(seed)
+    if ref is None:
+        return ""
+    mean = np.asarray(X, dtype=np.float64).mean(axis=0)
+    if not np.all(np.isfinite(mean)) or np.ptp(mean) == 0:
+        return ""
+    similar = float(np.corrcoef(mean, ref.mean_image)[0, 1])
+    ratio = float(mean.mean() / ref.mean_image.mean())
+    if similar >= 0.5 or not 1 / 1.4 < ratio < 1.4:
+        return ""
+    return (f" (your inputs have MNIST's pixel values but not its shapes: their mean image "
+            f"correlates {similar:.2f} with MNIST's, where MNIST's own give 0.99)")
 
 
 def _realign(w, b, X: np.ndarray, labels: np.ndarray, Y: np.ndarray, rate: float,

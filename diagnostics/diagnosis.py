@@ -17,7 +17,7 @@ import numpy as np
 import blas
 import network
 
-from . import evaluation, inputs, labels, probes, usercode, weights
+from . import evaluation, functions, inputs, labels, probes, usercode, weights
 from .adapter import model_of
 from .data import DEFAULT_IMAGES, load_sample, sample_of
 from .findings import Finding, Verification, in_cause_order
@@ -29,7 +29,7 @@ from .text import sentences
 # The checks that need more than a snapshot: each takes the Subject and
 # returns findings.  (The probes, short training runs, join them here.)
 CHECKS: tuple[Callable[[Subject], list[Finding]], ...] = (
-    inputs.columns, labels.check, usercode.check, evaluation.check)
+    inputs.columns, labels.check, functions.check, usercode.check, evaluation.check)
 # How each finding's fix is tried on copies before it is printed: the
 # finding's name to ``verify(finding, subject) -> Verification | None``.
 VERIFIERS: dict[str, Callable[[Finding, Subject], Verification | None]] = {

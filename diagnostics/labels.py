@@ -52,8 +52,11 @@ def _imbalanced(subject: Subject) -> list[Finding]:
     order = np.argsort(-counts, kind="stable")[:min(present, 4)]
     shares = ", ".join(f"{k}: {counts[k] / len(labels):.0%}" for k in order) + (
         ", ..." if present > 4 else "")
-    what = (f"your labels hold {present} of the network's {classes} classes ({shares})"
-            if missing else f"one class is {share:.0%} of your labels ({shares})")
+    absent = [int(k) for k in np.flatnonzero(counts == 0)]
+    gone = (f"no {', '.join(map(str, absent))}" if len(absent) <= 5
+            else f"only {', '.join(str(int(k)) for k in np.flatnonzero(counts))}")
+    what = (f"your labels hold {present} of the network's {classes} classes ({gone}; "
+            f"{shares})" if missing else f"one class is {share:.0%} of your labels ({shares})")
     return [Finding(
         "labels_imbalanced", "error" if present == 1 else "warning",
         f"{what}: a network trained on them learns to answer " +
@@ -62,7 +65,7 @@ def _imbalanced(subject: Subject) -> list[Finding]:
          "that class above all, and fails on the others"),
         "train on examples of every class, in their natural proportions: check the filter "
         "or the slice that chose them (the first examples of data sorted by label are all "
-        "one class)", evidence={"classes_present": present, "classes": classes,
+        "one class)", evidence={"classes_present": present, "classes": classes, "missing": absent,
                                 "largest_share": share})]
 
 

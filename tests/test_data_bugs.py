@@ -16,7 +16,7 @@ import pytest
 
 import diagnostics
 import network
-from diagnostics.userfile import construct
+from diagnostics.userfile import build, construct
 from experiments import their_network as bs
 
 
@@ -345,3 +345,45 @@ def test_raw_pixels_and_rand_weights_are_verified_together(sample, scale):
     assert cause.name == "unscaled_inputs" and cause.verified.helped
     assert cause.verified.numbers["with_fan_scaled_draw"]
     assert report.finding("saturation", layer=1) is not None
+
+
+def test_pixels_scrambled_by_a_reshape_are_named_beside_the_labels(sample):
+    X, y = sample
+    scrambled = X.reshape(784, -1).T  # not X.T: each row now mixes many images
+    report = diagnostics.diagnose(book(), (np.ascontiguousarray(scrambled), y), eta=3.0)
+    found = report.finding("labels_misaligned")
+    assert found is not None and "scrambled" in found.message
+    assert "MNIST's pixel values but not its shapes" in found.message
+    assert "X.reshape(784, -1).T is not X.T" in found.fix
+
+
+def test_a_class_filtered_out_is_named(sample):
+    X, y = sample
+    keep = y != 7
+    found = diagnostics.diagnose(book(), (X[keep], y[keep])).finding("labels_imbalanced")
+    assert found is not None and found.evidence["missing"] == [7] and "no 7" in found.message
+
+
+# ---- the user's own sigmoid functions -------------------------------------------
+
+
+@pytest.mark.parametrize("wrong", ["z * (1 - z)", "sigmoid(z) * (1 + sigmoid(z))"])
+def test_a_wrong_sigmoid_prime_in_the_users_file_is_named(sample, tmp_path, wrong):
+    import inspect
+
+    source = inspect.getsource(bs).replace(
+        "def sigmoid_prime(z):\n    return sigmoid(z) * (1 - sigmoid(z))",
+        f"def sigmoid_prime(z):\n    return {wrong}")
+    assert f"return {wrong}" in source
+    (tmp_path / "mine.py").write_text(source)
+    net = build(tmp_path / "mine.py", "Network", [784, 30, 10])
+    report = diagnostics.diagnose(net, sample, eta=3.0)
+    found = report.finding("activation_mismatch")
+    assert found is not None and found.evidence["function"] == "sigmoid_prime"
+    assert "return sigmoid(z) * (1 - sigmoid(z))" in found.fix
+    assert report.finding("gradient_mismatch") is not None  # what it does to backprop
+
+
+def test_the_books_own_sigmoid_functions_are_not_named(sample):
+    report = diagnostics.diagnose(construct(bs.Network, [784, 30, 10]), sample)
+    assert report.finding("activation_mismatch") is None
