@@ -337,18 +337,19 @@ def _answers_permuted(shift: int | None, mapping: dict[int, int] | None, share: 
 
 def _unrelated(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
                Y_all: np.ndarray, m: int, seed: int) -> list[Finding]:
+    """``labels_misaligned`` when a fresh copy learns from the inputs no
+    better than from zeroed ones, with labels moved by a few positions tried."""
     if len(sample.X_eval) < 50:
         return []
     # A learner independent of the user's choices (their activation, cost or
     # input scaling may be what stops their network): sigmoid hidden layers,
-    # the cross-entropy cost, a fan-scaled draw, each input column scaled.
+    # the cross-entropy cost, a fan-scaled draw, each input standardised.
     # One hidden layer of 30, whatever theirs: their depth or width may be
     # what stops them.
     sizes = [model.sizes[0], 30, model.sizes[-1]]
     learner = sized(model, sizes)._replace(activation="sigmoid", output="sigmoid",
                                            cost="cross_entropy")
     w, b = fan_scaled(learner, seed)
-    given, X_all = X_all, standardized(X_all, X_all)
     scaled = replace(sample, X=standardized(sample.X, sample.X),
                      X_eval=standardized(sample.X_eval, sample.X))
     kw = dict(hidden=learner.activation, cost=learner.cost, m=m, seed=seed)
@@ -357,28 +358,33 @@ def _unrelated(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.nd
     zero = train(w, b, scaled, rate, X=np.zeros_like(scaled.X), **kw)
     if real.accuracy[-1] > zero.accuracy[-1] + LEARNED / 2:
         return []
-    moved = _realign(w, b, X_all, labels_all, Y_all, rate, kw, seed)
-    verified = None if moved is None else Verification(
-        f"with the labels moved by {moved[0]:+d} positions the copy's held-out accuracy "
-        f"reached {moved[1].accuracy[-1]:.0%} (as they are: {real.accuracy[-1]:.0%})", True,
-        {"offset": moved[0], "accuracy": moved[1].accuracy[-1]})
-    offset = ("" if moved is None else f" (they fit when moved by {moved[0]:+d} positions)")
-    why = (offset if moved is not None else
-           ": the labels do not belong to the inputs, or the inputs were scrambled"
-           + _scrambled(given if model.sizes[0] == 784 else None, seed))
-    return [Finding(
-        "labels_misaligned", "error",
-        f"a fresh fan-scaled network {sizes} (sigmoid, cross-entropy, each input "
-        f"standardised to mean 0 and sd 1) trained at eta={rate:.3g} on your inputs reaches "
-        f"{real.accuracy[-1]:.0%} held-out accuracy, and {zero.accuracy[-1]:.0%} on inputs "
-        f"set to zero: the inputs tell it nothing about the labels{why}",
+    moved = _realign(w, b, standardized(X_all, X_all), labels_all, Y_all, rate, kw, seed)
+    what = (f"a fresh fan-scaled network {sizes} (sigmoid, cross-entropy, each input "
+            f"standardised to mean 0 and sd 1) trained at eta={rate:.3g} on your inputs reaches "
+            f"{real.accuracy[-1]:.0%} held-out accuracy, and {zero.accuracy[-1]:.0%} on inputs "
+            f"set to zero: the inputs tell it nothing about the labels")
+    if moved is None:
+        return [_unrelated_finding(
+            what + ": the labels do not belong to the inputs, or the inputs were scrambled"
+            + _scrambled(X_all if model.sizes[0] == 784 else None, seed),
+            ", and that each row of X is one whole example (plot one: plt.imshow(X[0]"
+            ".reshape(28, 28)); X.reshape(784, -1).T is not X.T)", real, zero, None)]
+    return [_unrelated_finding(
+        what + f" (they fit when moved by {moved[0]:+d} positions)", "", real, zero,
+        Verification(f"with the labels moved by {moved[0]:+d} positions the copy's held-out "
+                     f"accuracy reached {moved[1].accuracy[-1]:.0%} (as they are: "
+                     f"{real.accuracy[-1]:.0%})", True,
+                     {"offset": moved[0], "accuracy": moved[1].accuracy[-1]}))]
+
+
+def _unrelated_finding(message: str, more: str, real: Run, zero: Run,
+                       verified: Verification | None) -> Finding:
+    return Finding(
+        "labels_misaligned", "error", message,
         "check that labels[i] belongs to inputs[i] (an offset or a separate shuffle of "
-        "images and labels)" + ("" if moved is not None else
-                                ", and that each row of X is one whole example (plot one: "
-                                "plt.imshow(X[0].reshape(28, 28)); X.reshape(784, -1).T is "
-                                "not X.T)"),
+        "images and labels)" + more,
         evidence={"accuracy": real.accuracy[-1], "zero_input_accuracy": zero.accuracy[-1]},
-        verified=verified)]
+        verified=verified)
 
 
 def _scrambled(X: np.ndarray | None, seed: int) -> str:
