@@ -43,6 +43,7 @@ from nndl.costs import COSTS, CrossEntropyCost, QuadraticCost, cost_name  # noqa
 from nndl.data import Data, UnscaledInputWarning, columns, prepare, rows  # noqa: F401
 from nndl.files import write_atomic  # noqa: F401
 from nndl.history import History
+from nndl.training import TrainingDivergedWarning  # noqa: F401
 
 
 class Network:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,12 @@ class TrainingHealthWarning(UserWarning):
 
 
 # What the Monitor checks in each epoch's report (at severity "error").
-MONITORED = ("non_finite", "saturation", "output_collapse")
+MONITORED = ("non_finite", "symmetry", "saturation", "output_collapse")
+# The snapshot's findings whose fix is a new initial draw, and the draws
+# whose look after training still means the draw is at fault (weights held
+# still by saturation keep it: rand's after an epoch still look like rand).
+DRAW_FIXED = ("saturation", "output_collapse")
+BAD_DRAWS = ("rand", "zeros", "randn")
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class LayerPoint:
     and sd, the share of saturated (unit, example) pairs and of dead units
     (None where the activation cannot), ``||dC/dw||``, how far its weights
     moved during the epoch (``||w - w_before|| / ||w_before||``, None for
-    the first epoch seen), and the update-to-weight ratio of one step,
+    the first epoch seen and after all-zero weights), and the update-to-weight ratio of one step,
     ``eta * ||dC/dw|| / ||w||`` (None without the monitor's ``eta``)."""
 
     epoch: int
@@ -113,9 +118,10 @@ class Monitor:
         if self.data is None:
             self.data = load_sample(self.dataset, self.data_dir, self.images)
         report = diagnose(net, self.data)
-        found = [f for f in report.findings if f.name in MONITORED and f.severity == "error"]
         points = self._record(epoch, net, report)
         step = self._step_size(epoch, net, report)
+        found = [_trained(f, report, epoch, _advice(step)) for f in report.findings
+                 if f.name in MONITORED and f.severity == "error"]
         found += step + self._after_training(report, epoch, _advice(step))
         found += _frozen(points, epoch)
         self.report = report
@@ -164,9 +170,9 @@ class Monitor:
                 a = activation_row(layer.activation).f(z)
                 norm = float(np.linalg.norm(w))
                 old = None if self._previous is None else self._previous[layer.index - 1]
-                change = (None if old is None or old.shape != w.shape else
-                          float(np.linalg.norm(w - old)) / max(float(np.linalg.norm(old)),
-                                                               1e-300))
+                before = None if old is None else float(np.linalg.norm(old))
+                change = (None if old is None or old.shape != w.shape or before == 0 else
+                          float(np.linalg.norm(w - old)) / before)  # undefined from zeros
                 self.history.append(LayerPoint(
                     epoch, layer.index, float(a.mean()), float(a.std()), layer.saturated,
                     None if layer.dead is None else layer.dead / layer.fan_out, layer.grad_w,
@@ -198,16 +204,19 @@ class Monitor:
         first = self.history[0].epoch
         since = "before training" if first < 0 else f"after epoch {first}"
         saturated_now = False
-        for layer in report.layers[:-1]:
-            sat = [x for x in self.series("saturated", layer.index) if x is not None]
+        # every layer: an output layer saturated by the steps stops the
+        # gradient as surely as a hidden one (ReLU hidden units die instead)
+        for layer in report.layers:
+            sat = self._stuck(layer.index)
             saturated_now |= bool(sat) and sat[-1] >= SATURATED_NOW
+            stuck = "dead" if layer.saturated is None else "saturated"
             if len(sat) >= 2 and sat[-1] - sat[0] >= SATURATION_GROWTH and sat[-1] >= SATURATED_NOW:
                 return [self._step_finding(
                     "learning_rate_too_large", report, epoch, layer=layer.index,
-                    what=f"layer {layer.index} was {sat[0]:.0%} saturated {since} and is "
+                    what=f"layer {layer.index} was {sat[0]:.0%} {stuck} {since} and is "
                          f"{sat[-1]:.0%} after epoch {epoch}, with the accuracy at "
-                         f"{report.accuracy:.1%}: the steps pushed its units into saturation, "
-                         f"which points to too large a step")]
+                         f"{report.accuracy:.1%}: the steps pushed its units there, which "
+                         f"points to too large a step")]
         changes = [p.change for p in self.history if p.epoch == epoch]
         # Weights held still by saturation are not a short step: saturation says so.
         if (changes and None not in changes and min(changes) < SMALL_CHANGE
@@ -219,6 +228,13 @@ class Monitor:
                      f"norm, no hidden layer is {SATURATED_NOW:.0%} saturated, and the accuracy is "
                      f"{report.accuracy:.1%}: the steps are too short to learn")]
         return []
+
+    def _stuck(self, layer: int) -> list[float]:
+        """``layer``'s share of saturated (unit, example) pairs per epoch, or
+        of dead units for ReLU (which does not saturate: its units die)."""
+        return [p.saturated if p.saturated is not None else p.dead
+                for p in self.history if p.layer == layer
+                and (p.saturated is not None or p.dead is not None)]
 
     def _step_finding(self, name: str, report: Report, epoch: int, what: str,
                       layer: int | None = None) -> Finding:
@@ -234,7 +250,9 @@ class Monitor:
                    f"rate learns)" if verified is None else
                    f"not confirmed: no rate on the {direction} side learned from the first "
                    f"weights seen; see the other findings")
-        return Finding(name, "error", what, fix, layer=layer, verified=verified,
+        # refuted by its range test: a warning, the other findings come first
+        severity = "warning" if verified is not None and not verified.helped else "error"
+        return Finding(name, severity, what, fix, layer=layer, verified=verified,
                        evidence={"epoch": epoch, "accuracy": report.accuracy})
 
     def _verify_rate(self, name: str, report: Report) -> Verification | None:
@@ -267,7 +285,8 @@ class Monitor:
             return True
         hidden = report.layers[:-1]
         every_hidden_saturated = bool(hidden) and all(
-            layer.saturated_units is not None and layer.saturated_units == 1.0
+            (layer.saturated_units is not None and layer.saturated_units == 1.0)
+            or (layer.dead is not None and layer.dead == layer.fan_out)  # ReLU: all dead
             for layer in hidden)
         return every_hidden_saturated and any(f.name == "output_collapse" for f in found)
 
@@ -288,6 +307,21 @@ def _frozen(points: list[LayerPoint], epoch: int) -> list[Finding]:
                 "gradient), or raise the learning rate", layer=point.layer,
                 evidence={"relative_change": change}))
     return found
+
+
+def _trained(f: Finding, report: Report, epoch: int, advice: str) -> Finding:
+    """``f`` as the Monitor reports it: a snapshot finding whose fix is a new
+    draw keeps it only while the layer still looks like a known bad draw
+    (:data:`BAD_DRAWS`); weights that training moved there (a xavier_normal
+    network saturated by a rate too large) get the history's advice."""
+    if f.name not in DRAW_FIXED:
+        return f
+    layer = report.layers[(f.layer or len(report.layers)) - 1]
+    if any(scheme in BAD_DRAWS for scheme in layer.scheme):
+        return f
+    return replace(f, verified=None,
+                   fix=f"the weights got there in training (after epoch {epoch}), not from "
+                       f"their draw; {advice}")
 
 
 def _advice(step: list[Finding]) -> str:

@@ -102,6 +102,8 @@ def _raised(name: str, method: str, error: Exception, obj: Any = None) -> Findin
         fix = (f"make {method} run on the book's inputs (a column x of shape (n_in, 1), a "
                f"one-hot column y of shape (n_out, 1))")
         at = None if obj is None else userfile.raised_at(error, userfile.source_files(obj))
+        if at is None and _signature_differs(error):
+            return _not_checked(name, method, error, obj)
         if at is not None:
             path, line, text = at
             what += f", at line {line} of {path} ({text})"
@@ -110,6 +112,36 @@ def _raised(name: str, method: str, error: Exception, obj: Any = None) -> Findin
                    f"column x of shape (n_in, 1), a one-hot column y of shape (n_out, 1))")
     return Finding(name, "error", what, fix,
                    evidence={"error": f"{type(error).__name__}: {error}"})
+
+
+# The book's signatures (chapter 1's network.py), for the note on a method
+# that takes other arguments.
+BOOK_SIGNATURES = {"feedforward": "(a)", "backprop": "(x, y)",
+                   "update_mini_batch": "(mini_batch, eta)",
+                   "cost_derivative": "(output_activations, y)"}
+
+
+def _signature_differs(error: Exception) -> bool:
+    """A TypeError raised by the call itself, not inside the user's code:
+    the method takes other arguments than the book's."""
+    return isinstance(error, TypeError) and "argument" in str(error)
+
+
+def _not_checked(name: str, method: str, error: Exception, obj: Any) -> Finding:
+    """A note: the user's ``method`` has another signature than the book's,
+    so it cannot be run as the book's is, and was not checked (not a bug)."""
+    try:
+        theirs = str(inspect.signature(getattr(obj, method)))
+    except (TypeError, ValueError, AttributeError):
+        theirs = "(...)"
+    book = BOOK_SIGNATURES.get(method, "")
+    return Finding(
+        name, "info",
+        f"your {method}{theirs} takes other arguments than the book's {method}{book} "
+        f"({error}), so it was not run and not checked",
+        f"nothing to fix for this check; to have {method} checked, give it the book's "
+        f"arguments {book}",
+        evidence={"error": f"{type(error).__name__}: {error}", "signature": theirs})
 
 
 # ---- feedforward ------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -95,15 +96,31 @@ def load(cls, path: str | os.PathLike):
 def _read(path: Path) -> tuple[dict, list, list]:
     """``(meta, weights, biases)`` from a ``.npz`` or a JSON file."""
     if zipfile.is_zipfile(path):
-        with np.load(path, allow_pickle=False) as f:
-            meta = json.loads(str(f["meta"]))
-            n = len(meta["sizes"]) - 1
-            return meta, [f[f"w{l}"] for l in range(n)], [f[f"b{l}"] for l in range(n)]
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                _check_arrays(path, f.files)
+                meta = json.loads(str(f["meta"]))
+                n = len(meta["sizes"]) - 1
+                return meta, [f[f"w{l}"] for l in range(n)], [f[f"b{l}"] for l in range(n)]
+        except (zipfile.BadZipFile, zlib.error) as error:  # a damaged or cut-off file
+            raise ValueError(f"{path}: the file is damaged ({error}); save the network again "
+                             f"(net.save(path))") from None
     meta = _read_json(path)
     weights, biases = meta.get("weights"), meta.get("biases")
     if "format" not in meta:
         meta = _network2_meta(meta, path)
     return meta, weights, biases
+
+
+def _check_arrays(path: Path, names: list[str]) -> None:
+    """Refuse an ``.npz`` that ``Network.save`` did not write, naming what it
+    holds: ``save`` writes ``meta`` (the settings, as JSON), then ``w0``,
+    ``b0``, ``w1``, ... per layer."""
+    if "meta" not in names or "w0" not in names or "b0" not in names:
+        raise ValueError(f"{path}: not a network saved by network.Network.save (it holds "
+                         f"arrays {', '.join(names) or 'none'}; save writes meta, w0, b0, w1, "
+                         f"b1, ...); load your own arrays with np.load and pass "
+                         f"(weights, biases) lists instead")
 
 
 def _read_json(path: Path) -> dict:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from nndl import checks, fused, parameters
-from nndl.data import Data, prepare
+from nndl.data import Data, prepare, warn
 from nndl.history import History
 
 
@@ -86,14 +86,36 @@ class Step:
         self.update = fused.update(net, 1.0 - eta * lmbda / n)
         # eta/m as 0-d arrays of the network's dtype (see nndl.activations.ONE)
         self.scale = {m: np.array(eta / m, dtype=net.dtype) for m in batch_sizes}
+        self.eta = eta
 
     def __call__(self, X: np.ndarray, Y: np.ndarray) -> None:
         fused.backprop(self.plan, X, Y, self.scale[len(X)], self.update)
 
     def epoch(self, data: Data, m: int, rng: np.random.Generator) -> None:
-        """One epoch: a step on each of the mini-batches of ``data`` shuffled with ``rng``."""
-        for X, Y in mini_batches(data, m, rng):
-            self(X, Y)
+        """One epoch: a step on each of the mini-batches of ``data`` shuffled with ``rng``.
+        A rate so large that the weights overflow is reported once, after the
+        epoch, by :func:`record` (:class:`TrainingDivergedWarning`), not by
+        numpy's overflow warnings from inside a matrix product."""
+        overflowed = []
+        with np.errstate(over="call", invalid="call", call=lambda kind, _: overflowed.append(kind)):
+            for X, Y in mini_batches(data, m, rng):
+                self(X, Y)
+        if overflowed:
+            warn_diverged(self.eta)
+
+
+class TrainingDivergedWarning(UserWarning):
+    """Training made a weight, a bias or a weighted input overflow to
+    infinity or NaN: the learning rate is far too large for the network (or
+    the data holds values too large)."""
+
+
+def warn_diverged(eta: float) -> None:
+    """The warning of a training that overflowed, naming the fix: one text,
+    so that Python shows it once per call of ``SGD`` in the user's code."""
+    warn(f"training diverged: the weights or the weighted inputs overflowed to infinity or "
+         f"NaN; lower the learning rate (eta={eta:g}), e.g. by a factor of 10, and start "
+         f"again from a fresh draw", TrainingDivergedWarning)
 
 
 def step_for(net, run: Run, compiled: bool = False):
@@ -120,13 +142,28 @@ def compiled_step() -> type:
 def record(net, history: History, j: int, run: Run) -> list[str]:
     """Measure epoch ``j``'s figures into ``history``; return the lines to print
     (the book's: ``Epoch 0: 9129 / 10000``, then the monitored figures).
-    Every cost's L2 term divides by the training-set size ``n``."""
+    Every cost's L2 term divides by the training-set size ``n``.  A network
+    whose weights or outputs overflowed is warned about once per epoch
+    (:class:`TrainingDivergedWarning`), not by numpy's overflow warnings."""
+    overflowed = []
+    with np.errstate(over="call", invalid="call", call=lambda kind, _: overflowed.append(kind)):
+        lines, costs = _measured(net, history, j, run)
+    if overflowed or not (all(np.isfinite(p).all() for p in net.weights + net.biases)
+                          and np.isfinite(costs).all()):
+        warn_diverged(run.eta)
+    return lines
+
+
+def _measured(net, history: History, j: int, run: Run) -> tuple[list[str], list[float]]:
+    """:func:`record`'s lines, and the costs it measured."""
     n, monitor, plan = len(run.train), run.monitor, fused.plan(net)
+    costs = []
 
     def measure(name: str, data: Data) -> tuple[int, float]:
         correct, cost = fused.measure(plan, net.cost, data, run.lmbda, n)
         getattr(history, f"{name}_accuracy").append(correct / len(data))
         getattr(history, f"{name}_cost").append(cost)
+        costs.append(cost)
         return correct, cost
 
     lines = [f"Epoch {j} complete"]
@@ -142,7 +179,7 @@ def record(net, history: History, j: int, run: Run) -> list[str]:
         lines += monitor_lines("evaluation", len(run.evaluation),
                                cost if monitor.evaluation_cost else None,
                                correct if monitor.evaluation_accuracy else None)
-    return lines
+    return lines, costs
 
 
 def monitor_lines(name: str, size: int, cost: float | None = None, correct: int | None = None

@@ -387,3 +387,18 @@ def test_a_wrong_sigmoid_prime_in_the_users_file_is_named(sample, tmp_path, wron
 def test_the_books_own_sigmoid_functions_are_not_named(sample):
     report = diagnostics.diagnose(construct(bs.Network, [784, 30, 10]), sample)
     assert report.finding("activation_mismatch") is None
+
+
+class VectorisedUpdate(bs.Network):
+    """A correct update with its own signature: columns X (784, m), Y (10, m)."""
+
+    def update_mini_batch(self, X, Y, eta):
+        bs.Network.update_mini_batch(self, list(zip(X.T[..., None], Y.T[..., None])), eta)
+
+
+def test_a_method_with_its_own_arguments_is_not_checked_and_not_called_wrong(sample):
+    report = diagnostics.diagnose(construct(VectorisedUpdate, [784, 30, 10]), sample, eta=3.0)
+    found = report.finding("update_mismatch")
+    assert found is not None and found.severity == "info"
+    assert "(mini_batch, eta)" in found.message and "not checked" in found.message
+    assert report.cause is None or report.cause.name != "update_mismatch"
