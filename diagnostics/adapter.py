@@ -74,9 +74,7 @@ def model_of(net: Any, activation_: str | None, cost: Any) -> Model:
         source = f"{type(net).__module__}.{type(net).__name__}"
     for attribute in ("weights", "biases"):
         if not hasattr(net, attribute):
-            raise TypeError(f"cannot diagnose a {type(net).__name__}: expected a network "
-                            f"(an object with weights and biases lists in the book's shapes), "
-                            f"a saved network's path, or (weights, biases) lists")
+            raise TypeError(_not_a_network(net))
     hidden, cost_ = _settings(net, activation_, cost)
     model = _from_lists(net.weights, net.biases, hidden, output_activation(cost_), cost_,
                         source)
@@ -85,6 +83,21 @@ def model_of(net: Any, activation_: str | None, cost: Any) -> Model:
         raise ValueError(f"the network's sizes {list(sizes)} do not match its weights' "
                          f"shapes, which give {model.sizes}")
     return model
+
+
+def _not_a_network(net: Any) -> str:
+    """Why ``net`` cannot be diagnosed, naming what it holds and how to pass
+    its parameters instead."""
+    held = sorted(k for k, v in vars(net).items() if not k.startswith("_")
+                  and isinstance(v, list | tuple | dict | np.ndarray)) if hasattr(
+        net, "__dict__") else []
+    name = type(net).__name__
+    how = (f"; yours holds {', '.join(held)}: from Python, pass its parameters as lists, "
+           f"diagnostics.diagnose(([W1, W2, ...], [b1, b2, ...]), eta=...), each W of shape "
+           f"(units, inputs) and each b (units, 1)" if held else "")
+    return (f"cannot diagnose this {name}: expected a network (an object with weights and "
+            f"biases lists in the book's shapes), a saved network's path, or (weights, biases) "
+            f"lists{how}")
 
 
 def book_methods(net: Any) -> list[str]:

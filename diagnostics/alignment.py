@@ -408,9 +408,11 @@ def _scrambled(X: np.ndarray | None, seed: int) -> str:
 
 def _realign(w, b, X: np.ndarray, labels: np.ndarray, Y: np.ndarray, rate: float,
              kw: dict, seed: int) -> tuple[int, Run] | None:
-    """Labels moved by -2..2 positions against the inputs: the first offset
-    whose copy learns, with its run."""
-    for d in (1, -1, 2, -2):
+    """Labels moved by 1, 2 or 8 positions either way against the inputs: the
+    first offset whose copy learns, with its run."""
+    # one or two positions (an off-by-one), and eight (the labels file read
+    # past the images' 16-byte IDX header instead of its own 8 bytes, or from 0)
+    for d in (1, -1, 2, -2, 8, -8):
         moved = split(X, np.roll(labels, d), np.roll(Y, d, axis=0), seed)
         run = train(w, b, moved, rate, **kw)
         if run.learned(moved.chance):

@@ -17,7 +17,7 @@ import numpy as np
 import blas
 import network
 
-from . import evaluation, functions, inputs, labels, probes, usercode, weights
+from . import evaluation, functions, inputs, labels, probes, settings, usercode, weights
 from .adapter import model_of
 from .data import DEFAULT_IMAGES, load_sample, sample_of
 from .findings import Finding, Verification, in_cause_order
@@ -74,12 +74,28 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
     model = model_of(net, activation, cost)
     sample = sample_of(_default_data(model.sizes, dataset, data_dir, images)
                        if data is None else data, model.sizes)
+    read = _settings_read(net, model, sample.X, activation, cost)
+    if read is not None:  # their feedforward's own activation and output
+        model = model_of(net, *read)
     subject = Subject(model, _own_code(net), sample, eta, mini_batch_size)
     with blas.threads(model.sizes, len(sample.X), blas_threads):
         report = _checked(subject)
+        if read is not None:
+            report.findings = in_cause_order(report.findings + [settings.note(*read)])
         if eta is not None:  # short training runs on copies, at the user's rate
             _probe(report, subject, net)
     return _with_code(report, subject)
+
+
+def _settings_read(net: Any, model, X: np.ndarray, activation: str | None,
+                   cost: Any) -> tuple[str, str] | None:
+    """The activation and cost the user's own ``feedforward`` computes, when
+    neither the call nor the object says them (:mod:`diagnostics.settings`)."""
+    own = _own_code(net)
+    if own is None or activation is not None or cost is not None or any(
+            isinstance(getattr(own, name, None), str) for name in ("activation", "cost")):
+        return None
+    return settings.read(own, model, X)
 
 
 def _with_code(report: Report, subject: Subject) -> Report:
@@ -87,6 +103,10 @@ def _with_code(report: Report, subject: Subject) -> Report:
     verdict on each."""
     report.eta, report.mini_batch_size = subject.eta, subject.mini_batch_size
     report.checked = subject.methods
+    if subject.obj is not None and not subject.methods:
+        report.other_methods = sorted(
+            name for name in dir(type(subject.obj))
+            if not name.startswith("_") and callable(getattr(type(subject.obj), name, None)))
     report.code = (usercode.verdicts(subject, report.findings) if subject.finite else
                    dict.fromkeys(subject.methods, "not run (non-finite weights)"))
     return report

@@ -25,8 +25,8 @@ FINDINGS = (
     # the numbers themselves
     "non_finite", "diverged",
     # the user's own code, against the reference
-    "activation_mismatch", "forward_mismatch", "gradient_mismatch", "update_mismatch",
-    "evaluate_mismatch",
+    "settings_read", "activation_mismatch", "forward_mismatch", "gradient_mismatch",
+    "update_mismatch", "evaluate_mismatch",
     # the data and labels
     "inputs_format", "labels_format", "labels_imbalanced", "inputs_blank", "unscaled_inputs",
     "labels_misaligned", "labels_noisy", "data_unshuffled",

@@ -91,6 +91,8 @@ class Report:
     mini_batch_size: int = 10
     checked: list[str] = field(default_factory=list)  # the user's methods checked
     code: dict[str, str] = field(default_factory=dict)  # method -> "agrees" or what differs
+    # the user's own methods when none is the book's: their code was not run
+    other_methods: list[str] = field(default_factory=list)
     probes: Any = field(default=None, repr=False)  # diagnostics.rates.Probes, with eta
 
     @property
@@ -191,6 +193,11 @@ def _measured_paragraphs(report: Report) -> list[tuple[str, str]]:
                           for m in report.checked)
         paragraphs.append((f"Your code, run on copies and compared with the reference for "
                            f"the same weights: {found}.", ""))
+    elif report.other_methods:
+        paragraphs.append((f"Your code was not run: it has none of the book's feedforward, "
+                           f"backprop, update_mini_batch and cost_derivative (it has "
+                           f"{', '.join(report.other_methods)}), so only your weights were "
+                           f"measured.", ""))
     if report.eta is None:
         paragraphs.append(("Step size: not checked. Pass your learning rate, "
                            "diagnose(net, eta=...) or --eta, to train copies at your rate.", ""))

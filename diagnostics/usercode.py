@@ -390,9 +390,14 @@ def gradient_mismatch(subject: Subject) -> list[Finding]:
         fix = ("make cost_derivative return output_activations - y, as the book's does (a copy "
                "of your code with that change computes the gradient exactly)")
     else:
-        fix = (f"compute layer {last['layer']}'s gradient as the book's backprop does: delta = "
-               f"cost_derivative(a, y) * sigma'(z) at the output, delta = np.dot(w.T, delta) * "
-               f"sigma'(z) going back, nabla_w = np.dot(delta, a_previous.T)")
+        # the output error (BP1): a - y times sigma'(z) for the quadratic
+        # cost; a - y alone for cross-entropy and the log-likelihood (ch. 3)
+        output = ("delta = cost_derivative(a, y) * sigma'(z) at the output"
+                  if model.cost == "quadratic" else
+                  f"delta = a - y at the output (no sigma'(z) factor with the {model.cost} cost)")
+        fix = (f"compute layer {last['layer']}'s gradient as the book's backprop does: {output}, "
+               f"delta = np.dot(w.T, delta) * f'(z) going back (f the hidden activation, "
+               f"{model.activation}), nabla_w = np.dot(delta, a_previous.T)")
     return [Finding(
         "gradient_mismatch", "error", sentences(
         f"your backprop differs from the gradient of the {model.cost} cost (central finite "

@@ -402,3 +402,79 @@ def test_a_method_with_its_own_arguments_is_not_checked_and_not_called_wrong(sam
     assert found is not None and found.severity == "info"
     assert "(mini_batch, eta)" in found.message and "not checked" in found.message
     assert report.cause is None or report.cause.name != "update_mismatch"
+
+
+# ---- settings read from the user's own feedforward -----------------------------
+
+
+class ReluFeedforward(bs.Network):
+    """ReLU hidden layers, a sigmoid output, written in the book's style."""
+
+    def feedforward(self, a):
+        for b, w in zip(self.biases[:-1], self.weights[:-1]):
+            a = np.maximum(np.dot(w, a) + b, 0)
+        return bs.sigmoid(np.dot(self.weights[-1], a) + self.biases[-1])
+
+
+class SoftmaxFeedforward(bs.Network):
+    def feedforward(self, a):
+        for b, w in zip(self.biases[:-1], self.weights[:-1]):
+            a = bs.sigmoid(np.dot(w, a) + b)
+        z = np.dot(self.weights[-1], a) + self.biases[-1]
+        e = np.exp(z - z.max())
+        return e / e.sum()
+
+
+@pytest.mark.parametrize("cls, activation, cost", [
+    (ReluFeedforward, "relu", "quadratic"), (SoftmaxFeedforward, "sigmoid", "log_likelihood")])
+def test_the_settings_are_read_from_the_users_feedforward(sample, cls, activation, cost):
+    report = diagnostics.diagnose(construct(cls, [784, 30, 10]), sample)
+    found = report.finding("settings_read")
+    assert found is not None and found.evidence == {"activation": activation, "cost": cost}
+    assert report.activation == activation and report.cost == cost
+    assert report.finding("forward_mismatch") is None
+    # said explicitly, the user's settings are used as given
+    given = diagnostics.diagnose(construct(cls, [784, 30, 10]), sample, activation="sigmoid")
+    assert given.finding("settings_read") is None
+
+
+def test_the_books_own_feedforward_reads_as_the_books_settings(sample):
+    report = diagnostics.diagnose(construct(bs.Network, [784, 30, 10]), sample)
+    assert report.finding("settings_read") is None
+
+
+def test_labels_read_past_the_images_header_are_moved_back_by_eight(sample):
+    X, y = sample
+    report = diagnostics.diagnose(book(), (X, np.roll(y, -8)), eta=3.0)
+    found = report.finding("labels_misaligned")
+    assert found is not None and found.verified is not None
+    assert abs(found.verified.numbers["offset"]) == 8
+
+
+class OwnNames:
+    """Weights and biases in the book's shapes, methods of its own."""
+
+    def __init__(self, sizes):
+        rng = np.random.default_rng(0)
+        self.weights = [rng.standard_normal((y, x)) for x, y in zip(sizes[:-1], sizes[1:])]
+        self.biases = [rng.standard_normal((y, 1)) for y in sizes[1:]]
+
+    def forward(self, x):
+        return x
+
+    def fit(self, data):
+        return None
+
+
+def test_code_with_its_own_method_names_is_said_to_be_unchecked(sample):
+    text = str(diagnostics.diagnose(OwnNames([784, 30, 10]), sample))
+    assert "Your code was not run" in text and "fit, forward" in text
+
+
+def test_an_object_without_weights_lists_is_told_how_to_pass_its_parameters():
+    class MLP:
+        def __init__(self):
+            self.layers = [(np.zeros((30, 784)), np.zeros((30, 1)))]
+
+    with pytest.raises(TypeError, match="yours holds layers: from Python, pass its parameters"):
+        diagnostics.diagnose(MLP())
