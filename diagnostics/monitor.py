@@ -49,7 +49,8 @@ class TrainingHealthWarning(UserWarning):
     ``warnings.simplefilter("ignore", diagnostics.TrainingHealthWarning)``."""
 
 
-# What the Monitor checks in each epoch's report (at severity "error").
+# What the Monitor checks in each epoch's report (at severity "error"; symmetry
+# at any).
 MONITORED = ("non_finite", "symmetry", "saturation", "output_collapse")
 # The snapshot's findings whose fix is a new initial draw, and the draws
 # whose look after training still means the draw is at fault (weights held
@@ -120,8 +121,10 @@ class Monitor:
         report = diagnose(net, self.data)
         points = self._record(epoch, net, report)
         step = self._step_size(epoch, net, report)
+        # copied units are warned of at any severity: a layer of 30 with
+        # 28 copies learns as a layer of 3, and the copies stay copies
         found = [_trained(f, report, epoch, _advice(step)) for f in report.findings
-                 if f.name in MONITORED and f.severity == "error"]
+                 if f.name in MONITORED and (f.severity == "error" or f.name == "symmetry")]
         found += step + self._after_training(report, epoch, _advice(step))
         found += _frozen(points, epoch)
         self.report = report

@@ -70,7 +70,11 @@ def test_a_network_saturated_by_training_is_not_told_to_redraw_its_weights(mnist
 
 def test_zeros_weights_warn_of_their_symmetry_and_report_no_absurd_change(mnist):
     monitor = monitored(mnist, network.Network([784, 30, 10], "zeros", seed=0), 3.0)
-    assert "symmetry" in {f.name for _, f in monitor.findings}
+    # Units that are still copies are warned about.  Some BLAS kernels round
+    # equal rows differently by position and split them (SkylakeX, here):
+    # then there is no symmetry left to warn of (docs/symmetry_explained.md).
+    copies = monitor.report.layers[0].distinct < monitor.report.layers[0].fan_out
+    assert ("symmetry" in {f.name for _, f in monitor.findings}) is copies
     changes = [p.change for p in monitor.history if p.change is not None]
     assert all(c < 1e6 for c in changes)
 
