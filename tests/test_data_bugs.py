@@ -285,6 +285,7 @@ class WrongPairEvaluate(bs.Network):
 def test_an_evaluate_returning_no_count_is_not_called_wrong(sample, cls, named, capsys):
     report = diagnostics.diagnose(construct(cls, [784, 30, 10]), sample)
     assert (report.finding("evaluate_mismatch") is not None) is named
+    assert " / 1000" not in capsys.readouterr().out  # what it prints stays out of the report
 
 
 def test_the_label_checks_do_not_warn_about_the_users_inputs(sample):
