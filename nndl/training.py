@@ -9,6 +9,7 @@ figures recorded after each epoch (:func:`record`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
@@ -93,15 +94,23 @@ class Step:
 
     def epoch(self, data: Data, m: int, rng: np.random.Generator) -> None:
         """One epoch: a step on each of the mini-batches of ``data`` shuffled with ``rng``.
-        A rate so large that the weights overflow is reported once, after the
-        epoch, by :func:`record` (:class:`TrainingDivergedWarning`), not by
-        numpy's overflow warnings from inside a matrix product."""
-        overflowed = []
-        with np.errstate(over="call", invalid="call", call=lambda kind, _: overflowed.append(kind)):
+        A rate so large that the products overflow is warned about once
+        (:class:`TrainingDivergedWarning`), not by numpy's overflow warnings
+        from inside a matrix product."""
+        with overflow_watch() as overflowed:
             for X, Y in mini_batches(data, m, rng):
                 self(X, Y)
         if overflowed:
             warn_diverged(self.eta)
+
+
+@contextlib.contextmanager
+def overflow_watch() -> Iterator[list[str]]:
+    """Within it, numpy's floating-point overflows and invalid operations
+    are collected, by kind, into the list it yields, not warned about."""
+    kinds: list[str] = []
+    with np.errstate(over="call", invalid="call", call=lambda kind, _: kinds.append(kind)):
+        yield kinds
 
 
 class TrainingDivergedWarning(UserWarning):
@@ -145,8 +154,7 @@ def record(net, history: History, j: int, run: Run) -> list[str]:
     Every cost's L2 term divides by the training-set size ``n``.  A network
     whose weights or outputs overflowed is warned about once per epoch
     (:class:`TrainingDivergedWarning`), not by numpy's overflow warnings."""
-    overflowed = []
-    with np.errstate(over="call", invalid="call", call=lambda kind, _: overflowed.append(kind)):
+    with overflow_watch() as overflowed:
         lines, costs = _measured(net, history, j, run)
     if overflowed or not (all(np.isfinite(p).all() for p in net.weights + net.biases)
                           and np.isfinite(costs).all()):
