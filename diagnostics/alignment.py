@@ -82,10 +82,8 @@ def label_permutation(predicted: np.ndarray, labels: np.ndarray, n_out: int
     time "agrees" with half of labels that are all 3 after 4 -> 3).  A
     relabelling is named when its kappa is at least :data:`PERMUTATION_KAPPA`
     and 0.1 above the identity's (two classes swapped: 1.0 against 0.78)."""
-    p_answer = np.bincount(predicted, minlength=n_out)[:n_out] / len(labels)
-    p_label = np.bincount(labels, minlength=n_out)[:n_out] / len(labels)
-    identity = float(np.mean(predicted == labels))
-    base = _kappa(identity, p_answer, p_label, np.arange(n_out))
+    p_answer, p_label = _marginals(predicted, labels, n_out)
+    identity, base = _agreement(predicted, labels, n_out)
     shares = [float(np.mean((predicted + s) % n_out == labels)) for s in range(n_out)]
     s = int(np.argmax(shares[1:])) + 1
     if _named(shares[s], _kappa(shares[s], p_answer, p_label, (np.arange(n_out) + s) % n_out),
@@ -193,13 +191,20 @@ def looks_like_mnist(X: np.ndarray, ref: DigitReference) -> bool:
     shifted by up to 1 pixel at random: 0.99 but 0.80, by 2: 0.75;
     transposed: correlation 0.75; upside down 0.87; inverted -0.997;
     Fashion-MNIST 0.83."""
-    mean = X.mean(axis=0)
-    if not np.all(np.isfinite(mean)) or np.ptp(mean) == 0:
-        return False
-    similar = float(np.corrcoef(mean, ref.mean_image)[0, 1])
-    ratio = float(mean.mean() / ref.mean_image.mean())
-    return (similar > MNIST_LIKE and 1 / 1.4 < ratio < 1.4
+    match = _mean_image(X, ref)
+    return (match is not None and match[0] > MNIST_LIKE and match[1]
             and _confidence(ref.net, X) >= ref.confidence - CONFIDENCE_DROP)
+
+
+def _mean_image(X: np.ndarray, ref: DigitReference) -> tuple[float, bool] | None:
+    """How the mean image of the rows of ``X`` compares with MNIST's: its
+    correlation with it, and whether its mean intensity is within a factor
+    1.4 of MNIST's; None for a mean image that is constant or not finite."""
+    mean = np.asarray(X, dtype=np.float64).mean(axis=0)
+    if not np.all(np.isfinite(mean)) or np.ptp(mean) == 0:
+        return None
+    ratio = float(mean.mean() / ref.mean_image.mean())
+    return float(np.corrcoef(mean, ref.mean_image)[0, 1]), 1 / 1.4 < ratio < 1.4
 
 
 def labels_misaligned(model: Model, sample: Split, X_all: np.ndarray, labels_all: np.ndarray,
@@ -244,10 +249,16 @@ def labels_misaligned(model: Model, sample: Split, X_all: np.ndarray, labels_all
 
 def _agreement(answers: np.ndarray, labels: np.ndarray, n_out: int) -> tuple[float, float]:
     """The share of ``labels`` equal to ``answers``, and its Cohen's kappa."""
-    p_answer = np.bincount(answers, minlength=n_out)[:n_out] / len(labels)
-    p_label = np.bincount(labels, minlength=n_out)[:n_out] / len(labels)
     share = float(np.mean(answers == labels))
-    return share, _kappa(share, p_answer, p_label, np.arange(n_out))
+    return share, _kappa(share, *_marginals(answers, labels, n_out), np.arange(n_out))
+
+
+def _marginals(answers: np.ndarray, labels: np.ndarray, n_out: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Each class's share of ``answers`` and of ``labels``."""
+    n = len(labels)
+    return (np.bincount(answers, minlength=n_out)[:n_out] / n,
+            np.bincount(labels, minlength=n_out)[:n_out] / n)
 
 
 def labels_noisy(ref: DigitReference, X: np.ndarray, answers: np.ndarray, labels: np.ndarray,
@@ -393,17 +404,11 @@ def _scrambled(X: np.ndarray | None, seed: int) -> str:
     image correlated below 0.5 with MNIST's): pixels moved, as a reshape
     that is not a transpose moves them.  Empty otherwise."""
     ref = None if X is None else _digit_reference(seed)
-    if ref is None:
-        return ""
-    mean = np.asarray(X, dtype=np.float64).mean(axis=0)
-    if not np.all(np.isfinite(mean)) or np.ptp(mean) == 0:
-        return ""
-    similar = float(np.corrcoef(mean, ref.mean_image)[0, 1])
-    ratio = float(mean.mean() / ref.mean_image.mean())
-    if similar >= 0.5 or not 1 / 1.4 < ratio < 1.4:
+    match = None if ref is None else _mean_image(X, ref)
+    if match is None or match[0] >= 0.5 or not match[1]:
         return ""
     return (f" (your inputs have MNIST's pixel values but not its shapes: their mean image "
-            f"correlates {similar:.2f} with MNIST's, where MNIST's own give 0.99)")
+            f"correlates {match[0]:.2f} with MNIST's, where MNIST's own give 0.99)")
 
 
 def _realign(w, b, X: np.ndarray, labels: np.ndarray, Y: np.ndarray, rate: float,
