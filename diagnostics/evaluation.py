@@ -45,10 +45,9 @@ def check(subject: Subject) -> list[Finding]:
             theirs = evaluate(X, labels) if arrays else evaluate(test_data)
     except Exception:  # noqa: BLE001  (their feedforward's error is the user-code checks')
         return []
-    right = int(np.sum(np.asarray(answers) == labels))
-    if number(theirs) is None or counts_the_same(theirs, right, len(test_data)):
+    right, n, value = int(np.sum(np.asarray(answers) == labels)), len(test_data), number(theirs)
+    if value is None or counts_the_same(value, right, n):
         return []  # nothing to compare (it prints its count, say), or the same count
-    n = len(test_data)
     given = ("X (n, 784) rows and int labels y" if arrays else
              "the book's test_data: a column x, an int label y")
     return [Finding(
@@ -90,8 +89,6 @@ def number(returned: object) -> float | None:
         return None
 
 
-def counts_the_same(returned: object, right: int, n: int) -> bool:
-    """``returned`` is ``right`` of ``n`` as a count, a fraction or a percentage."""
-    value = number(returned)
-    return value is not None and any(abs(value - right * unit) <= 0.5 * unit
-                                     for unit in (1.0, 1.0 / n, 100.0 / n))
+def counts_the_same(value: float, right: int, n: int) -> bool:
+    """``value`` is ``right`` of ``n`` as a count, a fraction or a percentage."""
+    return any(abs(value - right * unit) <= 0.5 * unit for unit in (1.0, 1.0 / n, 100.0 / n))

@@ -53,7 +53,7 @@ def check(X_raw: np.ndarray) -> list[Finding]:
     finite = X if np.isfinite(X).all() else X[np.isfinite(X)]
     if finite.size == 0:
         return []  # non-finite inputs are the snapshot's finding
-    zeros = 1.0 - np.count_nonzero(finite) / finite.size
+    zeros = zero_share(finite)
     if zeros >= BLANK_ZEROS:
         return [_blank(finite, zeros, X_raw)]
     lo, hi = float(finite.min()), float(finite.max())
@@ -66,19 +66,22 @@ def check(X_raw: np.ndarray) -> list[Finding]:
 def blank(X: np.ndarray) -> bool:
     """Inputs ``X`` at least :data:`BLANK_ZEROS` exactly 0."""
     X = np.asarray(X)
-    return bool(X.size) and float(np.mean(X == 0)) >= BLANK_ZEROS
+    return bool(X.size) and zero_share(X) >= BLANK_ZEROS
 
 
-def scale_kind(lo: float, hi: float, mean: float, sd: float, large: bool | None = None
-               ) -> str | None:
+def zero_share(X: np.ndarray) -> float:
+    """The share of the values of ``X`` that are exactly 0."""
+    return 1.0 - np.count_nonzero(X) / X.size
+
+
+def scale_kind(lo: float, hi: float, mean: float, sd: float, large: bool) -> str | None:
     """``"offset"``, ``"large"``, ``"tiny"`` or None for inputs from ``lo``
     to ``hi`` with ``mean`` and standard deviation ``sd``; ``large``: at
-    least :data:`LARGE_SHARE` of them beyond :data:`INPUT_MAX` (default:
-    any of them)."""
+    least :data:`LARGE_SHARE` of them beyond :data:`INPUT_MAX`."""
     biggest = max(abs(lo), abs(hi))
     if abs(mean) > biggest / 2 and sd < OFFSET_SPREAD * biggest:
         return "offset"
-    if (biggest > INPUT_MAX) if large is None else large:
+    if large:
         return "large"
     if 0 < biggest < INPUT_TINY:
         return "tiny"

@@ -121,11 +121,12 @@ class Monitor:
         report = diagnose(net, self.data)
         points = self._record(epoch, net, report)
         step = self._step_size(epoch, net, report)
+        advice = _advice(step)
         # copied units are warned of at any severity: a layer of 30 with
-        # 28 copies learns as a layer of 3, and the copies stay copies
-        found = [_trained(f, report, epoch, _advice(step)) for f in report.findings
+        # 28 copies learns as a layer of 2, and the copies stay copies
+        found = [_trained(f, report, epoch, advice) for f in report.findings
                  if f.name in MONITORED and (f.severity == "error" or f.name == "symmetry")]
-        found += step + self._after_training(report, epoch, _advice(step))
+        found += step + self._after_training(report, epoch, advice)
         found += _frozen(points, epoch)
         self.report = report
         for f in found:

@@ -43,9 +43,9 @@ def read(obj: Any, model: Model, X: np.ndarray) -> tuple[str, str] | None:
         return None
     if _gives(model, X, theirs, model.activation, model.cost):
         return None
-    found = [(hidden, cost or model.cost) for hidden in ACTIVATIONS for _, cost in OUTPUTS
-             if _gives(model, X, theirs, hidden, cost or model.cost)
-             and (hidden, cost or model.cost) != (model.activation, model.cost)]
+    others = [(hidden, cost or model.cost) for hidden in ACTIVATIONS for _, cost in OUTPUTS]
+    found = [setting for setting in others if setting != (model.activation, model.cost)
+             and _gives(model, X, theirs, *setting)]
     return found[0] if len(found) == 1 else None
 
 
