@@ -97,7 +97,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     for name, size in found.items():
         print(f"{name}: " + ("BLAS lost at the largest size" if size is None else
                              f"BLAS won at every size from {size:.1e} multiply-adds on"))
-    kernel, threads = compiled.BLAS[4], common.blas_threads() or 1
+    kernel, threads = compiled.BLAS.kernel, common.blas_threads() or 1
     size = compiled.choose_blas_from(kernel, threads)
     print(f"in force for {kernel} with {threads} thread(s): the compiled epoch's products go "
           "to BLAS " + ("never" if size == compiled.NEVER else f"from {size:.1e} on"))

@@ -33,7 +33,6 @@ computes the same numbers; the two routes agree to float tolerance.
 
 from __future__ import annotations
 
-import ctypes
 import math
 
 import llvmlite.binding
@@ -41,10 +40,10 @@ import numba
 import numpy as np
 from numba import types
 from numba.extending import overload
-from threadpoolctl import threadpool_info
 
 import blas
 from nndl.activations import EXP_MAX
+from nndl.cblas import ROW_MAJOR, N, T, numpy_openblas
 
 HIDDEN = {"sigmoid": 0, "tanh": 1, "relu": 2, "softsign": 3}
 OUTPUT = {"quadratic": 0, "cross_entropy": 1, "log_likelihood": 2}
@@ -74,27 +73,7 @@ FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 BLAS_FROM = 9_000_000
 NEVER = 2**62  # a size no product reaches
 FASTER_KERNELS = frozenset({"SkylakeX"})  # one thread of these beats the loops
-ROW_MAJOR, N, T = 101, 111, 112  # CBLAS's constants: row-major, no transpose, transpose
-
-
-def numpy_openblas() -> tuple[str, str, str, object, str | None] | None:
-    """``(path, prefix, suffix, integer type, kernel)`` of the CBLAS ``gemm``
-    of the OpenBLAS numpy uses (numpy's wheels: ``scipy_cblas_dgemm64_``,
-    64-bit integers), so that the products are numpy's own; ``kernel`` is
-    threadpoolctl's ``architecture`` (``"Haswell"``, ``"SkylakeX"``, ...).
-    None for another BLAS."""
-    for lib in threadpool_info():
-        if lib.get("internal_api") != "openblas":
-            continue
-        cdll = ctypes.CDLL(lib["filepath"])
-        for prefix in ("scipy_cblas_", "cblas_"):
-            for suffix, integer in (("64_", types.int64), ("", types.int32)):
-                if hasattr(cdll, f"{prefix}dgemm{suffix}"):
-                    return lib["filepath"], prefix, suffix, integer, lib.get("architecture")
-    return None
-
-
-BLAS = numpy_openblas()
+BLAS = numpy_openblas()  # where numpy's own gemm is, or None for another BLAS
 
 
 def _jit(fn, inline="never"):
@@ -121,11 +100,12 @@ def _inline(fn):
 
 
 if BLAS is not None:
-    llvmlite.binding.load_library_permanently(BLAS[0])
-    _I, _P = BLAS[3], types.uintp  # a pointer passes as a machine word (x86-64, arm64)
+    llvmlite.binding.load_library_permanently(BLAS.path)
+    # A pointer passes as a machine word (x86-64, arm64).
+    _I, _P = types.int64 if BLAS.int64 else types.int32, types.uintp
 
     def _external(t, real):
-        return types.ExternalFunction(f"{BLAS[1]}{t}gemm{BLAS[2]}", types.void(
+        return types.ExternalFunction(f"{BLAS.prefix}{t}gemm{BLAS.suffix}", types.void(
             types.int32, types.int32, types.int32, _I, _I, _I, real, _P, _I, _P, _I, real, _P, _I))
 
     _sgemm, _dgemm = _external("s", types.float32), _external("d", types.float64)
@@ -481,7 +461,7 @@ def choose_blas_from(kernel: str | None, threads: int) -> int:
 
 class Step:
     """Whole epochs of ``net.SGD`` with the compiled kernels: the same shuffle
-    (one ``rng.permutation`` an epoch, as :func:`nndl.training.mini_batches`
+    (one ``rng.permutation`` an epoch, as :func:`nndl.fused.epoch`
     draws) and the same steps as :class:`nndl.training.Step`, to float
     tolerance.  ``eta``, ``decay`` (``1 - eta lmbda / n``) and the mini-batch
     size ``m`` are fixed for the run; the work buffers are made once."""
@@ -505,7 +485,7 @@ class Step:
         blas_from = self.blas_from
         if blas_from is None:
             blas_from = NEVER if BLAS is None else choose_blas_from(
-                BLAS[4], blas.threads_in_force() or 1)
+                BLAS.kernel, blas.threads_in_force() or 1)
         _epoch(data.X, data.Y, order, m, tuple(net.weights),
                tuple(b[:, 0] for b in net.biases), self.A, self.D, t(self.eta / m),
                t(self.eta / last), self.decay, *self.codes, blas_from)

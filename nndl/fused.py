@@ -15,7 +15,12 @@ calls, because at mini-batch 10 a pass is about 30 numpy calls on arrays of
   gradient (gradients are linear in it);
 * each layer's gradient is subtracted from its weights as soon as it is known,
   in place, once the error has been carried back through the old weights,
-  so that no list of gradients is ever built.
+  so that no list of gradients is ever built;
+* an epoch (:func:`epoch`) gathers each mini-batch and computes every layer
+  into arrays allocated once (:class:`Buffers`), and where numpy's BLAS
+  allows it a large layer's gradient is subtracted inside the product that
+  makes it (:func:`nndl.cblas.subtract_product`), bit for bit as
+  :func:`backprop` would.
 
 ``tests/test_network.py`` holds the fused step to the readable ``backprop``.
 """
@@ -28,6 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nndl import cblas
 from nndl.activations import TABLE, sigmoid_prime_from_output
 from nndl.costs import output_activation, per_example
 from nndl.data import Data
@@ -138,6 +144,79 @@ def backprop(plan: Plan, X: np.ndarray, Y: np.ndarray, scale, update: Update | N
         if l > 0:
             delta = back
     return None if update is not None else (nabla_b, nabla_w)
+
+
+class Buffers(NamedTuple):
+    """The arrays of one mini-batch size ``m``, allocated once, into which
+    :func:`step` computes (layer ``l`` maps ``sizes[l]`` to ``sizes[l+1]``)."""
+
+    X: np.ndarray  # (m, sizes[0]): the mini-batch's inputs, gathered
+    activations: list[np.ndarray]  # layer l's output, (m, sizes[l+1])
+    deltas: list[np.ndarray]  # layer l's error dC/dz, (m, sizes[l+1])
+    nabla_b: list[np.ndarray]  # layer l's bias gradient, as a row (sizes[l+1],)
+    subtract: list  # per layer, the fused w -= delta.T @ a (nndl.cblas), or None
+
+
+def buffers(plan: Plan, m: int) -> Buffers:
+    """:class:`Buffers` for mini-batches of ``m`` rows through ``plan``'s layers."""
+    dtype, n_in = plan.weights[0].dtype, plan.weights[0].shape[1]
+    activations = [np.empty((m, len(w)), dtype) for w in plan.weights]
+    deltas = [np.empty((m, len(w)), dtype) for w in plan.weights]
+    X = np.empty((m, n_in), dtype)
+    inputs = [X] + activations[:-1]
+    subtract = [cblas.subtract_product(w, d, a)
+                for w, d, a in zip(plan.weights, deltas, inputs)]
+    return Buffers(X, activations, deltas, [np.empty(len(w), dtype) for w in plan.weights],
+                   subtract)
+
+
+def epoch(plan: Plan, update: Update, data: Data, m: int, rng: np.random.Generator,
+          scales: dict, held: dict) -> None:
+    """One epoch of gradient steps on ``data`` shuffled with ``rng``, cut into
+    mini-batches of ``m`` rows (the last may be smaller), as the book's
+    ``SGD`` does; ``scales[size]`` is ``eta / size``.  ``held`` keeps the
+    :class:`Buffers` of each size between epochs.  The inputs are gathered
+    a mini-batch at a time, so that ``data.X`` is never copied whole."""
+    n = len(data)
+    order = rng.permutation(n)
+    Y = data.Y.take(order, axis=0)  # the targets are small (n x 10): gathered once
+    for k in range(0, n, m):
+        rows = order[k:k + m]
+        if len(rows) not in held:
+            held[len(rows)] = buffers(plan, len(rows))
+        b = held[len(rows)]
+        np.take(data.X, rows, 0, b.X, "clip")  # "clip": no copy through a buffer
+        step(plan, update, b, Y[k:k + m], scales[len(rows)])
+
+
+def step(plan: Plan, update: Update, b: Buffers, Y: np.ndarray, scale) -> None:
+    """:func:`backprop`'s gradient step, the same numbers, on the rows of
+    ``b.X`` with targets ``Y``, computed into the buffers ``b``."""
+    a = b.X
+    for w_t, b_t, f, z in zip(plan.weights_t, plan.biases_t, plan.functions, b.activations):
+        np.matmul(a, w_t, z)
+        z += b_t
+        a = f(z)  # in place: a is z
+    delta = np.subtract(a, Y, b.deltas[-1])  # BP1, as in backprop
+    if plan.quadratic:
+        delta *= sigmoid_prime_from_output(a)
+    delta *= scale
+    weights, biases_t, decay = plan.weights, plan.biases_t, update.decay
+    for l in range(len(weights) - 1, -1, -1):
+        a = b.activations[l - 1] if l else b.X
+        nb = np.add.reduce(delta, 0, None, b.nabla_b[l])  # BP3
+        if l:
+            back = np.matmul(delta, weights[l], b.deltas[l - 1])  # BP2, through the old weights
+            back *= plan.prime(a)
+        if decay != 1.0:
+            weights[l] *= decay
+        if b.subtract[l] is None:
+            weights[l] -= np.matmul(delta.T, a, update.buffers[l])  # BP4
+        else:
+            b.subtract[l]()  # BP4 and the subtraction, in one product
+        biases_t[l] -= nb
+        if l:
+            delta = back
 
 
 def measure(plan: Plan, cost: str, data: Data, lmbda: float = 0.0, n: int | None = None

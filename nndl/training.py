@@ -63,19 +63,6 @@ def checked_run(net, training_data, epochs, mini_batch_size, eta, test_data, lmb
     return Run(epochs, mini_batch_size, eta, lmbda, train, test, evaluation, monitor)
 
 
-def mini_batches(data: Data, m: int, rng: np.random.Generator
-                 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``data`` shuffled with ``rng`` and cut into mini-batches ``(X, Y)`` of
-    ``m`` rows (the last may be smaller), as the book's ``SGD`` does.  The
-    targets are small (n x 10): gathered once.  The inputs are gathered a
-    batch at a time, so that ``data.X`` is never copied whole."""
-    n = len(data)
-    order = rng.permutation(n)
-    Y = data.Y.take(order, axis=0)
-    for k in range(0, n, m):
-        yield data.X.take(order[k:k + m], axis=0), Y[k:k + m]
-
-
 class Step:
     """One gradient step ``w <- (1 - eta lmbda / n) w - eta/m nabla_w``,
     ``b <- b - eta/m nabla_b`` on a mini-batch of rows ``(X, Y)`` of one of
@@ -88,6 +75,7 @@ class Step:
         # eta/m as 0-d arrays of the network's dtype (see nndl.activations.ONE)
         self.scale = {m: np.array(eta / m, dtype=net.dtype) for m in batch_sizes}
         self.eta = eta
+        self.buffers: dict[int, fused.Buffers] = {}  # per mini-batch size, made when first needed
 
     def __call__(self, X: np.ndarray, Y: np.ndarray) -> None:
         fused.backprop(self.plan, X, Y, self.scale[len(X)], self.update)
@@ -98,8 +86,7 @@ class Step:
         (:class:`TrainingDivergedWarning`), not by numpy's overflow warnings
         from inside a matrix product."""
         with overflow_watch() as overflowed:
-            for X, Y in mini_batches(data, m, rng):
-                self(X, Y)
+            fused.epoch(self.plan, self.update, data, m, rng, self.scale, self.buffers)
         if overflowed:
             warn_diverged(self.eta)
 

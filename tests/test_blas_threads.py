@@ -44,15 +44,17 @@ def data(n, sizes, seed=0):
 
 
 def threads_seen(monkeypatch) -> list[int]:
-    """Record the BLAS threads in force at every forward pass."""
+    """Record the BLAS threads in force at every forward pass and training step."""
     seen = []
-    forward = fused.forward
 
-    def spy(*args, **kwargs):
-        seen.append(blas.threads_in_force())
-        return forward(*args, **kwargs)
+    def spy(original):
+        def spied(*args, **kwargs):
+            seen.append(blas.threads_in_force())
+            return original(*args, **kwargs)
+        return spied
 
-    monkeypatch.setattr(fused, "forward", spy)
+    for name in ("forward", "step"):
+        monkeypatch.setattr(fused, name, spy(getattr(fused, name)))
     return seen
 
 
