@@ -123,7 +123,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="divide the pixel values by 255 (the IDX files read as [0, 1]) or by "
                         "256, as the book's mnist.pkl.gz does (its maximum is 255/256): to "
                         "see whether that difference in the data matters. Default: 255.")
-    cli.add_sweep_script_args(p, NAME, docs=(".png", ".md", ".json"))
+    cli.add_sweep_script_args(p, NAME, docs=(".png", ".md", ".json"), quick=True)
     args = cli.parse_args(p, argv)
     if args.dataset != "mnist":
         p.error("the book's numbers are for MNIST: --dataset must be mnist")

@@ -233,11 +233,14 @@ def add_sweep_args(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse ``argv``; a network for MNIST-shaped data (either data set) must
+    """Parse ``argv``; ``--quick`` without ``--out`` writes to ``results/NAME-quick``;
+    a network for MNIST-shaped data (either data set) must
     take the 784 pixels in and give the 10 classes out, and every initializer
     of ``--inits`` must be able to initialize it (:func:`drop_unfit`).  ``--scheduler``
     without Dask installed exits with one line that says what to install."""
     args = parser.parse_args(argv)
+    if getattr(args, "quick", False) and getattr(args, "out", None) == parser.get_default("out"):
+        args.out = args.out.with_name(f"{args.out.name}-quick")  # beside the full run's
     if getattr(args, "scheduler", None) is not None:
         try:
             runner.require_distributed()
@@ -280,26 +283,30 @@ def drop_unfit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> lis
 
 
 def add_sweep_script_args(parser: argparse.ArgumentParser, name: str,
-                          docs: Sequence[str] = (".png", ".md")) -> None:
+                          docs: Sequence[str] = (".png", ".md"), quick: bool = False) -> None:
     """The flags a sweep script ends with, in this order: ``--jobs`` (the
     pool's processes), where the runs train (:func:`add_sweep_args`), the
     data (:func:`add_data_args`) and the outputs (:func:`add_output_args`)."""
     add_training_args(parser, jobs=runner.default_jobs(), helps={"jobs": SWEEP_JOBS_HELP})
     add_sweep_args(parser)
     add_data_args(parser)
-    add_output_args(parser, name, docs)
+    add_output_args(parser, name, docs, quick)
 
 
 def add_output_args(parser: argparse.ArgumentParser, name: str,
-                    docs: Sequence[str] = (".png", ".md")) -> None:
+                    docs: Sequence[str] = (".png", ".md"), quick: bool = False) -> None:
     """``--out`` and ``--docs``; ``docs`` are the endings of the files the
     script writes at ``--docs PREFIX`` (PREFIX.png and PREFIX.md unless it
-    says otherwise), so that the help names each."""
+    says otherwise), so that the help names each.  With ``quick`` (the script
+    has ``--quick``), a quick run's default folder is ``results/NAME-quick``
+    (:func:`parse_args`), so that a first look never writes over the table
+    and figure of a full run."""
     files = [f"PREFIX{ending}" for ending in docs]
+    also = f" ({Path('results') / name}-quick with --quick)" if quick else ""
     parser.add_argument(
         "--out", type=Path, default=Path("results") / name, metavar="DIR",
-        help="output folder for records, figures and tables (created if needed). "
-             "Default: %(default)s.")
+        help=f"output folder for records, figures and tables (created if needed). "
+             f"Default: %(default)s{also}.")
     parser.add_argument(
         "--docs", default=None, metavar="PREFIX",
         help=f"also write {', '.join(files[:-1])} and {files[-1]} (for the docs pages, e.g. "

@@ -99,7 +99,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     "table of final and best accuracy.",
     )
     _sweep_arguments(p)
-    cli.add_sweep_script_args(p, NAME)
+    cli.add_sweep_script_args(p, NAME, quick=True)
     args = cli.parse_args(p, argv)
     if args.epochs is None:
         args.epochs = QUICK_EPOCHS if args.quick else 30

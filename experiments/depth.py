@@ -176,7 +176,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     _add_network_args(p)
     _add_training_args(p)
     cli.add_sweep_script_args(p, NAME, docs=[f"_{part}{ending}" for part in PARTS
-                                             for ending in (".png", ".md")])
+                                             for ending in (".png", ".md")], quick=True)
     return _settled(p, cli.parse_args(p, argv))
 
 

@@ -440,7 +440,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="seconds: 1,000 images, 2 epochs, widths 10 and 30.")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     cli.add_data_args(p)
-    cli.add_output_args(p, NAME)
+    cli.add_output_args(p, NAME, quick=True)
     args = cli.parse_args(p, argv)
     defaults = {"epochs": 30, "table_epochs": 3, "widths": list(WIDTHS), "train_size": None}
     for name, value in (QUICK if args.quick else defaults).items():

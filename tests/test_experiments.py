@@ -87,6 +87,18 @@ def test_defaults_are_the_books_setting():
     assert quick.epochs < 30 and quick.train_size < 50_000
 
 
+@pytest.mark.parametrize("script", ["compare_initializers", "book", "depth", "symmetry"])
+def test_a_quick_look_never_writes_over_a_full_runs_outputs(script, capsys):
+    module = __import__(f"experiments.{script}", fromlist=["parse_args"])
+    full, quick = module.parse_args([]).out, module.parse_args(["--quick"]).out
+    assert full == Path("results") / script and quick == Path("results") / f"{script}-quick"
+    mine = module.parse_args(["--quick", "--out", "elsewhere"]).out
+    assert mine == Path("elsewhere")  # a folder the user names is theirs
+    with pytest.raises(SystemExit):
+        module.parse_args(["--help"])
+    assert f"{script}-quickwith--quick" in "".join(capsys.readouterr().out.split())
+
+
 def test_seed_lists():
     assert cli.seed_list("3") == [0, 1, 2]
     assert cli.seed_list("4,7") == [4, 7]
