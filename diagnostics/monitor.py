@@ -56,6 +56,7 @@ MONITORED = ("non_finite", "symmetry", "saturation", "output_collapse")
 # whose look after training still means the draw is at fault (weights held
 # still by saturation keep it: rand's after an epoch still look like rand).
 DRAW_FIXED = ("saturation", "output_collapse")
+STEP_FINDINGS = ("learning_rate_too_large", "learning_rate_too_small")
 BAD_DRAWS = ("rand", "zeros", "randn")
 
 
@@ -121,7 +122,8 @@ class Monitor:
         report = diagnose(net, self.data)
         points = self._record(epoch, net, report)
         step = self._step_size(epoch, net, report)
-        advice = _advice(step)
+        # an earlier epoch's step-size finding still stands (growth is seen once)
+        advice = _advice(step or [f for _, f in self.findings if f.name in STEP_FINDINGS])
         # copied units are warned of at any severity: a layer of 30 with
         # 28 copies learns as a layer of 2, and the copies stay copies
         found = [_trained(f, report, epoch, advice) for f in report.findings
@@ -221,6 +223,8 @@ class Monitor:
                          f"{sat[-1]:.0%} after epoch {epoch}, with the accuracy at "
                          f"{report.accuracy:.1%}: the steps pushed its units there, which "
                          f"points to too large a step")]
+        if first == epoch:  # no start(): this epoch is the first seen
+            return self._saturated_unseen(report, epoch)
         changes = [p.change for p in self.history if p.epoch == epoch]
         # Weights held still by saturation are not a short step: saturation says so.
         if (changes and None not in changes and min(changes) < SMALL_CHANGE
@@ -231,6 +235,29 @@ class Monitor:
                      f"{int(np.argmin(changes)) + 1} moved only {min(changes):.2g} of their "
                      f"norm, no hidden layer is {SATURATED_NOW:.0%} saturated, and the accuracy is "
                      f"{report.accuracy:.1%}: the steps are too short to learn")]
+        return []
+
+    def _saturated_unseen(self, report: Report, epoch: int) -> list[Finding]:
+        """Without :meth:`start`, a layer saturated (or dead) after the first
+        epoch seen, whose weights look like no known bad draw
+        (:data:`BAD_DRAWS`) and whose inputs are scaled: training most likely
+        pushed it there with too large a step.  A warning unless the range
+        test from a fresh draw (:meth:`_verify_rate`) confirms it."""
+        if report.finding("unscaled_inputs") is not None:
+            return []  # raw pixels saturate a layer from any draw
+        for layer in report.layers:
+            sat = self._stuck(layer.index)
+            if not sat or sat[-1] < SATURATED_NOW or any(s in BAD_DRAWS for s in layer.scheme):
+                continue
+            stuck = "dead" if layer.saturated is None else "saturated"
+            f = self._step_finding(
+                "learning_rate_too_large", report, epoch, layer=layer.index,
+                what=f"layer {layer.index} is {sat[-1]:.0%} {stuck} after epoch {epoch}, "
+                     f"with the accuracy at {report.accuracy:.1%}, and its weights look like "
+                     f"no bad initial draw: the steps most likely pushed its units there "
+                     f"(call monitor.start(net) before SGD to see it happen)")
+            return [f if f.verified is not None and f.verified.helped
+                    else replace(f, severity="warning")]
         return []
 
     def _stuck(self, layer: int) -> list[float]:
@@ -248,6 +275,8 @@ class Monitor:
         verified = self._verified.get(name)
         if verified is not None and verified.helped:
             fix = f"{direction} the learning rate to eta={verified.numbers['best_eta']:.3g}"
+            if self.history[0].epoch >= 0:  # measured from a fresh draw (_verify_rate)
+                fix += ", starting again from a fresh draw: these weights are already stuck"
         else:
             fix = (f"{direction} the learning rate (not verified: give Monitor(eta=...) the rate "
                    f"you train with, or run diagnose(net, data, eta=...), to measure which "
@@ -260,21 +289,27 @@ class Monitor:
                        evidence={"epoch": epoch, "accuracy": report.accuracy})
 
     def _verify_rate(self, name: str, report: Report) -> Verification | None:
-        """A range test from the first weights seen (before training, after
-        :meth:`start`) on the monitor's sample."""
+        """A range test on the monitor's sample from the weights before
+        training (after :meth:`start`), else from a fresh fan-scaled draw
+        (:func:`diagnostics.trials.fan_scaled`): weights a first epoch has
+        already saturated learn at no rate."""
         from .adapter import model_of
         from .data import sample_of
 
-        weights, biases = self._first
-        model = model_of((weights, biases), report.activation, report.cost)
+        model = model_of(self._first, report.activation, report.cost)
+        fresh = self.history[0].epoch >= 0
+        if fresh:
+            model = model_of(trials.fan_scaled(model), report.activation, report.cost)
         data = sample_of(self.data, model.sizes)
         split = trials.split(data.X, data.labels, data.Y)
         runs = rates.range_test(model, split, self.eta)
         found = rates.learning_rate(runs, self.eta, split.chance)
+        start = "a fresh fan-scaled draw" if fresh else "the first weights seen"
         if found and found[0].name == name:
-            return found[0].verified
-        return Verification(f"a range test from the first weights seen did not confirm "
-                            f"it (best rate: {rates.best_rate(runs, split.chance)})", False)
+            verified = found[0].verified
+            return replace(verified, text=f"from {start}: {verified.text}") if fresh else verified
+        return Verification(f"a range test from {start} did not confirm it (best rate: "
+                            f"{rates.best_rate(runs, split.chance)})", False)
 
     def plot(self, path: str | os.PathLike) -> None:
         """Write a PNG of the history: per layer (rows) the saturated and dead

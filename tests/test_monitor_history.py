@@ -23,11 +23,12 @@ def mnist(mnist_dir):
     return X[:5000], y[:5000]
 
 
-def train(mnist, eta, monitor_eta=None, epochs=2, init="randn", cost="quadratic"):
+def train(mnist, eta, monitor_eta=None, epochs=2, init="randn", cost="quadratic", start=True):
     X, y = mnist
     net = network.Network([784, 30, 10], init, seed=0, cost=cost)
     monitor = diagnostics.Monitor((X[:1000], y[:1000]), eta=monitor_eta)
-    monitor.start(net)
+    if start:
+        monitor.start(net)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", diagnostics.TrainingHealthWarning)
         history = net.SGD((X, y), epochs, 10, eta, verbose=False, callback=monitor)
@@ -74,3 +75,33 @@ def test_softmax_history_without_start(mnist):
     assert len(history.seconds) == 2 and not monitor.findings
     assert monitor.series("change", 1)[0] is None and monitor.series("change", 1)[1] > 0
     assert np.isfinite(monitor.series("a_sd", 2)).all()
+
+
+@pytest.mark.parametrize("init", ["xavier_normal", "randn"])
+def test_without_start_a_first_epoch_saturated_by_eta_100_is_still_a_step_too_large(mnist,
+                                                                                      init):
+    # No "before" to compare with: the saturated weights, which look like no
+    # bad draw, point to the step; the range test runs from a fresh draw.
+    monitor, _ = train(mnist, 100, monitor_eta=100, init=init, start=False)
+    found = [f for _, f in monitor.findings if f.name == "learning_rate_too_large"]
+    assert found and found[0].severity == "error" and "start(net)" in found[0].message
+    assert found[0].verified.helped and found[0].verified.numbers["best_eta"] < 100
+    assert "fresh fan-scaled draw" in found[0].verified.text and "fresh draw" in found[0].fix
+    later = [f for e, f in monitor.findings if e == 1 and f.name == "output_collapse"]
+    assert all("too large a step" in f.fix for f in later)  # the advice outlives its epoch
+
+
+def test_without_start_or_eta_the_step_is_only_suspected(mnist):
+    monitor, _ = train(mnist, 100, init="xavier_normal", epochs=1, start=False)
+    found = [f for _, f in monitor.findings if f.name == "learning_rate_too_large"]
+    assert found and found[0].severity == "warning" and found[0].verified is None
+
+
+@pytest.mark.filterwarnings("ignore::nndl.data.UnscaledInputWarning")
+@pytest.mark.parametrize("eta,init,scale", [(3.0, "xavier_normal", 1.0), (3.0, "rand", 1.0),
+                                            (3.0, "xavier_normal", 255.0)])
+def test_without_start_saturation_from_the_draw_or_the_inputs_is_not_the_step(mnist, eta,
+                                                                             init, scale):
+    X, y = mnist
+    monitor, _ = train((X * scale, y), eta, monitor_eta=eta, init=init, epochs=1, start=False)
+    assert "learning_rate_too_large" not in names(monitor)
