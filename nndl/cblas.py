@@ -88,11 +88,13 @@ def gemm(dtype: np.dtype):
 def subtract_product(w: np.ndarray, delta: np.ndarray, a: np.ndarray):
     """A call with no arguments that makes ``w -= delta.T @ a`` in place, in one
     ``gemm``, bit for bit as numpy's two calls; None where that cannot be
-    promised (see the module's notes).  ``w`` is ``(n_out, n_in)``, ``delta``
-    ``(m, n_out)`` and ``a`` ``(m, n_in)``, all C-contiguous and kept alive by
-    the caller: the call holds their addresses, not the arrays."""
+    promised (see the module's notes) or for a read-only ``w``.  ``w`` is
+    ``(n_out, n_in)``, ``delta`` ``(m, n_out)`` and ``a`` ``(m, n_in)``, all
+    C-contiguous and kept alive by the caller: the call holds their
+    addresses, not the arrays."""
     (m, n_out), n_in = delta.shape, a.shape[1]
-    if not (w.size >= MIN_SIZE and m <= MAX_K and w.shape == (n_out, n_in)
+    # numpy refuses to write into a read-only array (a memory map, bytes); BLAS would not
+    if not (w.size >= MIN_SIZE and m <= MAX_K and w.shape == (n_out, n_in) and w.flags.writeable
             and all(x.flags.c_contiguous and x.dtype == w.dtype for x in (w, delta, a))
             and matches(n_out, n_in, m, w.dtype)):
         return None

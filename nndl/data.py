@@ -48,13 +48,14 @@ def prepare(data, n_in: int, n_out: int, dtype, what: str) -> Data:
     ``(n_in, 1)`` column, ``y`` a ``(n_out, 1)`` target or an ``int`` label) or
     a pair of arrays ``(X, y)`` with ``X`` of shape ``(n, n_in)`` and ``y``
     integer labels ``(n,)`` or targets ``(n, n_out)``; nested lists are read
-    as those arrays.  A :class:`Data` is returned as it is.  Raises
+    as those arrays.  A :class:`Data` is returned as it is, in ``dtype``.  Raises
     ``ValueError`` (``TypeError`` for an object that is no data set at all)
     naming ``what``, the problem and the fix; warns with
     :class:`UnscaledInputWarning` about inputs that look like raw pixels.
     """
-    if isinstance(data, Data):
-        return data
+    if isinstance(data, Data):  # prepared already; in the network's dtype, as prepared data is
+        return data if data.X.dtype == dtype else Data(
+            data.X.astype(dtype), data.Y.astype(dtype), data.labels)
     pair = array_pair(data)
     X, y = pair if pair is not None else stack_examples(data, n_in, n_out, what)
     check_real(X, f"{what}: the inputs")
@@ -72,9 +73,24 @@ def prepare(data, n_in: int, n_out: int, dtype, what: str) -> Data:
     if len(y) != len(X):
         raise ValueError(f"{what}: {len(X)} inputs but {len(y)} labels")
     integer = X.dtype.kind in "iu"
-    X = np.ascontiguousarray(X, dtype=dtype)  # no copy when it is already so
+    X = narrowed(X, dtype, what)
     check_inputs(X, integer, what)
     return Data(X, *targets(y, n_out, dtype, what))
+
+
+def narrowed(X: np.ndarray, dtype, what: str) -> np.ndarray:
+    """``X`` as a C-contiguous array of ``dtype`` (no copy when it is already
+    so).  Finite values beyond a narrower float's range (1e306 for float32)
+    raise ``ValueError`` saying so, rather than becoming infinities that the
+    NaN check would then blame on the data."""
+    with np.errstate(over="ignore"):
+        cast = np.ascontiguousarray(X, dtype=dtype)
+    if (X.dtype.kind == "f" and X.dtype.itemsize > cast.dtype.itemsize
+            and not all_finite(cast) and all_finite(X)):
+        raise ValueError(f"{what}: the inputs hold values beyond {cast.dtype.name}'s range "
+                         f"(up to {np.finfo(cast.dtype).max:.3g}): scale them to about "
+                         f"[0, 1] (the book divides pixels by 255), or train a float64 network")
+    return cast
 
 
 def targets(y: np.ndarray, n_out: int, dtype, what: str) -> tuple[np.ndarray, np.ndarray]:

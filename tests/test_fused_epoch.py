@@ -2,6 +2,8 @@
 one update_mini_batch per mini-batch computes, bit for bit, and the checks of
 large inputs (nndl.data.row_sums) find every NaN and infinity."""
 
+import warnings
+
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
@@ -144,3 +146,42 @@ def test_the_users_blas_threads_are_kept_by_the_input_checks():
     before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
     data.row_sums(np.ones((200, 784)))
     assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
+
+
+def test_read_only_weights_are_refused_as_numpy_refuses_them():
+    # A memory map or an array over bytes cannot be written: the fused call must
+    # not write into it either, and SGD raises as update_mini_batch does.
+    X, y = _arrays(40, seed=8)
+    net = network.Network([784, 30, 10], seed=9)
+    frozen = net.weights[0].copy()
+    net.weights[0].flags.writeable = False
+    assert cblas.subtract_product(net.weights[0], np.zeros((10, 30)), np.zeros((10, 784))) is None
+    with pytest.raises(ValueError, match="read-only"):
+        net.SGD((X, y), 1, 10, 3.0, verbose=False)
+    np.testing.assert_array_equal(net.weights[0], frozen)
+
+
+@pytest.mark.parametrize("given,net_dtype", [(np.float32, np.float64), (np.float64, np.float32)])
+def test_prepared_data_of_another_dtype_trains_in_the_networks(given, net_dtype):
+    X, y = _arrays(50, seed=10)
+    prepared = data.prepare((X.astype(given), y), 784, 10, given, "training_data")
+    nets = [network.Network([784, 30, 10], seed=11, dtype=net_dtype) for _ in range(2)]
+    nets[0].SGD(prepared, 1, 10, 3.0, verbose=False)
+    nets[1].SGD((X.astype(given), y), 1, 10, 3.0, verbose=False)
+    for got, want in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
+        assert got.dtype == net_dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_inputs_beyond_float32s_range_are_named_not_called_infinite():
+    X, y = _arrays(20, seed=12)
+    X[3, 7] = 1e306  # finite in float64, infinite in float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no overflow warning on the way
+        with pytest.raises(ValueError, match="beyond float32's range"):
+            network.Network([784, 10], seed=0, dtype=np.float32).SGD((X, y), 1, 10, 1.0,
+                                                                      verbose=False)
+    X[3, 7] = np.inf  # a real infinity is still one
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        network.Network([784, 10], seed=0, dtype=np.float32).SGD((X, y), 1, 10, 1.0,
+                                                                  verbose=False)
