@@ -669,9 +669,9 @@ def _moved_text(names: list[str], ratios: list[tuple[float, float]], m: int,
              and len(wrong) == len(names) // 2 else ", ".join(n for n, _ in wrong))
     if len(values) == 1:
         r = values[0]
-        moved = (f"{where} moved {r:.3g} times the step -eta/m * sum of gradients "
-                 f"(eta={eta:g}, m={m})")
-        why = {0.0: " : they are never updated",
+        moved = (f"{where} moved {r:.3g} times the book's step, which is -(eta/m) times "
+                 f"the gradients summed over the mini-batch (eta={eta:g}, m={m})")
+        why = {0.0: ": they are never updated",
                float(m): f": the sum is not divided by len(mini_batch) = {m}",
                -1.0: ": the step goes up the gradient (a sign error)",
                -float(m): ": a sign error, and the sum is not divided by len(mini_batch)"

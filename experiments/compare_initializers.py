@@ -137,7 +137,7 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
                              f"all ({QUICK_TRAIN} with --quick). Validation and test stay "
                              "whole."})
     p.add_argument("--quick", action="store_true",
-                   help=f"a first look in about a minute: {QUICK_EPOCHS} epochs on "
+                   help=f"a first look in well under a minute: {QUICK_EPOCHS} epochs on "
                         f"{QUICK_TRAIN} training images (still real data), unless --epochs "
                         "or --train-size say otherwise.")
 

@@ -74,7 +74,7 @@ def test_a_rate_schedule_kept_on_self_is_named_by_its_ratio(sample):
     found = diagnosed(bs.DecayingEta, sample).cause
     assert found.name == "update_mismatch" and not found.evidence["kept_sum"]
     assert all(r == pytest.approx(0.5, rel=1e-6) for r in found.evidence["ratios"].values())
-    assert "the second did not: every parameter moved 0.5 times the step" in found.message
+    assert "the second did not: every parameter moved 0.5 times the book's step" in found.message
 
 
 # ---- a step that changes a parameter's shape ------------------------------------
