@@ -275,7 +275,7 @@ class Monitor:
         verified = self._verified.get(name)
         if verified is not None and verified.helped:
             fix = f"{direction} the learning rate to eta={verified.numbers['best_eta']:.3g}"
-            if self.history[0].epoch >= 0:  # measured from a fresh draw (_verify_rate)
+            if name.endswith("large") and self.history[0].epoch >= 0:  # from a fresh draw
                 fix += ", starting again from a fresh draw: these weights are already stuck"
         else:
             fix = (f"{direction} the learning rate (not verified: give Monitor(eta=...) the rate "
@@ -289,15 +289,16 @@ class Monitor:
                        evidence={"epoch": epoch, "accuracy": report.accuracy})
 
     def _verify_rate(self, name: str, report: Report) -> Verification | None:
-        """A range test on the monitor's sample from the weights before
-        training (after :meth:`start`), else from a fresh fan-scaled draw
-        (:func:`diagnostics.trials.fan_scaled`): weights a first epoch has
-        already saturated learn at no rate."""
+        """A range test on the monitor's sample from the first weights seen
+        (before training, after :meth:`start`); for a step too large seen
+        without :meth:`start`, from a fresh fan-scaled draw
+        (:func:`diagnostics.trials.fan_scaled`) instead: weights a first
+        epoch has already saturated learn at no rate."""
         from .adapter import model_of
         from .data import sample_of
 
         model = model_of(self._first, report.activation, report.cost)
-        fresh = self.history[0].epoch >= 0
+        fresh = name == "learning_rate_too_large" and self.history[0].epoch >= 0
         if fresh:
             model = model_of(trials.fan_scaled(model), report.activation, report.cost)
         data = sample_of(self.data, model.sizes)

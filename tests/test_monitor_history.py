@@ -105,3 +105,12 @@ def test_without_start_saturation_from_the_draw_or_the_inputs_is_not_the_step(mn
     X, y = mnist
     monitor, _ = train((X * scale, y), eta, monitor_eta=eta, init=init, epochs=1, start=False)
     assert "learning_rate_too_large" not in names(monitor)
+
+
+def test_without_start_a_step_too_small_is_measured_from_the_weights_seen(mnist):
+    # Weights a short step barely moved are not stuck: no fresh draw is needed.
+    monitor, _ = train(mnist, 1e-3, monitor_eta=1e-3, start=False)
+    found = [f for _, f in monitor.findings if f.name == "learning_rate_too_small"]
+    assert found and found[0].verified.helped
+    assert "fresh" not in found[0].fix + found[0].verified.text
+    assert "learning_rate_too_large" not in names(monitor)
