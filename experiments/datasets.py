@@ -96,9 +96,14 @@ def receive(dataset: str, arrays: mnist_loader.Arrays) -> None:
     ``arrays`` (uint8 images, as :func:`raw_arrays` returns them) converted
     to float64 and split as the loader does, whatever its ``data_dir``: how
     a Dask worker trains on the data its client sent."""
-    if _RECEIVED.get(dataset) is not arrays:  # the same object again: converted already
-        _RECEIVED[dataset] = arrays
-        _CONVERTED.pop(dataset, None)
+    held = _RECEIVED.get(dataset)
+    # The same data again, as the same object or (Dask may deserialize what it
+    # holds once more) as an equal one: converted already.
+    if held is arrays or (held is not None and all(
+            np.array_equal(a, b) for a, b in zip(held, arrays))):
+        return
+    _RECEIVED[dataset] = arrays
+    _CONVERTED.pop(dataset, None)
 
 
 def forget_received() -> None:

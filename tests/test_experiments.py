@@ -358,3 +358,21 @@ def test_workers_exit_when_the_sweep_is_killed(tmp_path):
         for pid in [sweep.pid, *workers]:
             if _running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_data_received_again_as_an_equal_object_is_not_converted_again(mnist_dir):
+    # Dask may hand a worker the data it holds as a new, equal object: the
+    # conversion to float64 is kept; other data replaces it.
+    raw = datasets.raw_arrays("mnist", mnist_dir)
+    try:
+        datasets.receive("mnist", raw)
+        first = datasets.load("mnist", "/nowhere")[0][0]
+        datasets.receive("mnist", raw._replace(**{k: v.copy() for k, v in raw._asdict().items()}))
+        assert datasets.load("mnist", "/nowhere")[0][0] is first
+        other = raw._replace(train_labels=(raw.train_labels + 1) % 10)
+        datasets.receive("mnist", other)
+        again = datasets.load("mnist", "/nowhere")
+        assert again[0][0] is not first
+        np.testing.assert_array_equal(again[0][1], (raw.train_labels[:50_000] + 1) % 10)
+    finally:
+        datasets.forget_received()
