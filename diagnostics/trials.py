@@ -214,6 +214,7 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
     rng = np.random.default_rng(seed)
     plan = fused.plan(net)  # the fused step of network.py, without its per-call checks
     update = fused.update(net, 1.0)
+    buffers = fused.buffers(plan, m, fuse=False)  # the gradients stay in update.buffers
     scale = np.array(eta / m)
     run = Run(eta, planned=steps, held_out=len(sample.labels_eval))
     every = max(1, steps // checks)
@@ -227,7 +228,8 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
             pos += m
             norms = ([np.linalg.norm(w) for w in net.weights] if step % RATIO_EVERY == 1
                      else None)
-            fused.backprop(plan, X[rows], sample.Y[rows], scale, update)
+            np.take(X, rows, 0, buffers.X, "clip")
+            fused.step(plan, update, buffers, sample.Y[rows], scale)
             if norms is not None:
                 run.ratios.append([float(np.linalg.norm(d) / w) if w > 0 else math.nan
                                    for d, w in zip(update.buffers, norms)])

@@ -2,7 +2,7 @@
 ~~~~~~~~~~~~~~
 
 An optional compiled training epoch (Numba, the extra ``fast``): the same
-gradient steps as :func:`nndl.fused.backprop`, for the whole epoch in one call.
+gradient steps as :func:`nndl.fused.step`, for the whole epoch in one call.
 
 Why: at mini-batch 10 a numpy step is some 30 numpy calls (5 matrix products,
 the rest elementwise work on 100 to 300 numbers), each with its fixed cost,

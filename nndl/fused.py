@@ -13,14 +13,14 @@ calls, because at mini-batch 10 a pass is about 30 numpy calls on arrays of
   looked up once, in a :class:`Plan`, not layer by layer;
 * the output error is multiplied by ``eta / m`` once, rather than every
   gradient (gradients are linear in it);
-* each layer's gradient is subtracted from its weights as soon as it is known,
-  in place, once the error has been carried back through the old weights,
-  so that no list of gradients is ever built;
-* an epoch (:func:`epoch`) gathers each mini-batch and computes every layer
-  into arrays allocated once (:class:`Buffers`), and where numpy's BLAS
-  allows it a large layer's gradient is subtracted inside the product that
-  makes it (:func:`nndl.cblas.subtract_product`), bit for bit as
-  :func:`backprop` would.
+* the step (:func:`step`) subtracts each layer's gradient from its weights
+  as soon as it is known, in place, once the error has been carried back
+  through the old weights, so that no list of gradients is ever built;
+* it computes every layer into arrays allocated once per mini-batch size
+  (:class:`Buffers`), into which an epoch (:func:`epoch`) gathers each
+  mini-batch, and where numpy's BLAS allows it a large layer's gradient is
+  subtracted inside the product that makes it
+  (:func:`nndl.cblas.subtract_product`), bit for bit as numpy's two calls.
 
 ``tests/test_network.py`` holds the fused step to the readable ``backprop``.
 """
@@ -51,7 +51,7 @@ class Plan(NamedTuple):
 
 
 class Update(NamedTuple):
-    """Turns :func:`backprop` into a gradient-descent step: ``w <- decay * w - grad``."""
+    """What makes :func:`backprop`'s gradient a step (:func:`step`): ``w <- decay * w - grad``."""
 
     decay: float  # 1 - eta * lmbda / n, L2 weight decay (1.0 without)
     buffers: list[np.ndarray]  # shaped like the weights, to receive their gradients
@@ -106,13 +106,12 @@ def forward(plan: Plan, X: np.ndarray, zs: list | None = None, zs_from: int = 0
     return activations
 
 
-def backprop(plan: Plan, X: np.ndarray, Y: np.ndarray, scale, update: Update | None = None):
+def backprop(plan: Plan, X: np.ndarray, Y: np.ndarray, scale):
     """``scale`` times the gradient of the cost summed over the rows of ``X``.
 
     Returns ``(nabla_b, nabla_w)`` in the book's shapes: ``nabla_b[l]`` is
     ``(sizes[l+1], 1)`` and ``nabla_w[l]`` is ``(sizes[l+1], sizes[l])``.
-    With ``update``, this is the gradient step instead (see the module's
-    notes), and nothing is returned.
+    The gradient step itself is :func:`step`, which computes the same numbers.
     """
     activations = forward(plan, X)
     a = activations[-1]
@@ -123,27 +122,16 @@ def backprop(plan: Plan, X: np.ndarray, Y: np.ndarray, scale, update: Update | N
     if plan.quadratic:
         delta *= sigmoid_prime_from_output(a)
     delta *= scale
-    weights, biases_t, prime = plan.weights, plan.biases_t, plan.prime
-    L = len(weights)
+    L = len(plan.weights)
     nabla_b, nabla_w = [None] * L, [None] * L
     for l in range(L - 1, -1, -1):
         a = activations[l]
-        nb = np.add.reduce(delta, axis=0)  # BP3, the bias gradient, as a row
-        if update is None:
-            nabla_b[l], nabla_w[l] = nb.reshape(-1, 1), delta.T @ a  # BP4
-        else:
-            nw = np.matmul(delta.T, a, out=update.buffers[l])  # BP4
+        nabla_b[l] = np.add.reduce(delta, axis=0).reshape(-1, 1)  # BP3
+        nabla_w[l] = delta.T @ a  # BP4
         if l > 0:
-            back = delta @ weights[l]  # BP2, through the weights as they were before this step
-            back *= prime(a)
-        if update is not None:
-            if update.decay != 1.0:
-                weights[l] *= update.decay
-            weights[l] -= nw
-            biases_t[l] -= nb
-        if l > 0:
-            delta = back
-    return None if update is not None else (nabla_b, nabla_w)
+            delta = delta @ plan.weights[l]  # BP2
+            delta *= plan.prime(a)
+    return nabla_b, nabla_w
 
 
 class Buffers(NamedTuple):
@@ -157,14 +145,16 @@ class Buffers(NamedTuple):
     subtract: list  # per layer, the fused w -= delta.T @ a (nndl.cblas), or None
 
 
-def buffers(plan: Plan, m: int) -> Buffers:
-    """:class:`Buffers` for mini-batches of ``m`` rows through ``plan``'s layers."""
+def buffers(plan: Plan, m: int, fuse: bool = True) -> Buffers:
+    """:class:`Buffers` for mini-batches of ``m`` rows through ``plan``'s layers;
+    without ``fuse``, every gradient goes through the :class:`Update`'s
+    buffers, where a caller can read it (no :mod:`nndl.cblas` call)."""
     dtype, n_in = plan.weights[0].dtype, plan.weights[0].shape[1]
     activations = [np.empty((m, len(w)), dtype) for w in plan.weights]
     deltas = [np.empty((m, len(w)), dtype) for w in plan.weights]
     X = np.empty((m, n_in), dtype)
     inputs = [X] + activations[:-1]
-    subtract = [cblas.subtract_product(w, d, a)
+    subtract = [cblas.subtract_product(w, d, a) if fuse else None
                 for w, d, a in zip(plan.weights, deltas, inputs)]
     return Buffers(X, activations, deltas, [np.empty(len(w), dtype) for w in plan.weights],
                    subtract)
@@ -182,16 +172,22 @@ def epoch(plan: Plan, update: Update, data: Data, m: int, rng: np.random.Generat
     Y = data.Y.take(order, axis=0)  # the targets are small (n x 10): gathered once
     for k in range(0, n, m):
         rows = order[k:k + m]
-        if len(rows) not in held:
-            held[len(rows)] = buffers(plan, len(rows))
-        b = held[len(rows)]
+        b = held_buffers(plan, held, len(rows))
         np.take(data.X, rows, 0, b.X, "clip")  # "clip": no copy through a buffer
         step(plan, update, b, Y[k:k + m], scales[len(rows)])
 
 
+def held_buffers(plan: Plan, held: dict, m: int) -> Buffers:
+    """``held[m]``, the :class:`Buffers` of mini-batch size ``m``, made when first asked for."""
+    if m not in held:
+        held[m] = buffers(plan, m)
+    return held[m]
+
+
 def step(plan: Plan, update: Update, b: Buffers, Y: np.ndarray, scale) -> None:
-    """:func:`backprop`'s gradient step, the same numbers, on the rows of
-    ``b.X`` with targets ``Y``, computed into the buffers ``b``."""
+    """The gradient step ``w <- decay w - nabla_w``, ``b <- b - nabla_b`` with
+    :func:`backprop`'s gradients (the same numbers) on the rows of ``b.X``
+    with targets ``Y``, computed into the buffers ``b``."""
     a = b.X
     for w_t, b_t, f, z in zip(plan.weights_t, plan.biases_t, plan.functions, b.activations):
         np.matmul(a, w_t, z)

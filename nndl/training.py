@@ -66,7 +66,7 @@ def checked_run(net, training_data, epochs, mini_batch_size, eta, test_data, lmb
 class Step:
     """One gradient step ``w <- (1 - eta lmbda / n) w - eta/m nabla_w``,
     ``b <- b - eta/m nabla_b`` on a mini-batch of rows ``(X, Y)`` of one of
-    the sizes ``m`` in ``batch_sizes``, fused (:func:`nndl.fused.backprop`),
+    the sizes ``m`` in ``batch_sizes``, fused (:func:`nndl.fused.step`),
     for ``net``'s arrays as they are now."""
 
     def __init__(self, net, eta: float, lmbda: float, n: int, batch_sizes) -> None:
@@ -78,7 +78,9 @@ class Step:
         self.buffers: dict[int, fused.Buffers] = {}  # per mini-batch size, made when first needed
 
     def __call__(self, X: np.ndarray, Y: np.ndarray) -> None:
-        fused.backprop(self.plan, X, Y, self.scale[len(X)], self.update)
+        b = fused.held_buffers(self.plan, self.buffers, len(X))
+        np.copyto(b.X, X)
+        fused.step(self.plan, self.update, b, Y, self.scale[len(X)])
 
     def epoch(self, data: Data, m: int, rng: np.random.Generator) -> None:
         """One epoch: a step on each of the mini-batches of ``data`` shuffled with ``rng``.
