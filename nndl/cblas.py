@@ -98,10 +98,14 @@ def subtract_product(w: np.ndarray, delta: np.ndarray, a: np.ndarray):
             and all(x.flags.c_contiguous and x.dtype == w.dtype for x in (w, delta, a))
             and matches(n_out, n_in, m, w.dtype)):
         return None
-    f = gemm(w.dtype)
-    args = (ROW_MAJOR, T, N, n_out, n_in, m, -1.0, delta.ctypes.data, n_out,
-            a.ctypes.data, n_in, 1.0, w.ctypes.data, n_in)
-    return functools.partial(f, *args)
+    return functools.partial(gemm(w.dtype), *_arguments(w, delta, a))
+
+
+def _arguments(w: np.ndarray, delta: np.ndarray, a: np.ndarray) -> tuple:
+    """``cblas_?gemm``'s arguments for ``w = -1 * delta.T @ a + 1 * w``, row-major."""
+    (m, n_out), n_in = delta.shape, a.shape[1]
+    return (ROW_MAJOR, T, N, n_out, n_in, m, -1.0, delta.ctypes.data, n_out, a.ctypes.data,
+            n_in, 1.0, w.ctypes.data, n_in)
 
 
 @functools.cache
@@ -116,6 +120,5 @@ def matches(n_out: int, n_in: int, m: int, dtype: np.dtype) -> bool:
     w, delta, a = (rng.standard_normal(s).astype(dtype) for s in
                    ((n_out, n_in), (m, n_out), (m, n_in)))
     expected = w - delta.T @ a
-    f(ROW_MAJOR, T, N, n_out, n_in, m, -1.0, delta.ctypes.data, n_out, a.ctypes.data, n_in,
-      1.0, w.ctypes.data, n_in)
+    f(*_arguments(w, delta, a))
     return bool(np.array_equal(w, expected))
