@@ -276,7 +276,9 @@ class Monitor:
         if verified is not None and verified.helped:
             fix = f"{direction} the learning rate to eta={verified.numbers['best_eta']:.3g}"
             if name.endswith("large") and self.history[0].epoch >= 0:  # from a fresh draw
-                fix += ", starting again from a fresh draw: these weights are already stuck"
+                fix += (f", starting again from a fresh draw with init="
+                        f"\"{trials.fan_scheme(report.activation)}\", the draw that rate was "
+                        f"measured from: these weights are already stuck")
         else:
             fix = (f"{direction} the learning rate (not verified: give Monitor(eta=...) the rate "
                    f"you train with, or run diagnose(net, data, eta=...), to measure which "

@@ -241,12 +241,16 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
     return run
 
 
+def fan_scheme(activation: str) -> str:
+    """The fan-scaled scheme a fix is tried with: ``he_normal`` for ReLU
+    layers, else ``xavier_normal``."""
+    return "he_normal" if activation == "relu" else "xavier_normal"
+
+
 def fan_scaled(model: Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """A fan-scaled draw for ``model``'s shapes, zero biases: ``he_normal`` for
-    ReLU layers, else ``xavier_normal``."""
-    name = "he_normal" if model.activation == "relu" else "xavier_normal"
+    """A fan-scaled draw (:func:`fan_scheme`) for ``model``'s shapes, zero biases."""
     rng = np.random.default_rng(seed)
-    scheme = initializers.SCHEMES[name]
+    scheme = initializers.SCHEMES[fan_scheme(model.activation)]
     weights = [scheme.weights(rng, w.shape, np.float64) for w in model.weights]
     return weights, [np.zeros_like(b) for b in model.biases]
 

@@ -86,7 +86,8 @@ def test_without_start_a_first_epoch_saturated_by_eta_100_is_still_a_step_too_la
     found = [f for _, f in monitor.findings if f.name == "learning_rate_too_large"]
     assert found and found[0].severity == "error" and "start(net)" in found[0].message
     assert found[0].verified.helped and found[0].verified.numbers["best_eta"] < 100
-    assert "fresh fan-scaled draw" in found[0].verified.text and "fresh draw" in found[0].fix
+    assert "fresh fan-scaled draw" in found[0].verified.text
+    assert 'fresh draw with init="xavier_normal"' in found[0].fix  # what the rate was measured from
     later = [f for e, f in monitor.findings if e == 1 and f.name == "output_collapse"]
     assert all("too large a step" in f.fix for f in later)  # the advice outlives its epoch
 
