@@ -133,7 +133,10 @@ def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
     yours = runs[float(rate)]
     w, b = fan_scaled(model, seed)
     kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed)
-    scaled = train(w, b, sample, rate, **kw)
+    scaled, draw_rate = train(w, b, sample, rate, **kw), rate
+    if not (yours.learned(sample.chance) or scaled.learned(sample.chance)):
+        draw_rate, scaled = _draw_rate(model._replace(weights=w, biases=b), sample, rate,
+                                       scaled, m, seed)
     long = look_steps(m, len(sample.X), long=True)
     if yours.learned(sample.chance) and yours.planned < long and clearly_better(scaled, yours):
         yours = train(model.weights, model.biases, sample, rate, steps=long, **kw)
@@ -146,8 +149,20 @@ def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
         elif yours.learned(sample.chance):
             out.append(_learns_anyway(f, yours, tried, rate, sample.chance))
         else:
-            out.append(_blame_init(f, yours, tried, rate, schemes, sample.chance))
+            out.append(_blame_init(f, yours, tried, rate, schemes, sample.chance, draw_rate))
     return out
+
+
+def _draw_rate(draw: Model, sample: Split, eta: float, at_eta: Run, m: int, seed: int
+               ) -> tuple[float, Run]:
+    """Two faults at once, a bad draw and a bad rate: neither the user's
+    weights (at any rate of the range test) nor a fan-scaled ``draw`` (at
+    ``eta``, where it gave ``at_eta``) learned, so the draw gets a range test
+    of its own.  Its best rate (:func:`~diagnostics.rates.best_rate`) and
+    run, or ``(eta, at_eta)`` when no rate learned from it either."""
+    runs = range_test(draw, sample, eta, m, seed)
+    best = best_rate(runs, sample.chance)
+    return (eta, at_eta) if best is None else (best, runs[best])
 
 
 def _tries(f: Finding, scheme: str) -> bool:
@@ -157,13 +172,21 @@ def _tries(f: Finding, scheme: str) -> bool:
     return f'init="{scheme}"' in f.fix and "activation=" not in f.fix
 
 
-def _draw_verified(scaled: Run, yours: Run, eta: float, helped: bool,
-                   chance: float) -> Verification:
+def _draw_verified(scaled: Run, yours: Run, eta: float, helped: bool, chance: float,
+                   draw_rate: float | None = None) -> Verification:
+    """What the fan-scaled draw's run (``scaled``, at ``draw_rate``, default
+    ``eta``) measured against the user's weights' (``yours``, at ``eta``)."""
+    numbers = {"accuracy": scaled.accuracy[-1], "your_accuracy": yours.accuracy[-1],
+               "chance": chance}
+    if draw_rate is None or draw_rate == eta:
+        draw_at, yours_at = eta, ""
+    else:
+        numbers["draw_eta"] = draw_at = draw_rate
+        yours_at = f" at eta={eta:.3g}"
     return Verification(
-        f"with a fan-scaled draw (zero biases) at eta={eta:.3g} the {scaled.summary()}; with "
-        f"your weights the {yours.summary()} (both with {REFERENCE})", helped,
-        {"accuracy": scaled.accuracy[-1], "your_accuracy": yours.accuracy[-1],
-         "chance": chance})
+        f"with a fan-scaled draw (zero biases) at eta={draw_at:.3g} the {scaled.summary()}; "
+        f"with your weights{yours_at} the {yours.summary()} (both with {REFERENCE})", helped,
+        numbers)
 
 
 def _learns_anyway(f: Finding, yours: Run, scaled: Run | None, eta: float,
@@ -196,18 +219,24 @@ def _stop(message: str) -> str:
 
 
 def _blame_init(f: Finding, yours: Run, scaled: Run | None, eta: float,
-                schemes: list[list[str]], chance: float) -> Finding:
+                schemes: list[list[str]], chance: float, draw_rate: float | None = None
+                ) -> Finding:
     """An init finding of a copy that did not learn: its fix stands when the
     weights look like a known bad scheme's draw and the draw that is its fix
-    (``scaled``) learned."""
+    (``scaled``, trained at ``draw_rate``) learned; when that rate is not the
+    user's ``eta``, the fix is both changes, which learned only together."""
     if scaled is None and "(above)" in f.fix:
         return f  # its fix is another finding's, which is judged on its own
     layer_schemes = schemes[(f.layer or 1) - 1] if schemes else []
     drawn_badly = any(name in BAD_SCHEMES for name in layer_schemes)
     verified = None if scaled is None else _draw_verified(
-        scaled, yours, eta, scaled.learned(chance), chance)
+        scaled, yours, eta, scaled.learned(chance), chance, draw_rate)
     if verified is not None and verified.helped and drawn_badly:
-        return replace(f, verified=verified)
+        if draw_rate is None or draw_rate == eta:
+            return replace(f, verified=verified)
+        return replace(f, verified=verified, fix=(
+            f"{f.fix}; and train at eta={draw_rate:.3g}: at your eta={eta:.3g} neither your "
+            f"weights nor a fan-scaled draw learned, only both changes together did"))
     if scaled is None:
         why = "its fix is not the fan-scaled draw the probe tries"
     elif drawn_badly:

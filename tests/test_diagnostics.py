@@ -195,6 +195,32 @@ def test_case_1_rand_saturates_layer_1_and_is_named(sample):
     assert not report.healthy and report.errors
 
 
+@pytest.mark.parametrize(("init", "eta", "name"), [
+    ("rand", 100.0, "saturation"),  # a rate far too large on top of the question's bug
+    ("zeros", 1e-4, "symmetry"),  # a rate far too small on top of one distinct unit
+])
+def test_a_bad_draw_and_a_bad_rate_are_fixed_together(sample, init, eta, name):
+    # Neither fix learns alone: a fan-scaled draw at the user's rate does not,
+    # and the user's weights learn at no rate.  The draw's own range test
+    # finds a rate, and the fix names both changes, measured together.
+    report = diagnostics.diagnose(network.Network(BOOK, init, seed=0), sample, eta=eta)
+    found = report.finding(name, layer=1)
+    assert found is not None and found.severity == "error"
+    assert found.verified is not None and found.verified.helped
+    draw_eta = found.verified.numbers["draw_eta"]
+    assert 0.3 <= draw_eta <= 31.6
+    assert found.verified.numbers["accuracy"] > found.verified.numbers["your_accuracy"] + 0.3
+    assert f"train at eta={draw_eta:.3g}" in found.fix and "only both changes together" in found.fix
+    assert 'init="xavier_normal"' in found.fix
+
+
+def test_a_bad_draw_at_a_good_rate_names_the_draw_alone(sample):
+    report = diagnostics.diagnose(network.Network(BOOK, "rand", seed=0), sample, eta=3.0)
+    found = report.finding("saturation", layer=1)
+    assert found.verified.helped and "draw_eta" not in found.verified.numbers
+    assert "train at eta=" not in found.fix
+
+
 def test_case_2_zeros_is_one_distinct_unit(sample):
     report = diagnose_fresh(sample, BOOK, "zeros")
     found = report.finding("symmetry", layer=1)
