@@ -31,7 +31,7 @@ FINDINGS = (
     "inputs_format", "labels_format", "labels_imbalanced", "inputs_blank", "unscaled_inputs",
     "labels_misaligned", "labels_noisy", "data_unshuffled",
     # the step size
-    "learning_rate_too_large", "learning_rate_too_small",
+    "learning_rate_too_large", "mini_batch_too_large", "learning_rate_too_small",
     # the architecture and the initial draw
     "symmetry", "bottleneck", "saturation", "dead_units", "output_saturation",
     "exploding_gradient", "vanishing_gradient",

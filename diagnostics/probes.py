@@ -36,6 +36,7 @@ import numpy as np
 from . import inputs, verify
 from .adapter import Model
 from .alignment import labels_misaligned
+from .batches import mini_batch_too_large
 from .findings import FINDINGS, Finding, Verification
 from .measures import cost_value, forward
 from .rates import (
@@ -532,7 +533,8 @@ def _behind(found: list[Finding], others: list[Finding]) -> list[Finding]:
 def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
           findings: list[Finding], *, eta: float, mini_batch_size: int = 10,
           user: object | None = None, schemes: list[list[str]] | None = None,
-          shuffles: bool = False, seed: int = 0) -> tuple[list[Finding], Probes]:
+          shuffles: bool = False, n: int | None = None, seed: int = 0
+          ) -> tuple[list[Finding], Probes]:
     """Run every probe on copies of ``model`` and return ``(findings, probes)``:
     the snapshot's ``findings`` re-read with what was measured (see
     :func:`revise`), then the probes' own, and the :class:`Probes` record.
@@ -541,7 +543,8 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
     the targets, ``eta`` the user's learning rate, ``user`` the user's own
     object (its ``update_mini_batch`` runs on deep copies), ``schemes`` the
     snapshot's scheme names per layer, ``shuffles`` whether the user's
-    training shuffles the data (``network.Network.SGD`` does).  Non-finite
+    training shuffles the data (``network.Network.SGD`` does), ``n`` the
+    size of the training set the user trains on (default ``len(X)``).  Non-finite
     weights or inputs: nothing can train, and nothing is probed."""
     import blas
 
@@ -570,5 +573,6 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
                + labels_misaligned(model, sample, X, labels, Y, m, seed, learns=best is not None)
                # the order's effect shows fastest at the rate that learns fastest
                + data_unshuffled(model, sample, fastest_rate(runs, sample.chance) or best or eta,
-                                 m, shuffles, seed))
+                                 m, shuffles, seed)
+               + mini_batch_too_large(model, sample, eta, m, n or len(X), seed))
     return revised + new, Probes(runs, eta, m, sample.chance, best, len(sample.X_eval))

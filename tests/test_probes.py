@@ -299,3 +299,37 @@ def test_an_update_without_the_mean_cannot_overfit_where_the_reference_can(sampl
     found = report.finding("cannot_overfit")
     assert found is not None and found.verified.helped
     assert report.cause.name == "update_mismatch"  # the cause comes first
+
+
+# --------------------------------------------------------------------------
+# Mini-batches so large that an epoch is a handful of steps
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("m", "eta", "cost"), [
+    (1000, 3.0, "quadratic"),  # the whole sample: one step an epoch
+    (250, 0.5, "cross_entropy"),  # four steps an epoch, at the book's chapter-3 rate
+])
+def test_mini_batches_as_large_as_the_data_are_named_and_the_fix_measured(
+        sample, mnist, m, eta, cost):
+    report = diagnostics.diagnose(book(cost=cost), sample, eta=eta, mini_batch_size=m)
+    found = report.finding("mini_batch_too_large")
+    assert found is not None and found.severity in ("warning", "error")
+    assert found.evidence["steps_per_epoch"] == 1000 // m
+    assert "mini_batch_size=10" in found.fix
+    assert found.verified.helped
+    assert found.verified.numbers["accuracy"] > found.verified.numbers["your_accuracy"]
+    # the fix, applied: three passes over the same 1,000 examples (the
+    # probe's 3,000), measured on test images
+    X, y = sample
+    mine, fixed = book(cost=cost), book(cost=cost)
+    mine.SGD((X, y), 3, m, eta, verbose=False)
+    fixed.SGD((X, y), 3, 10, found.verified.numbers["eta"], verbose=False)
+    test = (mnist[2][:2000], mnist[3][:2000])
+    assert fixed.accuracy(test) > mine.accuracy(test) + 0.15
+
+
+@pytest.mark.parametrize("m", [10, 20])
+def test_the_books_mini_batches_are_not_named(sample, m):
+    report = diagnostics.diagnose(book(), sample, eta=3.0, mini_batch_size=m)
+    assert report.finding("mini_batch_too_large") is None
