@@ -122,6 +122,10 @@ def _training_arguments(p: argparse.ArgumentParser) -> None:
                         "with arrays X (n, 784) and y (labels (n,) or targets (n, 10)), as "
                         "np.savez('mine.npz', X=X, y=y) writes (all of it is used; nothing "
                         "in it is unpickled)")
+    p.add_argument("--test-data", default=None, metavar="NPZ",
+                   help="the examples you test on, in an .npz file as --data: a network that "
+                        "answers them far worse than the training examples is checked for "
+                        "test inputs prepared otherwise")
     p.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist",
                    help="the images to measure on. Default: %(default)s.")
     p.add_argument("--data-dir", default=None, metavar="DIR",
@@ -180,7 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         net = _network(args)
         data = None if args.data is None else read_data(args.data)
+        test_data = None if args.test_data is None else read_data(args.test_data)
         report = diagnose(net, data, eta=args.eta, mini_batch_size=args.mini_batch_size,
+                          test_data=test_data,
                           activation=args.activation if args.init is None else None,
                           cost=args.cost if args.init is None else None,
                           dataset=args.dataset, data_dir=args.data_dir, images=args.images)

@@ -17,7 +17,17 @@ import numpy as np
 import blas
 import network
 
-from . import evaluation, functions, inputs, labels, probes, settings, usercode, weights
+from . import (
+    evaluation,
+    functions,
+    inputs,
+    labels,
+    probes,
+    settings,
+    shift,
+    usercode,
+    weights,
+)
 from .adapter import model_of
 from .data import DEFAULT_IMAGES, load_sample, sample_of
 from .findings import Finding, Verification, in_cause_order
@@ -39,7 +49,8 @@ VERIFIERS: dict[str, Callable[[Finding, Subject], Verification | None]] = {
 def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
              mini_batch_size: int = 10, cost: Any = None, activation: str | None = None,
              dataset: str = "mnist", data_dir: str | os.PathLike | None = None,
-             images: int = DEFAULT_IMAGES, blas_threads: int | None = None) -> Report:
+             images: int = DEFAULT_IMAGES, blas_threads: int | None = None,
+             test_data: Any = None) -> Report:
     """Measure ``net`` on a sample of inputs, check the user's own code, and
     name what stops it learning, each fix tried on a copy first.
 
@@ -62,6 +73,9 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
 
     ``eta`` and ``mini_batch_size``: how you train; copies that verify a fix
     train with them (at the book's rate for the cost when ``eta`` is None).
+    ``test_data``: the data you measure the network on, in the same forms as
+    ``data``; a network that answers it far worse than ``data`` is checked
+    for test inputs prepared otherwise (:mod:`diagnostics.shift`).
     ``blas_threads``: numpy's BLAS threads during the call; None chooses them
     from the sizes of the products, as training does (:mod:`blas`).
 
@@ -80,6 +94,9 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
     subject = Subject(model, _own_code(net), sample, eta, mini_batch_size)
     with blas.threads(model.sizes, len(sample.X), blas_threads):
         report = _checked(subject)
+        if test_data is not None and subject.finite:
+            found = shift.test_inputs_differ(model, sample, sample_of(test_data, model.sizes))
+            report.findings = in_cause_order(report.findings + found)
         if read is not None:
             report.findings = in_cause_order(report.findings + [settings.note(*read)])
         if eta is not None:  # short training runs on copies, at the user's rate

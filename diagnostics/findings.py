@@ -29,7 +29,7 @@ FINDINGS = (
     "update_mismatch", "evaluate_mismatch",
     # the data and labels
     "inputs_format", "labels_format", "labels_imbalanced", "inputs_blank", "unscaled_inputs",
-    "labels_misaligned", "labels_noisy", "data_unshuffled",
+    "labels_misaligned", "labels_noisy", "data_unshuffled", "test_inputs_differ",
     # the step size
     "learning_rate_too_large", "mini_batch_too_large", "learning_rate_too_small",
     # the architecture and the initial draw
