@@ -30,6 +30,7 @@ FINDINGS = (
     # the data and labels
     "inputs_format", "labels_format", "labels_imbalanced", "inputs_blank", "unscaled_inputs",
     "labels_misaligned", "labels_noisy", "data_unshuffled", "test_inputs_differ",
+    "nothing_learns",
     # the step size
     "learning_rate_too_large", "mini_batch_too_large", "learning_rate_too_small",
     # the architecture and the initial draw

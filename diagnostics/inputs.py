@@ -74,6 +74,20 @@ def zero_share(X: np.ndarray) -> float:
     return 1.0 - np.count_nonzero(X) / X.size
 
 
+def common_value(X: np.ndarray) -> str:
+    """A sentence on the inputs' range and their most common value.  In MNIST
+    that is the background, 0, the smallest value (81 % of the training
+    pixels; Fashion-MNIST 50 %); inputs whose most common value lies inside
+    their range are not images prepared so (uint8 pixels that wrapped
+    around, ``X + 100``, have 100 there and the strokes below it)."""
+    values, counts = np.unique(np.asarray(X, dtype=np.float64), return_counts=True)
+    top = int(counts.argmax())
+    where = ("their smallest" if top == 0 else "their largest" if top == len(values) - 1
+             else "inside their range, where an image's background is at one end")
+    return (f"the inputs run from {values[0]:.4g} to {values[-1]:.4g}, and their most common "
+            f"value, {counts[top] / X.size:.0%} of them, is {values[top]:.4g}: {where}")
+
+
 def scale_kind(lo: float, hi: float, mean: float, sd: float, large: bool) -> str | None:
     """``"offset"``, ``"large"``, ``"tiny"`` or None for inputs from ``lo``
     to ``hi`` with ``mean`` and standard deviation ``sd``; ``large``: at

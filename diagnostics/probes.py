@@ -91,6 +91,14 @@ START_FACTOR = 2.0
 OVERFIT_EXAMPLES = 20
 OVERFIT_STEPS = 300
 OVERFIT_LEFT = 0.2
+# nothing_learns needs this many training rows: on fewer a held-out accuracy
+# that does not rise says little.
+NOTHING_ROWS = 200
+# The book's hidden layer, the shallow network nothing_learns tries too.
+BOOK_HIDDEN = 30
+# Findings whose cause a fresh draw of the same sizes and data keeps.
+KEPT_BY_A_DRAW = ("bottleneck", "labels_misaligned", "labels_noisy", "labels_imbalanced",
+                  "inputs_blank", "unscaled_inputs", "labels_format", "inputs_format")
 # data_unshuffled trains one pass in the user's order, at most this many steps.
 ORDERED_STEPS = 1000
 # Data sorted by label: consecutive equal labels this often (shuffled MNIST:
@@ -112,7 +120,7 @@ BAD_SCHEMES = ("rand", "zeros", "randn")
 
 def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
            runs: dict[float, Run], schemes: list[list[str]], m: int = 10,
-           seed: int = 0) -> list[Finding]:
+           seed: int = 0, draws: dict[float, Run] | None = None) -> list[Finding]:
     """The snapshot's ``findings`` re-read with the probes' evidence, at
     :func:`verdict_rate`, against a fan-scaled draw trained alike; only the
     findings whose fix is that draw (:func:`_tries`) get its run as their
@@ -126,7 +134,9 @@ def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
     * It did not: a finding keeps its fix only when the weights look like a
       draw of a known bad scheme (``schemes``: identify_scheme's names per
       layer) *and* the fan-scaled draw learns; otherwise the fix is marked
-      unconfirmed, saying why.
+      unconfirmed, saying why.  When it does not learn at the user's rate
+      either, the draw's own range test (``draws``, :func:`draw_range_test`)
+      gives the rate: a bad draw and a bad rate are fixed only together.
     """
     if not any(f.name in INIT_FINDINGS for f in findings):
         return findings
@@ -135,9 +145,9 @@ def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
     w, b = fan_scaled(model, seed)
     kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed)
     scaled, draw_rate = train(w, b, sample, rate, **kw), rate
-    if not (yours.learned(sample.chance) or scaled.learned(sample.chance)):
-        draw_rate, scaled = _draw_rate(model._replace(weights=w, biases=b), sample, rate,
-                                       scaled, m, seed)
+    best = None if draws is None else best_rate(draws, sample.chance)
+    if best is not None and not (yours.learned(sample.chance) or scaled.learned(sample.chance)):
+        draw_rate, scaled = best, draws[best]
     long = look_steps(m, len(sample.X), long=True)
     if yours.learned(sample.chance) and yours.planned < long and clearly_better(scaled, yours):
         yours = train(model.weights, model.biases, sample, rate, steps=long, **kw)
@@ -154,16 +164,13 @@ def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
     return out
 
 
-def _draw_rate(draw: Model, sample: Split, eta: float, at_eta: Run, m: int, seed: int
-               ) -> tuple[float, Run]:
-    """Two faults at once, a bad draw and a bad rate: neither the user's
-    weights (at any rate of the range test) nor a fan-scaled ``draw`` (at
-    ``eta``, where it gave ``at_eta``) learned, so the draw gets a range test
-    of its own.  Its best rate (:func:`~diagnostics.rates.best_rate`) and
-    run, or ``(eta, at_eta)`` when no rate learned from it either."""
-    runs = range_test(draw, sample, eta, m, seed)
-    best = best_rate(runs, sample.chance)
-    return (eta, at_eta) if best is None else (best, runs[best])
+def draw_range_test(model: Model, sample: Split, eta: float, m: int = 10, seed: int = 0
+                    ) -> dict[float, Run]:
+    """:func:`~diagnostics.rates.range_test` of a fan-scaled draw (zero biases)
+    of ``model``'s shapes: where no rate learns from the user's weights, a
+    fresh draw shows whether any rate learns at all."""
+    w, b = fan_scaled(model, seed)
+    return range_test(model._replace(weights=w, biases=b), sample, eta, m, seed)
 
 
 def _tries(f: Finding, scheme: str) -> bool:
@@ -292,6 +299,54 @@ def _learns_anyway_start(f: Finding, yours: Run) -> Finding:
 def _chance_words(cost: str) -> str:
     return ("a uniform softmax, ln n" if cost == "log_likelihood"
             else "answering 0.5 on every output")
+
+
+def nothing_learns(model: Model, sample: Split, draws: dict[float, Run] | None,
+                   found: list[Finding], m: int = 10, seed: int = 0) -> list[Finding]:
+    """``nothing_learns`` when no copy learned at any rate of the range test:
+    neither from the user's weights (``draws`` is then given), nor from a
+    fan-scaled draw of the same sizes (``draws``, :func:`draw_range_test`),
+    nor from one of the book's ``[n_in, 30, n_out]`` (a network deep enough
+    to learn slowly, chapter 5, is not the data's fault), on at least
+    :data:`NOTHING_ROWS` training rows.  Not when a finding already names a
+    cause that a fresh draw keeps (a layer too narrow, labels that do not
+    belong to the inputs)."""
+    if (draws is None or best_rate(draws, sample.chance) is not None
+            or len(sample.X) < NOTHING_ROWS
+            or any(f.name in KEPT_BY_A_DRAW and f.severity != "info" for f in found)):
+        return []
+    book, copies = _book_sized(model), list(draws.values())
+    if book.sizes != model.sizes:
+        books = range_test(book, sample, min(draws), m, seed)
+        if best_rate(books, sample.chance) is not None:
+            return []
+        copies += books.values()
+    rates = sorted(draws)
+    best = max(run.accuracy[-1] for run in copies)
+    also = "" if book.sizes == model.sizes else f", nor the book's {book.sizes}"
+    return [Finding(
+        "nothing_learns", "error",
+        f"no copy learned at any rate: neither your weights nor a fan-scaled draw (zero "
+        f"biases){also}, each at {len(rates)} rates from {rates[0]:.3g} to {rates[-1]:.3g} "
+        f"with {REFERENCE} (the best: {best:.0%} held-out, against {sample.chance:.0%} for "
+        f"always giving the most frequent label), so neither the draw, the rate nor the "
+        f"architecture is what stops it; {inputs.common_value(sample.X)}",
+        "nothing measured to help: look at the data. Are the inputs the images, scaled once "
+        "to about [0, 1] (arithmetic on uint8 pixels wraps around: X + 100 turns 200 into "
+        "44), and do the labels belong to them (the same order, the same source)?",
+        evidence={"best_accuracy": best, "chance": sample.chance, "rates": rates})]
+
+
+def _book_sized(model: Model) -> Model:
+    """A fan-scaled draw of the book's ``[n_in, 30, n_out]`` with ``model``'s
+    activation and cost (``model`` itself when it is that already)."""
+    sizes = [model.sizes[0], BOOK_HIDDEN, model.sizes[-1]]
+    if model.sizes == sizes:
+        return model
+    shaped = model._replace(weights=[np.zeros((o, i)) for i, o in zip(sizes, sizes[1:])],
+                            biases=[np.zeros((o, 1)) for o in sizes[1:]], sizes=sizes)
+    w, b = fan_scaled(shaped)
+    return shaped._replace(weights=w, biases=b)
 
 
 def _tiny(sample: Split, k: int = OVERFIT_EXAMPLES) -> Split:
@@ -563,7 +618,9 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
         best = best_rate(runs, sample.chance)
         yours = runs[float(eta)]
         rate = verdict_rate(runs, eta, sample.chance)
-        revised = revise(findings, model, sample, eta, runs, schemes or [], m, seed)
+        # no rate learned from the user's weights: does any learn from a fresh draw?
+        draws = None if best is not None else draw_range_test(model, sample, eta, m, seed)
+        revised = revise(findings, model, sample, eta, runs, schemes or [], m, seed, draws)
         revised = [verify_scaling(f, model, sample, eta, yours, m, seed)
                    if f.name == "unscaled_inputs" else f for f in revised]
         start = [_learns_anyway_start(f, runs[rate]) if runs[rate].learned(sample.chance)
@@ -575,4 +632,5 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
                + data_unshuffled(model, sample, fastest_rate(runs, sample.chance) or best or eta,
                                  m, shuffles, seed)
                + mini_batch_too_large(model, sample, eta, m, n or len(X), seed))
+        new += nothing_learns(model, sample, draws, revised + new, m, seed)
     return revised + new, Probes(runs, eta, m, sample.chance, best, len(sample.X_eval))

@@ -333,3 +333,33 @@ def test_mini_batches_as_large_as_the_data_are_named_and_the_fix_measured(
 def test_the_books_mini_batches_are_not_named(sample, m):
     report = diagnostics.diagnose(book(), sample, eta=3.0, mini_batch_size=m)
     assert report.finding("mini_batch_too_large") is None
+
+
+# --------------------------------------------------------------------------
+# Nothing learns: not the draw, not the rate, not the architecture
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("broken", ["wrapped", "scrambled"])
+def test_data_nothing_learns_from_is_named_with_no_fix_claimed(sample, broken):
+    X, y = sample
+    if broken == "wrapped":  # uint8 arithmetic: X + 100 wraps 156..255 around to 0..99
+        X = (np.round(X * 255).astype(np.uint8) + np.uint8(100)) / 255.0
+    else:  # each image's pixels in an order of its own
+        rng = np.random.default_rng(0)
+        X = np.array([rng.permutation(x) for x in X])
+    report = diagnostics.diagnose(book(init="xavier_normal"), (X, y), eta=3.0)
+    assert report.cause.name == "nothing_learns"
+    found = report.cause
+    assert found.verified is None and found.fix.startswith("nothing measured to help")
+    assert found.evidence["best_accuracy"] < found.evidence["chance"] + trials.LEARNED
+    if broken == "wrapped":
+        assert "is 0.3922: inside their range" in found.message
+
+
+def test_a_deep_sigmoid_network_that_learns_slowly_does_not_blame_the_data(sample):
+    # chapter 5: four sigmoid layers learn slowly from any draw, but the
+    # book's [784, 30, 10] learns from the same data: the data is not at fault
+    net = network.Network([784, 30, 30, 30, 30, 10], "rand", seed=0)
+    report = diagnostics.diagnose(net, sample, eta=3.0)
+    assert report.finding("nothing_learns") is None
