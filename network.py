@@ -139,7 +139,8 @@ class Network:
                 if callback is not None:
                     if callback(j, self, history) is False:
                         break
-                    parameters.check(self)  # the callback may have assigned new ones
+                    # the callback may have assigned new ones
+                    parameters.check(self, writable=True)
                     step = training.step_for(self, run, compiled)
         return history
 
@@ -153,7 +154,7 @@ class Network:
         eta = checks.check_positive("eta", eta)
         lmbda = checks.check_nonnegative("lmbda", lmbda)
         n = checks.check_count("n", n, minimum=1)
-        d = self._data(mini_batch, "mini_batch")
+        d = self._data(mini_batch, "mini_batch", writable=True)
         training.Step(self, eta, lmbda, n, {len(d)})(d.X, d.Y)
 
     def backprop(self, x: np.ndarray, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -240,9 +241,10 @@ class Network:
 
     # ---- checks at the boundary (nndl.checks, nndl.data) -------------------
 
-    def _data(self, data_set, what: str) -> Data:
-        """The parameters checked, then ``data_set`` checked and laid out."""
-        parameters.check(self)
+    def _data(self, data_set, what: str, writable: bool = False) -> Data:
+        """The parameters checked (``writable``: to be trained), then
+        ``data_set`` checked and laid out."""
+        parameters.check(self, writable)
         return prepare(data_set, self.sizes[0], self.sizes[-1], self.dtype, what)
 
     def _measure(self, data, what: str, blas_threads: int | None, lmbda: float = 0.0,

@@ -47,7 +47,7 @@ def checked_run(net, training_data, epochs, mini_batch_size, eta, test_data, lmb
     """Every argument of ``net.SGD`` checked, and its data sets prepared, in
     this order: the parameters, the numbers, the switches, then the data.
     Raises before any work (not even a shuffle is drawn)."""
-    parameters.check(net)
+    parameters.check(net, writable=True)
     epochs = checks.check_count("epochs", epochs, minimum=0)
     mini_batch_size = checks.check_count("mini_batch_size", mini_batch_size, minimum=1)
     eta = checks.check_positive("eta", eta)

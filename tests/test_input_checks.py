@@ -543,3 +543,41 @@ def test_variant_history_repr_with_other_series_and_after_training():
                 monitor_training_accuracy=True)
     assert repr(h).startswith("History(3 epochs, best test accuracy ")
     assert "best training accuracy" in repr(h) and len(repr(h)) < 200
+
+
+# ---- parameters that cannot be written ------------------------------------------------
+# Training updates the weights and biases in place: a read-only array is refused
+# by name, with its fix, before any work (numpy's own "output array is read-only"
+# came mid-step, after the later layers had been updated).
+
+
+def test_read_only_weights_are_named_before_any_work():
+    X, y = arrays()
+    net = network.Network(SIZES, seed=0)
+    net.weights[0].flags.writeable = False
+    before, state = snapshot(net), net.rng.bit_generator.state
+    for call in (lambda: net.SGD((X, y), 1, 10, 3.0, verbose=False),
+                 lambda: net.update_mini_batch((X[:10], y[:10]), 3.0)):
+        with pytest.raises(ValueError, match=r"weights\[0\] is read-only.*"
+                                             r"net\.weights\[0\] = net\.weights\[0\]\.copy\(\)"):
+            call()
+        assert_unchanged(net, before)  # weights[1] and biases[1] too, updated first
+        assert net.rng.bit_generator.state == state
+    net.evaluate((X, y))  # reading is fine
+
+
+def test_variant_a_callbacks_read_only_array_and_one_the_check_copies():
+    X, y = arrays()
+    net = network.Network(SIZES, seed=0)
+
+    def freeze(epoch, net, history):
+        net.biases[1] = np.frombuffer(net.biases[1].tobytes()).reshape(10, 1)
+
+    with pytest.raises(ValueError, match=r"biases\[1\] is read-only"):
+        net.SGD((X, y), 3, 10, 3.0, verbose=False, callback=freeze)
+    # a read-only array of another dtype or layout is converted into a writable copy
+    frozen = np.asfortranarray(net.weights[0].astype(np.float32))
+    frozen.flags.writeable = False
+    net.weights[0], net.biases[1] = frozen, net.biases[1].copy()
+    net.update_mini_batch((X[:10], y[:10]), 3.0)
+    assert net.weights[0].flags.writeable and net.weights[0].dtype == np.float64
