@@ -155,6 +155,7 @@ class Network:
         lmbda = checks.check_nonnegative("lmbda", lmbda)
         n = checks.check_count("n", n, minimum=1)
         d = self._data(mini_batch, "mini_batch", writable=True)
+        checks.check_step_fits(eta, lmbda, n, len(d), self.dtype)
         training.Step(self, eta, lmbda, n, {len(d)})(d.X, d.Y)
 
     def backprop(self, x: np.ndarray, y) -> tuple[list[np.ndarray], list[np.ndarray]]:

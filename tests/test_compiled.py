@@ -296,3 +296,14 @@ def test_parameters_of_another_layout_or_dtype_train_as_numpys(layout):
     a.SGD((X, y), 2, 10, 0.5, verbose=False)
     b.SGD((X, y), 2, 10, 0.5, verbose=False, compiled=True)
     assert_close(a, b, np.float64)
+
+
+@pytest.mark.parametrize("eta,lmbda,message", [
+    (1e300, 0.0, r"eta/m = 3.33333e\+299 \(m = 3"),  # 23 examples: the last batch is 3
+    (1.0, 1e300, r"1 - eta\*lmbda/n = -4.34783e\+298")])
+def test_a_step_beyond_float32s_range_is_refused_as_on_the_numpy_path(eta, lmbda, message):
+    """Cast into float32 for the compiled epoch, eta / m and the decay gave
+    numpy's overflow warning; the same error as the numpy path's instead."""
+    net = network.Network([20, 9, 6, 4], seed=3, dtype=np.float32)
+    with pytest.raises(ValueError, match=message + r".* beyond float32's range"):
+        net.SGD(data(23, np.float32), 1, 10, eta, lmbda=lmbda, verbose=False, compiled=True)

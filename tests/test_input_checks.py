@@ -581,3 +581,48 @@ def test_variant_a_callbacks_read_only_array_and_one_the_check_copies():
     net.weights[0], net.biases[1] = frozen, net.biases[1].copy()
     net.update_mini_batch((X[:10], y[:10]), 3.0)
     assert net.weights[0].flags.writeable and net.weights[0].dtype == np.float64
+
+
+# ---- a step beyond the network's dtype ------------------------------------------------
+# eta / m, or the decay 1 - eta * lmbda / n, beyond float32's range was cast to
+# infinity with numpy's "overflow encountered in cast": now refused, naming the
+# range and the fix, before any work.  A rate that fits but diverges is warned
+# about as training runs (TrainingDivergedWarning).
+
+RANGE_ERROR = r"beyond float32's range \(up to 3.4e\+38\); use a smaller eta"
+
+
+@pytest.mark.parametrize("call", ["SGD", "update_mini_batch", "network2"])
+def test_an_eta_beyond_float32s_range_names_the_range_and_the_fix(call):
+    import network2
+
+    X, y = arrays()
+    book = network2.Network(SIZES, seed=0, dtype=np.float32)
+    net = book.network if call == "network2" else network.Network(SIZES, seed=0,
+                                                                   dtype=np.float32)
+    before, state = snapshot(net), net.rng.bit_generator.state
+    train = {"SGD": lambda: net.SGD((X, y), 1, 10, 1e300, verbose=False),
+             "update_mini_batch": lambda: net.update_mini_batch((X[:10], y[:10]), 1e300),
+             "network2": lambda: book.SGD((X, y), 1, 10, 1e300)}[call]
+    with pytest.raises(ValueError, match=r"eta/m = 1e\+299 \(m = 10.*" + RANGE_ERROR +
+                       r", or a float64 network \(dtype=np.float64\)"):
+        train()
+    assert_unchanged(net, before)
+    assert net.rng.bit_generator.state == state
+
+
+def test_variant_the_last_short_mini_batch_and_the_weight_decay():
+    X, y = arrays(21)  # the last mini-batch holds one example: eta / 1
+    net = network.Network(SIZES, seed=0, dtype=np.float32)
+    with pytest.raises(ValueError, match=r"eta/m = 1e\+39 \(m = 1, the smallest"):
+        net.SGD((X, y), 1, 10, 1e39, verbose=False)
+    with pytest.warns(network.TrainingDivergedWarning):  # 1e38 fits: no cast warning
+        net.SGD((X[:20], y[:20]), 1, 10, 1e39, verbose=False)
+    net = network.Network(SIZES, seed=0, dtype=np.float32)
+    with pytest.raises(ValueError, match=r"1 - eta\*lmbda/n = -5e\+38 \(n = 20\) is " +
+                       RANGE_ERROR + " or lmbda"):
+        net.update_mini_batch((X[:10], y[:10]), 1.0, 1e40, 20)
+    wide = network.Network(SIZES, seed=0)  # float64: only an infinite decay is beyond it
+    with pytest.raises(ValueError, match=r"= -inf \(n = 21\) is beyond float64's range "
+                                         r"\(up to 1.8e\+308\); use a smaller eta or lmbda$"):
+        wide.SGD((X, y), 1, 10, 1e300, lmbda=1e300, verbose=False)
