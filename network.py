@@ -150,13 +150,17 @@ class Network:
         arrays): ``w -> (1 - eta lmbda / n) w - (eta / m) sum_x nabla_w C_x``
         and ``b -> b - (eta / m) sum_x nabla_b C_x`` (ch. 1, eq. 20-21; ch. 3,
         eq. 93), ``m`` the examples, ``n`` the training set's size.  The
-        gradient is :meth:`backprop`'s, computed by the fused step."""
+        gradient is :meth:`backprop`'s, computed by the fused step.  A step
+        that overflows warns :class:`TrainingDivergedWarning`, as ``SGD`` does."""
         eta = checks.check_positive("eta", eta)
         lmbda = checks.check_nonnegative("lmbda", lmbda)
         n = checks.check_count("n", n, minimum=1)
         d = self._data(mini_batch, "mini_batch", writable=True)
         checks.check_step_fits(eta, lmbda, n, len(d), self.dtype)
-        training.Step(self, eta, lmbda, n, {len(d)})(d.X, d.Y)
+        with training.overflow_watch() as overflowed:  # one warning, not numpy's
+            training.Step(self, eta, lmbda, n, {len(d)})(d.X, d.Y)
+        if overflowed:
+            training.warn_diverged(eta)
 
     def backprop(self, x: np.ndarray, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Return ``(nabla_b, nabla_w)``, the gradient of the cost for the
