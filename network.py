@@ -151,7 +151,14 @@ class Network:
         and ``b -> b - (eta / m) sum_x nabla_b C_x`` (ch. 1, eq. 20-21; ch. 3,
         eq. 93), ``m`` the examples, ``n`` the training set's size.  The
         gradient is :meth:`backprop`'s, computed by the fused step.  A step
-        that overflows warns :class:`TrainingDivergedWarning`, as ``SGD`` does."""
+        that overflows warns :class:`TrainingDivergedWarning`, as ``SGD`` does.
+
+        Its products run on the BLAS threads in force (the user's setting;
+        OpenBLAS starts one per core): unlike ``SGD`` it does not choose them
+        (:mod:`blas`), as setting them at every call would slow the book's
+        small steps.  A product split between threads may round otherwise, so
+        for ``SGD``'s very numbers, step inside ``with
+        blas.threads(net.sizes, mini_batch_size):``, as ``SGD`` does."""
         eta = checks.check_positive("eta", eta)
         lmbda = checks.check_nonnegative("lmbda", lmbda)
         n = checks.check_count("n", n, minimum=1)
