@@ -139,7 +139,8 @@ class Network:
                 if callback is not None:
                     if callback(j, self, history) is False:
                         break
-                    parameters.check(self)  # the callback may have assigned new ones
+                    # the callback may have assigned new ones
+                    parameters.check(self, writable=True)
                     step = training.step_for(self, run, compiled)
         return history
 
@@ -149,12 +150,24 @@ class Network:
         arrays): ``w -> (1 - eta lmbda / n) w - (eta / m) sum_x nabla_w C_x``
         and ``b -> b - (eta / m) sum_x nabla_b C_x`` (ch. 1, eq. 20-21; ch. 3,
         eq. 93), ``m`` the examples, ``n`` the training set's size.  The
-        gradient is :meth:`backprop`'s, computed by the fused step."""
+        gradient is :meth:`backprop`'s, computed by the fused step.  A step
+        that overflows warns :class:`TrainingDivergedWarning`, as ``SGD`` does.
+
+        Its products run on the BLAS threads in force (the user's setting;
+        OpenBLAS starts one per core): unlike ``SGD`` it does not choose them
+        (:mod:`blas`), as setting them at every call would slow the book's
+        small steps.  A product split between threads may round otherwise, so
+        for ``SGD``'s very numbers, step inside ``with
+        blas.threads(net.sizes, mini_batch_size):``, as ``SGD`` does."""
         eta = checks.check_positive("eta", eta)
         lmbda = checks.check_nonnegative("lmbda", lmbda)
         n = checks.check_count("n", n, minimum=1)
-        d = self._data(mini_batch, "mini_batch")
-        training.Step(self, eta, lmbda, n, {len(d)})(d.X, d.Y)
+        d = self._data(mini_batch, "mini_batch", writable=True)
+        checks.check_step_fits(eta, lmbda, n, len(d), self.dtype)
+        with training.overflow_watch() as overflowed:  # one warning, not numpy's
+            training.Step(self, eta, lmbda, n, {len(d)})(d.X, d.Y)
+        if overflowed:
+            training.warn_diverged(eta)
 
     def backprop(self, x: np.ndarray, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Return ``(nabla_b, nabla_w)``, the gradient of the cost for the
@@ -240,9 +253,10 @@ class Network:
 
     # ---- checks at the boundary (nndl.checks, nndl.data) -------------------
 
-    def _data(self, data_set, what: str) -> Data:
-        """The parameters checked, then ``data_set`` checked and laid out."""
-        parameters.check(self)
+    def _data(self, data_set, what: str, writable: bool = False) -> Data:
+        """The parameters checked (``writable``: to be trained), then
+        ``data_set`` checked and laid out."""
+        parameters.check(self, writable)
         return prepare(data_set, self.sizes[0], self.sizes[-1], self.dtype, what)
 
     def _measure(self, data, what: str, blas_threads: int | None, lmbda: float = 0.0,

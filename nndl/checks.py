@@ -94,6 +94,29 @@ def check_nonnegative(what: str, value) -> float:
     return value
 
 
+def check_step_fits(eta: float, lmbda: float, n: int, m: int, dtype) -> None:
+    """Refuse a step that a network of ``dtype`` cannot hold: the factor
+    ``eta / m`` of the gradient (``m`` the smallest mini-batch's examples)
+    or the weight decay ``1 - eta lmbda / n`` (``n`` the training set's
+    size, ch. 3, eq. 93) beyond the dtype's largest number (about 3.4e38
+    in float32), where it would be infinity.  Smaller rates that diverge
+    are warned about as training runs (``TrainingDivergedWarning``)."""
+    dtype = np.dtype(dtype)
+    largest = float(np.finfo(dtype).max)
+    decay = 1.0 - eta * lmbda / n
+    if eta / m > largest:
+        what, fix = (f"eta={eta:g}: the step's factor eta/m = {eta / m:g} (m = {m}, the "
+                     f"smallest mini-batch)"), "a smaller eta"
+    elif not abs(decay) <= largest:
+        what, fix = (f"eta={eta:g} and lmbda={lmbda:g}: the weight decay 1 - eta*lmbda/n = "
+                     f"{decay:g} (n = {n})"), "a smaller eta or lmbda"
+    else:
+        return
+    if dtype != np.float64:
+        fix += ", or a float64 network (dtype=np.float64)"
+    raise ValueError(f"{what} is beyond {dtype}'s range (up to {largest:.3g}); use {fix}")
+
+
 def check_monitoring(evaluation_data, verbose, callback, **monitor) -> None:
     """SGD's switches: each ``monitor_*`` flag and ``verbose`` a bool, a
     ``monitor_evaluation_*`` flag only with ``evaluation_data`` to measure,

@@ -2,10 +2,11 @@
 ~~~~~~~~~~~~~~~~~
 
 The weights and biases: drawn at construction from a scheme of
-:mod:`initializers`, and checked (number, shapes, dtype, no NaN or infinity)
-wherever they come from -- an ``init`` function, a file, or an assignment
-``net.weights = ...`` between calls.  Every error names the parameter
-(``weights[0] contains NaN (first at [5, 7])``) and the fix.
+:mod:`initializers`, and checked (number, shapes, dtype, no NaN or infinity,
+and writable where they are trained) wherever they come from -- an ``init``
+function, a file, or an assignment ``net.weights = ...`` between calls.
+Every error names the parameter (``weights[0] contains NaN (first at [5,
+7])``) and the fix.
 """
 
 from __future__ import annotations
@@ -98,12 +99,13 @@ def _how_to_draw(name: str, arg: str, shape: tuple, dtype) -> str:
     return how[0].upper() + how[1:]
 
 
-def check(net) -> None:
+def check(net, writable: bool = False) -> None:
     """``net``'s weights and biases may have been assigned or edited from
     elsewhere: check their number, shapes and finiteness, naming the layer
     (``weights[0] contains NaN``), and bring them to the network's dtype,
     storing the converted arrays back.  Reads each parameter once (about
-    10 us for [784, 30, 10])."""
+    10 us for [784, 30, 10]).  With ``writable`` (the methods that train,
+    which update the arrays in place) a read-only array is refused too."""
     if not isinstance(net.weights, list):
         net.weights = list(net.weights)  # a tuple, say: stored back as a list
     if not isinstance(net.biases, list):
@@ -115,6 +117,24 @@ def check(net) -> None:
         net.weights[l] = as_param(net.weights[l], (y, x), net.dtype, f"weights[{l}]",
                                   copy=False)
         net.biases[l] = as_param(net.biases[l], (y, 1), net.dtype, f"biases[{l}]", copy=False)
+    if writable:
+        _refuse_read_only(net)
+
+
+def _refuse_read_only(net) -> None:
+    """Refuse, naming each, the parameters that cannot be written: a read-only
+    memory map, an array over ``bytes`` (``np.frombuffer``) or one whose
+    ``flags.writeable`` is False.  Checked after the conversion to the
+    network's dtype and layout, whose copies are writable."""
+    frozen = [f"{kind}[{l}]" for kind in ("weights", "biases")
+              for l, a in enumerate(getattr(net, kind)) if not a.flags.writeable]
+    if frozen:
+        fixes = "; ".join(f"net.{p} = net.{p}.copy()" for p in frozen)
+        names = " and ".join(filter(None, (", ".join(frozen[:-1]), frozen[-1])))
+        raise ValueError(f"{names} {'is' if len(frozen) == 1 else 'are'} "
+                         f"read-only (a read-only memory map, an array over bytes, or "
+                         f"writeable=False), and training updates the weights and biases in "
+                         f"place; give the network writable copies first: {fixes}")
 
 
 def as_param(a, shape: tuple, dtype, what: str, copy: bool = True) -> np.ndarray:

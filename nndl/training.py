@@ -45,9 +45,10 @@ class Run(NamedTuple):
 def checked_run(net, training_data, epochs, mini_batch_size, eta, test_data, lmbda,
                 evaluation_data, monitor: Monitor, verbose, callback: Callable | None) -> Run:
     """Every argument of ``net.SGD`` checked, and its data sets prepared, in
-    this order: the parameters, the numbers, the switches, then the data.
-    Raises before any work (not even a shuffle is drawn)."""
-    parameters.check(net)
+    this order: the parameters, the numbers, the switches, the data, then
+    the step against the dtype's range (it needs the data's size).  Raises
+    before any work (not even a shuffle is drawn)."""
+    parameters.check(net, writable=True)
     epochs = checks.check_count("epochs", epochs, minimum=0)
     mini_batch_size = checks.check_count("mini_batch_size", mini_batch_size, minimum=1)
     eta = checks.check_positive("eta", eta)
@@ -60,6 +61,8 @@ def checked_run(net, training_data, epochs, mini_batch_size, eta, test_data, lmb
     test = None if test_data is None else prepare(test_data, n_in, n_out, dtype, "test_data")
     evaluation = None if evaluation_data is None else prepare(
         evaluation_data, n_in, n_out, dtype, "evaluation_data")
+    checks.check_step_fits(eta, lmbda, len(train), len(train) % mini_batch_size or mini_batch_size,
+                           dtype)
     return Run(epochs, mini_batch_size, eta, lmbda, train, test, evaluation, monitor)
 
 

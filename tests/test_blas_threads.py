@@ -150,6 +150,39 @@ def test_blas_threads_overrides_the_choice_and_is_undone(method, override, two_t
     assert set(blas_counts()) == {2}
 
 
+def test_update_mini_batch_keeps_the_users_threads(two_threads, monkeypatch):
+    # Setting them (threadpoolctl) at every call would slow the book's small step:
+    # update_mini_batch's docstring says how to step on SGD's threads instead.
+    seen = threads_seen(monkeypatch)
+    net = network.Network([784, 30, 10], seed=1)
+    X, y = data(10, net.sizes)
+    net.update_mini_batch((X, y), 3.0)
+    assert seen == [2]
+
+
+def _steps(net, X, y, m):
+    """One epoch of SGD's mini-batches, one update_mini_batch each."""
+    order = net.rng.permutation(len(X))
+    for k in range(0, len(X), m):
+        net.update_mini_batch((X[order[k:k + m]], y[order[k:k + m]]), 0.3, 1.0, len(X))
+
+
+@pytest.mark.parametrize("sizes", [[784, 70, 60, 10], [784, 1000, 1000, 10]])
+@pytest.mark.parametrize("users", [1, 2])
+def test_update_mini_batch_on_sgds_threads_gives_sgds_numbers(sizes, users):
+    # On SGD's threads, as update_mini_batch's docstring says, whatever the
+    # user's setting (the large network takes every thread in force, the
+    # other one); the last mini-batch is short (53 examples, 10 a batch).
+    X, y = data(53, sizes)
+    nets = [network.Network(sizes, init="xavier_normal", seed=2) for _ in range(2)]
+    with threadpool_limits(users, user_api="blas"):
+        nets[0].SGD((X, y), 1, 10, 0.3, lmbda=1.0, verbose=False)
+        with blas.threads(sizes, 10):
+            _steps(nets[1], X, y, 10)
+    for got, want in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_the_users_setting_is_back_after_an_error(two_threads):
     def stop(epoch, net, history):
         assert blas.threads_in_force() == 1

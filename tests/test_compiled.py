@@ -227,3 +227,83 @@ def test_a_cached_epoch_gives_the_numbers_of_a_fresh_one(tmp_path):
     (fresh, from_cache_1), (cached, from_cache_2) = runs
     assert (from_cache_1, from_cache_2) == ("False", "True")  # compiled, then loaded
     assert fresh == cached
+
+
+# ---- parameters the compiled epoch cannot take as they are ----------------------
+
+
+def _frozen(net, tmp_path, case):
+    """Make some of ``net``'s parameters read-only, as ``case`` says; return their names."""
+    if case == "writeable=False":
+        net.weights[1].flags.writeable = False
+        return ["weights[1]"]
+    if case == "bias":
+        net.biases[0].flags.writeable = False
+        return ["biases[0]"]
+    if case == "frombuffer":
+        w = net.weights[0]
+        net.weights[0] = np.frombuffer(w.tobytes(), w.dtype).reshape(w.shape)
+        return ["weights[0]"]
+    # every parameter a read-only memory map, as a network kept in .npy files
+    for kind in ("weights", "biases"):
+        for l, p in enumerate(getattr(net, kind)):
+            np.save(tmp_path / f"{kind}{l}.npy", p)
+            getattr(net, kind)[l] = np.load(tmp_path / f"{kind}{l}.npy", mmap_mode="r")
+    return ["weights[0]", "weights[1]", "weights[2]", "biases[0]", "biases[1]", "biases[2]"]
+
+
+@pytest.mark.parametrize("case", ["writeable=False", "bias", "frombuffer", "all memory maps"])
+def test_read_only_parameters_are_named_before_any_work(case, tmp_path):
+    """Numba's own error would be a TypingError about a tuple's getitem: the
+    parameter and its fix are named instead, as the numpy path names them."""
+    net = network.Network([20, 9, 6, 4], seed=3)
+    names = _frozen(net, tmp_path, case)
+    before = [p.copy() for p in net.weights + net.biases]
+    state = net.rng.bit_generator.state
+    with pytest.raises(ValueError, match="read-only") as raised:
+        net.SGD(data(23, np.float64), 1, 10, 0.5, verbose=False, compiled=True)
+    message = str(raised.value)
+    for name in names:
+        assert f"net.{name} = net.{name}.copy()" in message
+    assert net.rng.bit_generator.state == state  # not even a shuffle drawn
+    for p, q in zip(net.weights + net.biases, before):
+        np.testing.assert_array_equal(p, q)
+    for name in names:  # the fix named works
+        kind, l = name[:-3], int(name[-2])
+        getattr(net, kind)[l] = getattr(net, kind)[l].copy()
+    net.SGD(data(23, np.float64), 1, 10, 0.5, verbose=False, compiled=True)
+
+
+@pytest.mark.parametrize("layout", ["Fortran", "strided", "float32", "int", "read-only Fortran"])
+def test_parameters_of_another_layout_or_dtype_train_as_numpys(layout):
+    """Parameters the checks convert (into C order and the network's dtype,
+    a writable copy) train compiled as on the numpy path."""
+    def relaid(w):
+        if layout == "strided":
+            return np.repeat(w, 2, axis=1)[:, ::2]
+        if layout == "float32":
+            return w.astype(np.float32)
+        if layout == "int":
+            return np.round(w * 4).astype(np.int64)
+        w = np.asfortranarray(w)
+        w.flags.writeable = layout == "Fortran"
+        return w
+
+    a, b = pair(np.float64)
+    for net in (a, b):
+        net.weights[0] = relaid(net.weights[0])
+    X, y = data(23, np.float64)
+    a.SGD((X, y), 2, 10, 0.5, verbose=False)
+    b.SGD((X, y), 2, 10, 0.5, verbose=False, compiled=True)
+    assert_close(a, b, np.float64)
+
+
+@pytest.mark.parametrize("eta,lmbda,message", [
+    (1e300, 0.0, r"eta/m = 3.33333e\+299 \(m = 3"),  # 23 examples: the last batch is 3
+    (1.0, 1e300, r"1 - eta\*lmbda/n = -4.34783e\+298")])
+def test_a_step_beyond_float32s_range_is_refused_as_on_the_numpy_path(eta, lmbda, message):
+    """Cast into float32 for the compiled epoch, eta / m and the decay gave
+    numpy's overflow warning; the same error as the numpy path's instead."""
+    net = network.Network([20, 9, 6, 4], seed=3, dtype=np.float32)
+    with pytest.raises(ValueError, match=message + r".* beyond float32's range"):
+        net.SGD(data(23, np.float32), 1, 10, eta, lmbda=lmbda, verbose=False, compiled=True)

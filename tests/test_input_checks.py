@@ -543,3 +543,86 @@ def test_variant_history_repr_with_other_series_and_after_training():
                 monitor_training_accuracy=True)
     assert repr(h).startswith("History(3 epochs, best test accuracy ")
     assert "best training accuracy" in repr(h) and len(repr(h)) < 200
+
+
+# ---- parameters that cannot be written ------------------------------------------------
+# Training updates the weights and biases in place: a read-only array is refused
+# by name, with its fix, before any work (numpy's own "output array is read-only"
+# came mid-step, after the later layers had been updated).
+
+
+def test_read_only_weights_are_named_before_any_work():
+    X, y = arrays()
+    net = network.Network(SIZES, seed=0)
+    net.weights[0].flags.writeable = False
+    before, state = snapshot(net), net.rng.bit_generator.state
+    for call in (lambda: net.SGD((X, y), 1, 10, 3.0, verbose=False),
+                 lambda: net.update_mini_batch((X[:10], y[:10]), 3.0)):
+        with pytest.raises(ValueError, match=r"weights\[0\] is read-only.*"
+                                             r"net\.weights\[0\] = net\.weights\[0\]\.copy\(\)"):
+            call()
+        assert_unchanged(net, before)  # weights[1] and biases[1] too, updated first
+        assert net.rng.bit_generator.state == state
+    net.evaluate((X, y))  # reading is fine
+
+
+def test_variant_a_callbacks_read_only_array_and_one_the_check_copies():
+    X, y = arrays()
+    net = network.Network(SIZES, seed=0)
+
+    def freeze(epoch, net, history):
+        net.biases[1] = np.frombuffer(net.biases[1].tobytes()).reshape(10, 1)
+
+    with pytest.raises(ValueError, match=r"biases\[1\] is read-only"):
+        net.SGD((X, y), 3, 10, 3.0, verbose=False, callback=freeze)
+    # a read-only array of another dtype or layout is converted into a writable copy
+    frozen = np.asfortranarray(net.weights[0].astype(np.float32))
+    frozen.flags.writeable = False
+    net.weights[0], net.biases[1] = frozen, net.biases[1].copy()
+    net.update_mini_batch((X[:10], y[:10]), 3.0)
+    assert net.weights[0].flags.writeable and net.weights[0].dtype == np.float64
+
+
+# ---- a step beyond the network's dtype ------------------------------------------------
+# eta / m, or the decay 1 - eta * lmbda / n, beyond float32's range was cast to
+# infinity with numpy's "overflow encountered in cast": now refused, naming the
+# range and the fix, before any work.  A rate that fits but diverges is warned
+# about as training runs (TrainingDivergedWarning).
+
+RANGE_ERROR = r"beyond float32's range \(up to 3.4e\+38\); use a smaller eta"
+
+
+@pytest.mark.parametrize("call", ["SGD", "update_mini_batch", "network2"])
+def test_an_eta_beyond_float32s_range_names_the_range_and_the_fix(call):
+    import network2
+
+    X, y = arrays()
+    book = network2.Network(SIZES, seed=0, dtype=np.float32)
+    net = book.network if call == "network2" else network.Network(SIZES, seed=0,
+                                                                   dtype=np.float32)
+    before, state = snapshot(net), net.rng.bit_generator.state
+    train = {"SGD": lambda: net.SGD((X, y), 1, 10, 1e300, verbose=False),
+             "update_mini_batch": lambda: net.update_mini_batch((X[:10], y[:10]), 1e300),
+             "network2": lambda: book.SGD((X, y), 1, 10, 1e300)}[call]
+    with pytest.raises(ValueError, match=r"eta/m = 1e\+299 \(m = 10.*" + RANGE_ERROR +
+                       r", or a float64 network \(dtype=np.float64\)"):
+        train()
+    assert_unchanged(net, before)
+    assert net.rng.bit_generator.state == state
+
+
+def test_variant_the_last_short_mini_batch_and_the_weight_decay():
+    X, y = arrays(21)  # the last mini-batch holds one example: eta / 1
+    net = network.Network(SIZES, seed=0, dtype=np.float32)
+    with pytest.raises(ValueError, match=r"eta/m = 1e\+39 \(m = 1, the smallest"):
+        net.SGD((X, y), 1, 10, 1e39, verbose=False)
+    with pytest.warns(network.TrainingDivergedWarning):  # 1e38 fits: no cast warning
+        net.SGD((X[:20], y[:20]), 1, 10, 1e39, verbose=False)
+    net = network.Network(SIZES, seed=0, dtype=np.float32)
+    with pytest.raises(ValueError, match=r"1 - eta\*lmbda/n = -5e\+38 \(n = 20\) is " +
+                       RANGE_ERROR + " or lmbda"):
+        net.update_mini_batch((X[:10], y[:10]), 1.0, 1e40, 20)
+    wide = network.Network(SIZES, seed=0)  # float64: only an infinite decay is beyond it
+    with pytest.raises(ValueError, match=r"= -inf \(n = 21\) is beyond float64's range "
+                                         r"\(up to 1.8e\+308\); use a smaller eta or lmbda$"):
+        wide.SGD((X, y), 1, 10, 1e300, lmbda=1e300, verbose=False)

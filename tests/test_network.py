@@ -216,6 +216,19 @@ def test_the_fused_step_is_the_readable_backprop_then_the_book_update(activation
             np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("activation,eta,lmbda", [
+    ("relu", 1e300, 0.0),  # the weights reach 1e299: the second step's products overflow
+    ("sigmoid", 1.0, 1e300)])  # the decay -5e299 overflows the weights in the second step
+def test_update_mini_batch_that_overflows_warns_once_as_sgd_does(activation, eta, lmbda):
+    # pytest turns numpy's RuntimeWarning ("overflow encountered in matmul") into an error
+    net = network.Network([784, 100, 10], init="he_normal", seed=0, activation=activation)
+    X, y = as_arrays(book_data(10, seed=13))
+    with pytest.warns(network.TrainingDivergedWarning, match="lower the learning rate") as seen:
+        for _ in range(2):
+            net.update_mini_batch((X, y), eta, lmbda, 20)
+    assert len(seen) == 1 and seen[0].filename == __file__  # the user's line
+
+
 def test_backprop_of_a_mini_batch_is_the_sum_of_its_examples():
     net = network.Network([784, 20, 10], seed=11, cost="cross_entropy")
     batch = book_data(4, seed=12)
