@@ -15,10 +15,14 @@ with smaller ones (half decades down to a thousandth of it, and the book's
 5.0 scaled to ``n``), each for the longer look (the decay acts over about
 ``n / (eta lmbda)`` steps); :func:`lmbda_too_large` names the user's lmbda
 when a smaller one learned clearly more (beyond the held-out accuracy's
-noise, :func:`diagnostics.rates.clearly_better`) and suggests the largest of
-those that learned about as well as the best: a short run favours a small
-lmbda, since regularization pays only over a long training, as it favours
-large rates.
+noise, :func:`diagnostics.rates.clearly_better`) and suggests, of those
+that learned about as well as the best, the book's lmbda scaled to ``n``
+when it is one of them, else the largest: a short run cannot tell those
+apart (regularization pays, or costs, over a whole training), and the book's
+setting is the one known to work for the whole (chapter 3: 5.0 for 50,000
+images, 0.1 for 1,000).  Measured on MNIST, [784, 30, 10], eta = 0.5, 30
+epochs of 50,000 images: lmbda = 5,000 reaches 20 % of the test images, the
+book's 5.0 96 %, and 158, the largest that learned as well in the look, 88 %.
 """
 
 from __future__ import annotations
@@ -46,13 +50,21 @@ STOPS = 3.0
 DOWN = 6
 
 
+def book_lmbda(n: int) -> float:
+    """The book's lmbda scaled to ``n`` training examples, ``BOOK_LMBDA * n /
+    BOOK_N``: the book's decay per step at the same rate."""
+    return BOOK_LMBDA * n / BOOK_N
+
+
 def smaller(lmbda: float, n: int) -> list[float]:
     """The lmbdas below ``lmbda`` that :func:`lmbda_test` tries, ascending:
     half decades down to a thousandth of it, and the book's ``BOOK_LMBDA *
     n / BOOK_N`` when that is smaller."""
     tried = {lmbda * 10 ** (-k / 2) for k in range(1, DOWN + 1)}
-    book = BOOK_LMBDA * n / BOOK_N
-    return sorted(tried | ({book} if book < lmbda / 1.01 else set()))
+    book = book_lmbda(n)
+    if book < lmbda / 1.01 and not any(math.isclose(book, lm) for lm in tried):
+        tried.add(book)
+    return sorted(tried)
 
 
 def lmbda_test(model: Model, sample: Split, eta: float, lmbda: float, n: int, m: int = 10,
@@ -71,9 +83,10 @@ def lmbda_too_large(runs: dict[float, Run], lmbda: float, eta: float, n: int, ch
                     n_given: bool = True) -> list[Finding]:
     """``lmbda_too_large`` from an :func:`lmbda_test`: smaller lmbdas learned
     clearly more than the user's (beyond the held-out accuracy's noise); the
-    fix is the largest of them whose held-out accuracy is within
-    :data:`~diagnostics.rates.NEAR_BEST` of the best one's, with what it
-    measured.  An error when the user's copy did not learn, the decay factor
+    fix is, of those whose held-out accuracy is within
+    :data:`~diagnostics.rates.NEAR_BEST` of the best one's, the book's lmbda
+    scaled to ``n`` (:func:`book_lmbda`) when it is one, else the largest,
+    with what it measured.  An error when the user's copy did not learn, the decay factor
     is at most 0 or the suggested lmbda gains more than :data:`STOPS` times
     as much above chance, else a warning.  A factor at most 0 with no smaller
     lmbda measured to help is an error whose fix says it is not confirmed.
@@ -95,11 +108,13 @@ def lmbda_too_large(runs: dict[float, Run], lmbda: float, eta: float, n: int, ch
             f"lmbda < n/eta = {n / eta:.4g}, and the book's is lmbda={BOOK_LMBDA:g} for "
             f"n={BOOK_N:,}"), evidence=evidence)]
     top = max(runs[lm].accuracy[-1] for lm in better)
-    best = max(lm for lm in better if runs[lm].accuracy[-1] >= top - NEAR_BEST)
+    near = [lm for lm in better if runs[lm].accuracy[-1] >= top - NEAR_BEST]
+    book = [lm for lm in near if math.isclose(lm, book_lmbda(n))]
+    best = book[0] if book else max(near)
     sure = factor <= 0 or not yours.learned(chance) or (
         runs[best].gain(chance) > STOPS * yours.gain(chance))
     return [Finding("lmbda_too_large", "error" if sure else "warning", message,
-                    _fix(best, better), evidence=evidence,
+                    _fix(best, near, n), evidence=evidence,
                     verified=_verified(runs, lmbda, best, better, eta, chance))]
 
 
@@ -124,13 +139,20 @@ def _message(runs: dict[float, Run], lmbda: float, eta: float, n: int, n_given: 
                if better else ""))
 
 
-def _fix(best: float, better: list[float]) -> str:
-    """The fix: the lmbda to train with, and the ones that learned clearly more."""
-    others = "" if len(better) == 1 else (
-        f"; lmbdas from {better[0]:.3g} to {better[-1]:.3g} learned clearly more than yours")
-    return (f"train with lmbda={best:.3g}, the largest lmbda tried that learned about as well "
-            f"as the best (a short run favours less regularization; the book uses "
-            f"lmbda={BOOK_LMBDA:g} for n={BOOK_N:,}){others}")
+def _fix(best: float, near: list[float], n: int) -> str:
+    """The fix: the lmbda to train with, and the ones that learned about as
+    well as the best (``near``)."""
+    if math.isclose(best, book_lmbda(n)):
+        book = (f"the book's own for n={BOOK_N:,}" if n == BOOK_N else
+                f"the book's {BOOK_LMBDA:g} for n={BOOK_N:,} scaled to your n (lmbda = "
+                f"{BOOK_LMBDA:g} * n / {BOOK_N:,})")
+        why = f"{book}, which learned about as well as the best"
+    else:
+        why = (f"the largest lmbda tried that learned about as well as the best (the book "
+               f"uses {BOOK_LMBDA:g} for n={BOOK_N:,}, {book_lmbda(n):.3g} for your n)")
+    return (f"train with lmbda={best:.3g}, {why}" + (
+        f"; lmbdas from {near[0]:.3g} to {near[-1]:.3g} did (a short run cannot tell them "
+        f"apart)" if len(near) > 1 else ""))
 
 
 def _verified(runs: dict[float, Run], lmbda: float, best: float, better: list[float],

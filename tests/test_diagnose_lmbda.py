@@ -79,6 +79,7 @@ def test_the_copies_that_verify_fixes_train_with_the_users_lmbda(sample, monkeyp
 def test_the_smaller_lmbdas_tried_include_the_books_scaled_to_n():
     tried = regularization.smaller(5000.0, 50_000)
     assert tried[-1] == pytest.approx(5000 / 10 ** 0.5) and tried[0] == pytest.approx(5.0)
+    assert len(tried) == regularization.DOWN  # the book's 5.0 is 5,000 / 1,000, tried once
     assert regularization.BOOK_LMBDA * 1000 / regularization.BOOK_N in \
         regularization.smaller(5.0, 1000)  # 0.1, chapter 3's lmbda for 1,000 images
     assert all(lm < 5.0 for lm in regularization.smaller(5.0, 50_000))
@@ -90,14 +91,26 @@ def test_a_smaller_lmbda_within_the_noise_is_not_named():
     assert regularization.lmbda_too_large(runs, 5.0, 0.5, 1000, chance=0.14) == []
 
 
-def test_the_largest_lmbda_near_the_best_is_suggested_with_its_numbers():
-    runs = {5.0: made_up(0.86), 50.0: made_up(0.85), 500.0: made_up(0.60),
+def test_the_books_lmbda_near_the_best_is_suggested_with_its_numbers():
+    runs = {5.0: made_up(0.85), 50.0: made_up(0.86), 500.0: made_up(0.60),
             5000.0: made_up(0.20)}
     [f] = regularization.lmbda_too_large(runs, 5000.0, 0.5, 50_000, chance=0.14)
     assert f.name == "lmbda_too_large" and f.severity == "error"  # 6 points above chance
-    assert f.verified.helped and f.verified.numbers["best_lmbda"] == 50.0
-    assert "train with lmbda=50," in f.fix and "0.95" in f.message
+    assert f.verified.helped and f.verified.numbers["best_lmbda"] == 5.0
+    assert "train with lmbda=5, the book's own for n=50,000" in f.fix
+    assert "lmbdas from 5 to 50 did" in f.fix and "0.95" in f.message
     assert "85%" in f.verified.text and "20%" in f.verified.text
+
+
+def test_else_the_largest_lmbda_near_the_best_is_suggested():
+    # n = 1,000: the book's lmbda is 0.1, not among those tried here
+    runs = {0.5: made_up(0.86), 5.0: made_up(0.85), 50.0: made_up(0.40)}
+    [f] = regularization.lmbda_too_large(runs, 50.0, 0.5, 1000, chance=0.14)
+    assert f.verified.numbers["best_lmbda"] == 5.0
+    assert "the largest lmbda tried" in f.fix and "0.1 for your n" in f.fix
+    runs[0.1] = made_up(0.85)  # the book's 0.1 for n = 1,000 learned as well: it is suggested
+    [f] = regularization.lmbda_too_large(runs, 50.0, 0.5, 1000, chance=0.14)
+    assert f.verified.numbers["best_lmbda"] == 0.1 and "scaled to your n" in f.fix
 
 
 def test_a_copy_that_learns_only_less_is_a_warning():
