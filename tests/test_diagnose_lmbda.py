@@ -229,3 +229,21 @@ def test_lmbda_for_an_update_without_l2_is_refused():
     X, y = np.zeros((20, 4)), np.arange(20) % 2
     with pytest.raises(ValueError, match="takes no lmbda and n"):
         diagnostics.diagnose(ChapterOne(), (X, y), lmbda=5.0)
+
+
+def test_the_suggested_lmbda_learns_in_a_real_training(mnist_dir, sample):
+    """docs/diagnostics.md's fifth case, trained for real: three epochs of the
+    50,000 images from the same draw, with lmbda = 5,000 and with the lmbda
+    the diagnosis suggests."""
+    import mnist_loader
+
+    training, _, test = mnist_loader.load_data_wrapper(data_dir=mnist_dir)
+    report = diagnostics.diagnose(book2(), sample, eta=0.5, lmbda=5000.0, n=50_000)
+    suggested = report.cause.verified.numbers["best_lmbda"]
+
+    def accuracy(lmbda: float) -> float:
+        net = book2()
+        net.SGD(training, 3, 10, 0.5, lmbda=lmbda)
+        return net.accuracy(test) / len(test)
+
+    assert accuracy(5000.0) < 0.4 and accuracy(suggested) > 0.9
