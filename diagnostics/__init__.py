@@ -35,7 +35,9 @@ One idea per module:
 - :mod:`~diagnostics.data`: the sample of inputs;
 - :mod:`~diagnostics.snapshot`: what a snapshot of the weights shows;
 - :mod:`~diagnostics.usercode`: checks of the user's own code;
-- :mod:`~diagnostics.probes`: short training runs on copies;
+- :mod:`~diagnostics.probes`: short training runs on copies (the step size
+  in :mod:`~diagnostics.rates`, chapter 3's L2 ``lmbda`` in
+  :mod:`~diagnostics.regularization`);
 - :mod:`~diagnostics.findings`: the ``Finding``, severities, causes in order;
 - :mod:`~diagnostics.report`, :mod:`~diagnostics.plot`: the report as text,
   JSON and figure;

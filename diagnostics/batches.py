@@ -30,6 +30,7 @@ import math
 from .adapter import Model
 from .findings import Finding, Verification
 from .rates import noise_margin
+from .regularization import n_note
 from .trials import LEARNED, LOOK, REFERENCE, Run, Split, reference_rate, train
 
 # The mini-batch size a fix is tried with: the book's.
@@ -40,17 +41,20 @@ FEW_STEPS = 50
 
 
 def mini_batch_too_large(model: Model, sample: Split, eta: float, m: int, n: int,
-                         seed: int = 0) -> list[Finding]:
+                         seed: int = 0, lmbda: float = 0.0, n_given: bool = True
+                         ) -> list[Finding]:
     """``mini_batch_too_large`` when ``n`` training examples in mini-batches
     of ``m`` make fewer than :data:`FEW_STEPS` steps an epoch, and copies
     trained on the same :data:`~diagnostics.trials.LOOK` examples learned
     clearly more (beyond the held-out noise) in mini-batches of
     :data:`SMALL`, at ``eta`` or, where that does not learn, at the
     reference rate of the cost; an error when the user's did not learn.
-    ``n`` is the user's training-set size (the sample may be smaller)."""
+    ``n`` is the user's training-set size (the sample may be smaller); the
+    copies train with the user's L2 term ``lmbda`` (decay ``1 - eta lmbda / n``);
+    ``n_given``: the user gave ``n`` (else the message says where it came from)."""
     if m <= SMALL or n / m >= FEW_STEPS:
         return []
-    kw = dict(hidden=model.activation, cost=model.cost, seed=seed)
+    kw = dict(hidden=model.activation, cost=model.cost, seed=seed, lmbda=lmbda, n=n)
     rows = min(m, len(sample.X))
     yours = train(model.weights, model.biases, sample, eta, m=rows,
                   steps=math.ceil(LOOK / rows), **kw)
@@ -62,7 +66,7 @@ def mini_batch_too_large(model: Model, sample: Split, eta: float, m: int, n: int
             break
     if not (small.learned(sample.chance) and _clearly_more(small, yours)):
         return []
-    return [_finding(m, n, eta, rate, yours, small, sample.chance)]
+    return [_finding(m, n, eta, rate, yours, small, sample.chance, n_note(n, n_given))]
 
 
 def _clearly_more(small: Run, yours: Run) -> bool:
@@ -73,14 +77,14 @@ def _clearly_more(small: Run, yours: Run) -> bool:
 
 
 def _finding(m: int, n: int, eta: float, rate: float, yours: Run, small: Run,
-             chance: float) -> Finding:
+             chance: float, where: str) -> Finding:
     stops = not yours.learned(chance)
     also = "" if rate == eta else f" and eta={rate:.3g}"
     text = (f"on the same {LOOK:,} examples, in mini-batches of {SMALL}{also} ({REFERENCE}), "
             f"the {small.summary()}; in yours of {m} at eta={eta:.3g}, the {yours.summary()}")
     return Finding(
         "mini_batch_too_large", "error" if stops else "warning",
-        f"mini-batches of {m} make an epoch of {n:,} training examples {max(n // m, 1):,} "
+        f"mini-batches of {m} make an epoch of {n:,} training examples{where} {max(n // m, 1):,} "
         f"gradient step{'s' if n // m > 1 else ''}, where mini-batches of {SMALL} make it "
         f"{n // SMALL:,}: each step follows the gradient averaged over {m} examples, so at "
         f"the same rate an epoch moves the weights up to {m / SMALL:.3g} times less far",

@@ -60,6 +60,17 @@ def _rate(text: str) -> float:
     return value
 
 
+def _lmbda(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0 such as 5.0 (0 for "
+                                         f"no L2 term), got {text!r}")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line, checked: exactly one network to diagnose, and a
     fresh draw's sizes that fit MNIST (an argparse error otherwise)."""
@@ -117,6 +128,15 @@ def _training_arguments(p: argparse.ArgumentParser) -> None:
                         "train with it. Default: not checked (the book's rate for the cost).")
     p.add_argument("--mini-batch-size", type=positive_int, default=10,
                    help="the mini-batch size you train with. Default: %(default)s.")
+    p.add_argument("--lmbda", type=_lmbda, default=0.0,
+                   help="the L2 regularization parameter you train with (network2's "
+                        "SGD(..., lmbda=5.0)): copies that verify the fixes train with it, and "
+                        "with --eta the probe measures whether a smaller one learns clearly "
+                        "more. Default: %(default)s (none).")
+    p.add_argument("--n", type=positive_int, default=None,
+                   help="with --lmbda: the size of your training set, n in the weight decay "
+                        "1 - eta*lmbda/n per step (e.g. 50000). Default: the number of "
+                        "examples diagnosed.")
     p.add_argument("--data", default=None, metavar="NPZ",
                    help="your own examples to measure on, instead of --dataset: an .npz file "
                         "with arrays X (n, 784) and y (labels (n,) or targets (n, 10)), as "
@@ -187,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         test_data = None if args.test_data is None else read_data(args.test_data)
         report = diagnose(net, data, eta=args.eta, mini_batch_size=args.mini_batch_size,
                           test_data=test_data,
+                          lmbda=args.lmbda, n=args.n,
                           activation=args.activation if args.init is None else None,
                           cost=args.cost if args.init is None else None,
                           dataset=args.dataset, data_dir=args.data_dir, images=args.images)

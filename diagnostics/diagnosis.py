@@ -26,6 +26,7 @@ from . import (
     settings,
     shift,
     usercode,
+    verify,
     weights,
 )
 from .adapter import model_of
@@ -50,7 +51,7 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
              mini_batch_size: int = 10, cost: Any = None, activation: str | None = None,
              dataset: str = "mnist", data_dir: str | os.PathLike | None = None,
              images: int = DEFAULT_IMAGES, blas_threads: int | None = None,
-             test_data: Any = None) -> Report:
+             test_data: Any = None, lmbda: float = 0.0, n: int | None = None) -> Report:
     """Measure ``net`` on a sample of inputs, check the user's own code, and
     name what stops it learning, each fix tried on a copy first.
 
@@ -73,6 +74,13 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
 
     ``eta`` and ``mini_batch_size``: how you train; copies that verify a fix
     train with them (at the book's rate for the cost when ``eta`` is None).
+    ``lmbda``: chapter 3's L2 regularization parameter you train with
+    (``network2``'s ``SGD(..., lmbda=...)``; 0, the default, for none), and
+    ``n`` the training-set size of its weight decay ``1 - eta * lmbda / n``
+    per step (default: the size of the data diagnosed; pass your training
+    set's, e.g. 50000): every copy that verifies a fix trains with them, and
+    with ``eta`` the probes measure whether a smaller lmbda learns clearly
+    more (``lmbda_too_large``, :mod:`diagnostics.regularization`).
     ``test_data``: the data you measure the network on, in the same forms as
     ``data``; a network that answers it far worse than ``data`` is checked
     for test inputs prepared otherwise (:mod:`diagnostics.shift`).
@@ -85,13 +93,16 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
     cannot be a network or its data.
     """
     _check_training(eta, mini_batch_size)
+    _check_l2(lmbda, n)
     model = model_of(net, activation, cost)
     sample = sample_of(_default_data(model.sizes, dataset, data_dir, images)
                        if data is None else data, model.sizes)
     read = _settings_read(net, model, sample.X, activation, cost)
     if read is not None:  # their feedforward's own activation and output
         model = model_of(net, *read)
-    subject = Subject(model, _own_code(net), sample, eta, mini_batch_size)
+    subject = Subject(model, _own_code(net), sample, eta, mini_batch_size, float(lmbda),
+                      None if n is None else int(n))
+    _check_update_takes_l2(subject)
     with blas.threads(model.sizes, len(sample.X), blas_threads):
         report = _checked(subject)
         if test_data is not None and subject.finite:
@@ -119,6 +130,7 @@ def _with_code(report: Report, subject: Subject) -> Report:
     """``report`` with how the user trains, the methods checked and the
     verdict on each."""
     report.eta, report.mini_batch_size = subject.eta, subject.mini_batch_size
+    report.lmbda, report.n = subject.lmbda, subject.training_size
     report.checked = subject.methods
     if subject.obj is not None and not subject.methods:
         report.other_methods = sorted(
@@ -137,6 +149,33 @@ def _check_training(eta: float | None, mini_batch_size: int) -> None:
     if not (isinstance(mini_batch_size, int) and mini_batch_size >= 1):
         raise ValueError(f"mini_batch_size must be a positive integer, got "
                          f"{mini_batch_size!r}")
+
+
+def _check_l2(lmbda: float, n: int | None) -> None:
+    """Raise ``ValueError`` unless ``lmbda`` is a finite number >= 0 and ``n``
+    None or a positive integer."""
+    if isinstance(lmbda, bool) or not isinstance(lmbda, int | float | np.number) or not (
+            np.isfinite(lmbda) and lmbda >= 0):
+        raise ValueError(f"lmbda must be a finite number >= 0, the L2 regularization "
+                         f"parameter you train with (network2's SGD(..., lmbda=5.0); 0 for "
+                         f"none), got {lmbda!r}")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int | np.integer)
+                          or n < 1):
+        raise ValueError(f"n must be a positive integer, the size of the training set the L2 "
+                         f"term 1 - eta*lmbda/n divides by (e.g. n=50000), or None for the "
+                         f"size of the data diagnosed; got {n!r}")
+
+
+def _check_update_takes_l2(subject: Subject) -> None:
+    """Raise ``ValueError`` when ``lmbda > 0`` is given for a user's object
+    whose ``update_mini_batch`` cannot take chapter 3's ``lmbda`` and ``n``:
+    its copies could not train as the user says they do."""
+    update = getattr(subject.obj, "update_mini_batch", None)
+    if subject.lmbda and callable(update) and not verify.accepts_l2(update):
+        raise ValueError(f"lmbda={subject.lmbda:g} was given, but your update_mini_batch takes "
+                         f"no lmbda and n (chapter 3's is update_mini_batch(mini_batch, eta, "
+                         f"lmbda, n)), so it cannot train with L2: pass lmbda=0, or give it "
+                         f"the L2 term")
 
 
 def _default_data(sizes: list[int], dataset: str, data_dir: str | os.PathLike | None,
@@ -173,6 +212,7 @@ def _probe(report: Report, subject: Subject, net: Any) -> None:
     findings, report.probes = probes.probe(
         subject.model, subject.X, subject.sample.labels, subject.Y, report.findings,
         eta=subject.eta, mini_batch_size=subject.mini_batch_size, user=subject.obj,
+        lmbda=subject.lmbda, n=subject.n,
         schemes=[layer.scheme for layer in report.layers], shuffles=shuffles)
     report.findings = in_cause_order(findings)
 

@@ -31,8 +31,11 @@ FINDINGS = (
     "inputs_format", "labels_format", "labels_imbalanced", "inputs_blank", "unscaled_inputs",
     "labels_misaligned", "labels_noisy", "data_unshuffled", "test_inputs_differ",
     "nothing_learns",
-    # the step size
-    "learning_rate_too_large", "mini_batch_too_large", "learning_rate_too_small",
+    # the step size, and the weight decay it scales (L2's 1 - eta lmbda / n:
+    # with lmbda far too large a smaller rate only slows the decay, the
+    # weights settle where they would at the user's rate)
+    "lmbda_too_large", "learning_rate_too_large", "mini_batch_too_large",
+    "learning_rate_too_small",
     # the architecture and the initial draw
     "symmetry", "bottleneck", "saturation", "dead_units", "output_saturation",
     "exploding_gradient", "vanishing_gradient",

@@ -138,9 +138,11 @@ def verify_labels(finding: Finding, subject: Subject) -> Verification | None:
     eta, m = subject.step_size, subject.mini_batch_size
     model = subject.model
     fixed, steps = verify.until_learns(lambda steps: verify.train_user(
-        subject.user(), subject.X, subject.Y, eta, model.activation, model.cost, m, steps))
+        subject.user(), subject.X, subject.Y, eta, model.activation, model.cost, m, steps,
+        **subject.l2))
     theirs = verify.train_user(subject.user(), subject.X, subject.Y, eta, model.activation,
-                               model.cost, m, steps, pairs=_integer_pairs(subject))
+                               model.cost, m, steps, pairs=_integer_pairs(subject),
+                               **subject.l2)
     return verify.compare(fixed, theirs, "with one-hot targets and your own code",
                           "with your integer labels", eta, m)
 

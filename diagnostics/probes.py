@@ -9,6 +9,10 @@ a look of a few thousand examples of the sample (:mod:`diagnostics.trials`:
 the split, one run and what it measures).
 
 * the range test and the learning-rate findings (:mod:`diagnostics.rates`);
+* with chapter 3's L2 term, whether a smaller ``lmbda`` learns clearly more
+  (:mod:`diagnostics.regularization`); every copy trains with the user's
+  ``lmbda`` and ``n``, but for :func:`cannot_overfit` and the label checks'
+  own learner;
 * :func:`revise` re-reads the snapshot's findings with that evidence: a
   network the probe shows learning is healthy unless a fan-scaled draw
   learns several times as much, and the initialization is blamed only when
@@ -33,7 +37,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import inputs, verify
+from . import inputs, regularization, verify
 from .adapter import Model
 from .alignment import labels_misaligned
 from .batches import mini_batch_too_large
@@ -98,7 +102,8 @@ NOTHING_ROWS = 200
 BOOK_HIDDEN = 30
 # Findings whose cause a fresh draw of the same sizes and data keeps.
 KEPT_BY_A_DRAW = ("bottleneck", "labels_misaligned", "labels_noisy", "labels_imbalanced",
-                  "inputs_blank", "unscaled_inputs", "labels_format", "inputs_format")
+                  "inputs_blank", "unscaled_inputs", "labels_format", "inputs_format",
+                  "lmbda_too_large")
 # data_unshuffled trains one pass in the user's order, at most this many steps.
 ORDERED_STEPS = 1000
 # Data sorted by label: consecutive equal labels this often (shuffled MNIST:
@@ -120,7 +125,8 @@ BAD_SCHEMES = ("rand", "zeros", "randn")
 
 def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
            runs: dict[float, Run], schemes: list[list[str]], m: int = 10,
-           seed: int = 0, draws: dict[float, Run] | None = None) -> list[Finding]:
+           seed: int = 0, draws: dict[float, Run] | None = None, *, lmbda: float = 0.0,
+           n: int | None = None) -> list[Finding]:
     """The snapshot's ``findings`` re-read with the probes' evidence, at
     :func:`verdict_rate`, against a fan-scaled draw trained alike; only the
     findings whose fix is that draw (:func:`_tries`) get its run as their
@@ -137,13 +143,15 @@ def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
       unconfirmed, saying why.  When it does not learn at the user's rate
       either, the draw's own range test (``draws``, :func:`draw_range_test`)
       gives the rate: a bad draw and a bad rate are fixed only together.
+
+    Both draws train with the user's L2 term (``lmbda``, ``n``).
     """
     if not any(f.name in INIT_FINDINGS for f in findings):
         return findings
     rate = verdict_rate(runs, eta, sample.chance)
     yours = runs[float(rate)]
     w, b = fan_scaled(model, seed)
-    kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed)
+    kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed, lmbda=lmbda, n=n)
     scaled, draw_rate = train(w, b, sample, rate, **kw), rate
     best = None if draws is None else best_rate(draws, sample.chance)
     if best is not None and not (yours.learned(sample.chance) or scaled.learned(sample.chance)):
@@ -164,13 +172,14 @@ def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
     return out
 
 
-def draw_range_test(model: Model, sample: Split, eta: float, m: int = 10, seed: int = 0
-                    ) -> dict[float, Run]:
+def draw_range_test(model: Model, sample: Split, eta: float, m: int = 10, seed: int = 0,
+                    **l2) -> dict[float, Run]:
     """:func:`~diagnostics.rates.range_test` of a fan-scaled draw (zero biases)
-    of ``model``'s shapes: where no rate learns from the user's weights, a
-    fresh draw shows whether any rate learns at all."""
+    of ``model``'s shapes (``l2``: the user's ``lmbda`` and ``n``): where no
+    rate learns from the user's weights, a fresh draw shows whether any rate
+    learns at all."""
     w, b = fan_scaled(model, seed)
-    return range_test(model._replace(weights=w, biases=b), sample, eta, m, seed)
+    return range_test(model._replace(weights=w, biases=b), sample, eta, m, seed, **l2)
 
 
 def _tries(f: Finding, scheme: str) -> bool:
@@ -302,7 +311,7 @@ def _chance_words(cost: str) -> str:
 
 
 def nothing_learns(model: Model, sample: Split, draws: dict[float, Run] | None,
-                   found: list[Finding], m: int = 10, seed: int = 0) -> list[Finding]:
+                   found: list[Finding], m: int = 10, seed: int = 0, **l2) -> list[Finding]:
     """``nothing_learns`` when no copy learned at any rate of the range test:
     neither from the user's weights (``draws`` is then given), nor from a
     fan-scaled draw of the same sizes (``draws``, :func:`draw_range_test`),
@@ -317,7 +326,7 @@ def nothing_learns(model: Model, sample: Split, draws: dict[float, Run] | None,
         return []
     book, copies = _book_sized(model), list(draws.values())
     if book.sizes != model.sizes:
-        books = range_test(book, sample, min(draws), m, seed)
+        books = range_test(book, sample, min(draws), m, seed, **l2)
         if best_rate(books, sample.chance) is not None:
             return []
         copies += books.values()
@@ -364,7 +373,10 @@ def cannot_overfit(model: Model, sample: Split, eta: float, m: int = 10,
     (below :data:`OVERFIT_LEFT` of where it started).  With the user's own
     ``update_mini_batch`` (``user``, run on a deep copy) and with the
     reference's; a gap between the two is a bug in the user's update; both
-    stuck, also at the best of :data:`GRID`, is too little capacity."""
+    stuck, also at the best of :data:`GRID`, is too little capacity.
+    Without the user's L2 term: memorising is what regularization opposes,
+    and this checks the code and the capacity (Karpathy's recipe overfits
+    with regularization off); ``lmbda_too_large`` judges the term."""
     tiny = _tiny(sample)
     kw = dict(hidden=model.activation, cost=model.cost, m=m, steps=OVERFIT_STEPS, seed=seed)
     ref = train(model.weights, model.biases, tiny, eta, **kw)
@@ -468,7 +480,8 @@ def _user_overfit(user: object, model: Model, tiny: Split, eta: float, m: int,
 
 
 def data_unshuffled(model: Model, sample: Split, eta: float, m: int = 10,
-                    shuffles: bool = False, seed: int = 0) -> list[Finding]:
+                    shuffles: bool = False, seed: int = 0, *, lmbda: float = 0.0,
+                    n: int | None = None) -> list[Finding]:
     """Training rows sorted by label (consecutive labels equal at least
     :data:`SORTED_SHARE` of the time), and a copy trained on them in that
     order, whole passes without shuffling, learns clearly less than the same
@@ -480,7 +493,8 @@ def data_unshuffled(model: Model, sample: Split, eta: float, m: int = 10,
     if same < SORTED_SHARE or same < 3 * expected:
         return []
     steps = min(len(labels) // m, ORDERED_STEPS)  # one pass in their order
-    kw = dict(hidden=model.activation, cost=model.cost, m=m, steps=steps, seed=seed)
+    kw = dict(hidden=model.activation, cost=model.cost, m=m, steps=steps, seed=seed,
+              lmbda=lmbda, n=n)
     found = _order_matters(model, sample, eta, kw, seed)
     if found is None:
         return []
@@ -518,18 +532,21 @@ def _order_matters(model: Model, sample: Split, eta: float, kw: dict, seed: int
 
 
 def verify_scaling(f: Finding, model: Model, sample: Split, eta: float, yours: Run,
-                   m: int = 10, seed: int = 0) -> Finding:
+                   m: int = 10, seed: int = 0, *, lmbda: float = 0.0,
+                   n: int | None = None) -> Finding:
     """The ``unscaled_inputs`` finding with its fix tried: the same copy at
     ``eta`` on the inputs mapped to [0, 1] by the finding's own line,
     ``(X - lo) / (hi - lo)`` (``X / hi`` for inputs from 0).  When that alone
     does not learn, the rescaling together with a fan-scaled draw: raw
-    pixels *and* ``np.random.rand`` weights learn only when both are fixed."""
+    pixels *and* ``np.random.rand`` weights learn only when both are fixed.
+    With the user's L2 term (``lmbda``, ``n``), as ``yours`` was trained."""
     lo, hi = f.evidence["input_min"], f.evidence["input_max"]
     width = hi - lo if hi > lo else 1.0
     scaled = replace(sample, X=(sample.X - lo) / width, X_eval=(sample.X_eval - lo) / width)
     # as many steps as the user's run had (its longer look, too): runs of
     # the same length compete
-    kw = dict(hidden=model.activation, cost=model.cost, m=m, steps=yours.steps[-1], seed=seed)
+    kw = dict(hidden=model.activation, cost=model.cost, m=m, steps=yours.steps[-1], seed=seed,
+              lmbda=lmbda, n=n)
     run, draw = train(model.weights, model.biases, scaled, eta, **kw), ""
     if not run.learned(sample.chance):
         both = train(*fan_scaled(model, seed), scaled, eta, **kw)
@@ -585,11 +602,41 @@ def _behind(found: list[Finding], others: list[Finding]) -> list[Finding]:
     return out
 
 
+def _regularization(model: Model, sample: Split, eta: float, m: int, seed: int, lmbda: float,
+                    n: int | None, rows: int) -> list[Finding]:
+    """``lmbda_too_large`` from an lmbda test at the user's rate, when they
+    train with L2 (``n`` None: the ``rows`` diagnosed)."""
+    if not lmbda:
+        return []
+    runs = regularization.lmbda_test(model, sample, eta, lmbda, n or rows, m, seed)
+    return regularization.lmbda_too_large(runs, lmbda, eta, n or rows, sample.chance,
+                                          n_given=n is not None)
+
+
+def _rate_under_l2(found: list[Finding]) -> list[Finding]:
+    """With ``lmbda_too_large`` measured to help, the learning-rate findings
+    as notes: the range test trained with the user's lmbda, whose decay per
+    step ``1 - eta lmbda / n`` shrinks with the rate, so a smaller rate only
+    slows the decay; the weights settle where the decay and the gradient
+    balance, ``w = -(n / lmbda) dC/dw``, at any rate (chapter 3)."""
+    l2 = next((f for f in found if f.name == "lmbda_too_large" and f.verified is not None
+               and f.verified.helped), None)
+    if l2 is None:
+        return found
+    return [replace(f, severity="info", message=(
+        f"{f.message}. Measured with your lmbda={l2.evidence['lmbda']:g}: a smaller rate "
+        f"slows its weight decay, 1 - eta*lmbda/n per step, but the weights settle where the "
+        f"decay balances the gradient at any rate; fix lmbda_too_large first, then probe the "
+        f"rate again"), fix=f"fix lmbda_too_large first (above), then diagnose the rate again; "
+        f"under your lmbda the probe measured: {f.fix}")
+        if f.name.startswith("learning_rate_") else f for f in found]
+
+
 def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
           findings: list[Finding], *, eta: float, mini_batch_size: int = 10,
           user: object | None = None, schemes: list[list[str]] | None = None,
-          shuffles: bool = False, n: int | None = None, seed: int = 0
-          ) -> tuple[list[Finding], Probes]:
+          shuffles: bool = False, seed: int = 0, lmbda: float = 0.0,
+          n: int | None = None) -> tuple[list[Finding], Probes]:
     """Run every probe on copies of ``model`` and return ``(findings, probes)``:
     the snapshot's ``findings`` re-read with what was measured (see
     :func:`revise`), then the probes' own, and the :class:`Probes` record.
@@ -598,8 +645,12 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
     the targets, ``eta`` the user's learning rate, ``user`` the user's own
     object (its ``update_mini_batch`` runs on deep copies), ``schemes`` the
     snapshot's scheme names per layer, ``shuffles`` whether the user's
-    training shuffles the data (``network.Network.SGD`` does), ``n`` the
-    size of the training set the user trains on (default ``len(X)``).  Non-finite
+    training shuffles the data (``network.Network.SGD`` does), ``lmbda`` and
+    ``n`` the user's L2 term (``n`` None: the size of ``X``), with which the
+    copies train (not :func:`cannot_overfit`'s, nor the label checks'
+    learner, which stand apart from the user's choices), and which
+    :func:`~diagnostics.regularization.lmbda_test` judges; ``n`` also sizes
+    an epoch for :func:`~diagnostics.batches.mini_batch_too_large`.  Non-finite
     weights or inputs: nothing can train, and nothing is probed."""
     import blas
 
@@ -613,15 +664,16 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
     if len(np.unique(labels)) < 2:
         return findings, Probes({}, eta, m, sample.chance, None, len(sample.X_eval),
                                 "every label is one class: nothing to tell apart")
+    l2 = dict(lmbda=lmbda, n=n or len(X))
     with blas.threads(model.sizes, m):
-        runs = range_test(model, sample, eta, m, seed)
+        runs = range_test(model, sample, eta, m, seed, **l2)
         best = best_rate(runs, sample.chance)
         yours = runs[float(eta)]
         rate = verdict_rate(runs, eta, sample.chance)
         # no rate learned from the user's weights: does any learn from a fresh draw?
-        draws = None if best is not None else draw_range_test(model, sample, eta, m, seed)
-        revised = revise(findings, model, sample, eta, runs, schemes or [], m, seed, draws)
-        revised = [verify_scaling(f, model, sample, eta, yours, m, seed)
+        draws = None if best is not None else draw_range_test(model, sample, eta, m, seed, **l2)
+        revised = revise(findings, model, sample, eta, runs, schemes or [], m, seed, draws, **l2)
+        revised = [verify_scaling(f, model, sample, eta, yours, m, seed, **l2)
                    if f.name == "unscaled_inputs" else f for f in revised]
         start = [_learns_anyway_start(f, runs[rate]) if runs[rate].learned(sample.chance)
                  else f for f in cost_at_start(model, sample, seed)]
@@ -630,7 +682,10 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
                + labels_misaligned(model, sample, X, labels, Y, m, seed, learns=best is not None)
                # the order's effect shows fastest at the rate that learns fastest
                + data_unshuffled(model, sample, fastest_rate(runs, sample.chance) or best or eta,
-                                 m, shuffles, seed)
-               + mini_batch_too_large(model, sample, eta, m, n or len(X), seed))
-        new += nothing_learns(model, sample, draws, revised + new, m, seed)
-    return revised + new, Probes(runs, eta, m, sample.chance, best, len(sample.X_eval))
+                                 m, shuffles, seed, **l2)
+               + _regularization(model, sample, eta, m, seed, lmbda, n, len(X))
+               + mini_batch_too_large(model, sample, eta, m, l2["n"], seed, lmbda,
+                                      n_given=n is not None))
+        new += nothing_learns(model, sample, draws, revised + new, m, seed, **l2)
+    return revised + _rate_under_l2(new), Probes(runs, eta, m, sample.chance, best,
+                                                 len(sample.X_eval), lmbda=lmbda, n=l2["n"])

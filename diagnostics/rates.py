@@ -48,7 +48,8 @@ NOISE_SDS = 3.0
 SAME_RATE = 0.01
 
 def range_test(model: Model, sample: Split, eta: float, m: int = 10, seed: int = 0,
-               steps: int | None = None) -> dict[float, Run]:
+               steps: int | None = None, *, lmbda: float = 0.0, n: int | None = None
+               ) -> dict[float, Run]:
     """One copy of ``model`` trained per rate of :data:`GRID` and at ``eta``
     (the same mini-batches for every rate; a grid rate within
     :data:`SAME_RATE` of ``eta`` is ``eta``), by rate, with the reference's
@@ -57,8 +58,10 @@ def range_test(model: Model, sample: Split, eta: float, m: int = 10, seed: int =
     growing saturation) gets the longer look when it is the user's rate, or
     when it lies between a tenth of the smallest rate that learned and the
     largest one: a copy on a plateau is not a wrong rate, and the rates
-    beside those that learned are the ones a plateau hides."""
-    kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed)
+    beside those that learned are the ones a plateau hides.  ``lmbda`` and
+    ``n``: the user's L2 term, with which every copy trains (its decay per
+    step, ``1 - r lmbda / n``, grows with the rate ``r``)."""
+    kw = dict(hidden=model.activation, cost=model.cost, m=m, seed=seed, lmbda=lmbda, n=n)
     rates = {r for r in GRID if abs(math.log(r / eta)) > SAME_RATE} | {float(eta)}
     runs = {r: train(model.weights, model.biases, sample, r, steps=steps, **kw)
             for r in sorted(rates)}
@@ -180,17 +183,26 @@ def _rate_message(runs: dict[float, Run], eta: float, why: str, learned: list[fl
 
 def _rate_verified(runs: dict[float, Run], eta: float, best: float, better: list[float],
                    chance: float) -> Verification:
-    """The suggested rate's run against the user's: it learned more than the
-    held-out accuracy's noise (the reason it is suggested); ``rates_learned``
-    are the rates that learned clearly more than the user's (``better``)."""
-    yours, fixed = runs[float(eta)], runs[best]
+    """The suggested rate's run against the user's (:func:`measured_better`);
+    ``rates_learned`` are the rates that learned clearly more than the
+    user's (``better``)."""
+    return measured_better(runs[best], runs[float(eta)], f"eta={best:.3g} ({REFERENCE})",
+                           f"{eta:.3g}", {"eta": eta, "best_eta": best, "rates_learned": better},
+                           chance)
+
+
+def measured_better(fixed: Run, yours: Run, tried: str, mine: str, numbers: dict,
+                    chance: float) -> Verification:
+    """A suggested setting's run (``fixed``, the setting in words ``tried``)
+    against the user's (``yours``, their value ``mine``): it learned more than
+    the held-out accuracy's noise, the reason it is suggested; ``numbers``
+    first, then both accuracies and costs, the margin and ``chance``."""
     margin = noise_margin(fixed.accuracy[-1], yours.accuracy[-1], yours.held_out)
     return Verification(
-        f"with eta={best:.3g} ({REFERENCE}) the {fixed.summary()}; with yours, {eta:.3g}, "
-        f"{yours.summary()} (on {yours.held_out} held-out examples, a difference above "
-        f"{margin:.0%} is more than noise)", True,
-        {"eta": eta, "best_eta": best, "rates_learned": better,
-         "accuracy": fixed.accuracy[-1], "your_accuracy": yours.accuracy[-1],
+        f"with {tried} the {fixed.summary()}; with yours, {mine}, {yours.summary()} (on "
+        f"{yours.held_out} held-out examples, a difference above {margin:.0%} is more than "
+        f"noise)", True,
+        {**numbers, "accuracy": fixed.accuracy[-1], "your_accuracy": yours.accuracy[-1],
          "cost": fixed.costs[-1], "your_cost": yours.costs[-1], "margin": margin,
          "chance": chance})
 
@@ -284,7 +296,8 @@ class Probes:
     """What the probes measured: the range test's runs by rate, the user's
     rate and mini-batch size, the held-out share of the most frequent label
     (``chance``) and the number of held-out examples, and the rate the probe
-    suggests (None when no rate learned)."""
+    suggests (None when no rate learned); ``lmbda`` and ``n``, the L2 term
+    every copy trained with (``lmbda`` 0: none)."""
 
     runs: dict[float, Run]
     eta: float
@@ -293,6 +306,8 @@ class Probes:
     best: float | None
     held_out: int = 0
     skipped: str = "non-finite weights or inputs cannot train"  # why there are no runs
+    lmbda: float = 0.0
+    n: int | None = None
 
     @property
     def learns(self) -> bool:
@@ -315,7 +330,9 @@ class Probes:
                      if len(learned) > 2 and not self.learns else ""))
         return (f"Step size: a range test of copies trained with {REFERENCE} "
                 f"(network.Network's) from your weights, {_look(self.runs)} mini-batches of "
-                f"{self.mini_batch_size} per rate (longer where marked), held-out accuracy on "
+                f"{self.mini_batch_size} per rate (longer where marked)" + (
+                    f" with your L2 term, lmbda={self.lmbda:g} and n={self.n:,}" if self.lmbda
+                    else "") + f", held-out accuracy on "
                 f"{self.held_out} examples (before training {yours.accuracy[0]:.0%}; always "
                 f"answering their most frequent label {self.chance:.0%}; learned: "
                 f"{LEARNED * 100:.0f} points above that): {', '.join(self._cells())}. At yours, "

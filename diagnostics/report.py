@@ -89,6 +89,8 @@ class Report:
     zs: list[np.ndarray] = field(default_factory=list, repr=False)  # for plot()
     eta: float | None = None  # the learning rate given to diagnose
     mini_batch_size: int = 10
+    lmbda: float = 0.0  # the L2 regularization parameter given to diagnose
+    n: int | None = None  # the training-set size of its term 1 - eta lmbda / n
     checked: list[str] = field(default_factory=list)  # the user's methods checked
     code: dict[str, str] = field(default_factory=dict)  # method -> "agrees" or what differs
     # the user's own methods when none is the book's: their code was not run

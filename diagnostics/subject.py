@@ -32,7 +32,10 @@ class Subject:
     this project's own ``network.Network`` (the reference itself);
     ``sample``: the data (:class:`diagnostics.data.Sample`); ``eta``: the
     learning rate the user trains with, ``None`` when not given;
-    ``mini_batch_size``: theirs (default the book's 10).
+    ``mini_batch_size``: theirs (default the book's 10); ``lmbda``: chapter
+    3's L2 regularization parameter they train with (0: none), and ``n`` the
+    training-set size its term ``1 - eta lmbda / n`` divides by (``None``:
+    not given, the sample's size).
     """
 
     model: Model
@@ -40,6 +43,8 @@ class Subject:
     sample: Sample
     eta: float | None
     mini_batch_size: int = 10
+    lmbda: float = 0.0
+    n: int | None = None
 
     @property
     def X(self) -> np.ndarray:
@@ -56,6 +61,18 @@ class Subject:
         """The learning rate to train copies with: the user's, else the book's
         for this cost (:data:`diagnostics.verify.BOOK_ETA`)."""
         return self.eta if self.eta is not None else BOOK_ETA[self.model.cost]
+
+    @property
+    def training_size(self) -> int:
+        """``n`` of the L2 term: the one given, else the sample's size."""
+        return self.n if self.n is not None else len(self.sample.X)
+
+    @property
+    def l2(self) -> dict[str, Any]:
+        """``lmbda`` and ``n`` as keywords, for the copies that verify a fix
+        (:func:`diagnostics.verify.train_reference`): they train as the user
+        does, weight decay included."""
+        return {"lmbda": self.lmbda, "n": self.training_size}
 
     @property
     def methods(self) -> list[str]:

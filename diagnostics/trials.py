@@ -199,31 +199,34 @@ def measure_run(run: Run, step: int, net: network.Network, sample: Split, hidden
 def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: Split,
           eta: float, *, hidden: str = "sigmoid", cost: str = "quadratic", m: int = 10,
           steps: int | None = None, shuffle: bool = True, seed: int = 0, checks: int = 12,
-          X: np.ndarray | None = None) -> Run:
+          X: np.ndarray | None = None, lmbda: float = 0.0, n: int | None = None) -> Run:
     """Train a copy of ``(weights, biases)`` for ``steps`` mini-batches of ``m``
     rows of ``sample`` (default: one look, :func:`look_steps`; ``X`` instead
     of its inputs, e.g. zeroed ones), at rate
     ``eta``, with the reference's update (``network.Network``'s step); in the
     sample's order when ``shuffle`` is false, else shuffled each pass with a
-    generator seeded ``seed``.  Measures ``checks`` + 1 times.  Returns the
-    :class:`Run`; the arguments are not changed."""
+    generator seeded ``seed``.  With chapter 3's L2 term when ``lmbda > 0``:
+    every step first shrinks the weights by :func:`decay` ``1 - eta lmbda / n``,
+    ``n`` the user's training-set size (default the sample's rows), so that a
+    copy decays per step as the user's network does.  Measures ``checks`` + 1
+    times.  Returns the :class:`Run`; the arguments are not changed."""
     net = copy_net(weights, biases, hidden, cost)
     X = sample.X if X is None else np.asarray(X, dtype=np.float64)
-    n, m = len(X), min(m, len(X))
-    steps = look_steps(m, n) if steps is None else steps
+    size, m = len(X), min(m, len(X))
+    steps = look_steps(m, size) if steps is None else steps
     rng = np.random.default_rng(seed)
     plan = fused.plan(net)  # the fused step of network.py, without its per-call checks
-    update = fused.update(net, 1.0)
+    update = fused.update(net, decay(eta, lmbda, n or size))
     buffers = fused.buffers(plan, m, fuse=False)  # the gradients stay in update.buffers
     scale = np.array(eta / m)
     run = Run(eta, planned=steps, held_out=len(sample.labels_eval))
     every = max(1, steps // checks)
     with np.errstate(all="ignore"):  # divergence is measured, not warned about
         measure_run(run, 0, net, sample, hidden, cost)
-        order, pos = (rng.permutation(n) if shuffle else np.arange(n)), 0
+        order, pos = (rng.permutation(size) if shuffle else np.arange(size)), 0
         for step in range(1, steps + 1):
-            if pos + m > n:
-                order, pos = (rng.permutation(n) if shuffle else np.arange(n)), 0
+            if pos + m > size:
+                order, pos = (rng.permutation(size) if shuffle else np.arange(size)), 0
             rows = order[pos:pos + m]
             pos += m
             norms = ([np.linalg.norm(w) for w in net.weights] if step % RATIO_EVERY == 1
@@ -239,6 +242,13 @@ def train(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], sample: S
                 break
     run.weights, run.biases = net.weights, net.biases
     return run
+
+
+def decay(eta: float, lmbda: float, n: int) -> float:
+    """Chapter 3's weight decay per step, ``1 - eta lmbda / n`` (``n`` training
+    examples; 1 without L2): at most 0 the step zeroes or flips every weight
+    before the gradient moves it."""
+    return 1.0 - eta * lmbda / n if lmbda else 1.0
 
 
 def fan_scheme(activation: str) -> str:

@@ -795,7 +795,9 @@ def verify_code(finding: Finding, subject: Subject) -> Verification | None:
     if not {"update_mini_batch", "backprop"} & set(subject.methods):
         return None
     eta, m = subject.step_size, subject.mini_batch_size
-    lmbda, n = finding.evidence.get("lmbda", 0.0), finding.evidence.get("n")
+    # the L2 check's own lmbda and n (its finding is about that term), else the user's
+    lmbda, n = (finding.evidence["lmbda"], finding.evidence["n"]) if "lmbda" in \
+        finding.evidence else (subject.lmbda, subject.training_size)
     fixed, steps = verify.until_learns(lambda steps: verify.train_reference(
         subject.reference(), subject.X, subject.Y, eta, m, steps, lmbda=lmbda, n=n))
     theirs = verify.train_user(subject.user(), subject.X, subject.Y, eta,
@@ -831,7 +833,7 @@ def verify_forward(finding: Finding, subject: Subject) -> Verification:
     shows in the answers, whatever the training."""
     eta, m = subject.step_size, subject.mini_batch_size
     net = fresh_draw(subject.model.sizes, subject.model.activation, subject.model.cost)
-    trial = verify.train_reference(net, subject.X, subject.Y, eta, m)
+    trial = verify.train_reference(net, subject.X, subject.Y, eta, m, **subject.l2)
     X, labels = subject.X[:ANSWERED], subject.sample.labels[:ANSWERED]
     copy_ = subject.user()
     copy_.weights = [w.copy() for w in net.weights]

@@ -216,6 +216,18 @@ def takes_l2(update: Callable) -> bool:
         return False
 
 
+def accepts_l2(update: Callable) -> bool:
+    """Whether ``update`` can be called as ``update(mini_batch, eta, lmbda,
+    n)``: four positional parameters or ``*args`` (True when its signature
+    cannot be read)."""
+    try:
+        params = list(inspect.signature(update).parameters.values())
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind is p.VAR_POSITIONAL for p in params) or len(
+        [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) >= 4
+
+
 def call_update(update: Callable, pairs: list, eta: float, lmbda: float = 0.0,
                 n: int | None = None) -> None:
     """``update(pairs, eta)`` as chapter 1 has it, or ``update(pairs, eta,

@@ -104,10 +104,12 @@ def verify_bottleneck(finding: Finding, subject: Subject) -> Verification:
     eta, m = subject.step_size, subject.mini_batch_size
     for rate in (eta, eta / 10, eta / 100):
         fixed_net = _fresh(wide, subject)
-        fixed = verify.train_reference(fixed_net, subject.X, subject.Y, rate, m)
+        fixed = verify.train_reference(fixed_net, subject.X, subject.Y, rate, m,
+                                               **subject.l2)
         if fixed.learns:
             break
-    theirs = verify.train_reference(_fresh(sizes, subject), subject.X, subject.Y, rate, m)
+    theirs = verify.train_reference(_fresh(sizes, subject), subject.X, subject.Y, rate, m,
+                                    **subject.l2)
     return verify.compare(fixed, theirs, f"with sizes {wide} (a {fixed_net.init} draw)",
                           f"with yours, {sizes} (the same draw)", rate, m,
                           {"sizes": wide, "eta_tried": rate})
@@ -120,10 +122,11 @@ def verify_diverged(finding: Finding, subject: Subject) -> Verification:
     eta, m = subject.step_size, subject.mini_batch_size
     for rate in (eta, eta / 10, eta / 100):
         net = _fresh(subject.model.sizes, subject)
-        fixed = verify.train_reference(net, subject.X, subject.Y, rate, m)
+        fixed = verify.train_reference(net, subject.X, subject.Y, rate, m, **subject.l2)
         if fixed.learns:
             break
-    theirs = verify.train_reference(subject.reference(), subject.X, subject.Y, rate, m)
+    theirs = verify.train_reference(subject.reference(), subject.X, subject.Y, rate, m,
+                                    **subject.l2)
     return verify.compare(fixed, theirs, f"from a fresh {net.init} draw", "from your weights",
                           rate, m, {"eta_tried": rate})
 
