@@ -31,7 +31,7 @@ from .adapter import Model
 from .findings import Finding, Verification
 from .rates import noise_margin
 from .regularization import n_note
-from .trials import LEARNED, LOOK, REFERENCE, Run, Split, reference_rate, train
+from .trials import LOOK, REFERENCE, Run, Split, reference_rate, train
 
 # The mini-batch size a fix is tried with: the book's.
 SMALL = 10
@@ -66,7 +66,7 @@ def mini_batch_too_large(model: Model, sample: Split, eta: float, m: int, n: int
             break
     if not (small.learned(sample.chance) and _clearly_more(small, yours)):
         return []
-    return [_finding(m, n, eta, rate, yours, small, sample.chance, n_note(n, n_given))]
+    return [_finding(m, rows, n, eta, rate, yours, small, sample.chance, n_note(n, n_given))]
 
 
 def _clearly_more(small: Run, yours: Run) -> bool:
@@ -76,12 +76,15 @@ def _clearly_more(small: Run, yours: Run) -> bool:
     return yours.diverged_at is not None or p - q > noise_margin(p, q, yours.held_out)
 
 
-def _finding(m: int, n: int, eta: float, rate: float, yours: Run, small: Run,
+def _finding(m: int, rows: int, n: int, eta: float, rate: float, yours: Run, small: Run,
              chance: float, where: str) -> Finding:
+    """The finding, with what was measured: ``rows`` is the mini-batch the
+    user's copy trained in, ``m`` or all the sample's training rows."""
     stops = not yours.learned(chance)
     also = "" if rate == eta else f" and eta={rate:.3g}"
+    theirs = f"yours of {m}" if rows == m else f"all {rows} training rows of the sample at once"
     text = (f"on the same {LOOK:,} examples, in mini-batches of {SMALL}{also} ({REFERENCE}), "
-            f"the {small.summary()}; in yours of {m} at eta={eta:.3g}, the {yours.summary()}")
+            f"the {small.summary()}; in {theirs} at eta={eta:.3g}, the {yours.summary()}")
     return Finding(
         "mini_batch_too_large", "error" if stops else "warning",
         f"mini-batches of {m} make an epoch of {n:,} training examples{where} {max(n // m, 1):,} "
@@ -89,8 +92,7 @@ def _finding(m: int, n: int, eta: float, rate: float, yours: Run, small: Run,
         f"{n // SMALL:,}: each step follows the gradient averaged over {m} examples, so at "
         f"the same rate an epoch moves the weights up to {m / SMALL:.3g} times less far",
         f"train with mini_batch_size={SMALL} (the book's){also}",
-        evidence={"mini_batch_size": m, "n": n, "steps_per_epoch": n // m, "eta": eta,
-                  "gain": LEARNED},
+        evidence={"mini_batch_size": m, "n": n, "steps_per_epoch": n // m, "eta": eta},
         verified=Verification(text, True, {"accuracy": small.accuracy[-1],
                                            "your_accuracy": yours.accuracy[-1],
                                            "mini_batch_size": SMALL, "eta": rate}))
