@@ -93,7 +93,7 @@ def diagnose(net: Any, data: Any = None, *, eta: float | None = None,
     cannot be a network or its data.
     """
     _check_training(eta, mini_batch_size)
-    _check_l2(lmbda, n)
+    check_l2(lmbda, n)
     model = model_of(net, activation, cost)
     sample = sample_of(_default_data(model.sizes, dataset, data_dir, images)
                        if data is None else data, model.sizes)
@@ -151,7 +151,7 @@ def _check_training(eta: float | None, mini_batch_size: int) -> None:
                          f"{mini_batch_size!r}")
 
 
-def _check_l2(lmbda: float, n: int | None) -> None:
+def check_l2(lmbda: float, n: int | None) -> None:
     """Raise ``ValueError`` unless ``lmbda`` is a finite number >= 0 and ``n``
     None or a positive integer."""
     if isinstance(lmbda, bool) or not isinstance(lmbda, int | float | np.number) or not (

@@ -18,9 +18,9 @@ import numpy as np
 
 from nndl.files import write_atomic
 
-from . import rates, trials
+from . import rates, regularization, trials
 from .data import DEFAULT_IMAGES, load_sample
-from .diagnosis import diagnose
+from .diagnosis import check_l2, diagnose
 from .findings import Finding, Verification
 from .measures import activation as activation_row
 from .report import Report
@@ -99,13 +99,23 @@ class Monitor:
     advice contradicts it.  With ``eta`` (the rate ``SGD`` trains with) the
     monitor also measures each step's update-to-weight ratio, and verifies
     its step-size advice with a range test from the first epoch's weights
-    (:mod:`diagnostics.rates`).  ``plot(path)`` draws the history.
+    (:mod:`diagnostics.rates`).  With ``lmbda`` and ``n`` (chapter 3's L2
+    term, as ``SGD`` takes it, and the training set's size) those copies
+    train with it, and a network still far from learning is checked for an
+    ``lmbda`` far too large (:mod:`diagnostics.regularization`).  ``plot(path)``
+    draws the history.
     """
 
     def __init__(self, data: Any = None, *, stop: bool = False, images: int = DEFAULT_IMAGES,
                  dataset: str = "mnist", data_dir: str | os.PathLike | None = None,
-                 eta: float | None = None) -> None:
+                 eta: float | None = None, lmbda: float = 0.0, n: int | None = None) -> None:
+        check_l2(lmbda, n)
+        if lmbda and n is None:
+            raise ValueError("Monitor(lmbda=...) needs n=, the size of the training set SGD "
+                             "trains on (e.g. n=50000): the weight decay 1 - eta*lmbda/n of "
+                             "every step depends on it")
         self.data, self.stop, self.eta = data, stop, eta
+        self.l2 = {"lmbda": float(lmbda), "n": n}
         self.history: list[LayerPoint] = []
         self._verified: dict[str, Verification] = {}
         self._first: tuple[list[np.ndarray], list[np.ndarray]] | None = None
@@ -128,7 +138,8 @@ class Monitor:
         # 28 copies learns as a layer of 2, and the copies stay copies
         found = [_trained(f, report, epoch, advice) for f in report.findings
                  if f.name in MONITORED and (f.severity == "error" or f.name == "symmetry")]
-        found += step + self._after_training(report, epoch, advice)
+        found += step + self._regularized(epoch, report) + self._after_training(
+            report, epoch, advice)
         found += _frozen(points, epoch)
         self.report = report
         for f in found:
@@ -305,7 +316,7 @@ class Monitor:
             model = model_of(trials.fan_scaled(model), report.activation, report.cost)
         data = sample_of(self.data, model.sizes)
         split = trials.split(data.X, data.labels, data.Y)
-        runs = rates.range_test(model, split, self.eta)
+        runs = rates.range_test(model, split, self.eta, **self.l2)
         found = rates.learning_rate(runs, self.eta, split.chance)
         start = "a fresh fan-scaled draw" if fresh else "the first weights seen"
         if found and found[0].name == name:
@@ -313,6 +324,26 @@ class Monitor:
             return replace(verified, text=f"from {start}: {verified.text}") if fresh else verified
         return Verification(f"a range test from {start} did not confirm it (best rate: "
                             f"{rates.best_rate(runs, split.chance)})", False)
+
+    def _regularized(self, epoch: int, report: Report) -> list[Finding]:
+        """``lmbda_too_large``, once, when the monitor knows ``eta`` and an
+        ``lmbda``, the network is still far from learning (as
+        :meth:`_step_size` judges it) and copies from the first weights seen,
+        at ``eta``, learned clearly more with a smaller lmbda."""
+        learned = report.accuracy >= report.chance + 0.5 * (1 - report.chance)
+        if (not self.l2["lmbda"] or self.eta is None or learned
+                or any(f.name == "lmbda_too_large" for _, f in self.findings)):
+            return []
+        from .adapter import model_of
+        from .data import sample_of
+
+        model = model_of(self._first, report.activation, report.cost)
+        data = sample_of(self.data, model.sizes)
+        split = trials.split(data.X, data.labels, data.Y)
+        lmbda, n = self.l2["lmbda"], self.l2["n"]
+        runs = regularization.lmbda_test(model, split, self.eta, lmbda, n)
+        found = regularization.lmbda_too_large(runs, lmbda, self.eta, n, split.chance)
+        return [replace(f, evidence={**f.evidence, "epoch": epoch}) for f in found]
 
     def plot(self, path: str | os.PathLike) -> None:
         """Write a PNG of the history: per layer (rows) the saturated and dead

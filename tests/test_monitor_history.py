@@ -115,3 +115,48 @@ def test_without_start_a_step_too_small_is_measured_from_the_weights_seen(mnist)
     assert found and found[0].verified.helped
     assert "fresh" not in found[0].fix + found[0].verified.text
     assert "learning_rate_too_large" not in names(monitor)
+
+
+# ---- chapter 3's L2 term, lmbda --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three_thousand(mnist_dir):
+    import mnist_loader
+
+    (X, y), _, _ = mnist_loader.load_data(data_dir=mnist_dir, download=False, verbose=False)
+    return X[:3000], y[:3000]
+
+
+def trained_with_l2(data, lmbda, cost="cross_entropy", eta=0.5, epochs=2):
+    X, y = data
+    net = network.Network([784, 30, 10], seed=0, cost=cost)
+    monitor = diagnostics.Monitor((X[:1000], y[:1000]), eta=eta, lmbda=lmbda, n=len(X))
+    monitor.start(net)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", diagnostics.TrainingHealthWarning)
+        net.SGD((X, y), epochs, 10, eta, lmbda=lmbda, verbose=False, callback=monitor)
+    return [f for _, f in monitor.findings if f.name == "lmbda_too_large"]
+
+
+@pytest.mark.parametrize(("lmbda", "cost", "eta"), [
+    (300.0, "cross_entropy", 0.5),  # decay 0.95 a step, as lmbda 5000 for 50,000 images
+    (60.0, "quadratic", 3.0),  # the same decay at the book's chapter-1 rate
+])
+def test_the_monitor_names_an_lmbda_far_too_large(three_thousand, lmbda, cost, eta):
+    found = trained_with_l2(three_thousand, lmbda, cost, eta)
+    assert len(found) == 1  # found once, not every epoch
+    assert found[0].verified is not None and found[0].verified.helped
+    assert "lmbda=" in found[0].fix
+
+
+def test_the_monitor_leaves_the_books_lmbda_alone(three_thousand):
+    # the book's 5.0 for 50,000 images is 0.3 for 3,000
+    assert trained_with_l2(three_thousand, 0.3) == []
+
+
+def test_the_monitor_needs_n_with_lmbda():
+    with pytest.raises(ValueError, match="needs n="):
+        diagnostics.Monitor(eta=0.5, lmbda=5.0)
+    with pytest.raises(ValueError, match="lmbda must be a finite number"):
+        diagnostics.Monitor(eta=0.5, lmbda=-1.0, n=50000)
