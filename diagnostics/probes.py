@@ -632,6 +632,24 @@ def _rate_under_l2(found: list[Finding]) -> list[Finding]:
         if f.name.startswith("learning_rate_") else f for f in found]
 
 
+def _rate_behind_batches(found: list[Finding]) -> list[Finding]:
+    """With ``mini_batch_too_large`` measured to help, the learning-rate
+    findings as notes: their range test stepped in the user's large
+    mini-batches, where a larger rate stands in for the steps an epoch lacks;
+    with mini-batches of 10 the rate that learns is another (a full batch at
+    eta = 10 learned less from a fresh draw than at 3)."""
+    batches = next((f for f in found if f.name == "mini_batch_too_large"
+                    and f.verified is not None and f.verified.helped), None)
+    if batches is None:
+        return found
+    return [replace(f, severity="info", message=(
+        f"{f.message}. Measured in your mini-batches of "
+        f"{batches.evidence['mini_batch_size']}: fix mini_batch_too_large first, then probe "
+        f"the rate again"), fix=f"fix mini_batch_too_large first (above), then diagnose the "
+        f"rate again; in your mini-batches the probe measured: {f.fix}")
+        if f.name.startswith("learning_rate_") else f for f in found]
+
+
 def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
           findings: list[Finding], *, eta: float, mini_batch_size: int = 10,
           user: object | None = None, schemes: list[list[str]] | None = None,
@@ -687,5 +705,6 @@ def probe(model: Model, X: np.ndarray, labels: np.ndarray, Y: np.ndarray,
                + mini_batch_too_large(model, sample, eta, m, l2["n"], seed, lmbda,
                                       n_given=n is not None))
         new += nothing_learns(model, sample, draws, revised + new, m, seed, **l2)
-    return revised + _rate_under_l2(new), Probes(runs, eta, m, sample.chance, best,
-                                                 len(sample.X_eval), lmbda=lmbda, n=l2["n"])
+    probes = Probes(runs, eta, m, sample.chance, best, len(sample.X_eval), lmbda=lmbda,
+                    n=l2["n"], rows=len(sample.X))
+    return revised + _rate_behind_batches(_rate_under_l2(new)), probes

@@ -308,6 +308,7 @@ class Probes:
     skipped: str = "non-finite weights or inputs cannot train"  # why there are no runs
     lmbda: float = 0.0
     n: int | None = None
+    rows: int | None = None  # the sample's training rows: no mini-batch holds more
 
     @property
     def learns(self) -> bool:
@@ -330,7 +331,7 @@ class Probes:
                      if len(learned) > 2 and not self.learns else ""))
         return (f"Step size: a range test of copies trained with {REFERENCE} "
                 f"(network.Network's) from your weights, {_look(self.runs)} mini-batches of "
-                f"{self.mini_batch_size} per rate (longer where marked)" + (
+                f"{self._batch()} per rate (longer where marked)" + (
                     f" with your L2 term, lmbda={self.lmbda:g} and n={self.n:,}" if self.lmbda
                     else "") + f", held-out accuracy on "
                 f"{self.held_out} examples (before training {yours.accuracy[0]:.0%}; always "
@@ -341,6 +342,14 @@ class Probes:
                 f"rate that did not learn here may learn later"
                 + (", and the fastest here need not be the best over an epoch." if learned
                    else "."))
+
+    def _batch(self) -> str:
+        """The mini-batch the copies trained in: the user's, or all the
+        sample's training rows when theirs is larger."""
+        if self.rows is None or self.mini_batch_size <= self.rows:
+            return str(self.mini_batch_size)
+        return (f"{self.rows} (all the sample's training rows: yours, {self.mini_batch_size}, "
+                f"is larger)")
 
     def _cells(self) -> list[str]:
         """``rate: accuracy`` per run, ``rate (yours, 1000 steps): ...`` marked."""

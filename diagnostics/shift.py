@@ -69,13 +69,14 @@ def test_inputs_differ(model: Model, train: Sample, test: Sample) -> list[Findin
         "test_inputs_differ", "error" if ours - theirs >= GAP else "warning",
         f"the network answers {ours:.0%} of the training sample and {theirs:.0%} of the test "
         f"sample: the test inputs are not prepared as the training inputs were ({what})",
-        f"prepare the test inputs as the training inputs: {line}",
+        f"prepare the test inputs as the training inputs: {line} (X_test: your test inputs, "
+        f"one example per row)",
         evidence={"train_accuracy": ours, "test_accuracy": theirs,
                   "train": moments(X_train), "test": moments(X_test)},
         verified=Verification(
-            f"the same network, untrained, answers {fixed:.1%} of the {len(X_test):,} test "
-            f"examples with their inputs so mapped ({theirs:.1%} as they are; {ours:.1%} of "
-            f"the training sample)", True,
+            f"the same network, as it is (not retrained), answers {fixed:.1%} of the "
+            f"{len(X_test):,} test examples with their inputs so mapped ({theirs:.1%} as they "
+            f"are; {ours:.1%} of the training sample)", True,
             {"accuracy": fixed, "your_accuracy": theirs, "train_accuracy": ours}))]
 
 
