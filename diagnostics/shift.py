@@ -71,7 +71,7 @@ def test_inputs_differ(model: Model, train: Sample, test: Sample) -> list[Findin
         f"sample: the test inputs are not prepared as the training inputs were ({what})",
         f"prepare the test inputs as the training inputs: {line} (X_test: your test inputs, "
         f"one example per row)",
-        evidence={"train_accuracy": ours, "test_accuracy": theirs,
+        evidence={"train_accuracy": ours, "test_accuracy": theirs, "line": line,
                   "train": moments(X_train), "test": moments(X_test)},
         verified=Verification(
             f"the same network, as it is (not retrained), answers {fixed:.1%} of the "

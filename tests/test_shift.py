@@ -57,8 +57,9 @@ def test_test_inputs_prepared_otherwise_are_named_and_the_fix_measured(
     assert found.verified.helped
     # the printed line, applied: the network answers the test images as if
     # they had been prepared right
-    fixed = eval(found.fix.split(": ", 1)[1].split(", or")[0].replace("X_test = ", ""),
-                 {"X_test": X_test, "np": np})
+    line = found.evidence["line"]
+    assert line in found.fix
+    fixed = eval(line.split(", or")[0].replace("X_test = ", ""), {"X_test": X_test, "np": np})
     clean = trained.accuracy((mnist[2], yt))
     assert trained.accuracy((fixed, yt)) == pytest.approx(clean, abs=0.03)
     assert trained.accuracy((X_test, yt)) < clean - 0.2
