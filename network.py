@@ -137,11 +137,14 @@ class Network:
                 if verbose:
                     print("\n".join(lines), flush=True)
                 if callback is not None:
+                    arrays, finite = parameters.held(self), parameters.finite(self)
                     if callback(j, self, history) is False:
                         break
-                    # the callback may have assigned new ones
-                    parameters.check(self, writable=True)
-                    step = training.step_for(self, run, compiled)
+                    # the callback may have assigned or edited them; weights
+                    # that training made infinite were warned about (record)
+                    if finite or parameters.held(self) != arrays:
+                        parameters.check(self, writable=True)
+                        step = training.step_for(self, run, compiled)
         return history
 
     def update_mini_batch(self, mini_batch, eta: float, lmbda: float = 0.0, n: int = 1) -> None:

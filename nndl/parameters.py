@@ -121,6 +121,17 @@ def check(net, writable: bool = False) -> None:
         _refuse_read_only(net)
 
 
+def held(net) -> tuple[int, ...]:
+    """Which lists and arrays ``net`` holds as its weights and biases (their
+    ids): equal before and after a call that assigned none."""
+    return (id(net.weights), id(net.biases), *map(id, net.weights), *map(id, net.biases))
+
+
+def finite(net) -> bool:
+    """Every weight and bias of ``net`` is a finite number."""
+    return all(np.isfinite(p).all() for p in net.weights + net.biases)
+
+
 def _refuse_read_only(net) -> None:
     """Refuse, naming each, the parameters that cannot be written: a read-only
     memory map, an array over ``bytes`` (``np.frombuffer``) or one whose

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import network
+import network2
 from nndl import activations
 from nndl.activations import TABLE
 
@@ -110,6 +111,26 @@ def test_variant_a_callback_that_writes_nan_stops_training_after_it():
     net = network.Network(SIZES, seed=0)
     with pytest.raises(ValueError, match=r"weights\[1\] contains NaN"):
         net.SGD(arrays(), 3, 10, 3.0, verbose=False, callback=poison)
+
+
+@pytest.mark.parametrize("cost", ["cross_entropy", "log_likelihood"])
+def test_weights_training_made_nan_are_warned_not_refused_after_a_callback(cost):
+    # SGD warns that training diverged; a callback that assigned nothing
+    # does not turn that into an error that ends training and loses the history
+    seen = []
+    net = network.Network(SIZES, seed=0, cost=cost)
+    with pytest.warns(network.TrainingDivergedWarning):
+        history = net.SGD(arrays(), 3, 10, 1e300, verbose=False, test_data=arrays(),
+                          callback=lambda j, n, h: seen.append(j))
+    assert seen == [0, 1, 2] and len(history.test_accuracy) == 3
+
+
+def test_network2_keeps_monitoring_a_diverged_training_as_the_book_prints_it():
+    net = network2.Network(SIZES, seed=0)
+    with pytest.warns(network.TrainingDivergedWarning):
+        _, _, cost, accuracy = net.SGD(arrays(), 3, 10, 1e300, monitor_training_cost=True,
+                                       monitor_training_accuracy=True)
+    assert len(cost) == 3 and np.isnan(cost[-1]) and len(accuracy) == 3
 
 
 def test_variant_a_saved_file_with_nan_is_refused_on_load(tmp_path):
