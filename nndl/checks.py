@@ -100,10 +100,18 @@ def check_step_fits(eta: float, lmbda: float, n: int, m: int, dtype) -> None:
     or the weight decay ``1 - eta lmbda / n`` (``n`` the training set's
     size, ch. 3, eq. 93) beyond the dtype's largest number (about 3.4e38
     in float32), where it would be infinity.  Smaller rates that diverge
-    are warned about as training runs (``TrainingDivergedWarning``)."""
+    are warned about as training runs (``TrainingDivergedWarning``).  A
+    factor so small that it rounds to 0 in ``dtype`` would train nothing,
+    and is refused too."""
     dtype = np.dtype(dtype)
     largest = float(np.finfo(dtype).max)
     decay = 1.0 - eta * lmbda / n
+    with np.errstate(over="ignore"):  # a factor beyond the range is refused below
+        rounds_to_zero = np.asarray(eta / m, dtype=dtype) == 0
+    if rounds_to_zero:
+        raise ValueError(f"eta={eta:g}: the step's factor eta/m = {eta / m:g} (m = {m}) rounds "
+                         f"to 0 in {dtype}, so no step would change a weight; use a larger eta "
+                         f"(the book's are 0.1 to 3.0)")
     if eta / m > largest:
         what, fix = (f"eta={eta:g}: the step's factor eta/m = {eta / m:g} (m = {m}, the "
                      f"smallest mini-batch)"), "a smaller eta"

@@ -647,3 +647,12 @@ def test_variant_the_last_short_mini_batch_and_the_weight_decay():
     with pytest.raises(ValueError, match=r"= -inf \(n = 21\) is beyond float64's range "
                                          r"\(up to 1.8e\+308\); use a smaller eta or lmbda$"):
         wide.SGD((X, y), 1, 10, 1e300, lmbda=1e300, verbose=False)
+
+
+@pytest.mark.parametrize(("dtype", "eta"), [(np.float32, 1e-46), (np.float64, 1e-323)])
+def test_a_rate_whose_step_rounds_to_zero_is_refused(dtype, eta):
+    net = network.Network(SIZES, seed=0, dtype=dtype)
+    with pytest.raises(ValueError, match="rounds to 0"):
+        net.SGD(arrays(), 1, 10, eta, verbose=False)
+    with pytest.raises(ValueError, match="rounds to 0"):
+        net.update_mini_batch(book_list(10), eta)
