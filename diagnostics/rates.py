@@ -324,6 +324,11 @@ class Probes:
         yours = self.runs[float(self.eta)]
         verdict = (f"the reference's update {'learns' if self.learns else 'does not learn'} "
                    f"from your weights in {yours.steps[-1]} steps")
+        if self.learns and yours.accuracy[-1] <= yours.accuracy[0]:
+            # "learned" is accuracy above chance, which trained weights start at
+            verdict = (f"your weights stay above chance with the reference's update, but their "
+                       f"held-out accuracy did not rise in {yours.steps[-1]} steps "
+                       f"({yours.accuracy[0]:.0%} to {yours.accuracy[-1]:.0%})")
         learned = learned_rates(self.runs, self.chance)
         found = ("; no rate learned" if not learned else
                  f"; rates that learned: {_rates(learned, self.runs)}" + (

@@ -250,3 +250,16 @@ def test_a_rate_beside_a_grid_rate_is_trained_once(split, eta):
     runs = rates.range_test(model, split, eta, steps=20)
     near = [r for r in runs if abs(math.log(r / 0.0316)) < 0.01]
     assert near == [eta]
+
+
+def test_trained_weights_whose_accuracy_does_not_rise_are_not_said_to_learn(sample):
+    # trained weights start far above chance, which is what "learned" measures;
+    # at a rate too small to move them, the text says their accuracy did not rise
+    X, y = sample
+    net = network.Network([784, 30, 10], "xavier_normal", seed=0)
+    net.SGD((X, y), 2, 10, 3.0, verbose=False)
+    probes_ = diagnostics.diagnose(net, (X, y), eta=1e-9).probes  # moves no answer
+    yours = probes_.runs[1e-9]
+    assert yours.learned(probes_.chance) and yours.accuracy[-1] <= yours.accuracy[0]
+    assert "held-out accuracy did not rise" in probes_.text()
+    assert "learns from your weights" not in probes_.text()
