@@ -243,9 +243,12 @@ def _too_small_why(run: Run) -> tuple[str, bool]:
         return (f"each step changes the weights by only {text} of their norm (layer by "
                 f"layer), {_band_words(max(ratio))}, so in {run.steps[-1]} steps they "
                 f"hardly move"), True
+    # not below the band: the ratio does not show it (for mini-batches as
+    # large as the data each step is long, and the steps are few)
     return (f"its update-to-weight ratio per layer is "
-            f"{', '.join(f'{r:.2g} ({_band_words(r)})' for r in ratio)}, and in "
-            f"{run.steps[-1]} steps larger rates learned clearly more"), False
+            f"{', '.join(f'{r:.2g} ({_band_words(r)})' for r in ratio)}, so the ratio does "
+            f"not show it, but in {run.steps[-1]} steps larger rates learned clearly more"
+            ), False
 
 
 def _band_words(ratio: float) -> str:
