@@ -25,6 +25,7 @@ trained with the user's, on the same mini-batches (:mod:`diagnostics.verify`).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 from collections.abc import Callable
@@ -798,15 +799,38 @@ def verify_code(finding: Finding, subject: Subject) -> Verification | None:
     # the L2 check's own lmbda and n (its finding is about that term), else the user's
     lmbda, n = (finding.evidence["lmbda"], finding.evidence["n"]) if "lmbda" in \
         finding.evidence else (subject.lmbda, subject.training_size)
-    fixed, steps = verify.until_learns(lambda steps: verify.train_reference(
-        subject.reference(), subject.X, subject.Y, eta, m, steps, lmbda=lmbda, n=n))
-    theirs = verify.train_user(subject.user(), subject.X, subject.Y, eta,
-                               subject.model.activation, subject.model.cost, m, steps,
-                               lmbda=lmbda, n=n)
     own = ("update_mini_batch" if "update_mini_batch" in subject.methods
            else "backprop in the book's update")
-    return verify.compare(fixed, theirs, "with the reference's code (your weights)",
+    l2 = dict(lmbda=lmbda, n=n)
+    fixed, theirs = _code_trials(subject, subject.reference(), subject.user(), eta, m, l2)
+    start = "your weights"
+    if not fixed.learns:
+        # your weights learn with neither code (a bad draw, which another
+        # finding names): both codes again, from one fresh fan-scaled draw
+        draw = verify.fresh_draw(subject.model.sizes, subject.model.activation,
+                                 subject.model.cost)
+        user = subject.user()
+        user.weights = [w.copy() for w in draw.weights]
+        user.biases = [b.copy() for b in draw.biases]
+        fresh = _code_trials(subject, draw, user, eta, m, l2)
+        if fresh[0].learns:
+            (fixed, theirs), start = fresh, ("a fan-scaled draw: your weights learn with "
+                                             "neither code, a finding below says why")
+    return verify.compare(fixed, theirs, f"with the reference's code ({start})",
                           f"with your {own}", eta, m, must_beat=False)
+
+
+def _code_trials(subject: Subject, reference: Any, user: Any, eta: float, m: int, l2: dict
+                 ) -> tuple[verify.Trial, verify.Trial]:
+    """The reference's code (``reference``, a ``network.Network``) and the
+    user's (``user``, a copy of their object) trained from the same weights
+    on the same mini-batches, the user's for as many steps as the reference
+    took to learn (:func:`~diagnostics.verify.until_learns`)."""
+    fixed, steps = verify.until_learns(lambda steps: verify.train_reference(
+        copy.deepcopy(reference), subject.X, subject.Y, eta, m, steps, **l2))
+    theirs = verify.train_user(user, subject.X, subject.Y, eta, subject.model.activation,
+                               subject.model.cost, m, steps, **l2)
+    return fixed, theirs
 
 
 def verify_other_cost(finding: Finding, subject: Subject) -> Verification:

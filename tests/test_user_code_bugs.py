@@ -179,3 +179,24 @@ def test_an_error_in_their_code_names_its_line(sample, cls, name, method, line):
     assert found.fix.startswith(f"the error is in your own code: correct line {number} of")
     assert "book's inputs" not in found.fix
     assert found.verified is not None
+
+
+def with_rand_draw(cls):
+    """``cls`` with the question's np.random.rand weights and biases too
+    (``RandNetwork``'s ``__init__``, next in the method order)."""
+    return type(f"Rand{cls.__name__}", (cls, bs.RandNetwork), {})
+
+
+@pytest.mark.parametrize(("cls", "name"), [
+    (bs.SignFlippedUpdate, "update_mismatch"),
+    (bs.FlippedCostDerivative, "gradient_mismatch"),
+])
+def test_a_code_bug_behind_a_bad_draw_is_verified_from_a_fresh_draw(sample, cls, name):
+    # the rand weights learn with neither code: the reference's is tried
+    # against theirs from one fan-scaled draw, where only the reference learns
+    report = diagnosed(with_rand_draw(cls), sample)
+    found = report.finding(name)
+    assert found is not None and found.severity == "error"
+    assert found.verified.helped and "a fan-scaled draw" in found.verified.text
+    assert not found.verified.numbers["yours_learns"]
+    assert report.finding("saturation", layer=1).severity == "error"  # the draw, named too
