@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -619,17 +620,10 @@ def _rate_under_l2(found: list[Finding]) -> list[Finding]:
     step ``1 - eta lmbda / n`` shrinks with the rate, so a smaller rate only
     slows the decay; the weights settle where the decay and the gradient
     balance, ``w = -(n / lmbda) dC/dw``, at any rate (chapter 3)."""
-    l2 = next((f for f in found if f.name == "lmbda_too_large" and f.verified is not None
-               and f.verified.helped), None)
-    if l2 is None:
-        return found
-    return [replace(f, severity="info", message=(
-        f"{f.message}. Measured with your lmbda={l2.evidence['lmbda']:g}: a smaller rate "
-        f"slows its weight decay, 1 - eta*lmbda/n per step, but the weights settle where the "
-        f"decay balances the gradient at any rate; fix lmbda_too_large first, then probe the "
-        f"rate again"), fix=f"fix lmbda_too_large first (above), then diagnose the rate again; "
-        f"under your lmbda the probe measured: {f.fix}")
-        if f.name.startswith("learning_rate_") else f for f in found]
+    return _rates_behind(found, "lmbda_too_large", lambda l2: (
+        f"Measured with your lmbda={l2.evidence['lmbda']:g}: a smaller rate slows its weight "
+        f"decay, 1 - eta*lmbda/n per step, but the weights settle where the decay balances the "
+        f"gradient at any rate"), "under your lmbda")
 
 
 def _rate_behind_batches(found: list[Finding]) -> list[Finding]:
@@ -638,15 +632,25 @@ def _rate_behind_batches(found: list[Finding]) -> list[Finding]:
     mini-batches, where a larger rate stands in for the steps an epoch lacks;
     with mini-batches of 10 the rate that learns is another (a full batch at
     eta = 10 learned less from a fresh draw than at 3)."""
-    batches = next((f for f in found if f.name == "mini_batch_too_large"
-                    and f.verified is not None and f.verified.helped), None)
-    if batches is None:
+    return _rates_behind(found, "mini_batch_too_large", lambda batches: (
+        f"Measured in your mini-batches of {batches.evidence['mini_batch_size']}"),
+        "in your mini-batches")
+
+
+def _rates_behind(found: list[Finding], name: str, measured: Callable[[Finding], str],
+                  under: str) -> list[Finding]:
+    """The learning-rate findings of ``found`` as notes behind the finding
+    ``name`` when its fix was measured to help: the rate is probed again once
+    that is fixed.  ``measured(cause)`` says what the rate was measured
+    under, ``under`` the same in the fix."""
+    cause = next((f for f in found if f.name == name and f.verified is not None
+                  and f.verified.helped), None)
+    if cause is None:
         return found
     return [replace(f, severity="info", message=(
-        f"{f.message}. Measured in your mini-batches of "
-        f"{batches.evidence['mini_batch_size']}: fix mini_batch_too_large first, then probe "
-        f"the rate again"), fix=f"fix mini_batch_too_large first (above), then diagnose the "
-        f"rate again; in your mini-batches the probe measured: {f.fix}")
+        f"{f.message}. {measured(cause)}; fix {name} first, then probe the rate again"),
+        fix=f"fix {name} first (above), then diagnose the rate again; {under} the probe "
+            f"measured: {f.fix}")
         if f.name.startswith("learning_rate_") else f for f in found]
 
 
