@@ -249,12 +249,19 @@ def _blame_init(f: Finding, yours: Run, scaled: Run | None, eta: float,
     drawn_badly = any(name in BAD_SCHEMES for name in layer_schemes)
     verified = None if scaled is None else _draw_verified(
         scaled, yours, eta, scaled.learned(chance), chance, draw_rate)
-    if verified is not None and verified.helped and drawn_badly:
-        if draw_rate is None or draw_rate == eta:
-            return replace(f, verified=verified)
+    if verified is not None and verified.helped:
+        both = ("" if draw_rate is None or draw_rate == eta else
+                f"; and train at eta={draw_rate:.3g}: at your eta={eta:.3g} neither your "
+                f"weights nor a fan-scaled draw learned, only both changes together did")
+        if drawn_badly:
+            return replace(f, verified=verified, fix=f.fix + both)
+        # weights of no bad scheme (trained ones, or a good scheme's that
+        # training stuck): the draw is not blamed, but starting again from one learned
+        was = (f"a {layer_schemes[0]} draw" if layer_schemes
+               else "no initial draw of a known scheme (trained?)")
         return replace(f, verified=verified, fix=(
-            f"{f.fix}; and train at eta={draw_rate:.3g}: at your eta={eta:.3g} neither your "
-            f"weights nor a fan-scaled draw learned, only both changes together did"))
+            f"start again from a fresh draw: your weights look like {was}, so the draw is not "
+            f"blamed, but a fresh fan-scaled one learned where they did not; {f.fix}{both}"))
     if scaled is None:
         why = "its fix is not the fan-scaled draw the probe tries"
     elif drawn_badly:

@@ -615,3 +615,24 @@ def test_monitor_stops_on_non_finite_weights(training, sample):
     assert len(history.seconds) == 1 and monitor.stopped_at == 0
     assert "[error] non_finite: NaN or infinity in weights[1] (1 NaN)" in str(caught[0].message)
     assert all(w.category is diagnostics.TrainingHealthWarning for w in caught)
+
+
+@pytest.mark.parametrize(("init", "eta", "trained"), [
+    ("rand", 100.0, True),  # trained weights that no longer look like rand's draw
+    ("rand", 3.0, False),
+    ("zeros", 1e-4, False),
+])
+def test_no_fix_is_both_not_confirmed_and_verified(sample, training, init, eta, trained):
+    net = network.Network(BOOK, init, seed=0)
+    if trained:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", network.TrainingDivergedWarning)
+            net.SGD(training, 1, 10, eta, verbose=False)
+    report = diagnostics.diagnose(net, sample, eta=eta)
+    for f in report.findings:
+        if f.verified is not None and f.verified.helped:
+            assert "not confirmed" not in f.fix, f
+    if trained:  # the draw is not blamed for trained weights, but a fresh one is measured
+        collapse = report.finding("output_collapse")
+        assert collapse is not None and collapse.verified.helped
+        assert collapse.fix.startswith("start again from a fresh draw")
