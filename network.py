@@ -43,7 +43,7 @@ from nndl.costs import COSTS, CrossEntropyCost, QuadraticCost, cost_name  # noqa
 from nndl.data import Data, UnscaledInputWarning, columns, prepare, rows  # noqa: F401
 from nndl.files import write_atomic  # noqa: F401
 from nndl.history import History
-from nndl.training import TrainingDivergedWarning  # noqa: F401
+from nndl.training import TrainingDivergedWarning, TrainingStalledWarning  # noqa: F401
 
 
 class Network:
@@ -131,7 +131,8 @@ class Network:
             for j in range(run.epochs):
                 start = time.perf_counter()
                 # update_mini_batch's step on each mini-batch, fused (nndl.fused)
-                step.epoch(run.train, run.mini_batch_size, self.rng)
+                with training.change_watch(self, j, run.eta):  # warns of an epoch that did nothing
+                    step.epoch(run.train, run.mini_batch_size, self.rng)
                 history.seconds.append(time.perf_counter() - start)
                 lines = training.record(self, history, j, run)
                 if verbose:

@@ -111,6 +111,28 @@ class TrainingDivergedWarning(UserWarning):
     the data holds values too large)."""
 
 
+class TrainingStalledWarning(UserWarning):
+    """An epoch of training changed no weight and no bias, not by one bit:
+    every step ``eta/m * gradient`` was below the last bit of its parameter
+    (a rate far too small), or the gradient was exactly 0."""
+
+
+@contextlib.contextmanager
+def change_watch(net, epoch: int, eta: float) -> Iterator[None]:
+    """Around an epoch of ``net``'s training: warn (:class:`TrainingStalledWarning`)
+    when it changed no weight and no bias at all, which nothing else would
+    say (the book's network at a rate of 1e-300 trains a whole epoch, prints
+    its unchanged accuracy and stops).  Costs a copy of the parameters."""
+    before = [p.copy() for p in net.weights + net.biases]
+    yield
+    if all(np.array_equal(a, b) for a, b in zip(before, net.weights + net.biases)):
+        warn(f"epoch {epoch} changed no weight and no bias, not by one bit: every step "
+             f"eta/m * gradient was below the last bit of its parameter (eta={eta:g} is far too "
+             f"small: the book's rates are 0.1 to 3.0), or the gradient was exactly 0 (units "
+             f"saturated or dead; diagnostics.diagnose(net, eta=...) names why)",
+             TrainingStalledWarning)
+
+
 def warn_diverged(eta: float) -> None:
     """The warning of a training that overflowed, naming the fix: one text,
     so that Python shows it once per call of ``SGD`` in the user's code."""

@@ -656,3 +656,20 @@ def test_a_rate_whose_step_rounds_to_zero_is_refused(dtype, eta):
         net.SGD(arrays(), 1, 10, eta, verbose=False)
     with pytest.raises(ValueError, match="rounds to 0"):
         net.update_mini_batch(book_list(10), eta)
+
+
+@pytest.mark.parametrize(("dtype", "eta"), [(np.float64, 1e-300), (np.float32, 1e-30)])
+def test_an_epoch_that_changes_nothing_is_warned(dtype, eta):
+    # a rate far too small but not 0: the steps fall below every weight's last bit
+    net = network.Network(SIZES, seed=0, dtype=dtype)
+    before = [w.copy() for w in net.weights]
+    with pytest.warns(network.TrainingStalledWarning, match="epoch 0 changed no weight"):
+        net.SGD(arrays(), 1, 10, eta, verbose=False)
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.weights))
+
+
+def test_an_epoch_that_learns_is_not_warned_of_stalling():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", network.TrainingStalledWarning)
+        network.Network(SIZES, seed=0).SGD(arrays(), 2, 10, 3.0, verbose=False)
+        network.Network(SIZES, seed=0).SGD(arrays(), 1, 10, 1e-6, verbose=False)  # tiny, not 0
