@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +208,9 @@ class Monitor:
     def series(self, name: str, layer: int) -> list[float | None]:
         """The history of one :class:`LayerPoint` field for ``layer`` (1 =
         the first weight layer), epoch by epoch."""
+        names = [f.name for f in fields(LayerPoint)]
+        if name not in names:
+            raise ValueError(f"no series {name!r}: a LayerPoint has {', '.join(names)}")
         return [getattr(p, name) for p in self.history if p.layer == layer]
 
     def _step_size(self, epoch: int, net: Any, report: Report) -> list[Finding]:

@@ -239,6 +239,9 @@ def _too_small_why(run: Run) -> tuple[str, bool]:
     """Why the steps are too small, in words, and whether the run shows it."""
     ratio = run.ratio()
     text = ", ".join(f"{r:.2g}" for r in ratio)
+    if ratio and max(ratio) == 0:
+        return (f"no step changes any weight at all: each is below the last bit of the "
+                f"weights it updates, so in {run.steps[-1]} steps they do not move"), True
     if ratio and max(ratio) < RATIO_BAND[0]:
         return (f"each step changes the weights by only {text} of their norm (layer by "
                 f"layer), {_band_words(max(ratio))}, so in {run.steps[-1]} steps they "

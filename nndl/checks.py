@@ -82,7 +82,9 @@ def check_positive(what: str, value) -> float:
     """``value`` as a float when it is a positive finite number (``eta``)."""
     value = check_number(what, value)
     if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{what} must be a positive finite number, got {value!r}")
+        zero = (" (Python reads a literal below 5e-324, such as 1e-330, as 0.0)"
+                if value == 0 else "")
+        raise ValueError(f"{what} must be a positive finite number, got {value!r}{zero}")
     return value
 
 

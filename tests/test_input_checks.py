@@ -673,3 +673,8 @@ def test_an_epoch_that_learns_is_not_warned_of_stalling():
         warnings.simplefilter("error", network.TrainingStalledWarning)
         network.Network(SIZES, seed=0).SGD(arrays(), 2, 10, 3.0, verbose=False)
         network.Network(SIZES, seed=0).SGD(arrays(), 1, 10, 1e-6, verbose=False)  # tiny, not 0
+
+
+def test_a_rate_python_reads_as_zero_says_so():
+    with pytest.raises(ValueError, match="1e-330, as 0.0"):
+        network.Network(SIZES, seed=0).SGD(arrays(), 1, 10, 1e-330, verbose=False)

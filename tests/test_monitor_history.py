@@ -160,3 +160,8 @@ def test_the_monitor_needs_n_with_lmbda():
         diagnostics.Monitor(eta=0.5, lmbda=5.0)
     with pytest.raises(ValueError, match="lmbda must be a finite number"):
         diagnostics.Monitor(eta=0.5, lmbda=-1.0, n=50000)
+
+
+def test_a_series_the_history_does_not_have_names_those_it_has():
+    with pytest.raises(ValueError, match="a LayerPoint has epoch, layer"):
+        diagnostics.Monitor().series("moved", 1)

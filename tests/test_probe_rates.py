@@ -263,3 +263,12 @@ def test_trained_weights_whose_accuracy_does_not_rise_are_not_said_to_learn(samp
     assert yours.learned(probes_.chance) and yours.accuracy[-1] <= yours.accuracy[0]
     assert "held-out accuracy did not rise" in probes_.text()
     assert "learns from your weights" not in probes_.text()
+
+
+def test_steps_below_every_weights_last_bit_are_said_not_to_move_them(sample):
+    X, y = sample
+    report = diagnostics.diagnose(network.Network([784, 30, 10], "xavier_normal", seed=0),
+                                  (X, y), eta=1e-300)
+    found = report.finding("learning_rate_too_small")
+    assert found is not None and "no step changes any weight at all" in found.message
+    assert found.verified.helped
