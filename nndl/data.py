@@ -190,7 +190,9 @@ def warn(message: str, category: type[Warning]) -> None:
 
 
 def _internal(module: str) -> bool:
-    return module == "network" or module.startswith("nndl.")
+    """A frame of this project's training code, or of ``contextlib`` running
+    one of its ``with`` blocks (a watch that warns as the block ends)."""
+    return module in ("network", "contextlib") or module.startswith("nndl.")
 
 
 def all_finite(A: np.ndarray) -> bool:

@@ -663,8 +663,9 @@ def test_an_epoch_that_changes_nothing_is_warned(dtype, eta):
     # a rate far too small but not 0: the steps fall below every weight's last bit
     net = network.Network(SIZES, seed=0, dtype=dtype)
     before = [w.copy() for w in net.weights]
-    with pytest.warns(network.TrainingStalledWarning, match="epoch 0 changed no weight"):
+    with pytest.warns(network.TrainingStalledWarning, match="epoch 0 changed no weight") as w:
         net.SGD(arrays(), 1, 10, eta, verbose=False)
+    assert w[0].filename == __file__  # the user's line, not the library's
     assert all(np.array_equal(a, b) for a, b in zip(before, net.weights))
 
 
