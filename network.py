@@ -168,10 +168,8 @@ class Network:
         n = checks.check_count("n", n, minimum=1)
         d = self._data(mini_batch, "mini_batch", writable=True)
         checks.check_step_fits(eta, lmbda, n, len(d), self.dtype)
-        with training.overflow_watch() as overflowed:  # one warning, not numpy's
+        with training.diverge_watch(eta):  # one warning, not numpy's
             training.Step(self, eta, lmbda, n, {len(d)})(d.X, d.Y)
-        if overflowed:
-            training.warn_diverged(eta)
 
     def backprop(self, x: np.ndarray, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Return ``(nabla_b, nabla_w)``, the gradient of the cost for the
@@ -268,8 +266,7 @@ class Network:
         """Correct answers, total cost (:func:`nndl.fused.measure`) and size
         of ``data``, checked and laid out: both figures from one forward pass."""
         d = self._data(data, what)
-        with blas.threads(self.sizes, len(d), blas_threads):
-            return (*fused.measure(fused.plan(self), self.cost, d, lmbda, n), len(d))
+        return (*training.figures(self, d, lmbda, n, blas_threads), len(d))
 
     def _forward(self, X, blas_threads: int | None, what: str):
         parameters.check(self)

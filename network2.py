@@ -65,11 +65,10 @@ import os
 
 import numpy as np
 
-import blas
 import network
 from mnist_loader import vectorized_result
 from network import sigmoid, sigmoid_prime
-from nndl import checks, fused, persistence, training
+from nndl import checks, persistence, training
 from nndl.costs import BOOK_COSTS, CrossEntropyCost, QuadraticCost, cost_name
 from nndl.data import array_pair, prepare
 
@@ -312,8 +311,8 @@ class _Monitor:
         # NaN give NaN figures, as the book's network2 prints them (SGD has
         # warned that training diverged), not an error that ends training
         lmbda = checks.check_nonnegative("lmbda", self.lmbda)
-        with blas.threads(net.sizes, len(data)), training.overflow_watch():
-            correct, cost = fused.measure(fused.plan(net), net.cost, data, lmbda)
+        with training.overflow_watch():
+            correct, cost = training.figures(net, data, lmbda)
         size = len(data)
         if want_cost:
             getattr(self, f"{name}_cost").append(cost)

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+import blas
 from nndl import checks, fused, parameters
 from nndl.data import Data, prepare, warn
 from nndl.history import History
@@ -90,10 +91,8 @@ class Step:
         A rate so large that the products overflow is warned about once
         (:class:`TrainingDivergedWarning`), not by numpy's overflow warnings
         from inside a matrix product."""
-        with overflow_watch() as overflowed:
+        with diverge_watch(self.eta):
             fused.epoch(self.plan, self.update, data, m, rng, self.scale, self.buffers)
-        if overflowed:
-            warn_diverged(self.eta)
 
 
 @contextlib.contextmanager
@@ -103,6 +102,16 @@ def overflow_watch() -> Iterator[list[str]]:
     kinds: list[str] = []
     with np.errstate(over="call", invalid="call", call=lambda kind, _: kinds.append(kind)):
         yield kinds
+
+
+@contextlib.contextmanager
+def diverge_watch(eta: float) -> Iterator[None]:
+    """Within it, numpy's overflows are collected (:func:`overflow_watch`);
+    after it, any there were are warned about once (:func:`warn_diverged`)."""
+    with overflow_watch() as overflowed:
+        yield
+    if overflowed:
+        warn_diverged(eta)
 
 
 class TrainingDivergedWarning(UserWarning):
@@ -170,8 +179,7 @@ def record(net, history: History, j: int, run: Run) -> list[str]:
     (:class:`TrainingDivergedWarning`), not by numpy's overflow warnings."""
     with overflow_watch() as overflowed:
         lines, costs = _measured(net, history, j, run)
-    if overflowed or not (all(np.isfinite(p).all() for p in net.weights + net.biases)
-                          and np.isfinite(costs).all()):
+    if overflowed or not (parameters.finite(net) and np.isfinite(costs).all()):
         warn_diverged(run.eta)
     return lines
 
@@ -202,6 +210,15 @@ def _measured(net, history: History, j: int, run: Run) -> tuple[list[str], list[
                                cost if monitor.evaluation_cost else None,
                                correct if monitor.evaluation_accuracy else None)
     return lines, costs
+
+
+def figures(net, data: Data, lmbda: float = 0.0, n: int | None = None,
+            blas_threads: int | None = None) -> tuple[int, float]:
+    """Correct answers and total cost of ``net`` on the prepared ``data``, from
+    one forward pass (:func:`nndl.fused.measure`), on the BLAS threads chosen
+    for its size (:mod:`blas`).  Unchecked: NaN weights give NaN figures."""
+    with blas.threads(net.sizes, len(data), blas_threads):
+        return fused.measure(fused.plan(net), net.cost, data, lmbda, n)
 
 
 def monitor_lines(name: str, size: int, cost: float | None = None, correct: int | None = None
