@@ -219,7 +219,7 @@ class Monitor:
         ``learning_rate_too_small`` when no layer's weights moved
         :data:`SMALL_CHANGE` of their norm in the epoch and the accuracy is at
         chance.  Verified with a range test when ``eta`` is known."""
-        if report.accuracy >= report.chance + 0.5 * (1 - report.chance):
+        if _learned(report):
             return []  # it has learned: the step size is not what is wrong
         first = self.history[0].epoch
         since = "before training" if first < 0 else f"after epoch {first}"
@@ -311,14 +311,11 @@ class Monitor:
         (:func:`diagnostics.trials.fan_scaled`) instead: weights a first
         epoch has already saturated learn at no rate."""
         from .adapter import model_of
-        from .data import sample_of
 
-        model = model_of(self._first, report.activation, report.cost)
+        model, split = self._first_seen(report)
         fresh = name == "learning_rate_too_large" and self.history[0].epoch >= 0
         if fresh:
             model = model_of(trials.fan_scaled(model), report.activation, report.cost)
-        data = sample_of(self.data, model.sizes)
-        split = trials.split(data.X, data.labels, data.Y)
         runs = rates.range_test(model, split, self.eta, **self.l2)
         found = rates.learning_rate(runs, self.eta, split.chance)
         start = "a fresh fan-scaled draw" if fresh else "the first weights seen"
@@ -333,20 +330,24 @@ class Monitor:
         ``lmbda``, the network is still far from learning (as
         :meth:`_step_size` judges it) and copies from the first weights seen,
         at ``eta``, learned clearly more with a smaller lmbda."""
-        learned = report.accuracy >= report.chance + 0.5 * (1 - report.chance)
-        if (not self.l2["lmbda"] or self.eta is None or learned
+        if (not self.l2["lmbda"] or self.eta is None or _learned(report)
                 or any(f.name == "lmbda_too_large" for _, f in self.findings)):
             return []
+        model, split = self._first_seen(report)
+        lmbda, n = self.l2["lmbda"], self.l2["n"]
+        runs = regularization.lmbda_test(model, split, self.eta, lmbda, n)
+        found = regularization.lmbda_too_large(runs, lmbda, self.eta, n, split.chance)
+        return [replace(f, evidence={**f.evidence, "epoch": epoch}) for f in found]
+
+    def _first_seen(self, report: Report) -> tuple[Any, trials.Split]:
+        """The first weights seen, as a model with ``report``'s activation and
+        cost, and the monitor's sample split as the probes split it."""
         from .adapter import model_of
         from .data import sample_of
 
         model = model_of(self._first, report.activation, report.cost)
         data = sample_of(self.data, model.sizes)
-        split = trials.split(data.X, data.labels, data.Y)
-        lmbda, n = self.l2["lmbda"], self.l2["n"]
-        runs = regularization.lmbda_test(model, split, self.eta, lmbda, n)
-        found = regularization.lmbda_too_large(runs, lmbda, self.eta, n, split.chance)
-        return [replace(f, evidence={**f.evidence, "epoch": epoch}) for f in found]
+        return model, trials.split(data.X, data.labels, data.Y)
 
     def plot(self, path: str | os.PathLike) -> None:
         """Write a PNG of the history: per layer (rows) the saturated and dead
@@ -398,6 +399,13 @@ def _trained(f: Finding, report: Report, epoch: int, advice: str) -> Finding:
     return replace(f, verified=None,
                    fix=f"the weights got there in training (after epoch {epoch}), not from "
                        f"their draw; {advice}")
+
+
+def _learned(report: Report) -> bool:
+    """The network answers the sample at least halfway from always giving the
+    most frequent label to all right: what is wrong, if anything, is not
+    the step size or the weight decay."""
+    return report.accuracy >= report.chance + 0.5 * (1 - report.chance)
 
 
 def _advice(step: list[Finding]) -> str:

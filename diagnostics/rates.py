@@ -121,11 +121,13 @@ def fastest_rate(runs: dict[float, Run], chance: float) -> float | None:
     return min(r for r in learned if runs[r].accuracy[-1] >= top - NEAR_BEST)
 
 
-def noise_margin(p: float, q: float, n: int) -> float:
-    """The gap two held-out accuracies ``p`` and ``q`` on ``n`` examples must
-    exceed to differ clearly: :data:`NOISE_SDS` binomial standard deviations
-    of their difference."""
-    return NOISE_SDS * math.sqrt((p * (1 - p) + q * (1 - q)) / max(n, 1))
+def noise_margin(p: float, q: float, n: int, n_q: int | None = None) -> float:
+    """The gap two held-out accuracies ``p`` and ``q`` on ``n`` examples (``q``
+    on ``n_q`` when given) must exceed to differ clearly: :data:`NOISE_SDS`
+    binomial standard deviations of their difference."""
+    if n_q is None:
+        return NOISE_SDS * math.sqrt((p * (1 - p) + q * (1 - q)) / max(n, 1))
+    return NOISE_SDS * math.sqrt(p * (1 - p) / max(n, 1) + q * (1 - q) / max(n_q, 1))
 
 
 def clearly_better(run: Run, yours: Run) -> bool:

@@ -29,8 +29,8 @@ import numpy as np
 from .adapter import Model
 from .data import Sample
 from .findings import Finding, Verification
-from .measures import forward, predictions_of
-from .rates import NOISE_SDS, noise_margin
+from .rates import noise_margin
+from .verify import accuracy_of
 
 # A gap between the training and the test accuracy this large is an error
 # when a mapping of the inputs closes it, and a note when none does: the book's
@@ -52,10 +52,10 @@ def test_inputs_differ(model: Model, train: Sample, test: Sample) -> list[Findin
     an error for a gap of :data:`GAP` or more, else a warning; a note when
     the gap is that large and no mapping closes it; [] otherwise."""
     X_train, X_test = (np.asarray(s.X, dtype=np.float64) for s in (train, test))
-    ours, theirs = accuracy(model, X_train, train.labels), accuracy(model, X_test, test.labels)
-    if ours - theirs <= _margin(ours, len(train.labels), theirs, len(test.labels)):
+    ours, theirs = accuracy(model, X_train, train), accuracy(model, X_test, test)
+    if ours - theirs <= noise_margin(ours, theirs, len(train.labels), len(test.labels)):
         return []
-    tried = [(what, line, accuracy(model, f(X_test), test.labels))
+    tried = [(what, line, accuracy(model, f(X_test), test))
              for what, line, f in mappings(X_train, X_test)]
     what, line, fixed = max(tried, key=lambda t: t[2], default=("", "", theirs))
     # each mapping tried is a comparison: a wider margin for several
@@ -80,13 +80,6 @@ def test_inputs_differ(model: Model, train: Sample, test: Sample) -> list[Findin
             {"accuracy": fixed, "your_accuracy": theirs, "train_accuracy": ours}))]
 
 
-def _margin(p: float, n_p: int, q: float, n_q: int) -> float:
-    """The gap two accuracies measured on ``n_p`` and ``n_q`` examples must
-    exceed to differ clearly: :data:`~diagnostics.rates.NOISE_SDS` standard
-    deviations of their difference."""
-    return NOISE_SDS * math.sqrt(p * (1 - p) / max(n_p, 1) + q * (1 - q) / max(n_q, 1))
-
-
 def _gap(ours: float, theirs: float) -> Finding:
     """A note: the gap is real, and no mapping of the inputs closes it."""
     return Finding(
@@ -100,11 +93,11 @@ def _gap(ours: float, theirs: float) -> Finding:
         evidence={"train_accuracy": ours, "test_accuracy": theirs})
 
 
-def accuracy(model: Model, X: np.ndarray, labels: np.ndarray) -> float:
-    """The share of rows of ``X`` whose answer (:func:`predictions_of`) is the label."""
-    with np.errstate(all="ignore"):
-        zs, _ = forward(model.weights, model.biases, X, model.activation, model.cost)
-    return float(np.mean(predictions_of(zs[-1]) == labels))
+def accuracy(model: Model, X: np.ndarray, sample: Sample) -> float:
+    """The share of rows of ``X`` (``sample``'s inputs, or a mapping of them)
+    that ``model`` answers with ``sample``'s labels
+    (:func:`diagnostics.verify.accuracy_of`)."""
+    return accuracy_of(model.weights, model.biases, X, sample.Y, model.activation, model.cost)
 
 
 def moments(X: np.ndarray) -> dict[str, float]:
