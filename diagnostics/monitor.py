@@ -24,6 +24,7 @@ from .diagnosis import check_l2, diagnose
 from .findings import Finding, Verification
 from .measures import activation as activation_row
 from .report import Report
+from .schemes import fan_scheme
 from .snapshot import COLLAPSE_SHARE
 
 # Monitor: accuracy within this of always giving the most frequent answer is
@@ -291,7 +292,7 @@ class Monitor:
             fix = f"{direction} the learning rate to eta={verified.numbers['best_eta']:.3g}"
             if name.endswith("large") and self.history[0].epoch >= 0:  # from a fresh draw
                 fix += (f", starting again from a fresh draw with init="
-                        f"\"{trials.fan_scheme(report.activation)}\", the draw that rate was "
+                        f"\"{fan_scheme(report.activation)}\", the draw that rate was "
                         f"measured from: these weights are already stuck")
         else:
             fix = (f"{direction} the learning rate (not verified: give Monitor(eta=...) the rate "

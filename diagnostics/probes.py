@@ -54,6 +54,7 @@ from .rates import (
     range_test,
     verdict_rate,
 )
+from .schemes import fan_scheme
 from .trials import (
     LEARNED,
     REFERENCE,
@@ -160,7 +161,7 @@ def revise(findings: list[Finding], model: Model, sample: Split, eta: float,
     long = look_steps(m, len(sample.X), long=True)
     if yours.learned(sample.chance) and yours.planned < long and clearly_better(scaled, yours):
         yours = train(model.weights, model.biases, sample, rate, steps=long, **kw)
-    name = "he_normal" if model.activation == "relu" else "xavier_normal"
+    name = fan_scheme(model.activation)
     out = []
     for f in findings:
         tried = scaled if _tries(f, name) else None

@@ -56,6 +56,12 @@ class _Moments(NamedTuple):
         return max(d_mean, d_var)
 
 
+def fan_scheme(activation: str) -> str:
+    """The fan-scaled scheme a fix draws with: ``he_normal`` for ReLU layers
+    (He et al., 2015), else ``xavier_normal`` (Glorot & Bengio, 2010)."""
+    return "he_normal" if activation == "relu" else "xavier_normal"
+
+
 def identify_scheme(weights: np.ndarray, biases: np.ndarray | None = None) -> list[str]:
     """Names of the schemes in ``initializers.SCHEMES`` these weights look drawn from.
 

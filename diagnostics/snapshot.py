@@ -27,7 +27,7 @@ from .measures import (
     saturation_z,
 )
 from .report import COLLAPSE_SHARE, LayerReport, Report
-from .schemes import identify_scheme
+from .schemes import fan_scheme, identify_scheme
 
 # Share of a hidden layer's (unit, example) pairs saturated.  At 90 % nearly
 # no error reaches the layer's weights (``rand``: 100 %); the book's ``randn``
@@ -212,7 +212,7 @@ def _symmetry(report: Report, model: Model) -> list[Finding]:
             f"so the layer works as {layer.distinct} unit{'s' if layer.distinct > 1 else ''}."
             + extra,
             f'draw the weights at random from a zero-centred scheme such as '
-            f'init="{_scheme_for(model.activation)}": units must start different to learn '
+            f'init="{fan_scheme(model.activation)}": units must start different to learn '
             f'different features', layer=layer.index,
             evidence={"units": units, "distinct": layer.distinct}))
     return found
@@ -330,7 +330,7 @@ def _gradient_flow(report: Report, causes: list[Finding]) -> list[Finding]:
             "exploding_gradient", "warning",
             f"{numbers}: the first layer learns {ratio:.3g} times as fast as the last, because "
             f"the weights multiply the error at every layer back",
-            f'use a fan-scaled scheme such as init="{_scheme_for(report.activation)}", which '
+            f'use a fan-scaled scheme such as init="{fan_scheme(report.activation)}", which '
             f'keeps the error\'s size from layer to layer, or a smaller learning rate',
             evidence=evidence)]
     return []
@@ -377,14 +377,10 @@ def _what(finding: Finding) -> str:
     return {"saturation": "saturation", "dead_units": "dead units"}[finding.name]
 
 
-def _scheme_for(hidden: str) -> str:
-    return "he_normal" if hidden == "relu" else "xavier_normal"
-
-
 def _scheme_fix(hidden: str) -> str:
     """The fix for weights of the wrong mean or scale, in this project's terms
     and in the book's code (layer of x inputs and y units)."""
-    name = _scheme_for(hidden)
+    name = fan_scheme(hidden)
     scale = "np.sqrt(2 / x)" if name == "he_normal" else "np.sqrt(2 / (x + y))"
     return (f'use a zero-centred, fan-scaled scheme such as init="{name}" (in your own code, '
             f"for each layer of x inputs and y units: w = np.random.randn(y, x) * {scale}, "
@@ -405,7 +401,7 @@ def _why_z(layer: LayerReport, model: Model, acts: list[np.ndarray],
                 f"scale the inputs to [0, 1] ({inputs.rescale_fix(lo, hi)})")
     if layer.weight_sd == 0 and layer.weight_mean == 0:
         return ("Why: the weights are all 0, so z is the bias whatever the input",
-                f'draw the weights at random, e.g. init="{_scheme_for(model.activation)}"')
+                f'draw the weights at random, e.g. init="{fan_scheme(model.activation)}"')
     a_in = acts[layer.index - 1]
     with np.errstate(all="ignore"):
         input_sum = float(np.mean(a_in.sum(axis=1)))

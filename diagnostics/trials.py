@@ -28,6 +28,7 @@ from nndl import fused
 from . import verify
 from .adapter import Model
 from .measures import cost_value, forward, predictions_of, saturated_fraction
+from .schemes import fan_scheme
 
 # Which code trained the probes' copies, said in the report beside what they
 # measured (the user's own update runs only in cannot_overfit).
@@ -251,14 +252,9 @@ def decay(eta: float, lmbda: float, n: int) -> float:
     return 1.0 - eta * lmbda / n if lmbda else 1.0
 
 
-def fan_scheme(activation: str) -> str:
-    """The fan-scaled scheme a fix is tried with: ``he_normal`` for ReLU
-    layers, else ``xavier_normal``."""
-    return "he_normal" if activation == "relu" else "xavier_normal"
-
-
 def fan_scaled(model: Model, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """A fan-scaled draw (:func:`fan_scheme`) for ``model``'s shapes, zero biases."""
+    """A fan-scaled draw (:func:`~diagnostics.schemes.fan_scheme`) for
+    ``model``'s shapes, zero biases."""
     rng = np.random.default_rng(seed)
     scheme = initializers.SCHEMES[fan_scheme(model.activation)]
     weights = [scheme.weights(rng, w.shape, np.float64) for w in model.weights]

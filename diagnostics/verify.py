@@ -33,6 +33,7 @@ import network
 
 from . import measures
 from .findings import Verification
+from .schemes import fan_scheme
 from .text import g
 
 # A trial "learns" when its cost falls below this share of the starting cost
@@ -300,5 +301,5 @@ def until_learns(train: Callable[[int], Trial]) -> tuple[Trial, int]:
 def fresh_draw(sizes: list[int], activation: str, cost: str, seed: int = 0) -> network.Network:
     """A fresh network of ``sizes`` drawn from the fan-scaled scheme for its
     activation: ``he_normal`` for ReLU, ``xavier_normal`` otherwise."""
-    init = "he_normal" if activation == "relu" else "xavier_normal"
-    return network.Network(sizes, init, seed=seed, activation=activation, cost=cost)
+    return network.Network(sizes, fan_scheme(activation), seed=seed, activation=activation,
+                           cost=cost)
