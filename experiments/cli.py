@@ -24,6 +24,7 @@ import network
 from diagnostics.cli import positive_int
 from experiments import runner
 from experiments.datasets import DATASETS
+from nndl.checks import listed
 
 # The exit status of a script stopped by its input: a bad flag (argparse's
 # own status), or data that is missing or not what it should be.
@@ -309,7 +310,7 @@ def add_output_args(parser: argparse.ArgumentParser, name: str,
              f"Default: %(default)s{also}.")
     parser.add_argument(
         "--docs", default=None, metavar="PREFIX",
-        help=f"also write {', '.join(files[:-1])} and {files[-1]} (for the docs pages, e.g. "
+        help=f"also write {listed(files)} (for the docs pages, e.g. "
              f"docs/results/{name}). Default: not written.")
 
 

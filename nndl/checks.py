@@ -157,6 +157,11 @@ def check_real(a: np.ndarray, what: str) -> None:
         raise ValueError(f"{what} must be real numbers, got an array of dtype {a.dtype}")
 
 
+def listed(items: list[str]) -> str:
+    """``items`` as an English list: ``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    return " and ".join(filter(None, (", ".join(items[:-1]), items[-1])))
+
+
 def describe(obj) -> str:
     """``obj``'s type, with its shape or length: what an error message shows."""
     if isinstance(obj, np.ndarray):

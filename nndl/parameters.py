@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 import initializers
+from nndl.checks import listed
 
 
 def initial(init, bias_init, rng: np.random.Generator, sizes: list[int], dtype
@@ -141,7 +142,7 @@ def _refuse_read_only(net) -> None:
               for l, a in enumerate(getattr(net, kind)) if not a.flags.writeable]
     if frozen:
         fixes = "; ".join(f"net.{p} = net.{p}.copy()" for p in frozen)
-        names = " and ".join(filter(None, (", ".join(frozen[:-1]), frozen[-1])))
+        names = listed(frozen)
         raise ValueError(f"{names} {'is' if len(frozen) == 1 else 'are'} "
                          f"read-only (a read-only memory map, an array over bytes, or "
                          f"writeable=False), and training updates the weights and biases in "

@@ -376,3 +376,15 @@ def test_data_received_again_as_an_equal_object_is_not_converted_again(mnist_dir
         np.testing.assert_array_equal(again[0][1], (raw.train_labels[:50_000] + 1) % 10)
     finally:
         datasets.forget_received()
+
+
+def test_the_docs_flag_names_each_file_it_writes(capsys):
+    from nndl.checks import listed
+
+    assert [listed(x) for x in (["a"], ["a", "b"], ["a", "b", "c"])] == [
+        "a", "a and b", "a, b and c"]
+    from experiments import sessions
+
+    with pytest.raises(SystemExit):
+        sessions.parse_args(["--help"])
+    assert "also write PREFIX.md (" in " ".join(capsys.readouterr().out.split())
